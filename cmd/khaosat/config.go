@@ -1,0 +1,187 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of `khaosat serve`. Every flag has a
+// KHAOSAT_* environment equivalent; a flag wins over the environment.
+type Config struct {
+	Addr            string
+	DataDir         string
+	MongoDBURI      string
+	Database        string
+	JWTSecret       string
+	AdminPassword   string // environment only: KHAOSAT_ADMIN_PASSWORD
+	LogFormat       string
+	LogLevel        string
+	MaxBody         int64
+	TokenTTL        time.Duration
+	ShutdownTimeout time.Duration
+}
+
+// envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
+func envName(flagName string) string {
+	return "KHAOSAT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseConfig fills a Config from args and env (a list of KEY=VALUE).
+func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error) {
+	getenv := envLookup(env)
+	c := &Config{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	str := func(p *string, name, def, usage string) {
+		if v, ok := getenv(envName(name)); ok {
+			def = v
+		}
+		fs.StringVar(p, name, def, usage+" ($"+envName(name)+")")
+	}
+	str(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	str(&c.DataDir, "data-dir", "./data", "directory for the embedded database and generated secrets")
+	str(&c.MongoDBURI, "mongodb-uri", "", "MongoDB connection string; empty starts the embedded database")
+	str(&c.Database, "database", "khaosat", "database name")
+	str(&c.JWTSecret, "jwt-secret", "", "secret that signs access tokens (≥ 32 bytes); generated into the data directory when empty")
+	str(&c.LogFormat, "log-format", "json", "log format: json or text")
+	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	var maxBody, ttl, shutdown string
+	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
+	str(&ttl, "token-ttl", "1h", "lifetime of an access token")
+	str(&shutdown, "shutdown-timeout", "20s", "how long in-flight requests may take to finish on shutdown")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	c.AdminPassword, _ = getenv("KHAOSAT_ADMIN_PASSWORD")
+	var errs []error
+	var err error
+	if c.MaxBody, err = strconv.ParseInt(maxBody, 10, 64); err != nil || c.MaxBody < 1024 || c.MaxBody > 64<<20 {
+		errs = append(errs, fmt.Errorf("max-body: want a number of bytes from 1024 to 67108864, got %q", maxBody))
+	}
+	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("token-ttl: want a duration from 1m to 24h, got %q", ttl))
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("shutdown-timeout: want a positive duration, got %q", shutdown))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr: %v", err))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data-dir: must not be empty"))
+	}
+	if c.Database == "" || strings.ContainsAny(c.Database, "/\\. \"$") {
+		errs = append(errs, fmt.Errorf("database: %q is not a valid database name", c.Database))
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("jwt-secret: must have at least 32 characters"))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("log-format: want json or text, got %q", c.LogFormat))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return c, nil
+}
+
+func envLookup(env []string) func(string) (string, bool) {
+	m := make(map[string]string, len(env))
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("log-level: want debug, info, warn or error, got %q", s)
+	}
+	return l, nil
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "********"
+}
+
+// LogValue logs the configuration with its secrets masked.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr), slog.String("data_dir", c.DataDir),
+		slog.String("mongodb_uri", maskURI(c.MongoDBURI)), slog.String("database", c.Database),
+		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("admin_password", mask(c.AdminPassword)),
+		slog.String("log_format", c.LogFormat), slog.String("log_level", c.LogLevel),
+		slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+	)
+}
+
+// maskURI hides the password of a connection string.
+func maskURI(uri string) string {
+	scheme, rest, ok := strings.Cut(uri, "://")
+	if !ok {
+		return uri
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return uri
+	}
+	user, _, _ := strings.Cut(rest[:at], ":")
+	return scheme + "://" + user + ":********@" + rest[at+1:]
+}
+
+// loadOrCreateSecret returns the secret in file name under dir, creating it
+// with 32 random bytes (hex) on first use.
+func loadOrCreateSecret(dir, name string) (string, bool, error) {
+	p := filepath.Join(dir, name)
+	b, err := os.ReadFile(p)
+	if err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < 32 {
+			return "", false, fmt.Errorf("%s: the secret is shorter than 32 characters", p)
+		}
+		return s, false, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", false, err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", false, err
+	}
+	s := hex.EncodeToString(raw)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", false, err
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return "", false, err
+	}
+	return s, true, f.Close()
+}

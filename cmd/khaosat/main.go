@@ -1,0 +1,80 @@
+// Command khaosat is the survey server and its command-line tools.
+//
+//	khaosat serve [flags]     run the HTTP API (embedded database unless --mongodb-uri)
+//	khaosat version           print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// command is one verb of the binary.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args, env []string, stdout, stderr io.Writer) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve": {"run the HTTP API server", serve},
+		"version": {"print the version", func(_ context.Context, _, _ []string, stdout, _ io.Writer) error {
+			_, err := fmt.Fprintln(stdout, "khaosat", version)
+			return err
+		}},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "khaosat:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run dispatches to a verb; it is main without the process around it, so
+// tests run the real thing.
+func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stderr, cmds)
+		if len(args) == 0 {
+			return errors.New("no command given")
+		}
+		return nil
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		usage(stderr, cmds)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return c.run(ctx, args[1:], env, stdout, stderr)
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "usage: khaosat <command> [flags]\n\ncommands:")
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nrun 'khaosat <command> -h' for a command's flags")
+}

@@ -1,0 +1,175 @@
+// Package httpapi is khaosat's HTTP interface: the Gin router, its
+// middleware (request id, logging, recovery, limits, authentication), the
+// handlers, and the one mapping of domain errors to statuses.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/khaosat/khaosat/internal/survey"
+	"github.com/khaosat/khaosat/internal/token"
+)
+
+// Deps are what the HTTP layer needs; cmd/khaosat wires them.
+type Deps struct {
+	Log      *slog.Logger
+	Accounts *survey.Accounts
+	Catalog  *survey.Catalog
+	Intake   *survey.Intake
+	Units    *survey.Units
+	Tokens   *token.Signer
+	Ping     func(context.Context) error // database readiness
+	OpenAPI  []byte
+	// MaxBody caps a submission body; other JSON bodies are capped at 64 KiB.
+	MaxBody int64
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	Deps
+	log *slog.Logger
+}
+
+// New returns the HTTP handler of the whole API.
+func New(d Deps) http.Handler {
+	return NewRouter(d)
+}
+
+// NewRouter returns the Gin engine, for tests that enumerate its routes.
+func NewRouter(d Deps) *gin.Engine {
+	if d.MaxBody <= 0 {
+		d.MaxBody = 1 << 20
+	}
+	s := &Server{Deps: d, log: d.Log}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(s.requestIDMiddleware, s.accessLog, s.recovery, securityHeaders)
+	r.NoRoute(func(c *gin.Context) {
+		s.writeError(c, survey.Errorf(survey.CodeNotFound, "Không có đường dẫn này.", "No such route."))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": errorJSON{Code: "method_not_allowed",
+			Message: "Phương thức không được hỗ trợ.", Messages: messagesJSON{VI: "Phương thức không được hỗ trợ.", EN: "Method not allowed."}, RequestID: requestID(c)}})
+	})
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/api/openapi.yaml", s.openapi)
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/auth/login", s.login)
+
+	a := v1.Group("", s.authenticate)
+	a.GET("/me", s.me)
+	a.GET("/users", s.listUsers)
+	a.POST("/users", s.createUser)
+	a.GET("/units", s.listUnits)
+	a.GET("/units/:code", s.getUnit)
+	a.GET("/forms", s.listForms)
+	a.GET("/forms/:form", s.getForm)
+	a.GET("/forms/:form/versions/:n", s.getFormVersion)
+	a.POST("/forms/:form/submissions", s.submit)
+	a.GET("/forms/:form/submissions", s.listSubmissions)
+	return r
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyActor
+)
+
+var requestIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func (s *Server) requestIDMiddleware(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !requestIDRE.MatchString(id) {
+		id = uuid.NewString()
+	}
+	c.Header("X-Request-ID", id)
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), keyRequestID, id))
+	c.Next()
+}
+
+func requestID(c *gin.Context) string {
+	id, _ := c.Request.Context().Value(keyRequestID).(string)
+	return id
+}
+
+// accessLog writes one line per request: never bodies, tokens or answers.
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	attrs := []any{"request_id", requestID(c), "method", c.Request.Method, "route", c.FullPath(),
+		"status", c.Writer.Status(), "duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+	if a, ok := actorOf(c); ok {
+		attrs = append(attrs, "user_id", a.UserID)
+	}
+	s.log.InfoContext(c.Request.Context(), "request", attrs...)
+}
+
+func (s *Server) recovery(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.writeError(c, survey.Wrap(survey.CodeInternal, errors.New("panic in handler"), "", ""))
+			s.log.Error("panic", "request_id", requestID(c), "panic", v)
+		}
+	}()
+	c.Next()
+}
+
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("Cache-Control", "no-store")
+	c.Next()
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Ping(ctx); err != nil {
+		s.log.Warn("database not ready", "error", err)
+		s.writeError(c, survey.Errorf(survey.CodeUnavailable, "Cơ sở dữ liệu chưa sẵn sàng.", "The database is not reachable."))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+func (s *Server) openapi(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Data(http.StatusOK, "application/yaml; charset=utf-8", s.OpenAPI)
+}
+
+// readBody reads a capped body; over the cap is 413.
+func readBody(c *gin.Context, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, survey.Errorf(survey.CodeTooLarge, "Nội dung gửi lên quá lớn.", "The request body is too large.")
+	}
+	if err != nil {
+		return nil, malformed("Không đọc được nội dung gửi lên.", "The request body could not be read.")
+	}
+	return b, nil
+}

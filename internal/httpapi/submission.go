@@ -1,0 +1,134 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+type locationJSON struct {
+	Lat      float64  `json:"lat"`
+	Lon      float64  `json:"lon"`
+	Accuracy *float64 `json:"accuracy,omitempty"`
+}
+
+type submissionJSON struct {
+	ID          string         `json:"id"`
+	Form        string         `json:"form"`
+	FormVersion int            `json:"form_version"`
+	Unit        string         `json:"unit"`
+	SurveyDate  string         `json:"survey_date"`
+	StartedAt   *time.Time     `json:"started_at,omitempty"`
+	EndedAt     *time.Time     `json:"ended_at,omitempty"`
+	DeviceID    string         `json:"device_id,omitempty"`
+	Location    *locationJSON  `json:"location,omitempty"`
+	Data        map[string]any `json:"data"`
+	Collector   string         `json:"collector"`
+	ReceivedAt  time.Time      `json:"received_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	Revision    int            `json:"revision"`
+	ReviewState string         `json:"review_state"`
+}
+
+func (s *Server) toSubmissionJSON(ctx context.Context, sub *survey.Submission) (submissionJSON, error) {
+	sf, err := s.Catalog.Compiled(ctx, sub.FormID, sub.FormVersion)
+	if err != nil {
+		return submissionJSON{}, err
+	}
+	j := submissionJSON{
+		ID: sub.ID, Form: sub.FormID, FormVersion: sub.FormVersion, Unit: sub.Unit, SurveyDate: sub.SurveyDate.Format(time.DateOnly),
+		StartedAt: sub.StartedAt, EndedAt: sub.EndedAt, DeviceID: sub.DeviceID, Data: sf.FromStorage(sub.Data),
+		Collector: sub.CollectorName, ReceivedAt: sub.ReceivedAt, UpdatedAt: sub.UpdatedAt, Revision: sub.Revision, ReviewState: sub.ReviewState,
+	}
+	if sub.Location != nil {
+		j.Location = &locationJSON{Lat: sub.Location.Lat, Lon: sub.Location.Lon, Accuracy: sub.Location.Accuracy}
+	}
+	return j, nil
+}
+
+func (s *Server) submit(c *gin.Context) {
+	if !actor(c).CanSubmit() {
+		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi phiếu.", "Your role may not send submissions."))
+		return
+	}
+	body, err := readBody(c, s.MaxBody)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	sub, created, err := s.Intake.Submit(c.Request.Context(), actor(c), c.Param("form"), body)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	j, err := s.toSubmissionJSON(c.Request.Context(), sub)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	c.Header("Location", "/api/v1/forms/"+sub.FormID+"/submissions/"+sub.ID)
+	c.Header("ETag", `"`+strconv.Itoa(sub.Revision)+`"`)
+	c.JSON(status, j)
+}
+
+func dateParam(c *gin.Context, name string) (time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		e := survey.Errorf(survey.CodeMalformed, "Tham số «"+name+"» phải là ngày YYYY-MM-DD.", "The «"+name+"» parameter must be a date YYYY-MM-DD.")
+		e.Fields = []survey.FieldError{{Path: "?" + name, Code: "format", Message: e.Message}}
+		return t, e
+	}
+	return t, nil
+}
+
+func (s *Server) listSubmissions(c *gin.Context) {
+	var f survey.ListFilter
+	var err error
+	if f.From, err = dateParam(c, "from"); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if f.To, err = dateParam(c, "to"); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if l := c.Query("limit"); l != "" {
+		if f.Limit, err = strconv.Atoi(l); err != nil || f.Limit < 1 || f.Limit > survey.MaxListLimit {
+			e := survey.Errorf(survey.CodeMalformed, "Tham số «limit» phải từ 1 đến 1000.", "The «limit» parameter must be between 1 and 1000.")
+			e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
+			s.writeError(c, e)
+			return
+		}
+	}
+	f.Unit, f.Cursor = c.Query("unit"), c.Query("cursor")
+	subs, next, err := s.Intake.List(c.Request.Context(), actor(c), c.Param("form"), f)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	items := make([]submissionJSON, len(subs))
+	for i, sub := range subs {
+		if items[i], err = s.toSubmissionJSON(c.Request.Context(), sub); err != nil {
+			s.writeError(c, err)
+			return
+		}
+	}
+	var nextCursor *string
+	if next != "" {
+		nextCursor = &next
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor})
+}

@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+type userJSON struct {
+	ID          string    `json:"id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Role        string    `json:"role"`
+	Units       []string  `json:"units"`
+	Disabled    bool      `json:"disabled"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func toUserJSON(u *survey.User) userJSON {
+	units := u.Units
+	if units == nil {
+		units = []string{}
+	}
+	return userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), Units: units,
+		Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+}
+
+type createUserRequest struct {
+	Username    string   `json:"username"`
+	Password    string   `json:"password"`
+	DisplayName string   `json:"display_name"`
+	Role        string   `json:"role"`
+	Units       []string `json:"units"`
+}
+
+func (s *Server) createUser(c *gin.Context) {
+	if actor(c).Role != survey.RoleAdmin { // refuse before reading the body
+		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được tạo tài khoản.", "Only an administrator may create accounts."))
+		return
+	}
+	var req createUserRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	u, err := s.Accounts.CreateUser(c.Request.Context(), actor(c), survey.NewUser{
+		Username: req.Username, Password: req.Password, DisplayName: req.DisplayName, Role: survey.Role(req.Role), Units: req.Units})
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/users/"+u.ID)
+	c.JSON(http.StatusCreated, toUserJSON(u))
+}
+
+func (s *Server) listUsers(c *gin.Context) {
+	us, err := s.Accounts.ListUsers(c.Request.Context(), actor(c))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	items := make([]userJSON, len(us))
+	for i, u := range us {
+		items[i] = toUserJSON(u)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}

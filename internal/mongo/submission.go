@@ -1,0 +1,195 @@
+package mongo
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+type locationDoc struct {
+	Lat      float64  `bson:"lat"`
+	Lon      float64  `bson:"lon"`
+	Accuracy *float64 `bson:"accuracy,omitempty"`
+}
+
+type submissionDoc struct {
+	ID            string         `bson:"_id"`
+	Form          string         `bson:"form"`
+	FormVersion   int            `bson:"form_version"`
+	Unit          string         `bson:"unit"`
+	SurveyDate    time.Time      `bson:"survey_date"`
+	StartedAt     *time.Time     `bson:"started_at,omitempty"`
+	EndedAt       *time.Time     `bson:"ended_at,omitempty"`
+	DeviceID      string         `bson:"device_id,omitempty"`
+	Location      *locationDoc   `bson:"location,omitempty"`
+	Data          map[string]any `bson:"data"`
+	Collector     string         `bson:"collector"`
+	CollectorName string         `bson:"collector_name"`
+	ReceivedAt    time.Time      `bson:"received_at"`
+	UpdatedAt     time.Time      `bson:"updated_at"`
+	Revision      int            `bson:"revision"`
+	ReviewState   string         `bson:"review_state"`
+	ContentHash   string         `bson:"content_hash"`
+}
+
+func toSubmissionDoc(s *survey.Submission) *submissionDoc {
+	d := &submissionDoc{
+		ID: s.ID, Form: s.FormID, FormVersion: s.FormVersion, Unit: s.Unit, SurveyDate: s.SurveyDate,
+		StartedAt: s.StartedAt, EndedAt: s.EndedAt, DeviceID: s.DeviceID, Data: s.Data, Collector: s.Collector,
+		CollectorName: s.CollectorName, ReceivedAt: s.ReceivedAt, UpdatedAt: s.UpdatedAt, Revision: s.Revision,
+		ReviewState: s.ReviewState, ContentHash: s.ContentHash,
+	}
+	if s.Location != nil {
+		d.Location = &locationDoc{Lat: s.Location.Lat, Lon: s.Location.Lon, Accuracy: s.Location.Accuracy}
+	}
+	return d
+}
+
+func (d *submissionDoc) domain() *survey.Submission {
+	s := &survey.Submission{
+		ID: d.ID, FormID: d.Form, FormVersion: d.FormVersion, Unit: d.Unit, SurveyDate: d.SurveyDate.UTC(),
+		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
+		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash,
+	}
+	if d.Location != nil {
+		s.Location = &survey.Location{Lat: d.Location.Lat, Lon: d.Location.Lon, Accuracy: d.Location.Accuracy}
+	}
+	return s
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// plainMap turns what the driver decodes (bson.D, bson.M, bson.A,
+// bson.DateTime, int32) into plain Go maps, slices, time.Time and int64, the
+// form the domain's schema package works with.
+func plainMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = plain(v)
+	}
+	return out
+}
+
+func plain(v any) any {
+	switch x := v.(type) {
+	case bson.D:
+		m := make(map[string]any, len(x))
+		for _, e := range x {
+			m[e.Key] = plain(e.Value)
+		}
+		return m
+	case bson.M:
+		return plainMap(x)
+	case map[string]any:
+		return plainMap(x)
+	case bson.A:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plain(e)
+		}
+		return out
+	case bson.DateTime:
+		return x.Time().UTC()
+	case time.Time:
+		return x.UTC()
+	case int32:
+		return int64(x)
+	case int:
+		return int64(x)
+	default:
+		return v
+	}
+}
+
+// InsertSubmission stores a new submission.
+func (s *Store) InsertSubmission(ctx context.Context, sub *survey.Submission) error {
+	_, err := s.db.Collection(colSubmissions).InsertOne(ctx, toSubmissionDoc(sub))
+	return translate("insert submission", err)
+}
+
+// Submission finds a submission by id.
+func (s *Store) Submission(ctx context.Context, id string) (*survey.Submission, error) {
+	var d submissionDoc
+	if err := s.db.Collection(colSubmissions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return nil, translate("find submission", err)
+	}
+	return d.domain(), nil
+}
+
+// scopeFilter turns a unit scope into "survey date in a hierarchy's period
+// and unit among its communes", one alternative per hierarchy.
+func scopeFilter(parts []survey.ScopePart) bson.D {
+	alts := bson.A{}
+	for _, p := range parts {
+		if len(p.Communes) == 0 {
+			continue
+		}
+		date := bson.D{{Key: "$gte", Value: p.From}}
+		if !p.To.IsZero() {
+			date = append(date, bson.E{Key: "$lte", Value: p.To})
+		}
+		alts = append(alts, bson.D{{Key: "survey_date", Value: date}, {Key: "unit", Value: bson.D{{Key: "$in", Value: p.Communes}}}})
+	}
+	if len(alts) == 0 {
+		// Nothing is visible: a condition no document meets.
+		return bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: bson.A{}}}}}
+	}
+	return bson.D{{Key: "$or", Value: alts}}
+}
+
+// ListSubmissions returns a page in (received_at, _id) order.
+func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) ([]*survey.Submission, error) {
+	and := bson.A{bson.D{{Key: "form", Value: q.Form}}}
+	if q.Scope != nil {
+		and = append(and, scopeFilter(q.Scope))
+	}
+	if q.UnitFilter != nil {
+		and = append(and, scopeFilter(q.UnitFilter))
+	}
+	if q.Collector != "" {
+		and = append(and, bson.D{{Key: "collector", Value: q.Collector}})
+	}
+	if !q.From.IsZero() {
+		and = append(and, bson.D{{Key: "survey_date", Value: bson.D{{Key: "$gte", Value: q.From}}}})
+	}
+	if !q.To.IsZero() {
+		and = append(and, bson.D{{Key: "survey_date", Value: bson.D{{Key: "$lte", Value: q.To}}}})
+	}
+	if q.After != nil {
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "received_at", Value: bson.D{{Key: "$gt", Value: q.After.ReceivedAt}}}},
+			bson.D{{Key: "received_at", Value: q.After.ReceivedAt}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: q.After.ID}}}},
+		}}})
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(q.Limit))
+	cur, err := s.db.Collection(colSubmissions).Find(ctx, bson.D{{Key: "$and", Value: and}}, opts)
+	if err != nil {
+		return nil, translate("list submissions", err)
+	}
+	var docs []submissionDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, translate("list submissions", err)
+	}
+	out := make([]*survey.Submission, len(docs))
+	for i := range docs {
+		out[i] = docs[i].domain()
+	}
+	return out, nil
+}

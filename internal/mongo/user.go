@@ -1,0 +1,76 @@
+package mongo
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+type userDoc struct {
+	ID           string    `bson:"_id"`
+	Username     string    `bson:"username"`
+	DisplayName  string    `bson:"display_name"`
+	Role         string    `bson:"role"`
+	Units        []string  `bson:"units"`
+	PasswordHash string    `bson:"password_hash"`
+	Disabled     bool      `bson:"disabled"`
+	CreatedAt    time.Time `bson:"created_at"`
+	UpdatedAt    time.Time `bson:"updated_at"`
+}
+
+func (d *userDoc) domain() *survey.User {
+	return &survey.User{ID: d.ID, Username: d.Username, DisplayName: d.DisplayName, Role: survey.Role(d.Role),
+		Units: d.Units, PasswordHash: d.PasswordHash, Disabled: d.Disabled, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+}
+
+// InsertUser stores a new account.
+func (s *Store) InsertUser(ctx context.Context, u *survey.User) error {
+	_, err := s.db.Collection(colUsers).InsertOne(ctx, userDoc{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName,
+		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
+	return translate("insert user", err)
+}
+
+func (s *Store) findUser(ctx context.Context, op string, filter bson.D) (*survey.User, error) {
+	var d userDoc
+	if err := s.db.Collection(colUsers).FindOne(ctx, filter).Decode(&d); err != nil {
+		return nil, translate(op, err)
+	}
+	return d.domain(), nil
+}
+
+// UserByUsername finds an account by its username.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*survey.User, error) {
+	return s.findUser(ctx, "find user by username", bson.D{{Key: "username", Value: username}})
+}
+
+// UserByID finds an account by id.
+func (s *Store) UserByID(ctx context.Context, id string) (*survey.User, error) {
+	return s.findUser(ctx, "find user by id", bson.D{{Key: "_id", Value: id}})
+}
+
+// ListUsers returns all accounts by username.
+func (s *Store) ListUsers(ctx context.Context) ([]*survey.User, error) {
+	cur, err := s.db.Collection(colUsers).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "username", Value: 1}}))
+	if err != nil {
+		return nil, translate("list users", err)
+	}
+	var docs []userDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, translate("list users", err)
+	}
+	out := make([]*survey.User, len(docs))
+	for i := range docs {
+		out[i] = docs[i].domain()
+	}
+	return out, nil
+}
+
+// CountUsers counts accounts.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	n, err := s.db.Collection(colUsers).CountDocuments(ctx, bson.D{})
+	return n, translate("count users", err)
+}

@@ -1,0 +1,28 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Canonical returns one JSON encoding for all spellings of the same
+// answers, to tell whether a retried submission carries identical content.
+// It takes the answers in API form (as Validate does), in storage form (as
+// ToStorage returns) or as read back from the database (as FromStorage
+// takes), and writes them as the storage form would be in JSON: object keys
+// sorted, dates "YYYY-MM-DD", integer fields and codes as integers, number
+// fields in the shortest form that round-trips (so 1 and 1.0 agree), text
+// NFC-normalised, no HTML escaping and no insignificant space.
+func (f *Form) Canonical(data map[string]any) ([]byte, error) {
+	v := convertObject(f.Fields, data, canonical)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	// encoding/json sorts map keys and writes float64 and int64 in one
+	// fixed way each, which is all the canonical form needs.
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("canonical %s answers: %w", f.ID, err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -1,0 +1,101 @@
+// Package survey is khaosat's domain core: forms and their versions,
+// submissions, users, administrative units, and the services that hold the
+// rules. It imports no infrastructure; the stores it needs are interfaces
+// implemented elsewhere (internal/mongo) and wired in cmd/khaosat.
+package survey
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/khaosat/khaosat/internal/schema"
+)
+
+// Code classifies an Error. The HTTP layer maps each code to one status.
+type Code string
+
+// The error codes. Keep the set small: clients branch on them.
+const (
+	CodeMalformed          Code = "malformed"           // the request cannot be parsed
+	CodeInvalid            Code = "invalid"             // parsed, but breaks a rule
+	CodeNotFound           Code = "not_found"           // no such thing (or not visible)
+	CodeConflict           Code = "conflict"            // clashes with stored state
+	CodeFormClosed         Code = "form_closed"         // the form takes no new submissions
+	CodeUnauthorized       Code = "unauthorized"        // no or bad credentials
+	CodeForbidden          Code = "forbidden"           // credentials fine, not allowed
+	CodePreconditionFailed Code = "precondition_failed" // stale revision
+	CodeTooLarge           Code = "too_large"           // body over the limit
+	CodeTooManyRequests    Code = "too_many_requests"   // throttled
+	CodeUnavailable        Code = "unavailable"         // a dependency is down
+	CodeInternal           Code = "internal"            // a bug or an unexpected failure
+)
+
+// Label is a text in Vietnamese and English.
+type Label = schema.Label
+
+// FieldError names one failing field of a request.
+type FieldError struct {
+	Path    string // JSON pointer into the request body
+	Code    string
+	Message Label
+}
+
+// Error is the one error type of the domain. Message is for people; the
+// wrapped Err is for logs and never reaches a client.
+type Error struct {
+	Code    Code
+	Message Label
+	Fields  []FieldError
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message.EN, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message.EN)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an Error with a bilingual message.
+func Errorf(code Code, vi, en string) *Error {
+	return &Error{Code: code, Message: Label{VI: vi, EN: en}}
+}
+
+// Wrap marks err with code, keeping err for the logs only.
+func Wrap(code Code, err error, vi, en string) *Error {
+	return &Error{Code: code, Message: Label{VI: vi, EN: en}, Err: err}
+}
+
+// ErrorCode returns the Code of err, CodeInternal when err is not an *Error.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// Store-level sentinel errors. Store implementations wrap them so that the
+// domain can tell "nothing there" and "already there" from failures.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrDuplicate = errors.New("duplicate")
+)
+
+func invalid(fields []FieldError) *Error {
+	return &Error{
+		Code:    CodeInvalid,
+		Message: Label{VI: "Dữ liệu không hợp lệ; xem danh sách trường bị lỗi.", EN: "The submission is invalid; see the failing fields."},
+		Fields:  fields,
+	}
+}
+
+func notFound(what Label) *Error {
+	return &Error{Code: CodeNotFound, Message: Label{VI: "Không tìm thấy " + what.VI + ".", EN: what.EN + " not found."}}
+}
+
+func forbidden() *Error {
+	return Errorf(CodeForbidden, "Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this.")
+}

@@ -1,0 +1,216 @@
+package survey
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/khaosat/khaosat/internal/schema"
+)
+
+// FormStatus says whether a form takes new submissions.
+type FormStatus string
+
+// Form statuses.
+const (
+	FormOpen   FormStatus = "open"
+	FormClosed FormStatus = "closed"
+)
+
+// Form is a questionnaire; its content lives in its versions.
+type Form struct {
+	ID             string
+	Title          Label
+	Status         FormStatus
+	CurrentVersion int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// FormVersion is one immutable published version of a form.
+type FormVersion struct {
+	FormID      string
+	Version     int
+	Title       Label
+	Schema      []byte // the JSON Schema exactly as published
+	Hash        string // hex SHA-256 of the compacted schema
+	PublishedAt time.Time
+	Notes       string
+}
+
+// FormStore persists forms and their versions.
+type FormStore interface {
+	Form(ctx context.Context, id string) (*Form, error)
+	Forms(ctx context.Context) ([]*Form, error)
+	// UpsertForm creates the form record when missing and raises its
+	// current version to at least version (never lowers it).
+	UpsertForm(ctx context.Context, id string, title Label, version int, now time.Time) error
+	// InsertVersion stores a new version; ErrDuplicate when (form, version) exists.
+	InsertVersion(ctx context.Context, v *FormVersion) error
+	Version(ctx context.Context, form string, n int) (*FormVersion, error)
+	LatestVersion(ctx context.Context, form string) (*FormVersion, error)
+}
+
+// Catalog serves forms and versions and caches their compiled schemas.
+type Catalog struct {
+	store    FormStore
+	log      *slog.Logger
+	now      func() time.Time
+	compiled sync.Map // "form@version" → *schema.Form; versions are immutable
+}
+
+// NewCatalog returns the form catalog.
+func NewCatalog(store FormStore, log *slog.Logger) *Catalog {
+	return &Catalog{store: store, log: log, now: time.Now}
+}
+
+// SchemaHash is the content hash of a schema: whitespace does not count.
+func SchemaHash(raw []byte) (string, error) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// PublishDir publishes every dir/*.json form file of fsys whose content
+// differs from its form's latest version, as the next version. Unchanged
+// files change nothing, so running it at every start is safe, also from
+// several instances at once.
+func (c *Catalog) PublishDir(ctx context.Context, fsys fs.FS, dir string) error {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.json"))
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		raw, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		if err := c.publishFile(ctx, name, raw); err != nil {
+			return fmt.Errorf("publish %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte) error {
+	sf, err := schema.Compile(raw)
+	if err != nil {
+		return err
+	}
+	want := strings.TrimSuffix(path.Base(name), ".json")
+	if sf.ID != want {
+		return fmt.Errorf("x-form is %q but the file is named %s", sf.ID, path.Base(name))
+	}
+	hash, err := SchemaHash(raw)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		latest, err := c.store.LatestVersion(ctx, sf.ID)
+		next := 1
+		switch {
+		case err == nil:
+			if latest.Hash == hash {
+				// Also repairs a start that stopped between the two writes.
+				return c.store.UpsertForm(ctx, sf.ID, latest.Title, latest.Version, c.now().UTC())
+			}
+			next = latest.Version + 1
+		case !isNotFound(err):
+			return err
+		}
+		v := &FormVersion{FormID: sf.ID, Version: next, Title: sf.Title, Schema: raw, Hash: hash,
+			PublishedAt: c.now().UTC(), Notes: "published from " + path.Base(name)}
+		err = c.store.InsertVersion(ctx, v)
+		if isDuplicate(err) {
+			continue // another instance published it first; look again
+		}
+		if err != nil {
+			return err
+		}
+		c.log.Info("published form version", "form", sf.ID, "version", next)
+		return c.store.UpsertForm(ctx, sf.ID, sf.Title, next, c.now().UTC())
+	}
+	return fmt.Errorf("form %s: could not publish after several attempts", sf.ID)
+}
+
+// Forms lists the forms the actor may use.
+func (c *Catalog) Forms(ctx context.Context, actor Actor) ([]*Form, error) {
+	all, err := c.store.Forms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, f := range all {
+		if f.CurrentVersion == 0 {
+			continue
+		}
+		if f.Status == FormClosed && actor.Role == RoleCollector {
+			continue // phones no longer receive a closed form
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+var formLabel = Label{VI: "biểu mẫu", EN: "Form"}
+
+// Form returns a form's record.
+func (c *Catalog) Form(ctx context.Context, id string) (*Form, error) {
+	f, err := c.store.Form(ctx, id)
+	if isNotFound(err) {
+		return nil, notFound(formLabel)
+	}
+	return f, err
+}
+
+// Current returns the form's current published version.
+func (c *Catalog) Current(ctx context.Context, id string) (*Form, *FormVersion, error) {
+	f, err := c.Form(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := c.Version(ctx, id, f.CurrentVersion)
+	return f, v, err
+}
+
+// Version returns one published version.
+func (c *Catalog) Version(ctx context.Context, id string, n int) (*FormVersion, error) {
+	v, err := c.store.Version(ctx, id, n)
+	if isNotFound(err) {
+		return nil, notFound(Label{VI: "phiên bản " + strconv.Itoa(n) + " của biểu mẫu", EN: "Version " + strconv.Itoa(n) + " of the form"})
+	}
+	return v, err
+}
+
+// Compiled returns the compiled schema of a version, compiling it once.
+func (c *Catalog) Compiled(ctx context.Context, id string, n int) (*schema.Form, error) {
+	key := id + "@" + strconv.Itoa(n)
+	if sf, ok := c.compiled.Load(key); ok {
+		return sf.(*schema.Form), nil
+	}
+	v, err := c.Version(ctx, id, n)
+	if err != nil {
+		return nil, err
+	}
+	sf, err := schema.Compile(v.Schema)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", key, err)
+	}
+	actual, _ := c.compiled.LoadOrStore(key, sf)
+	return actual.(*schema.Form), nil
+}

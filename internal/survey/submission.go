@@ -1,0 +1,286 @@
+package survey
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/khaosat/khaosat/internal/schema"
+)
+
+// Review states.
+const (
+	ReviewReceived  = "received"
+	ReviewHasIssues = "has_issues"
+	ReviewApproved  = "approved"
+	ReviewRejected  = "rejected"
+)
+
+// Submission is one filled form as stored.
+type Submission struct {
+	ID            string
+	FormID        string
+	FormVersion   int
+	Unit          string
+	SurveyDate    time.Time
+	StartedAt     *time.Time
+	EndedAt       *time.Time
+	DeviceID      string
+	Location      *Location
+	Data          map[string]any // storage form: dates as time.Time, integers as int64
+	Collector     string         // user id, from the credentials
+	CollectorName string         // username at the time of submission
+	ReceivedAt    time.Time
+	UpdatedAt     time.Time
+	Revision      int
+	ReviewState   string
+	ContentHash   string
+}
+
+// PageKey is a position in the stable listing order (received_at, id).
+type PageKey struct {
+	ReceivedAt time.Time
+	ID         string
+}
+
+// SubmissionQuery selects submissions. Scope and UnitFilter are ANDed; a
+// nil Scope means unrestricted and may only come from an admin's request.
+type SubmissionQuery struct {
+	Form       string
+	Scope      []ScopePart
+	UnitFilter []ScopePart
+	Collector  string
+	From, To   time.Time // survey date, inclusive; zero = open
+	After      *PageKey
+	Limit      int
+}
+
+// SubmissionStore persists submissions.
+type SubmissionStore interface {
+	// InsertSubmission stores a new submission; ErrDuplicate when the id exists.
+	InsertSubmission(ctx context.Context, s *Submission) error
+	Submission(ctx context.Context, id string) (*Submission, error)
+	// ListSubmissions returns up to q.Limit submissions after q.After in
+	// (received_at, id) order.
+	ListSubmissions(ctx context.Context, q SubmissionQuery) ([]*Submission, error)
+}
+
+// Intake is the service that receives and lists submissions.
+type Intake struct {
+	store   SubmissionStore
+	catalog *Catalog
+	units   *Units
+	now     func() time.Time
+}
+
+// NewIntake returns the intake service.
+func NewIntake(store SubmissionStore, catalog *Catalog, units *Units) *Intake {
+	return &Intake{store: store, catalog: catalog, units: units, now: time.Now}
+}
+
+// Submit validates and stores one submission of form formID. created is
+// false when the same submission was already stored (a retry).
+func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []byte) (sub *Submission, created bool, err error) {
+	if !actor.CanSubmit() {
+		return nil, false, forbidden()
+	}
+	form, err := s.catalog.Form(ctx, formID)
+	if err != nil {
+		return nil, false, err
+	}
+	now := s.now()
+	env, fe, err := ParseEnvelope(body, "", now)
+	if err != nil {
+		return nil, false, err
+	}
+	if form.Status == FormClosed {
+		return nil, false, Errorf(CodeFormClosed, "Biểu mẫu đã đóng, không nhận phiếu mới.", "The form is closed and takes no new submissions.")
+	}
+	var sf *schema.Form
+	if env.FormVersion > 0 {
+		sf, err = s.catalog.Compiled(ctx, formID, env.FormVersion)
+		if ErrorCode(err) == CodeNotFound {
+			fe = append(fe, fieldErr("/form_version", "unknown_version",
+				"Biểu mẫu không có phiên bản này.", "The form has no such published version."))
+		} else if err != nil {
+			return nil, false, err
+		}
+	}
+	if env.Unit != "" && !env.SurveyDate.IsZero() {
+		if u, ok := s.units.At(env.Unit, env.SurveyDate); !ok || u.Level != LevelCommune {
+			fe = append(fe, fieldErr("/unit", "unknown_unit",
+				"Không có xã/phường mã «"+env.Unit+"» vào ngày khảo sát.",
+				"There is no commune/ward «"+env.Unit+"» on the survey date."))
+		}
+	}
+	if sf != nil && env.Data != nil {
+		for _, e := range sf.Validate(env.Data, env.SurveyDate) {
+			fe = append(fe, FieldError{Path: "/data" + e.Path, Code: e.Code, Message: e.Message})
+		}
+	}
+	if len(fe) > 0 {
+		return nil, false, invalid(fe)
+	}
+	if actor.Role != RoleAdmin && !s.units.Within(env.Unit, env.SurveyDate, actor.Units) {
+		e := Errorf(CodeForbidden, "Xã/phường này nằm ngoài địa bàn được giao cho bạn.", "This commune/ward is outside the area assigned to you.")
+		e.Fields = []FieldError{fieldErr("/unit", "out_of_scope", "Ngoài địa bàn được giao.", "Outside your assigned area.")}
+		return nil, false, e
+	}
+	data := sf.ToStorage(env.Data)
+	hash, err := contentHash(formID, env, sf, data)
+	if err != nil {
+		return nil, false, err
+	}
+	received := now.UTC().Truncate(time.Millisecond) // the database keeps milliseconds
+	sub = &Submission{
+		ID: env.ID, FormID: formID, FormVersion: env.FormVersion, Unit: env.Unit, SurveyDate: env.SurveyDate,
+		StartedAt: env.StartedAt, EndedAt: env.EndedAt, DeviceID: env.DeviceID, Location: env.Location,
+		Data: data, Collector: actor.UserID, CollectorName: actor.Username, ReceivedAt: received, UpdatedAt: received,
+		Revision: 1, ReviewState: ReviewReceived, ContentHash: hash,
+	}
+	err = s.store.InsertSubmission(ctx, sub)
+	if isDuplicate(err) {
+		return s.resolveDuplicate(ctx, actor, sub)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return sub, true, nil
+}
+
+// resolveDuplicate decides between a retry (identical content from the
+// same collector: answer with what is stored) and a conflict.
+func (s *Intake) resolveDuplicate(ctx context.Context, actor Actor, sub *Submission) (*Submission, bool, error) {
+	old, err := s.store.Submission(ctx, sub.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if old.ContentHash == sub.ContentHash && old.FormID == sub.FormID && old.Collector == actor.UserID {
+		return old, false, nil
+	}
+	e := Errorf(CodeConflict, "Đã có phiếu khác với cùng mã (id) này.", "Another submission with this id exists.")
+	e.Fields = []FieldError{fieldErr("/id", "duplicate_id", "Mã phiếu đã được dùng với nội dung khác.", "This id is already used with different content.")}
+	return nil, false, e
+}
+
+// contentHash identifies what a collector sent, independent of key order,
+// number spelling and when it arrived.
+func contentHash(formID string, env *Envelope, sf *schema.Form, data map[string]any) (string, error) {
+	canon, err := sf.Canonical(data)
+	if err != nil {
+		return "", err
+	}
+	head, err := json.Marshal(struct {
+		Form, Unit, SurveyDate, DeviceID string
+		Version                          int
+		Started, Ended                   *time.Time
+		Location                         *Location
+	}{formID, env.Unit, env.SurveyDate.Format(time.DateOnly), env.DeviceID, env.FormVersion, env.StartedAt, env.EndedAt, env.Location})
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	h.Write(head)
+	h.Write([]byte{0})
+	h.Write(canon)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// ListFilter is what a caller may ask of the submission list.
+type ListFilter struct {
+	Unit     string
+	From, To time.Time
+	Cursor   string
+	Limit    int
+}
+
+// Listing limits.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 1000
+)
+
+// List returns a page of submissions of a form visible to the actor, and
+// the cursor of the next page ("" at the end).
+func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFilter) ([]*Submission, string, error) {
+	if !actor.CanReadData() {
+		return nil, "", forbidden()
+	}
+	if _, err := s.catalog.Form(ctx, formID); err != nil {
+		return nil, "", err
+	}
+	q := SubmissionQuery{Form: formID, From: f.From, To: f.To, Limit: f.Limit}
+	if q.Limit <= 0 {
+		q.Limit = DefaultListLimit
+	}
+	if q.Limit > MaxListLimit {
+		q.Limit = MaxListLimit
+	}
+	switch actor.Role {
+	case RoleAdmin:
+	case RoleCollector:
+		q.Scope, q.Collector = s.units.Scope(actor.Units), actor.UserID
+	default:
+		q.Scope = s.units.Scope(actor.Units)
+	}
+	if f.Unit != "" {
+		if !s.units.Known(f.Unit) {
+			e := Errorf(CodeMalformed, "Không có đơn vị hành chính này.", "There is no such administrative unit.")
+			e.Fields = []FieldError{fieldErr("?unit", "unknown_unit", "Mã đơn vị không tồn tại.", "Unknown unit code.")}
+			return nil, "", e
+		}
+		q.UnitFilter = s.units.Scope([]string{f.Unit})
+	}
+	if f.Cursor != "" {
+		k, err := decodeCursor(f.Cursor)
+		if err != nil {
+			e := Errorf(CodeMalformed, "Con trỏ phân trang (cursor) không hợp lệ.", "The cursor is not valid.")
+			e.Fields = []FieldError{fieldErr("?cursor", "invalid", "Con trỏ không hợp lệ.", "Invalid cursor.")}
+			return nil, "", e
+		}
+		q.After = k
+	}
+	limit := q.Limit
+	q.Limit++ // one more tells whether another page exists
+	items, err := s.store.ListSubmissions(ctx, q)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(items) > limit {
+		items = items[:limit]
+		last := items[limit-1]
+		next = encodeCursor(PageKey{ReceivedAt: last.ReceivedAt, ID: last.ID})
+	}
+	return items, next, nil
+}
+
+type cursorJSON struct {
+	T int64  `json:"t"`
+	I string `json:"i"`
+}
+
+func encodeCursor(k PageKey) string {
+	b, _ := json.Marshal(cursorJSON{T: k.ReceivedAt.UnixMilli(), I: k.ID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (*PageKey, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	var c cursorJSON
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	if c.I == "" {
+		return nil, errBadCursor
+	}
+	return &PageKey{ReceivedAt: time.UnixMilli(c.T).UTC(), ID: c.I}, nil
+}
+
+var errBadCursor = Errorf(CodeMalformed, "Con trỏ không hợp lệ.", "Invalid cursor.")
