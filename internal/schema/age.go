@@ -74,7 +74,6 @@ func daysIn(m time.Month, y int) int {
 // ageRules checks x-age and x-age-bands, which JSON Schema cannot express,
 // against the answers in obj (the object that fields describe).
 type ageRules struct {
-	form   *Form
 	survey civilDate
 	errs   []FieldError
 }

@@ -19,4 +19,5 @@ func BenchmarkValidateHousehold(b *testing.B) {
 			b.Fatal(errs)
 		}
 	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/op")
 }

@@ -7,8 +7,8 @@ import (
 
 // Label is a bilingual text.
 type Label struct {
-	VI string `json:"vi"`
-	EN string `json:"en"`
+	VI string `json:"vi"` // Vietnamese
+	EN string `json:"en"` // English
 }
 
 // In returns the text in the language lang ("vi" or "en"), falling back to
@@ -25,7 +25,8 @@ func (l Label) In(lang string) string {
 type Choice struct {
 	// Code is what is stored and exported: a string, or an int64 for the
 	// integer-coded scales (for example the 1–4 difficulty scale).
-	Code  any
+	Code any
+	// Label is the answer's text.
 	Label Label
 }
 
@@ -34,22 +35,22 @@ type Kind string
 
 // The kinds of field a form may have.
 const (
-	KindString      Kind = "string"
-	KindInteger     Kind = "integer"
-	KindNumber      Kind = "number"
-	KindBoolean     Kind = "boolean"
-	KindDate        Kind = "date"     // "YYYY-MM-DD" in JSON, time.Time in storage
-	KindDateTime    Kind = "datetime" // RFC 3339 text, kept as text in storage
-	KindChoice      Kind = "choice"
-	KindMultiChoice Kind = "multichoice"
-	KindObject      Kind = "object"
-	KindRepeat      Kind = "repeat" // a list of objects, e.g. a household's children
+	KindString      Kind = "string"      // free text
+	KindInteger     Kind = "integer"     // int64 in storage
+	KindNumber      Kind = "number"      // float64 in storage
+	KindBoolean     Kind = "boolean"     // true or false
+	KindDate        Kind = "date"        // "YYYY-MM-DD" in JSON, time.Time at UTC midnight in storage
+	KindDateTime    Kind = "datetime"    // RFC 3339 text, kept as text in storage
+	KindChoice      Kind = "choice"      // one code of Choices
+	KindMultiChoice Kind = "multichoice" // a list of distinct codes of Choices
+	KindObject      Kind = "object"      // a group of Fields
+	KindRepeat      Kind = "repeat"      // a list of objects of Fields, e.g. a household's children
 )
 
 // AgeRange is an inclusive range of completed years, from x-age.
 type AgeRange struct {
-	Min int `json:"min"`
-	Max int `json:"max"`
+	Min int `json:"min"` // youngest allowed age
+	Max int `json:"max"` // oldest allowed age
 }
 
 // Contains reports whether age lies in the range.
@@ -88,6 +89,7 @@ type Field struct {
 	// Path is the JSON pointer from the data root, with "*" standing for
 	// the index of a repeat item, e.g. "/children/*/sex".
 	Path string
+	// Kind is what sort of answer the field holds.
 	Kind Kind
 	// Label is x-label; Hint is x-hint, when present.
 	Label Label
@@ -112,7 +114,8 @@ type Field struct {
 	Fields []*Field
 }
 
-// Choice returns the choice with the given code, or nil.
+// Choice returns the choice with the given code, or nil. The code is as
+// Choices hold it: a string, or an int64 (as ToStorage gives it).
 func (f *Field) Choice(code any) *Choice {
 	for i := range f.Choices {
 		if f.Choices[i].Code == code {

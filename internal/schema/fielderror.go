@@ -47,10 +47,16 @@ type FieldError struct {
 
 // Validate checks data (as decoded by encoding/json with UseNumber) against
 // the form: the JSON Schema, then the age rules (x-age, x-age-bands) on
-// surveyDate, which are skipped if surveyDate is zero. It returns nil if
-// the data is valid, otherwise one error per problem, sorted by path (with
-// list indexes compared as numbers) and then by code.
+// surveyDate, which are skipped if surveyDate is zero. Text is checked in
+// NFC, as ToStorage will store it, so lengths count NFC code points.
+//
+// It returns nil if the data is valid, otherwise one error per problem,
+// sorted by path (list indexes compared as numbers, so /children/2 comes
+// before /children/10) and then by code.
 func (f *Form) Validate(data any, surveyDate time.Time) []FieldError {
+	if !allNFC(data) {
+		data = nfcView(data)
+	}
 	var errs []FieldError
 	if err := f.schema.Validate(data); err != nil {
 		var verr *jsonschema.ValidationError
@@ -65,7 +71,7 @@ func (f *Form) Validate(data any, surveyDate time.Time) []FieldError {
 	}
 	if f.ageRules && !surveyDate.IsZero() {
 		if obj, ok := data.(map[string]any); ok {
-			r := ageRules{form: f, survey: civil(surveyDate), errs: errs}
+			r := ageRules{survey: civil(surveyDate), errs: errs}
 			r.check(f.Fields, obj, make([]string, 0, 8))
 			errs = r.errs
 		}

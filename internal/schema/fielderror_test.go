@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/khaosat/khaosat/internal/schema"
 )
@@ -56,6 +57,7 @@ func TestValidateCodes(t *testing.T) {
 		{name: "min_length", set: `{"name": ""}`, want: []pathCode{{"/name", "min_length"}}},
 		{name: "max_length counts characters", set: `{"name": "Nguyễn Thị Lan"}`, want: []pathCode{{"/name", "max_length"}}},
 		{name: "max_length not bytes", set: `{"name": "Đặng Ưng"}`, want: []pathCode{}},
+		{name: "max_length counts NFC code points", set: `{"name": "` + norm.NFD.String("Nguyễn Huệ") + `"}`, want: []pathCode{}},
 		{name: "min_items", set: `{"tags": []}`, want: []pathCode{{"/tags", "min_items"}}},
 		{name: "max_items", set: `{"tags": ["a", "b", "c"]}`, want: []pathCode{{"/tags", "max_items"}}},
 		{name: "unique_items", set: `{"tags": ["a", "a"]}`, want: []pathCode{{"/tags", "unique_items"}}},
@@ -238,17 +240,22 @@ func TestValidateMessagesHideValues(t *testing.T) {
 
 func TestValidateConcurrent(t *testing.T) {
 	f := MustCompile(t, filepath.Join("testdata", "sink.json"))
+	const n = 8
+	inputs := make([]map[string]any, n)
+	for i := range inputs {
+		inputs[i] = sinkWith(t, fmt.Sprintf(`{"count": %d}`, 31+i))
+	}
 	done := make(chan []pathCode)
-	for i := range 8 {
+	for _, data := range inputs {
 		go func() {
 			var got []pathCode
 			for range 50 {
-				got = pathCodes(f.Validate(sinkWith(t, fmt.Sprintf(`{"count": %d}`, 31+i)), surveyDate))
+				got = pathCodes(f.Validate(data, surveyDate))
 			}
 			done <- got
 		}()
 	}
-	for range 8 {
+	for range n {
 		if diff := cmp.Diff([]pathCode{{"/count", "maximum"}}, <-done); diff != "" {
 			t.Errorf("Validate() mismatch (-want +got):\n%s", diff)
 		}

@@ -2,11 +2,14 @@ package schema
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // draft2020 is the only dialect a form may be written in.
@@ -82,7 +85,7 @@ func Compile(raw []byte) (*Form, error) {
 		return nil, fmt.Errorf("compile form %s: %w", f.ID, err)
 	}
 	if f.schema, err = c.Compile(resourceURL); err != nil {
-		return nil, fmt.Errorf("compile form %s: %w", f.ID, err)
+		return nil, fmt.Errorf("compile form %s: %w", f.ID, metaschemaProblems(err))
 	}
 	f.schemas = map[string]*jsonschema.Schema{}
 	indexSchemas(f.schema, f.schemas)
@@ -97,6 +100,30 @@ func Compile(raw []byte) (*Form, error) {
 		f.ageRules = f.ageRules || fl.Age != nil || fl.AgeBands != nil
 	})
 	return f, nil
+}
+
+// metaschemaProblems spells out where a form breaks the draft 2020-12
+// metaschema, which jsonschema's error only names; other errors pass as
+// they are.
+func metaschemaProblems(err error) error {
+	var sve *jsonschema.SchemaValidationError
+	var verr *jsonschema.ValidationError
+	if !errors.As(err, &sve) || !errors.As(sve.Err, &verr) {
+		return err
+	}
+	p := message.NewPrinter(language.English)
+	var leaves []string
+	var collect func(*jsonschema.ValidationError)
+	collect = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) == 0 {
+			leaves = append(leaves, displayPath(joinPointer(e.InstanceLocation))+": "+e.ErrorKind.LocalizedString(p))
+		}
+		for _, c := range e.Causes {
+			collect(c)
+		}
+	}
+	collect(verr)
+	return fmt.Errorf("not a valid JSON Schema (draft 2020-12): %s", strings.Join(leaves, "; "))
 }
 
 // refusingLoader keeps a form self-contained: no files, no network.
@@ -129,8 +156,10 @@ func (f *Form) Field(path string) *Field {
 	if path == "" || path[0] != '/' {
 		return nil
 	}
-	fl, _ := f.fieldAt(strings.Split(path[1:], "/"))
-	return fl
+	if fl, ok := f.fieldAt(strings.Split(path[1:], "/")); ok {
+		return fl
+	}
+	return nil
 }
 
 // fieldAt finds the field for the unescaped instance path tokens. It
