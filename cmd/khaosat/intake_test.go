@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 var formIDs = []string{"household", "disability", "labour", "hiv"}
@@ -312,4 +311,3 @@ func TestStoredDocumentKeepsTypes(t *testing.T) {
 		t.Errorf("metadata: %+v", got)
 	}
 }
-

@@ -55,8 +55,8 @@ var errNoToken = survey.Errorf(survey.CodeUnauthorized, "Cần đăng nhập (th
 // caller into the request context.
 func (s *Server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
-	raw, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || raw == "" {
+	scheme, raw, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
 		c.Header("WWW-Authenticate", `Bearer realm="khaosat"`)
 		s.writeError(c, errNoToken)
 		return
@@ -69,6 +69,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	u, err := s.Accounts.User(c.Request.Context(), claims.Subject)
 	if survey.ErrorCode(err) == survey.CodeNotFound || (err == nil && u.Disabled) {
+		c.Header("WWW-Authenticate", `Bearer realm="khaosat", error="invalid_token"`)
 		s.writeError(c, errNoToken)
 		return
 	}

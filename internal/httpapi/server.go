@@ -81,6 +81,7 @@ func NewRouter(d Deps) *gin.Engine {
 	a.GET("/forms/:form/versions/:n", s.getFormVersion)
 	a.POST("/forms/:form/submissions", s.submit)
 	a.GET("/forms/:form/submissions", s.listSubmissions)
+	a.GET("/forms/:form/submissions/:id", s.getSubmission)
 	return r
 }
 

@@ -132,3 +132,18 @@ func (s *Server) listSubmissions(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor})
 }
+
+func (s *Server) getSubmission(c *gin.Context) {
+	sub, err := s.Intake.Get(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	j, err := s.toSubmissionJSON(c.Request.Context(), sub)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("ETag", `"`+strconv.Itoa(sub.Revision)+`"`)
+	c.JSON(http.StatusOK, j)
+}

@@ -83,8 +83,12 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		},
 	}
 	for col, models := range idx {
-		if _, err := s.db.Collection(col).Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", col, err)
+		// One call per index: the embedded engine fails a createIndexes of
+		// several indexes that already exist.
+		for _, m := range models {
+			if _, err := s.db.Collection(col).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("create indexes on %s: %w", col, err)
+			}
 		}
 	}
 	return nil

@@ -68,11 +68,12 @@ type Catalog struct {
 	log      *slog.Logger
 	now      func() time.Time
 	compiled sync.Map // "form@version" → *schema.Form; versions are immutable
+	forms    *ttlCache[*Form]
 }
 
 // NewCatalog returns the form catalog.
 func NewCatalog(store FormStore, log *slog.Logger) *Catalog {
-	return &Catalog{store: store, log: log, now: time.Now}
+	return &Catalog{store: store, log: log, now: time.Now, forms: newTTLCache[*Form](RecordCacheTTL)}
 }
 
 // SchemaHash is the content hash of a schema: whitespace does not count.
@@ -143,6 +144,7 @@ func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte) erro
 			return err
 		}
 		c.log.Info("published form version", "form", sf.ID, "version", next)
+		c.forms.forget(sf.ID)
 		return c.store.UpsertForm(ctx, sf.ID, sf.Title, next, c.now().UTC())
 	}
 	return fmt.Errorf("form %s: could not publish after several attempts", sf.ID)
@@ -170,12 +172,20 @@ func (c *Catalog) Forms(ctx context.Context, actor Actor) ([]*Form, error) {
 var formLabel = Label{VI: "biểu mẫu", EN: "Form"}
 
 // Form returns a form's record.
+// Results are cached for RecordCacheTTL.
 func (c *Catalog) Form(ctx context.Context, id string) (*Form, error) {
+	if f, ok := c.forms.get(id); ok {
+		return f, nil
+	}
 	f, err := c.store.Form(ctx, id)
 	if isNotFound(err) {
 		return nil, notFound(formLabel)
 	}
-	return f, err
+	if err != nil {
+		return nil, err
+	}
+	c.forms.put(id, f)
+	return f, nil
 }
 
 // Current returns the form's current published version.

@@ -96,9 +96,6 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 	if err != nil {
 		return nil, false, err
 	}
-	if form.Status == FormClosed {
-		return nil, false, Errorf(CodeFormClosed, "Biểu mẫu đã đóng, không nhận phiếu mới.", "The form is closed and takes no new submissions.")
-	}
 	var sf *schema.Form
 	if env.FormVersion > 0 {
 		sf, err = s.catalog.Compiled(ctx, formID, env.FormVersion)
@@ -140,6 +137,13 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		StartedAt: env.StartedAt, EndedAt: env.EndedAt, DeviceID: env.DeviceID, Location: env.Location,
 		Data: data, Collector: actor.UserID, CollectorName: actor.Username, ReceivedAt: received, UpdatedAt: received,
 		Revision: 1, ReviewState: ReviewReceived, ContentHash: hash,
+	}
+	if form.Status == FormClosed {
+		// A retry of what was stored before the form closed is still a retry.
+		if old, err := s.store.Submission(ctx, sub.ID); err == nil && old.ContentHash == sub.ContentHash && old.Collector == actor.UserID {
+			return old, false, nil
+		}
+		return nil, false, Errorf(CodeFormClosed, "Biểu mẫu đã đóng, không nhận phiếu mới.", "The form is closed and takes no new submissions.")
 	}
 	err = s.store.InsertSubmission(ctx, sub)
 	if isDuplicate(err) {
@@ -189,6 +193,17 @@ func contentHash(formID string, env *Envelope, sf *schema.Form, data map[string]
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// Get returns one submission of a form, if the actor may see it. A
+// submission the actor may not see is "not found": its existence is not
+// revealed.
+func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Submission, error) {
+	sub, err := s.store.Submission(ctx, id)
+	if isNotFound(err) || (err == nil && (sub.FormID != formID || !s.canSee(actor, sub))) {
+		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
+	}
+	return sub, err
+}
+
 // ListFilter is what a caller may ask of the submission list.
 type ListFilter struct {
 	Unit     string
@@ -206,9 +221,6 @@ const (
 // List returns a page of submissions of a form visible to the actor, and
 // the cursor of the next page ("" at the end).
 func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFilter) ([]*Submission, string, error) {
-	if !actor.CanReadData() {
-		return nil, "", forbidden()
-	}
 	if _, err := s.catalog.Form(ctx, formID); err != nil {
 		return nil, "", err
 	}
@@ -219,12 +231,8 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 	if q.Limit > MaxListLimit {
 		q.Limit = MaxListLimit
 	}
-	switch actor.Role {
-	case RoleAdmin:
-	case RoleCollector:
-		q.Scope, q.Collector = s.units.Scope(actor.Units), actor.UserID
-	default:
-		q.Scope = s.units.Scope(actor.Units)
+	if err := s.restrictTo(actor, &q); err != nil {
+		return nil, "", err
 	}
 	if f.Unit != "" {
 		if !s.units.Known(f.Unit) {

@@ -82,6 +82,7 @@ type Accounts struct {
 	hasher PasswordHasher
 	units  *Units
 	now    func() time.Time
+	cache  *ttlCache[*User] // by id, for authenticating requests
 	// dummyHash is verified against when the user does not exist, so that a
 	// missing account costs the same time as a wrong password.
 	dummyHash string
@@ -93,7 +94,7 @@ func NewAccounts(store UserStore, hasher PasswordHasher, units *Units) (*Account
 	if err != nil {
 		return nil, err
 	}
-	return &Accounts{store: store, hasher: hasher, units: units, now: time.Now, dummyHash: h}, nil
+	return &Accounts{store: store, hasher: hasher, units: units, now: time.Now, cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h}, nil
 }
 
 var errBadLogin = Errorf(CodeUnauthorized, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
@@ -116,13 +117,25 @@ func (s *Accounts) Login(ctx context.Context, username, password string) (*User,
 }
 
 // User returns the user with the given id, for authentication of a token.
+// Results are cached for RecordCacheTTL.
 func (s *Accounts) User(ctx context.Context, id string) (*User, error) {
+	if u, ok := s.cache.get(id); ok {
+		return u, nil
+	}
 	u, err := s.store.UserByID(ctx, id)
 	if isNotFound(err) {
 		return nil, notFound(Label{VI: "người dùng", EN: "User"})
 	}
-	return u, err
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(id, u)
+	return u, nil
 }
+
+// RecordCacheTTL is how long an account or a form record read for a request
+// may be reused. A change made by another instance takes effect within it.
+const RecordCacheTTL = 2 * time.Second
 
 // NewUser is the input for creating an account.
 type NewUser struct {

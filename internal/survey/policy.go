@@ -1,0 +1,39 @@
+package survey
+
+// The access policy for submissions, in one place: every query is built
+// with restrictTo, every single record passes canSee.
+
+// restrictTo puts the actor's scope into q: an admin sees everything, a
+// collector their own submissions inside their units, supervisors and
+// managers everything inside their units (a unit includes the units below
+// it in the hierarchy valid on each record's survey date).
+func (s *Intake) restrictTo(actor Actor, q *SubmissionQuery) error {
+	switch actor.Role {
+	case RoleAdmin:
+		q.Scope = nil
+	case RoleCollector:
+		q.Scope, q.Collector = s.units.Scope(actor.Units), actor.UserID
+	case RoleSupervisor, RoleManager:
+		q.Scope = s.units.Scope(actor.Units)
+	default:
+		return forbidden()
+	}
+	if q.Scope == nil && actor.Role != RoleAdmin {
+		q.Scope = []ScopePart{} // no units assigned: nothing visible
+	}
+	return nil
+}
+
+// canSee reports whether the actor may read one submission.
+func (s *Intake) canSee(actor Actor, sub *Submission) bool {
+	switch actor.Role {
+	case RoleAdmin:
+		return true
+	case RoleCollector:
+		return sub.Collector == actor.UserID && s.units.Within(sub.Unit, sub.SurveyDate, actor.Units)
+	case RoleSupervisor, RoleManager:
+		return s.units.Within(sub.Unit, sub.SurveyDate, actor.Units)
+	default:
+		return false
+	}
+}
