@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -294,5 +295,43 @@ func TestReadOneSubmission(t *testing.T) {
 	}
 	if r := a.do("GET", "/api/v1/forms/labour/submissions/"+e["id"].(string), nil); r.status != http.StatusNotFound {
 		t.Errorf("under another form: %d, want 404", r.status)
+	}
+}
+
+// TestSensitiveAnswersAreRedacted: special_circumstances is x-sensitive;
+// callers without the right get it removed and its path listed.
+func TestSensitiveAnswersAreRedacted(t *testing.T) {
+	col := newUser(t, shared, "collector", "00103")
+	e := envelope(householdData(t))
+	e["unit"] = "00103"
+	if r := col.do("POST", "/api/v1/forms/household/submissions", e); r.status != http.StatusCreated {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	path := "/api/v1/forms/household/submissions/" + e["id"].(string)
+	type view struct {
+		Data struct {
+			Children []map[string]any `json:"children"`
+		} `json:"data"`
+		Redacted []string `json:"redacted"`
+	}
+	supervisor := newUser(t, shared, "supervisor", "00103")
+	for _, tc := range []struct {
+		name string
+		c    *client
+		sees bool
+	}{{"collector", col, false}, {"supervisor without grant", supervisor, false}, {"manager", newUser(t, shared, "manager", "00103"), true}, {"admin", adminClient(t, shared), true}} {
+		var v view
+		r := tc.c.do("GET", path, nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: %d", tc.name, r.status)
+		}
+		r.json(t, &v)
+		_, has := v.Data.Children[0]["special_circumstances"]
+		if has != tc.sees || (len(v.Redacted) == 3) == tc.sees {
+			t.Errorf("%s: sees special_circumstances=%v redacted=%v, want sees=%v", tc.name, has, v.Redacted, tc.sees)
+		}
+		if !tc.sees && (v.Redacted[0] != "/children/0/special_circumstances" || strings.Contains(string(r.body), `"hiv"`)) {
+			t.Errorf("%s: body leaks or lists wrong paths: %s", tc.name, r.body)
+		}
 	}
 }

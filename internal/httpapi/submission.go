@@ -28,21 +28,25 @@ type submissionJSON struct {
 	DeviceID    string         `json:"device_id,omitempty"`
 	Location    *locationJSON  `json:"location,omitempty"`
 	Data        map[string]any `json:"data"`
-	Collector   string         `json:"collector"`
-	ReceivedAt  time.Time      `json:"received_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
-	Revision    int            `json:"revision"`
-	ReviewState string         `json:"review_state"`
+	// Redacted lists the JSON pointers (into data) of answers withheld
+	// from this caller: they exist but the caller may not read them.
+	Redacted    []string  `json:"redacted,omitempty"`
+	Collector   string    `json:"collector"`
+	ReceivedAt  time.Time `json:"received_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Revision    int       `json:"revision"`
+	ReviewState string    `json:"review_state"`
 }
 
-func (s *Server) toSubmissionJSON(ctx context.Context, sub *survey.Submission) (submissionJSON, error) {
+func (s *Server) toSubmissionJSON(ctx context.Context, a survey.Actor, sub *survey.Submission) (submissionJSON, error) {
 	sf, err := s.Catalog.Compiled(ctx, sub.FormID, sub.FormVersion)
 	if err != nil {
 		return submissionJSON{}, err
 	}
+	data, redacted := survey.Redact(a, sf, sf.FromStorage(sub.Data))
 	j := submissionJSON{
 		ID: sub.ID, Form: sub.FormID, FormVersion: sub.FormVersion, Unit: sub.Unit, SurveyDate: sub.SurveyDate.Format(time.DateOnly),
-		StartedAt: sub.StartedAt, EndedAt: sub.EndedAt, DeviceID: sub.DeviceID, Data: sf.FromStorage(sub.Data),
+		StartedAt: sub.StartedAt, EndedAt: sub.EndedAt, DeviceID: sub.DeviceID, Data: data, Redacted: redacted,
 		Collector: sub.CollectorName, ReceivedAt: sub.ReceivedAt, UpdatedAt: sub.UpdatedAt, Revision: sub.Revision, ReviewState: sub.ReviewState,
 	}
 	if sub.Location != nil {
@@ -66,7 +70,7 @@ func (s *Server) submit(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	j, err := s.toSubmissionJSON(c.Request.Context(), sub)
+	j, err := s.toSubmissionJSON(c.Request.Context(), actor(c), sub)
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -121,7 +125,7 @@ func (s *Server) listSubmissions(c *gin.Context) {
 	}
 	items := make([]submissionJSON, len(subs))
 	for i, sub := range subs {
-		if items[i], err = s.toSubmissionJSON(c.Request.Context(), sub); err != nil {
+		if items[i], err = s.toSubmissionJSON(c.Request.Context(), actor(c), sub); err != nil {
 			s.writeError(c, err)
 			return
 		}
@@ -139,7 +143,7 @@ func (s *Server) getSubmission(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	j, err := s.toSubmissionJSON(c.Request.Context(), sub)
+	j, err := s.toSubmissionJSON(c.Request.Context(), actor(c), sub)
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -10,13 +10,15 @@ import (
 )
 
 type userJSON struct {
-	ID          string    `json:"id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"`
-	Role        string    `json:"role"`
-	Units       []string  `json:"units"`
-	Disabled    bool      `json:"disabled"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string   `json:"id"`
+	Username    string   `json:"username"`
+	DisplayName string   `json:"display_name"`
+	Role        string   `json:"role"`
+	Units       []string `json:"units"`
+	// SensitiveAccess is the grant to read x-sensitive answers (supervisors).
+	SensitiveAccess bool      `json:"sensitive_access"`
+	Disabled        bool      `json:"disabled"`
+	CreatedAt       time.Time `json:"created_at"`
 }
 
 func toUserJSON(u *survey.User) userJSON {
@@ -25,7 +27,7 @@ func toUserJSON(u *survey.User) userJSON {
 		units = []string{}
 	}
 	return userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), Units: units,
-		Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+		SensitiveAccess: u.SensitiveAccess, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
 }
 
 type createUserRequest struct {
@@ -34,6 +36,8 @@ type createUserRequest struct {
 	DisplayName string   `json:"display_name"`
 	Role        string   `json:"role"`
 	Units       []string `json:"units"`
+	// SensitiveAccess grants a supervisor the reading of x-sensitive answers.
+	SensitiveAccess bool `json:"sensitive_access"`
 }
 
 func (s *Server) createUser(c *gin.Context) {
@@ -47,7 +51,7 @@ func (s *Server) createUser(c *gin.Context) {
 		return
 	}
 	u, err := s.Accounts.CreateUser(c.Request.Context(), actor(c), survey.NewUser{
-		Username: req.Username, Password: req.Password, DisplayName: req.DisplayName, Role: survey.Role(req.Role), Units: req.Units})
+		Username: req.Username, Password: req.Password, DisplayName: req.DisplayName, Role: survey.Role(req.Role), Units: req.Units, SensitiveAccess: req.SensitiveAccess})
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -17,6 +17,7 @@ type userDoc struct {
 	Role         string    `bson:"role"`
 	Units        []string  `bson:"units"`
 	PasswordHash string    `bson:"password_hash"`
+	Sensitive    bool      `bson:"sensitive_access"`
 	Disabled     bool      `bson:"disabled"`
 	CreatedAt    time.Time `bson:"created_at"`
 	UpdatedAt    time.Time `bson:"updated_at"`
@@ -24,13 +25,13 @@ type userDoc struct {
 
 func (d *userDoc) domain() *survey.User {
 	return &survey.User{ID: d.ID, Username: d.Username, DisplayName: d.DisplayName, Role: survey.Role(d.Role),
-		Units: d.Units, PasswordHash: d.PasswordHash, Disabled: d.Disabled, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		Units: d.Units, PasswordHash: d.PasswordHash, SensitiveAccess: d.Sensitive, Disabled: d.Disabled, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
 // InsertUser stores a new account.
 func (s *Store) InsertUser(ctx context.Context, u *survey.User) error {
 	_, err := s.db.Collection(colUsers).InsertOne(ctx, userDoc{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName,
-		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
+		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Sensitive: u.SensitiveAccess, Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
 	return translate("insert user", err)
 }
 

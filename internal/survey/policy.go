@@ -1,5 +1,7 @@
 package survey
 
+import "github.com/khaosat/khaosat/internal/schema"
+
 // The access policy for submissions, in one place: every query is built
 // with restrictTo, every single record passes canSee.
 
@@ -36,4 +38,15 @@ func (s *Intake) canSee(actor Actor, sub *Submission) bool {
 	default:
 		return false
 	}
+}
+
+// Redact returns the answers the actor may see, and the JSON pointers of
+// those withheld: answers marked x-sensitive are withheld from everyone
+// without SeesSensitive. Every way out of the system (API reads, exports)
+// goes through it.
+func Redact(actor Actor, sf *schema.Form, data map[string]any) (map[string]any, []string) {
+	if actor.SeesSensitive() {
+		return data, nil
+	}
+	return sf.Strip(data, func(f *schema.Field) bool { return f.Sensitive })
 }

@@ -37,26 +37,36 @@ type User struct {
 	Role         Role
 	Units        []string // assigned unit codes; a unit includes its sub-units
 	PasswordHash string
-	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SensitiveAccess is the explicit grant that lets a supervisor read
+	// answers marked x-sensitive; admins and managers have it by role.
+	SensitiveAccess bool
+	Disabled        bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Actor is the authenticated caller of a service method.
 type Actor struct {
-	UserID   string
-	Username string
-	Role     Role
-	Units    []string
+	UserID          string
+	Username        string
+	Role            Role
+	Units           []string
+	SensitiveAccess bool
 }
 
 // ActorOf returns the Actor for u.
 func ActorOf(u *User) Actor {
-	return Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Units: u.Units}
+	return Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Units: u.Units, SensitiveAccess: u.SensitiveAccess}
 }
 
 // CanSubmit reports whether the actor may send submissions.
 func (a Actor) CanSubmit() bool { return a.Role != RoleDesigner && a.Role != "" }
+
+// SeesSensitive reports whether the actor may read answers marked
+// x-sensitive: admins and managers by role, supervisors by explicit grant.
+func (a Actor) SeesSensitive() bool {
+	return a.Role == RoleAdmin || a.Role == RoleManager || (a.Role == RoleSupervisor && a.SensitiveAccess)
+}
 
 // CanReadData reports whether the actor may read submissions at all.
 func (a Actor) CanReadData() bool { return a.Role != RoleDesigner && a.Role != "" }
@@ -144,6 +154,9 @@ type NewUser struct {
 	DisplayName string
 	Role        Role
 	Units       []string
+	// SensitiveAccess is meaningful for supervisors only; admins and
+	// managers read sensitive answers by role.
+	SensitiveAccess bool
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
@@ -197,7 +210,8 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 	now := s.now().UTC()
 	u := &User{
 		ID: uuid.NewString(), Username: in.Username, DisplayName: in.DisplayName, Role: in.Role,
-		Units: slices.Clone(in.Units), PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
+		Units: slices.Clone(in.Units), PasswordHash: hash, SensitiveAccess: in.SensitiveAccess && in.Role == RoleSupervisor,
+		CreatedAt: now, UpdatedAt: now,
 	}
 	if u.Units == nil {
 		u.Units = []string{}
