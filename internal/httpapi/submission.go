@@ -39,11 +39,10 @@ type submissionJSON struct {
 }
 
 func (s *Server) toSubmissionJSON(ctx context.Context, a survey.Actor, sub *survey.Submission) (submissionJSON, error) {
-	sf, err := s.Catalog.Compiled(ctx, sub.FormID, sub.FormVersion)
+	data, redacted, err := s.Intake.View(ctx, a, sub)
 	if err != nil {
 		return submissionJSON{}, err
 	}
-	data, redacted := survey.Redact(a, sf, sf.FromStorage(sub.Data))
 	j := submissionJSON{
 		ID: sub.ID, Form: sub.FormID, FormVersion: sub.FormVersion, Unit: sub.Unit, SurveyDate: sub.SurveyDate.Format(time.DateOnly),
 		StartedAt: sub.StartedAt, EndedAt: sub.EndedAt, DeviceID: sub.DeviceID, Data: data, Redacted: redacted,

@@ -193,6 +193,18 @@ func contentHash(formID string, env *Envelope, sf *schema.Form, data map[string]
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// View returns the answers of a stored submission as the actor may see
+// them (API form: dates as YYYY-MM-DD), and the JSON pointers of the
+// answers withheld. Every way out (API reads, exports) goes through it.
+func (s *Intake) View(ctx context.Context, actor Actor, sub *Submission) (map[string]any, []string, error) {
+	sf, err := s.catalog.Compiled(ctx, sub.FormID, sub.FormVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, redacted := Redact(actor, sf, sf.FromStorage(sub.Data))
+	return data, redacted, nil
+}
+
 // Get returns one submission of a form, if the actor may see it. A
 // submission the actor may not see is "not found": its existence is not
 // revealed.
