@@ -34,6 +34,7 @@ type submissionDoc struct {
 	Revision      int            `bson:"revision"`
 	ReviewState   string         `bson:"review_state"`
 	ContentHash   string         `bson:"content_hash"`
+	FactsPending  bool           `bson:"facts_pending,omitempty"`
 }
 
 func toSubmissionDoc(s *survey.Submission) *submissionDoc {
@@ -41,7 +42,7 @@ func toSubmissionDoc(s *survey.Submission) *submissionDoc {
 		ID: s.ID, Form: s.FormID, FormVersion: s.FormVersion, Unit: s.Unit, SurveyDate: s.SurveyDate,
 		StartedAt: s.StartedAt, EndedAt: s.EndedAt, DeviceID: s.DeviceID, Data: s.Data, Collector: s.Collector,
 		CollectorName: s.CollectorName, ReceivedAt: s.ReceivedAt, UpdatedAt: s.UpdatedAt, Revision: s.Revision,
-		ReviewState: s.ReviewState, ContentHash: s.ContentHash,
+		ReviewState: s.ReviewState, ContentHash: s.ContentHash, FactsPending: s.FactsPending,
 	}
 	if s.Location != nil {
 		d.Location = &locationDoc{Lat: s.Location.Lat, Lon: s.Location.Lon, Accuracy: s.Location.Accuracy}
@@ -54,7 +55,7 @@ func (d *submissionDoc) domain() *survey.Submission {
 		ID: d.ID, FormID: d.Form, FormVersion: d.FormVersion, Unit: d.Unit, SurveyDate: d.SurveyDate.UTC(),
 		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
 		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
-		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash,
+		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash, FactsPending: d.FactsPending,
 	}
 	if d.Location != nil {
 		s.Location = &survey.Location{Lat: d.Location.Lat, Lon: d.Location.Lon, Accuracy: d.Location.Accuracy}

@@ -38,6 +38,11 @@ type Submission struct {
 	Revision      int
 	ReviewState   string
 	ContentHash   string
+	// FactsPending is true from the moment a write of this submission is
+	// stored until the indicator facts derived from it are written: a
+	// crash in between leaves the mark, and start-up reconciles marked
+	// submissions. Every write of a submission sets it.
+	FactsPending bool
 }
 
 // PageKey is a position in the stable listing order (received_at, id).
@@ -136,7 +141,7 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		ID: env.ID, FormID: formID, FormVersion: env.FormVersion, Unit: env.Unit, SurveyDate: env.SurveyDate,
 		StartedAt: env.StartedAt, EndedAt: env.EndedAt, DeviceID: env.DeviceID, Location: env.Location,
 		Data: data, Collector: actor.UserID, CollectorName: actor.Username, ReceivedAt: received, UpdatedAt: received,
-		Revision: 1, ReviewState: ReviewReceived, ContentHash: hash,
+		Revision: 1, ReviewState: ReviewReceived, ContentHash: hash, FactsPending: true,
 	}
 	if form.Status == FormClosed {
 		// A retry of what was stored before the form closed is still a retry.
