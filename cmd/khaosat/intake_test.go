@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/khaosat/khaosat/internal/mongo"
 )
 
 var formIDs = []string{"household", "disability", "labour", "hiv"}
@@ -304,5 +310,44 @@ func TestStoredDocumentKeepsTypes(t *testing.T) {
 	}
 	if got.SurveyDate != "2026-06-15" || got.ID != env["id"] || !strings.HasPrefix(got.Collector, "collector-") {
 		t.Errorf("metadata: %+v", got)
+	}
+}
+
+// TestStoredBSONTypes reads the stored document with the driver: dates are
+// BSON dates, integers are integers, and the metadata is there.
+func TestStoredBSONTypes(t *testing.T) {
+	col := newUser(t, shared, "collector", "00004")
+	env := envelope(householdData(t))
+	if r := col.do("POST", "/api/v1/forms/household/submissions", env); r.status != http.StatusCreated {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	ctx := context.Background()
+	store, err := mongo.Connect(ctx, "mongodb://"+url.PathEscape(filepath.Join(shared.dataDir, "db", "mongodb.sock"))+"/", "khaosat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close(ctx)
+	var raw bson.Raw
+	if err := store.Database().Collection("submissions").FindOne(ctx, bson.M{"_id": env["id"]}).Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bson.Type{
+		"survey_date": bson.TypeDateTime, "received_at": bson.TypeDateTime, "started_at": bson.TypeDateTime,
+		"form_version": bson.TypeInt32, "revision": bson.TypeInt32, "unit": bson.TypeString, "collector": bson.TypeString,
+		"review_state": bson.TypeString, "data.members_total": bson.TypeInt64, "data.children.0.date_of_birth": bson.TypeDateTime,
+		"data.children.0.special_circumstances": bson.TypeArray, "data.head_name": bson.TypeString,
+	}
+	for path, typ := range want {
+		v, err := raw.LookupErr(strings.Split(path, ".")...)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if v.Type != typ {
+			t.Errorf("%s is BSON %v, want %v", path, v.Type, typ)
+		}
+	}
+	if s, _ := raw.Lookup("review_state").StringValueOK(); s != "received" {
+		t.Errorf("review_state = %q", s)
 	}
 }
