@@ -70,7 +70,6 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	log.Info("starting khaosat", "version", version, "config", cfg)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -84,6 +83,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		}
 		cfg.JWTSecret = secret
 	}
+	log.Info("starting khaosat", "version", version, "config", cfg)
 
 	store, closeStore, err := openStore(ctx, cfg, log)
 	if err != nil {
