@@ -342,3 +342,49 @@ func (c *Catalog) CurrentFor(ctx context.Context, actor Actor, id string) (*Form
 	v, err := c.Version(ctx, id, f.CurrentVersion)
 	return f, v, err
 }
+
+// compiledUpTo returns versions 1..n of a form, compiled.
+func (c *Catalog) compiledUpTo(ctx context.Context, formID string, n int) ([]*schema.Form, error) {
+	out := make([]*schema.Form, 0, n)
+	for i := 1; i <= n; i++ {
+		sf, err := c.Compiled(ctx, formID, i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sf)
+	}
+	return out, nil
+}
+
+// Codebook documents version n of a form, one row per field.
+func (c *Catalog) Codebook(ctx context.Context, actor Actor, formID string, n int) ([]schema.CodebookRow, error) {
+	f, err := c.FormFor(ctx, actor, formID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Version(ctx, f.ID, n); err != nil {
+		return nil, err
+	}
+	versions, err := c.compiledUpTo(ctx, f.ID, n)
+	if err != nil {
+		return nil, err
+	}
+	return schema.Codebook(versions), nil
+}
+
+// Diff lists the changes from version from to version to of a form.
+func (c *Catalog) Diff(ctx context.Context, actor Actor, formID string, from, to int) ([]schema.Change, error) {
+	f, err := c.FormFor(ctx, actor, formID)
+	if err != nil {
+		return nil, err
+	}
+	a, err := c.Compiled(ctx, f.ID, from)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.Compiled(ctx, f.ID, to)
+	if err != nil {
+		return nil, err
+	}
+	return schema.Diff(a, b), nil
+}
