@@ -49,8 +49,12 @@ func (s *Store) PutDraft(ctx context.Context, d *survey.Draft) error {
 }
 
 // DeleteDraft removes a form's draft.
-func (s *Store) DeleteDraft(ctx context.Context, form string) error {
-	res, err := s.db.Collection(colFormDrafts).DeleteOne(ctx, bson.D{{Key: "_id", Value: form}})
+func (s *Store) DeleteDraft(ctx context.Context, form, hash string) error {
+	filter := bson.D{{Key: "_id", Value: form}}
+	if hash != "" {
+		filter = append(filter, bson.E{Key: "hash", Value: hash})
+	}
+	res, err := s.db.Collection(colFormDrafts).DeleteOne(ctx, filter)
 	if err != nil {
 		return translate("delete form draft", err)
 	}

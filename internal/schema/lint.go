@@ -155,8 +155,8 @@ func (l *linter) header(root map[string]any) {
 	switch {
 	case id == "":
 		l.errorf("/x-form", LintFormID, "Thiếu x-form (mã biểu mẫu).", "x-form (the form id) is missing.")
-	case !formIDRE.MatchString(id):
-		l.errorf("/x-form", LintFormID, "x-form %q phải là snake_case ASCII.", "x-form %q must be ASCII snake_case.", id, id)
+	case !formIDRE.MatchString(id) || len(id) > 64:
+		l.errorf("/x-form", LintFormID, "x-form %q phải là snake_case ASCII, tối đa 64 ký tự.", "x-form %q must be ASCII snake_case, at most 64 characters.", id, id)
 	}
 	if d, ok := root["$schema"]; ok && d != draft2020 && d != draft2020+"#" {
 		l.errorf("/$schema", LintDialect, "$schema phải là %s.", "$schema must be %s.", draft2020, draft2020)

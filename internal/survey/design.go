@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/khaosat/khaosat/internal/schema"
 )
@@ -32,11 +33,15 @@ type DesignStore interface {
 	CreateForm(ctx context.Context, f *Form) error
 	Draft(ctx context.Context, form string) (*Draft, error)
 	PutDraft(ctx context.Context, d *Draft) error
-	// DeleteDraft removes the draft; ErrNotFound when there is none.
-	DeleteDraft(ctx context.Context, form string) error
+	// DeleteDraft removes the draft, only if its hash is hash when hash is
+	// not empty; ErrNotFound when there is no such draft.
+	DeleteDraft(ctx context.Context, form, hash string) error
 	// SetFormStatus sets the status; ErrNotFound when the form does not exist.
 	SetFormStatus(ctx context.Context, id string, status FormStatus, now time.Time) error
 }
+
+// MaxNotes is the longest release note, in characters.
+const MaxNotes = 2000
 
 // CanDesign reports whether the actor may create, edit, publish and close forms.
 func (a Actor) CanDesign() bool { return a.Role == RoleDesigner || a.Role == RoleAdmin }
@@ -151,7 +156,7 @@ func (c *Catalog) DeleteDraft(ctx context.Context, actor Actor, formID string) e
 	if err := designOnly(actor); err != nil {
 		return err
 	}
-	if err := c.store.DeleteDraft(ctx, formID); isNotFound(err) {
+	if err := c.store.DeleteDraft(ctx, formID, ""); isNotFound(err) {
 		return notFound(draftLabel)
 	} else if err != nil {
 		return err
@@ -180,6 +185,12 @@ func (c *Catalog) Publish(ctx context.Context, actor Actor, formID, notes string
 	if err := designOnly(actor); err != nil {
 		return nil, err
 	}
+	notes = strings.TrimSpace(notes)
+	if utf8.RuneCountInString(notes) > MaxNotes {
+		e := Errorf(CodeInvalid, "Ghi chú phát hành quá dài.", "The release notes are too long.")
+		e.Fields = []FieldError{fieldErr("/notes", "max_length", "Tối đa 2000 ký tự.", "At most 2000 characters.")}
+		return nil, e
+	}
 	if _, err := c.storeForm(ctx, formID); err != nil {
 		return nil, err
 	}
@@ -190,11 +201,12 @@ func (c *Catalog) Publish(ctx context.Context, actor Actor, formID, notes string
 	if err := lintErrors(schema.Lint(d.Schema)); err != nil {
 		return nil, err
 	}
-	v, err := c.publish(ctx, sf, d.Schema, d.Hash, strings.TrimSpace(notes))
+	v, err := c.publish(ctx, sf, d.Schema, d.Hash, notes)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.store.DeleteDraft(ctx, formID); err != nil && !isNotFound(err) {
+	// Only the draft just published: one saved meanwhile stays.
+	if err := c.store.DeleteDraft(ctx, formID, d.Hash); err != nil && !isNotFound(err) {
 		return nil, err
 	}
 	c.log.Info("published form version", "form", formID, "version", v.Version, "user_id", actor.UserID)
@@ -235,8 +247,9 @@ func (c *Catalog) publish(ctx context.Context, sf *schema.Form, raw []byte, hash
 		if err != nil {
 			return nil, err
 		}
-		c.forms.forget(sf.ID)
-		return v, c.store.UpsertForm(ctx, sf.ID, sf.Title, v.Version, c.now().UTC())
+		err = c.store.UpsertForm(ctx, sf.ID, sf.Title, v.Version, c.now().UTC())
+		c.forms.forget(sf.ID) // after the write, so no reader caches the old record
+		return v, err
 	}
 	return nil, Errorf(CodeConflict, "Biểu mẫu đang được phát hành cùng lúc ở nơi khác; hãy thử lại.",
 		"The form is being published elsewhere at the same time; try again.")
