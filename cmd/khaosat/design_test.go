@@ -135,6 +135,9 @@ func TestFormLifecycle(t *testing.T) {
 	// v2 adds a question and a code.
 	wantStatus(t, des.do("PUT", base+"/draft", withSchool(id)), http.StatusOK, "save v2 draft")
 	wantStatus(t, des.do("POST", base+"/publish", map[string]any{"notes": "school"}), http.StatusCreated, "publish v2")
+	wantStatus(t, des.do("PUT", base+"/draft", withSchool(id)), http.StatusOK, "save v2 again")
+	wantStatus(t, des.do("POST", base+"/publish", map[string]any{}), http.StatusConflict, "publish unchanged content")
+	wantStatus(t, des.do("DELETE", base+"/draft", nil), http.StatusNoContent, "drop the unchanged draft")
 
 	// Each submission is validated against the version it names.
 	v1 := formEnvelope(1, valid)
