@@ -53,11 +53,13 @@ func toDraftJSON(c *gin.Context, d *survey.Draft, warnings []schema.Problem) dra
 	return j
 }
 
+var errDesignOnly = survey.Errorf(survey.CodeForbidden, "Chỉ người thiết kế biểu mẫu hoặc quản trị viên được làm việc này.",
+	"Only form designers and administrators may do this.")
+
 // readSchema reads a form document sent as the request body.
 func (s *Server) readSchema(c *gin.Context) ([]byte, bool) {
 	if !actor(c).CanDesign() {
-		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Chỉ người thiết kế biểu mẫu hoặc quản trị viên được làm việc này.",
-			"Only form designers and administrators may do this."))
+		s.writeError(c, errDesignOnly)
 		return nil, false
 	}
 	body, err := readBody(c, s.MaxBody)
@@ -117,6 +119,10 @@ func (s *Server) deleteDraft(c *gin.Context) {
 }
 
 func (s *Server) testDraft(c *gin.Context) {
+	if !actor(c).CanDesign() {
+		s.writeError(c, errDesignOnly)
+		return
+	}
 	body, err := readBody(c, s.MaxBody)
 	if err != nil {
 		s.writeError(c, err)

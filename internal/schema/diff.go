@@ -188,12 +188,17 @@ func textKey(s string) string {
 // BreakingChanges lists the breaking changes of next against every earlier
 // version (oldest first), each reported once: checking against all of them,
 // not only the latest, catches a name reused with another meaning after a
-// version that had dropped it.
+// version that had dropped it. A change of a code's meaning is judged
+// against the latest version only, so that rewording both labels one
+// language per version stays possible.
 func BreakingChanges(earlier []*Form, next *Form) []Change {
 	var out []Change
 	seen := map[string]bool{}
-	for _, old := range earlier {
+	for i, old := range earlier {
 		for _, c := range Diff(old, next) {
+			if c.Kind == ChangeChoiceMeaning && i != len(earlier)-1 {
+				continue
+			}
 			key := fmt.Sprint(c.Kind, c.Path, c.To, c.Code)
 			if c.Breaking && !seen[key] {
 				seen[key] = true

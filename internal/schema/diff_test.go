@@ -189,3 +189,21 @@ func TestBreakingChangesAgainstEveryVersion(t *testing.T) {
 		t.Errorf("BreakingChanges() mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestBreakingChangesRewordOneLanguageAtATime: both labels of a code may
+// change over two versions, one language each, as forms/README.md says.
+func TestBreakingChangesRewordOneLanguageAtATime(t *testing.T) {
+	v1 := household(t, nil)
+	v2 := household(t, func(root, _ map[string]any) { choice(prop(root, "housing"), 3)["vi"] = "Không có chỗ ở" })
+	v3 := household(t, func(root, _ map[string]any) {
+		c := choice(prop(root, "housing"), 3)
+		c["vi"], c["en"] = "Không có chỗ ở", "Homeless"
+	})
+	if got := schema.BreakingChanges([]*schema.Form{v1, v2}, v3); len(got) != 0 {
+		t.Errorf("BreakingChanges() = %+v, want none", changes(got))
+	}
+	want := []change{{schema.ChangeChoiceMeaning, "/housing", "none", true}}
+	if diff := cmp.Diff(want, changes(schema.BreakingChanges([]*schema.Form{v1}, v3))); diff != "" {
+		t.Errorf("straight from v1 (-want +got):\n%s", diff)
+	}
+}
