@@ -40,6 +40,33 @@ type DesignStore interface {
 	SetFormStatus(ctx context.Context, id string, status FormStatus, now time.Time) error
 }
 
+// Audit actions of the design lifecycle (AuditFormPublish is in audit.go).
+const (
+	AuditFormCreate = "form.create"
+	AuditFormClose  = "form.close"
+	AuditFormReopen = "form.reopen"
+)
+
+// UseAuditor makes the catalog record form creation, publishing, closing
+// and reopening in the audit log; without it nothing is recorded.
+func (c *Catalog) UseAuditor(a *Auditor) *Catalog {
+	c.audit = a
+	return c
+}
+
+// record appends an audit entry when an auditor is set. The action has
+// happened by then; a failure to record it is still reported as a failure,
+// so that it is noticed and retried, and the retry finds the state done.
+func (c *Catalog) record(ctx context.Context, actor Actor, action, form string, details map[string]any) error {
+	if c.audit == nil {
+		return nil
+	}
+	if err := c.audit.Record(ctx, actor, action, form, details); err != nil {
+		return fmt.Errorf("audit %s of %s: %w", action, form, err)
+	}
+	return nil
+}
+
 // MaxNotes is the longest release note, in characters.
 const MaxNotes = 2000
 
@@ -108,7 +135,7 @@ func (c *Catalog) CreateForm(ctx context.Context, actor Actor, raw []byte) (*Dra
 		return nil, nil, err
 	}
 	c.log.Info("form created", "form", d.FormID, "user_id", actor.UserID)
-	return d, r.Warnings, nil
+	return d, r.Warnings, c.record(ctx, actor, AuditFormCreate, d.FormID, nil)
 }
 
 // SaveDraft replaces (or starts) the draft of an existing form.
@@ -210,7 +237,7 @@ func (c *Catalog) Publish(ctx context.Context, actor Actor, formID, notes string
 		return nil, err
 	}
 	c.log.Info("published form version", "form", formID, "version", v.Version, "user_id", actor.UserID)
-	return v, nil
+	return v, c.record(ctx, actor, AuditFormPublish, formID, map[string]any{"version": v.Version, "hash": v.Hash})
 }
 
 // errUnchanged is what publish says when the content is already a version.
@@ -308,6 +335,13 @@ func (c *Catalog) SetStatus(ctx context.Context, actor Actor, formID string, sta
 	}
 	c.forms.forget(formID)
 	c.log.Info("form status changed", "form", formID, "status", string(status), "user_id", actor.UserID)
+	action := AuditFormReopen
+	if status == FormClosed {
+		action = AuditFormClose
+	}
+	if err := c.record(ctx, actor, action, formID, nil); err != nil {
+		return nil, err
+	}
 	return c.storeForm(ctx, formID)
 }
 

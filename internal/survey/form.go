@@ -72,6 +72,7 @@ type Catalog struct {
 	compiled sync.Map // "form@version" → *schema.Form; versions are immutable
 	versionc sync.Map // "form@version" → *FormVersion
 	forms    *ttlCache[*Form]
+	audit    *Auditor // nil: design actions are not audited
 }
 
 // NewCatalog returns the form catalog.

@@ -7,11 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -39,6 +42,12 @@ func TestMain(m *testing.M) {
 
 // newCatalog returns a catalog over a fresh database, dropped after the test.
 func newCatalog(t *testing.T) *survey.Catalog {
+	c, _ := newCatalogStore(t)
+	return c
+}
+
+// newCatalogStore is newCatalog with its store, which audits design actions.
+func newCatalogStore(t *testing.T) (*survey.Catalog, *mongo.Store) {
 	t.Helper()
 	ctx := context.Background()
 	store, err := mongo.Connect(ctx, dbURI, "t"+strings.ReplaceAll(uuid.NewString(), "-", "")[:16])
@@ -52,7 +61,7 @@ func newCatalog(t *testing.T) *survey.Catalog {
 	if err := store.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil))).UseAuditor(survey.NewAuditor(store)), store
 }
 
 // shippedHIV returns forms/hiv.json, changed by edit.
@@ -160,4 +169,49 @@ func TestPublishDirRules(t *testing.T) {
 			t.Fatalf("current %+v %v, want the API's version 2", v, err)
 		}
 	})
+}
+
+// TestDesignActionsAudited: creating, publishing, closing and reopening a
+// form each leave an audit entry naming the user and the form.
+func TestDesignActionsAudited(t *testing.T) {
+	ctx := context.Background()
+	c, store := newCatalogStore(t)
+	des := survey.Actor{Role: survey.RoleDesigner, UserID: "designer-1", Username: "thiet_ke"}
+	if _, _, err := c.CreateForm(ctx, des, shippedHIV(t, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Publish(ctx, des, "hiv", "first"); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []survey.FormStatus{survey.FormClosed, survey.FormOpen} {
+		if _, err := c.SetStatus(ctx, des, "hiv", st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cur, err := store.Database().Collection("audit").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		UserID string `bson:"user_id"`
+		Action string `bson:"action"`
+		Target string `bson:"target"`
+	}
+	if err := cur.All(ctx, &got); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range got {
+		if e.UserID != "designer-1" || e.Target != "hiv" {
+			t.Errorf("entry %+v, want designer-1 on hiv", e)
+		}
+		actions = append(actions, e.Action)
+	}
+	// Entries of one millisecond tie on "at": compare them as a set.
+	want := []string{survey.AuditFormCreate, survey.AuditFormPublish, survey.AuditFormClose, survey.AuditFormReopen}
+	sort.Strings(actions)
+	sort.Strings(want)
+	if strings.Join(actions, " ") != strings.Join(want, " ") {
+		t.Errorf("actions = %v, want %v", actions, want)
+	}
 }
