@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -69,8 +70,11 @@ func TestLintBrokenForms(t *testing.T) {
 				t.Errorf("warnings mismatch (-want +got):\n%s", diff)
 			}
 			for _, p := range append(r.Errors, r.Warnings...) {
-				if p.Message.VI == "" || p.Message.EN == "" {
+				if p.Message.VI == "" || p.Message.EN == "" || p.Message.VI == p.Message.EN {
 					t.Errorf("%s %s: message not in both languages: %+v", p.Path, p.Code, p.Message)
+				}
+				if strings.Contains(p.Message.VI+p.Message.EN, "%!") {
+					t.Errorf("%s %s: badly formatted message: %+v", p.Path, p.Code, p.Message)
 				}
 			}
 			// The linter is stricter than Compile: every form Compile
