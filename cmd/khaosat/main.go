@@ -1,6 +1,7 @@
 // Command khaosat is the survey server and its command-line tools.
 //
 //	khaosat serve [flags]     run the HTTP API (embedded database unless --mongodb-uri)
+//	khaosat forms lint FILE…  check form files before publishing them
 //	khaosat version           print the version
 package main
 
@@ -28,6 +29,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"serve": {"run the HTTP API server", serve},
+		"forms": {"form tools: 'forms lint FILE…' checks form files", formsCmd},
 		"version": {"print the version", func(_ context.Context, _, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "khaosat", version)
 			return err

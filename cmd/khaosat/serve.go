@@ -98,7 +98,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	catalog := survey.NewCatalog(store, log)
+	catalog := survey.NewCatalog(store, log).UseAuditor(survey.NewAuditor(store))
 	if err := catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -22,6 +24,9 @@ type formSummaryJSON struct {
 	Title   labelJSON `json:"title"`
 	Version int       `json:"version"`
 	Status  string    `json:"status"`
+	// Hash is the current version's content hash: a phone fetches a form
+	// again only when it changes.
+	Hash string `json:"hash,omitempty"`
 }
 
 type formVersionJSON struct {
@@ -42,7 +47,12 @@ func (s *Server) listForms(c *gin.Context) {
 	}
 	items := make([]formSummaryJSON, len(forms))
 	for i, f := range forms {
-		items[i] = formSummaryJSON{ID: f.ID, Title: labelJSON(f.Title), Version: f.CurrentVersion, Status: string(f.Status)}
+		v, err := s.Catalog.Version(c.Request.Context(), f.ID, f.CurrentVersion)
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		items[i] = formSummaryJSON{ID: f.ID, Title: labelJSON(f.Title), Version: f.CurrentVersion, Status: string(f.Status), Hash: v.Hash}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
@@ -58,12 +68,47 @@ func (s *Server) writeVersion(c *gin.Context, f *survey.Form, v *survey.FormVers
 			return
 		}
 	}
-	c.JSON(http.StatusOK, formVersionJSON{ID: f.ID, Title: labelJSON(v.Title), Version: v.Version, Status: string(f.Status),
+	writeJSONMaybeGzip(c, http.StatusOK, formVersionJSON{ID: f.ID, Title: labelJSON(v.Title), Version: v.Version, Status: string(f.Status),
 		Hash: v.Hash, PublishedAt: v.PublishedAt, Schema: json.RawMessage(v.Schema)})
 }
 
+// writeJSONMaybeGzip writes v as JSON, gzipped when the client accepts it:
+// form bodies are tens of kilobytes of repetitive text and phones fetch
+// them over slow mobile links.
+func writeJSONMaybeGzip(c *gin.Context, status int, v any) {
+	c.Header("Vary", "Accept-Encoding")
+	if !acceptsGzip(c.GetHeader("Accept-Encoding")) {
+		c.JSON(status, v)
+		return
+	}
+	body, err := json.Marshal(v)
+	if err != nil {
+		c.JSON(status, v) // cannot happen for these types; let Gin report it
+		return
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	c.Header("Content-Encoding", "gzip")
+	c.Data(status, "application/json; charset=utf-8", buf.Bytes())
+}
+
+// acceptsGzip reads an Accept-Encoding header: gzip listed without q=0.
+func acceptsGzip(h string) bool {
+	for _, part := range strings.Split(h, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
+}
+
 func (s *Server) getForm(c *gin.Context) {
-	f, v, err := s.Catalog.Current(c.Request.Context(), c.Param("form"))
+	f, v, err := s.Catalog.CurrentFor(c.Request.Context(), actor(c), c.Param("form"))
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -77,7 +122,7 @@ func (s *Server) getFormVersion(c *gin.Context) {
 		s.writeError(c, malformed("Số phiên bản phải là số nguyên dương.", "The version must be a positive integer."))
 		return
 	}
-	f, err := s.Catalog.Form(c.Request.Context(), c.Param("form"))
+	f, err := s.Catalog.FormFor(c.Request.Context(), actor(c), c.Param("form"))
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -60,6 +61,7 @@ type FormStore interface {
 	InsertVersion(ctx context.Context, v *FormVersion) error
 	Version(ctx context.Context, form string, n int) (*FormVersion, error)
 	LatestVersion(ctx context.Context, form string) (*FormVersion, error)
+	DesignStore
 }
 
 // Catalog serves forms and versions and caches their compiled schemas.
@@ -68,7 +70,9 @@ type Catalog struct {
 	log      *slog.Logger
 	now      func() time.Time
 	compiled sync.Map // "form@version" → *schema.Form; versions are immutable
+	versionc sync.Map // "form@version" → *FormVersion
 	forms    *ttlCache[*Form]
+	audit    *Auditor // nil: design actions are not audited
 }
 
 // NewCatalog returns the form catalog.
@@ -108,7 +112,15 @@ func (c *Catalog) PublishDir(ctx context.Context, fsys fs.FS, dir string) error 
 	return nil
 }
 
+// publishFile publishes a shipped form file under the same rules as a
+// designer's draft: it must lint without errors, and it must not break
+// data collected with any earlier version. A file whose content already is
+// one of the form's versions changes nothing, so a designer's later
+// versions published through the API are not overwritten by an older file.
 func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte) error {
+	if r := schema.Lint(raw); !r.OK() {
+		return fmt.Errorf("the form has errors (run khaosat forms lint):%s", problemList(r.Errors))
+	}
 	sf, err := schema.Compile(raw)
 	if err != nil {
 		return err
@@ -121,33 +133,56 @@ func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte) erro
 	if err != nil {
 		return err
 	}
-	for attempt := 0; attempt < 5; attempt++ {
-		latest, err := c.store.LatestVersion(ctx, sf.ID)
-		next := 1
-		switch {
-		case err == nil:
-			if latest.Hash == hash {
-				// Also repairs a start that stopped between the two writes.
-				return c.store.UpsertForm(ctx, sf.ID, latest.Title, latest.Version, c.now().UTC())
-			}
-			next = latest.Version + 1
-		case !isNotFound(err):
-			return err
-		}
-		v := &FormVersion{FormID: sf.ID, Version: next, Title: sf.Title, Schema: raw, Hash: hash,
-			PublishedAt: c.now().UTC(), Notes: "published from " + path.Base(name)}
-		err = c.store.InsertVersion(ctx, v)
-		if isDuplicate(err) {
-			continue // another instance published it first; look again
-		}
-		if err != nil {
-			return err
-		}
-		c.log.Info("published form version", "form", sf.ID, "version", next)
-		c.forms.forget(sf.ID)
-		return c.store.UpsertForm(ctx, sf.ID, sf.Title, next, c.now().UTC())
+	versions, err := c.versions(ctx, sf.ID)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("form %s: could not publish after several attempts", sf.ID)
+	for i, v := range versions {
+		if v.Hash != hash {
+			continue
+		}
+		if i == len(versions)-1 {
+			// Also repairs a start that stopped between the two writes.
+			return c.store.UpsertForm(ctx, sf.ID, v.Title, v.Version, c.now().UTC())
+		}
+		return nil
+	}
+	v, err := c.publish(ctx, sf, raw, hash, "published from "+path.Base(name))
+	if errors.Is(err, errUnchanged) {
+		return nil // another instance published it first
+	}
+	var e *Error
+	if errors.As(err, &e) && len(e.Fields) > 0 {
+		return fmt.Errorf("%s%s", e.Message.EN, fieldList(e.Fields))
+	}
+	if err != nil {
+		return err
+	}
+	c.log.Info("published form version", "form", sf.ID, "version", v.Version)
+	return nil
+}
+
+func problemList(ps []schema.Problem) string {
+	var b strings.Builder
+	for _, p := range ps {
+		fmt.Fprintf(&b, "\n  %s: %s: %s", displayPointer(p.Path), p.Code, p.Message.EN)
+	}
+	return b.String()
+}
+
+func fieldList(fs []FieldError) string {
+	var b strings.Builder
+	for _, f := range fs {
+		fmt.Fprintf(&b, "\n  %s: %s: %s", displayPointer(f.Path), f.Code, f.Message.EN)
+	}
+	return b.String()
+}
+
+func displayPointer(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
 }
 
 // Forms lists the forms the actor may use.
@@ -199,12 +234,21 @@ func (c *Catalog) Current(ctx context.Context, id string) (*Form, *FormVersion, 
 }
 
 // Version returns one published version.
+// Versions are immutable, so they are cached for good once read.
 func (c *Catalog) Version(ctx context.Context, id string, n int) (*FormVersion, error) {
+	key := id + "@" + strconv.Itoa(n)
+	if v, ok := c.versionc.Load(key); ok {
+		return v.(*FormVersion), nil
+	}
 	v, err := c.store.Version(ctx, id, n)
 	if isNotFound(err) {
 		return nil, notFound(Label{VI: "phiên bản " + strconv.Itoa(n) + " của biểu mẫu", EN: "Version " + strconv.Itoa(n) + " of the form"})
 	}
-	return v, err
+	if err != nil {
+		return nil, err
+	}
+	c.versionc.Store(key, v)
+	return v, nil
 }
 
 // Compiled returns the compiled schema of a version, compiling it once.

@@ -1,0 +1,238 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/khaosat/khaosat/internal/schema"
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// designRoutes are the form design lifecycle: drafts, test submissions,
+// publishing, closing, codebooks and version diffs.
+func (s *Server) designRoutes(a *gin.RouterGroup) {
+	a.POST("/forms", s.createForm)
+	a.GET("/forms/:form/draft", s.getDraft)
+	a.PUT("/forms/:form/draft", s.putDraft)
+	a.DELETE("/forms/:form/draft", s.deleteDraft)
+	a.POST("/forms/:form/draft/submissions", s.testDraft)
+	a.POST("/forms/:form/publish", s.publishForm)
+	a.POST("/forms/:form/close", s.closeForm)
+	a.POST("/forms/:form/reopen", s.reopenForm)
+	a.GET("/forms/:form/versions/:n/codebook", s.codebook)
+	a.GET("/forms/:form/diff", s.formDiff)
+}
+
+type problemJSON struct {
+	Path     string       `json:"path"`
+	Code     string       `json:"code"`
+	Message  string       `json:"message"`
+	Messages messagesJSON `json:"messages"`
+}
+
+type draftJSON struct {
+	ID        string          `json:"id"`
+	Title     labelJSON       `json:"title"`
+	Hash      string          `json:"hash"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	Schema    json.RawMessage `json:"schema"`
+	Warnings  []problemJSON   `json:"warnings"`
+}
+
+func toDraftJSON(c *gin.Context, d *survey.Draft, warnings []schema.Problem) draftJSON {
+	j := draftJSON{ID: d.FormID, Title: labelJSON(d.Title), Hash: d.Hash, UpdatedAt: d.UpdatedAt,
+		Schema: json.RawMessage(d.Schema), Warnings: []problemJSON{}}
+	for _, p := range warnings {
+		j.Warnings = append(j.Warnings, problemJSON{Path: p.Path, Code: p.Code, Message: pick(p.Message, lang(c)), Messages: messagesJSON(p.Message)})
+	}
+	return j
+}
+
+var errDesignOnly = survey.Errorf(survey.CodeForbidden, "Chỉ người thiết kế biểu mẫu hoặc quản trị viên được làm việc này.",
+	"Only form designers and administrators may do this.")
+
+// readSchema reads a form document sent as the request body.
+func (s *Server) readSchema(c *gin.Context) ([]byte, bool) {
+	if !actor(c).CanDesign() {
+		s.writeError(c, errDesignOnly)
+		return nil, false
+	}
+	body, err := readBody(c, s.MaxBody)
+	if err != nil {
+		s.writeError(c, err)
+		return nil, false
+	}
+	if !json.Valid(body) || len(bytes.TrimSpace(body)) == 0 || bytes.TrimSpace(body)[0] != '{' {
+		s.writeError(c, malformed("Nội dung phải là một biểu mẫu JSON Schema (đối tượng JSON).", "The body must be a JSON Schema form (a JSON object)."))
+		return nil, false
+	}
+	return body, true
+}
+
+func (s *Server) createForm(c *gin.Context) {
+	body, ok := s.readSchema(c)
+	if !ok {
+		return
+	}
+	d, warnings, err := s.Catalog.CreateForm(c.Request.Context(), actor(c), body)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/forms/"+d.FormID+"/draft")
+	c.JSON(http.StatusCreated, toDraftJSON(c, d, warnings))
+}
+
+func (s *Server) putDraft(c *gin.Context) {
+	body, ok := s.readSchema(c)
+	if !ok {
+		return
+	}
+	d, warnings, err := s.Catalog.SaveDraft(c.Request.Context(), actor(c), c.Param("form"), body)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toDraftJSON(c, d, warnings))
+}
+
+func (s *Server) getDraft(c *gin.Context) {
+	d, warnings, err := s.Catalog.Draft(c.Request.Context(), actor(c), c.Param("form"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toDraftJSON(c, d, warnings))
+}
+
+func (s *Server) deleteDraft(c *gin.Context) {
+	if err := s.Catalog.DeleteDraft(c.Request.Context(), actor(c), c.Param("form")); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) testDraft(c *gin.Context) {
+	if !actor(c).CanDesign() {
+		s.writeError(c, errDesignOnly)
+		return
+	}
+	body, err := readBody(c, s.MaxBody)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	data, err := s.Intake.TestDraft(c.Request.Context(), actor(c), c.Param("form"), body)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"valid": true, "data": data})
+}
+
+type publishRequest struct {
+	Notes string `json:"notes"`
+}
+
+func (s *Server) publishForm(c *gin.Context) {
+	var req publishRequest
+	if err := decodeJSON(c, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	v, err := s.Catalog.Publish(c.Request.Context(), actor(c), c.Param("form"), req.Notes)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	f, err := s.Catalog.Form(c.Request.Context(), v.FormID)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/forms/"+v.FormID+"/versions/"+strconv.Itoa(v.Version))
+	c.JSON(http.StatusCreated, formVersionJSON{ID: v.FormID, Title: labelJSON(v.Title), Version: v.Version, Status: string(f.Status),
+		Hash: v.Hash, PublishedAt: v.PublishedAt, Schema: json.RawMessage(v.Schema)})
+}
+
+func (s *Server) setStatus(c *gin.Context, status survey.FormStatus) {
+	f, err := s.Catalog.SetStatus(c.Request.Context(), actor(c), c.Param("form"), status)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, formSummaryJSON{ID: f.ID, Title: labelJSON(f.Title), Version: f.CurrentVersion, Status: string(f.Status)})
+}
+
+func (s *Server) closeForm(c *gin.Context)  { s.setStatus(c, survey.FormClosed) }
+func (s *Server) reopenForm(c *gin.Context) { s.setStatus(c, survey.FormOpen) }
+
+// versionNumber reads a positive version number from v, naming it in errors.
+func versionNumber(v, name string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		e := survey.Errorf(survey.CodeMalformed, "«"+name+"» phải là số phiên bản (số nguyên dương).", "«"+name+"» must be a version number (a positive integer).")
+		e.Fields = []survey.FieldError{{Path: name, Code: "type", Message: e.Message}}
+		return 0, e
+	}
+	return n, nil
+}
+
+func (s *Server) codebook(c *gin.Context) {
+	n, err := versionNumber(c.Param("n"), "n")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	format := c.DefaultQuery("format", "json")
+	if format != "json" && format != "csv" {
+		e := survey.Errorf(survey.CodeMalformed, "«format» phải là json hoặc csv.", "«format» must be json or csv.")
+		e.Fields = []survey.FieldError{{Path: "?format", Code: "enum", Message: e.Message}}
+		s.writeError(c, e)
+		return
+	}
+	rows, err := s.Catalog.Codebook(c.Request.Context(), actor(c), c.Param("form"), n)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if format == "json" {
+		c.JSON(http.StatusOK, gin.H{"form": c.Param("form"), "version": n, "fields": rows})
+		return
+	}
+	var buf bytes.Buffer
+	if err := schema.WriteCodebookCSV(&buf, rows); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+c.Param("form")+"-v"+strconv.Itoa(n)+`-codebook.csv"`)
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+func (s *Server) formDiff(c *gin.Context) {
+	from, err := versionNumber(c.Query("from"), "?from")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	to, err := versionNumber(c.Query("to"), "?to")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	changes, err := s.Catalog.Diff(c.Request.Context(), actor(c), c.Param("form"), from, to)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if changes == nil {
+		changes = []schema.Change{}
+	}
+	c.JSON(http.StatusOK, gin.H{"form": c.Param("form"), "from": from, "to": to, "changes": changes})
+}
