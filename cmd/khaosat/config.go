@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/khaosat/khaosat/internal/seal"
 )
 
 // Config is the whole configuration of `khaosat serve`. Every flag has a
@@ -24,6 +26,8 @@ type Config struct {
 	MongoDBURI      string
 	Database        string
 	JWTSecret       string
+	DataKey         string // hex AES-256 keys, current first; empty: the data.keys file
+	HashSecret      string
 	AdminPassword   string // environment only: KHAOSAT_ADMIN_PASSWORD
 	LogFormat       string
 	LogLevel        string
@@ -54,6 +58,8 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&c.MongoDBURI, "mongodb-uri", "", "MongoDB connection string; empty starts the embedded database")
 	str(&c.Database, "database", "khaosat", "database name")
 	str(&c.JWTSecret, "jwt-secret", "", "secret that signs access tokens (≥ 32 bytes); generated into the data directory when empty")
+	str(&c.DataKey, "data-key", "", "data keys that encrypt sensitive answers: 64 hex digits each, comma-separated, the current key first; generated into the data directory when empty")
+	str(&c.HashSecret, "hash-secret", "", "secret (≥ 32 bytes) keying the content hash of submissions; generated into the data directory when empty")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	var maxBody, ttl, shutdown string
@@ -89,6 +95,14 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("jwt-secret: must have at least 32 characters"))
+	}
+	if c.DataKey != "" {
+		if _, err := seal.ParseKeys(c.DataKey); err != nil {
+			errs = append(errs, fmt.Errorf("data-key: %v", err))
+		}
+	}
+	if c.HashSecret != "" && len(c.HashSecret) < 32 {
+		errs = append(errs, errors.New("hash-secret: must have at least 32 characters"))
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("log-format: want json or text, got %q", c.LogFormat))
@@ -136,6 +150,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr), slog.String("data_dir", c.DataDir),
 		slog.String("mongodb_uri", maskURI(c.MongoDBURI)), slog.String("database", c.Database),
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("admin_password", mask(c.AdminPassword)),
+		slog.String("data_key", mask(c.DataKey)), slog.String("hash_secret", mask(c.HashSecret)),
 		slog.String("log_format", c.LogFormat), slog.String("log_level", c.LogLevel),
 		slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 	)

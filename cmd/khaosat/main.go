@@ -1,6 +1,7 @@
 // Command khaosat is the survey server and its command-line tools.
 //
 //	khaosat serve [flags]     run the HTTP API (embedded database unless --mongodb-uri)
+//	khaosat keys rotate       re-encrypt sensitive answers under a new data key
 //	khaosat version           print the version
 package main
 
@@ -28,6 +29,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"serve": {"run the HTTP API server", serve},
+		"keys":  {"rotate the data key: keys rotate re-encrypts sensitive answers", keysCmd},
 		"version": {"print the version", func(_ context.Context, _, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "khaosat", version)
 			return err

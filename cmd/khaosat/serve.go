@@ -121,8 +121,16 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	prot, err := protection(cfg)
+	if err != nil {
+		return err
+	}
+	intake, err := survey.NewIntake(store, catalog, units, prot)
+	if err != nil {
+		return err
+	}
 	handler := httpapi.New(httpapi.Deps{
-		Log: log, Accounts: accounts, Catalog: catalog, Intake: survey.NewIntake(store, catalog, units), Units: units,
+		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
 		Tokens: signer, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
 	})
 

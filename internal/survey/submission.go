@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -43,6 +44,9 @@ type Submission struct {
 	// crash in between leaves the mark, and start-up reconciles marked
 	// submissions. Every write of a submission sets it.
 	FactsPending bool
+	// Sealed holds the answers of x-sensitive fields, encrypted; they are
+	// absent from Data as stored. Nil for a submission built in memory.
+	Sealed *SealedAnswers
 }
 
 // PageKey is a position in the stable listing order (received_at, id).
@@ -78,12 +82,16 @@ type Intake struct {
 	store   SubmissionStore
 	catalog *Catalog
 	units   *Units
+	prot    Protection
 	now     func() time.Time
 }
 
 // NewIntake returns the intake service.
-func NewIntake(store SubmissionStore, catalog *Catalog, units *Units) *Intake {
-	return &Intake{store: store, catalog: catalog, units: units, now: time.Now}
+func NewIntake(store SubmissionStore, catalog *Catalog, units *Units, prot Protection) (*Intake, error) {
+	if err := prot.check(); err != nil {
+		return nil, err
+	}
+	return &Intake{store: store, catalog: catalog, units: units, prot: prot, now: time.Now}, nil
 }
 
 // Submit validates and stores one submission of form formID. created is
@@ -132,7 +140,7 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		return nil, false, e
 	}
 	data := sf.ToStorage(env.Data)
-	hash, err := contentHash(formID, env, sf, data)
+	hash, err := contentHash(s.prot.HashKey, formID, env, sf, data)
 	if err != nil {
 		return nil, false, err
 	}
@@ -150,7 +158,11 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		}
 		return nil, false, Errorf(CodeFormClosed, "Biểu mẫu đã đóng, không nhận phiếu mới.", "The form is closed and takes no new submissions.")
 	}
-	err = s.store.InsertSubmission(ctx, sub)
+	stored, err := s.sealForStore(sf, sub)
+	if err != nil {
+		return nil, false, err
+	}
+	err = s.store.InsertSubmission(ctx, stored)
 	if isDuplicate(err) {
 		return s.resolveDuplicate(ctx, actor, sub)
 	}
@@ -176,8 +188,9 @@ func (s *Intake) resolveDuplicate(ctx context.Context, actor Actor, sub *Submiss
 }
 
 // contentHash identifies what a collector sent, independent of key order,
-// number spelling and when it arrived.
-func contentHash(formID string, env *Envelope, sf *schema.Form, data map[string]any) (string, error) {
+// number spelling and when it arrived. It is an HMAC under a secret key:
+// a bare hash of a guessable answer would reveal it.
+func contentHash(key []byte, formID string, env *Envelope, sf *schema.Form, data map[string]any) (string, error) {
 	canon, err := sf.Canonical(data)
 	if err != nil {
 		return "", err
@@ -191,7 +204,7 @@ func contentHash(formID string, env *Envelope, sf *schema.Form, data map[string]
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
+	h := hmac.New(sha256.New, key)
 	h.Write(head)
 	h.Write([]byte{0})
 	h.Write(canon)
@@ -200,13 +213,21 @@ func contentHash(formID string, env *Envelope, sf *schema.Form, data map[string]
 
 // View returns the answers of a stored submission as the actor may see
 // them (API form: dates as YYYY-MM-DD), and the JSON pointers of the
-// answers withheld. Every way out (API reads, exports) goes through it.
+// answers withheld. Every way out (API reads, exports) goes through it:
+// it is the one place where sealed answers are decrypted, and only for an
+// actor who may see them.
 func (s *Intake) View(ctx context.Context, actor Actor, sub *Submission) (map[string]any, []string, error) {
 	sf, err := s.catalog.Compiled(ctx, sub.FormID, sub.FormVersion)
 	if err != nil {
 		return nil, nil, err
 	}
-	data, redacted := Redact(actor, sf, sf.FromStorage(sub.Data))
+	data := sub.Data
+	if actor.SeesSensitive() {
+		if data, err = s.openAnswers(sf, sub); err != nil {
+			return nil, nil, err
+		}
+	}
+	data, redacted := Redact(actor, sf, sf.FromStorage(data))
 	return data, redacted, nil
 }
 
