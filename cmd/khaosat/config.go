@@ -57,14 +57,14 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&c.DataDir, "data-dir", "./data", "directory for the embedded database and generated secrets")
 	str(&c.MongoDBURI, "mongodb-uri", "", "MongoDB connection string; empty starts the embedded database")
 	str(&c.Database, "database", "khaosat", "database name")
-	str(&c.JWTSecret, "jwt-secret", "", "secret that signs access tokens (≥ 32 bytes); generated into the data directory when empty")
+	str(&c.JWTSecret, "jwt-secret", "", "secrets that sign access tokens (≥ 32 bytes each), comma-separated, the current one first; the others still verify until their tokens expire; generated into the data directory when empty")
 	str(&c.DataKey, "data-key", "", "data keys that encrypt sensitive answers: 64 hex digits each, comma-separated, the current key first; generated into the data directory when empty")
 	str(&c.HashSecret, "hash-secret", "", "secret (≥ 32 bytes) keying the content hash of submissions; generated into the data directory when empty")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	var maxBody, ttl, shutdown string
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
-	str(&ttl, "token-ttl", "1h", "lifetime of an access token")
+	str(&ttl, "token-ttl", "15m", "lifetime of an access token")
 	str(&shutdown, "shutdown-timeout", "20s", "how long in-flight requests may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -93,8 +93,10 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	if c.Database == "" || strings.ContainsAny(c.Database, "/\\. \"$") {
 		errs = append(errs, fmt.Errorf("database: %q is not a valid database name", c.Database))
 	}
-	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
-		errs = append(errs, errors.New("jwt-secret: must have at least 32 characters"))
+	for _, sec := range jwtSecrets(c.JWTSecret) {
+		if len(sec) < 32 {
+			errs = append(errs, errors.New("jwt-secret: each secret must have at least 32 characters"))
+		}
 	}
 	if c.DataKey != "" {
 		if _, err := seal.ParseKeys(c.DataKey); err != nil {
@@ -199,4 +201,15 @@ func loadOrCreateSecret(dir, name string) (string, bool, error) {
 		return "", false, err
 	}
 	return s, true, f.Close()
+}
+
+// jwtSecrets splits the --jwt-secret ring: comma-separated, current first.
+func jwtSecrets(s string) [][]byte {
+	var out [][]byte
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, []byte(f))
+		}
+	}
+	return out
 }

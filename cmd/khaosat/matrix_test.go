@@ -29,6 +29,8 @@ type matrixEnv struct {
 	sub      string // a household submission in unitIn by another collector
 	username string // the caller's credentials
 	password string
+	refresh  string // a fresh refresh token of the caller ("" for anonymous)
+	userID   string // an account to read and change: the owner of sub
 }
 
 // routeCase builds one request of a route and says what each role gets.
@@ -89,6 +91,25 @@ var matrix = map[string]routeCase{
 		},
 		roles: all(200),
 	},
+	"POST /api/v1/auth/refresh": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": e.refresh + map[bool]string{true: "none"}[e.refresh == ""]}
+		},
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {200, 200}, "supervisor": {200, 200}, "designer": {200, 200}, "manager": {200, 200}, "admin": {200, 200}},
+	},
+	"POST /api/v1/auth/logout": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/auth/logout", map[string]string{"refresh_token": "not-a-token"}
+		},
+		roles: all(204),
+	},
+	"GET /api/v1/users/:id": {req: func(e matrixEnv) (string, string, any) { return "GET", "/api/v1/users/" + e.userID, nil }, roles: adminOnly(200)},
+	"PATCH /api/v1/users/:id": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "PATCH", "/api/v1/users/" + e.userID, map[string]any{"display_name": "Người thu thập " + uuid.NewString()[:4]}
+		},
+		roles: adminOnly(200),
+	},
 	"POST /api/v1/users": {
 		req: func(matrixEnv) (string, string, any) {
 			return "POST", "/api/v1/users", map[string]any{"username": "m-" + uuid.NewString()[:12], "password": "password-" + uuid.NewString()[:8],
@@ -141,7 +162,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 
-	owner, _, _ := matrixUser(t, "collector", unitIn)
+	owner, ownerEnv := matrixUser(t, "collector", unitIn)
 	e := envelope(matrixHousehold)
 	if res := owner.do("POST", "/api/v1/forms/household/submissions", e); res.status != http.StatusCreated {
 		t.Fatalf("submit: %d %s", res.status, res.body)
@@ -155,11 +176,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	var callers []caller
 	for _, role := range matrixRoles {
 		for ix, unit := range []string{unitIn, unitOut} {
-			env := matrixEnv{sub: e["id"].(string)}
-			c := newClient(t, shared)
+			c, env := newClient(t, shared), matrixEnv{}
 			if role != "anonymous" {
-				c, env.username, env.password = matrixUser(t, role, unit)
+				c, env = matrixUser(t, role, unit)
 			}
+			env.sub, env.userID = e["id"].(string), ownerEnv.userID
 			callers = append(callers, caller{c, env, role, ix})
 		}
 	}
@@ -200,15 +221,22 @@ func TestAuthorizationMatrix(t *testing.T) {
 }
 
 // matrixUser creates an account and returns a client logged in as it,
-// with its credentials.
-func matrixUser(t *testing.T, role, unit string) (*client, string, string) {
+// with its credentials and a spare refresh token.
+func matrixUser(t *testing.T, role, unit string) (*client, matrixEnv) {
 	t.Helper()
-	name := "mx-" + role + "-" + uuid.NewString()[:8]
-	pw := "password-" + uuid.NewString()[:8]
+	env := matrixEnv{username: "mx-" + role + "-" + uuid.NewString()[:8], password: "password-" + uuid.NewString()[:8]}
 	res := adminClient(t, shared).do("POST", "/api/v1/users", map[string]any{
-		"username": name, "password": pw, "display_name": name, "role": role, "units": []string{unit}})
+		"username": env.username, "password": env.password, "display_name": env.username, "role": role, "units": []string{unit}})
 	if res.status != http.StatusCreated {
 		t.Fatalf("create %s: %d %s", role, res.status, res.body)
 	}
-	return newClient(t, shared).login(name, pw), name, pw
+	var u struct{ ID string }
+	res.json(t, &u)
+	env.userID = u.ID
+	var lr struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	newClient(t, shared).do("POST", "/api/v1/auth/login", map[string]string{"username": env.username, "password": env.password}).json(t, &lr)
+	env.refresh = lr.RefreshToken
+	return newClient(t, shared).login(env.username, env.password), env
 }

@@ -102,7 +102,8 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err := catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		return err
 	}
-	accounts, err := survey.NewAccounts(store, password.New(password.Default), units)
+	auditor := survey.NewAuditor(store)
+	accounts, err := survey.NewAccounts(store, store, password.New(password.Default), units, auditor)
 	if err != nil {
 		return err
 	}
@@ -113,7 +114,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if generated != "" {
 		fmt.Fprintf(stdout, "khaosat: created user 'admin' with password %s (shown once; set KHAOSAT_ADMIN_PASSWORD to choose it)\n", generated)
 	}
-	signer, err := token.NewSigner([]byte(cfg.JWTSecret), cfg.TokenTTL)
+	signer, err := token.NewSigner(cfg.TokenTTL, jwtSecrets(cfg.JWTSecret)...)
 	if err != nil {
 		return err
 	}

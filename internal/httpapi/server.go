@@ -82,6 +82,7 @@ func NewRouter(d Deps) *gin.Engine {
 	a.POST("/forms/:form/submissions", s.submit)
 	a.GET("/forms/:form/submissions", s.listSubmissions)
 	a.GET("/forms/:form/submissions/:id", s.getSubmission)
+	s.sessionRoutes(v1, a)
 	return r
 }
 

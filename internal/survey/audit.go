@@ -27,6 +27,9 @@ const (
 	AuditFormPublish    = "form.publish"
 	AuditExport         = "export"
 	AuditSubmissionDrop = "submission.delete"
+	AuditRefreshReuse   = "token.refresh_reuse"
+	AuditUserChange     = "user.change"
+	AuditEnrollment     = "enrollment.create"
 )
 
 // AuditStore appends to the audit log. The log is append-only: no method

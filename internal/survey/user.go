@@ -78,6 +78,8 @@ type UserStore interface {
 	UserByID(ctx context.Context, id string) (*User, error)
 	ListUsers(ctx context.Context) ([]*User, error)
 	CountUsers(ctx context.Context) (int64, error)
+	// UpdateUser replaces the account with u.ID; ErrNotFound when absent.
+	UpdateUser(ctx context.Context, u *User) error
 }
 
 // PasswordHasher hashes and checks passwords with a proper KDF.
@@ -88,23 +90,26 @@ type PasswordHasher interface {
 
 // Accounts is the service for users and logins.
 type Accounts struct {
-	store  UserStore
-	hasher PasswordHasher
-	units  *Units
-	now    func() time.Time
-	cache  *ttlCache[*User] // by id, for authenticating requests
+	store   UserStore
+	refresh RefreshStore
+	audit   *Auditor
+	hasher  PasswordHasher
+	units   *Units
+	now     func() time.Time
+	cache   *ttlCache[*User] // by id, for authenticating requests
 	// dummyHash is verified against when the user does not exist, so that a
 	// missing account costs the same time as a wrong password.
 	dummyHash string
 }
 
 // NewAccounts returns the account service.
-func NewAccounts(store UserStore, hasher PasswordHasher, units *Units) (*Accounts, error) {
+func NewAccounts(store UserStore, refresh RefreshStore, hasher PasswordHasher, units *Units, audit *Auditor) (*Accounts, error) {
 	h, err := hasher.Hash("not-a-password-" + uuid.NewString())
 	if err != nil {
 		return nil, err
 	}
-	return &Accounts{store: store, hasher: hasher, units: units, now: time.Now, cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h}, nil
+	return &Accounts{store: store, refresh: refresh, audit: audit, hasher: hasher, units: units, now: time.Now,
+		cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h}, nil
 }
 
 var errBadLogin = Errorf(CodeUnauthorized, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
@@ -171,35 +176,7 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 	}
 	in.Username = normUsername(in.Username)
 	in.DisplayName = strings.TrimSpace(norm.NFC.String(in.DisplayName))
-	var fe []FieldError
-	if !usernameRE.MatchString(in.Username) {
-		fe = append(fe, FieldError{Path: "/username", Code: "pattern", Message: Label{
-			VI: "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
-			EN: "The username must be 3–64 characters: lower-case ASCII letters, digits, '.', '_' or '-'."}})
-	}
-	if len([]rune(in.Password)) < MinPasswordLength {
-		fe = append(fe, FieldError{Path: "/password", Code: "min_length", Message: Label{
-			VI: "Mật khẩu phải có ít nhất 10 ký tự.", EN: "The password must have at least 10 characters."}})
-	}
-	if n := len([]rune(in.DisplayName)); n > 120 {
-		fe = append(fe, FieldError{Path: "/display_name", Code: "max_length", Message: Label{
-			VI: "Tên hiển thị tối đa 120 ký tự.", EN: "The display name has at most 120 characters."}})
-	}
-	if !slices.Contains(Roles, in.Role) {
-		fe = append(fe, FieldError{Path: "/role", Code: "enum", Message: Label{
-			VI: "Vai trò phải là một trong: collector, supervisor, designer, manager, admin.",
-			EN: "The role must be one of: collector, supervisor, designer, manager, admin."}})
-	}
-	for i, code := range in.Units {
-		if !s.units.Known(code) {
-			fe = append(fe, FieldError{Path: "/units/" + itoa(i), Code: "unknown_unit", Message: Label{
-				VI: "Không có đơn vị hành chính mã «" + code + "».", EN: "There is no administrative unit with code «" + code + "»."}})
-		}
-	}
-	if len(in.Units) == 0 && (in.Role == RoleCollector || in.Role == RoleSupervisor) {
-		fe = append(fe, FieldError{Path: "/units", Code: "required", Message: Label{
-			VI: "Cần giao ít nhất một đơn vị hành chính.", EN: "At least one administrative unit must be assigned."}})
-	}
+	fe := s.checkAccount(in, true, true)
 	if len(fe) > 0 {
 		return nil, &Error{Code: CodeInvalid, Message: Label{VI: "Thông tin tài khoản không hợp lệ.", EN: "The account is invalid."}, Fields: fe}
 	}
@@ -223,7 +200,45 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 		}
 		return nil, err
 	}
+	if err := s.record(ctx, actor, AuditUserCreate, u.ID, map[string]any{"username": u.Username, "role": string(u.Role), "units": u.Units}); err != nil {
+		return nil, err
+	}
 	return u, nil
+}
+
+// checkAccount collects the rule failures of an account's fields; the
+// username and the password only when they are being set.
+func (s *Accounts) checkAccount(in NewUser, username, password bool) []FieldError {
+	var fe []FieldError
+	if username && !usernameRE.MatchString(in.Username) {
+		fe = append(fe, FieldError{Path: "/username", Code: "pattern", Message: Label{
+			VI: "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
+			EN: "The username must be 3–64 characters: lower-case ASCII letters, digits, '.', '_' or '-'."}})
+	}
+	if password && len([]rune(in.Password)) < MinPasswordLength {
+		fe = append(fe, FieldError{Path: "/password", Code: "min_length", Message: Label{
+			VI: "Mật khẩu phải có ít nhất 10 ký tự.", EN: "The password must have at least 10 characters."}})
+	}
+	if n := len([]rune(in.DisplayName)); n > 120 {
+		fe = append(fe, FieldError{Path: "/display_name", Code: "max_length", Message: Label{
+			VI: "Tên hiển thị tối đa 120 ký tự.", EN: "The display name has at most 120 characters."}})
+	}
+	if !slices.Contains(Roles, in.Role) {
+		fe = append(fe, FieldError{Path: "/role", Code: "enum", Message: Label{
+			VI: "Vai trò phải là một trong: collector, supervisor, designer, manager, admin.",
+			EN: "The role must be one of: collector, supervisor, designer, manager, admin."}})
+	}
+	for i, code := range in.Units {
+		if !s.units.Known(code) {
+			fe = append(fe, FieldError{Path: "/units/" + itoa(i), Code: "unknown_unit", Message: Label{
+				VI: "Không có đơn vị hành chính mã «" + code + "».", EN: "There is no administrative unit with code «" + code + "»."}})
+		}
+	}
+	if len(in.Units) == 0 && (in.Role == RoleCollector || in.Role == RoleSupervisor) {
+		fe = append(fe, FieldError{Path: "/units", Code: "required", Message: Label{
+			VI: "Cần giao ít nhất một đơn vị hành chính.", EN: "At least one administrative unit must be assigned."}})
+	}
+	return fe
 }
 
 // ListUsers returns every account. Only an admin may.
