@@ -34,6 +34,9 @@ type Config struct {
 	MaxBody         int64
 	TokenTTL        time.Duration
 	ShutdownTimeout time.Duration
+	// LoginFailures and LoginFailuresAddr are the failed logins allowed
+	// per username and per client address in 15 minutes before 429.
+	LoginFailures, LoginFailuresAddr int
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -62,7 +65,9 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&c.HashSecret, "hash-secret", "", "secret (≥ 32 bytes) keying the content hash of submissions; generated into the data directory when empty")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	var maxBody, ttl, shutdown string
+	var maxBody, ttl, shutdown, loginFailures, loginFailuresAddr string
+	str(&loginFailures, "login-max-failures", "5", "failed logins per username in 15 minutes before further attempts get 429")
+	str(&loginFailuresAddr, "login-max-failures-address", "30", "failed logins per client address in 15 minutes before further attempts get 429")
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
 	str(&ttl, "token-ttl", "15m", "lifetime of an access token")
 	str(&shutdown, "shutdown-timeout", "20s", "how long in-flight requests may take to finish on shutdown")
@@ -80,6 +85,12 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	}
 	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("token-ttl: want a duration from 1m to 24h, got %q", ttl))
+	}
+	if c.LoginFailures, err = strconv.Atoi(loginFailures); err != nil || c.LoginFailures < 1 || c.LoginFailures > 1000 {
+		errs = append(errs, fmt.Errorf("login-max-failures: want a number from 1 to 1000, got %q", loginFailures))
+	}
+	if c.LoginFailuresAddr, err = strconv.Atoi(loginFailuresAddr); err != nil || c.LoginFailuresAddr < 1 || c.LoginFailuresAddr > 100000 {
+		errs = append(errs, fmt.Errorf("login-max-failures-address: want a number from 1 to 100000, got %q", loginFailuresAddr))
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown-timeout: want a positive duration, got %q", shutdown))

@@ -152,3 +152,37 @@ func TestForgedAccessTokens(t *testing.T) {
 		t.Errorf("the real token: %d", r.status)
 	}
 }
+
+// TestLoginThrottling: past the configured failures, logins get 429 with
+// Retry-After, per username (even with the right password) and per
+// client address (for any username), and a missing user and a wrong
+// password look the same.
+func TestLoginThrottling(t *testing.T) {
+	ts := mustStart(t, t.TempDir(), "--login-max-failures", "3", "--login-max-failures-address", "6")
+	c := newClient(t, ts)
+	login := func(user, pw string) response {
+		return c.do("POST", "/api/v1/auth/login", map[string]string{"username": user, "password": pw})
+	}
+	var bodies []string
+	for i := 0; i < 3; i++ {
+		r := login("admin", "wrong-password")
+		if r.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i+1, r.status)
+		}
+		bodies = append(bodies, string(r.errorBody(t).Error.Message))
+	}
+	r := login("no-such-user", "wrong-password")
+	if r.status != http.StatusUnauthorized || r.errorBody(t).Error.Message != bodies[0] {
+		t.Errorf("missing user: %d %s, want the same as a wrong password", r.status, r.body)
+	}
+	r = login("admin", testAdminPassword)
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" || r.errorBody(t).Error.Code != "too_many_requests" {
+		t.Fatalf("after 3 failures, the right password: %d Retry-After=%q, want 429", r.status, r.header.Get("Retry-After"))
+	}
+	// Per address: 4 failures so far; two more for other names reach 6.
+	login("someone-else", "wrong-password")
+	login("another-one", "wrong-password")
+	if r := login("third-name", "wrong-password"); r.status != http.StatusTooManyRequests {
+		t.Errorf("after 6 failures from one address: %d, want 429", r.status)
+	}
+}

@@ -111,7 +111,7 @@ func (s *Server) login(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	u, err := s.Accounts.Login(c.Request.Context(), req.Username, req.Password)
+	u, err := s.Accounts.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 	if err != nil {
 		s.writeError(c, err)
 		return

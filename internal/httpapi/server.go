@@ -53,6 +53,7 @@ func NewRouter(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	_ = r.SetTrustedProxies(nil) // the client address is the peer's: X-Forwarded-For must not dodge login throttling
 	r.ContextWithFallback = true
 	r.Use(s.requestIDMiddleware, s.accessLog, s.recovery, securityHeaders)
 	r.NoRoute(func(c *gin.Context) {

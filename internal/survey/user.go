@@ -100,6 +100,7 @@ type Accounts struct {
 	// dummyHash is verified against when the user does not exist, so that a
 	// missing account costs the same time as a wrong password.
 	dummyHash string
+	throttle  *Throttle
 }
 
 // NewAccounts returns the account service.
@@ -109,26 +110,48 @@ func NewAccounts(store UserStore, refresh RefreshStore, hasher PasswordHasher, u
 		return nil, err
 	}
 	return &Accounts{store: store, refresh: refresh, audit: audit, hasher: hasher, units: units, now: time.Now,
-		cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h}, nil
+		cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle()}, nil
 }
+
+// SetThrottle replaces the login throttle's limits (from the configuration).
+func (s *Accounts) SetThrottle(t *Throttle) { s.throttle = t }
 
 var errBadLogin = Errorf(CodeUnauthorized, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
 
-// Login checks a username and password and returns the user.
-func (s *Accounts) Login(ctx context.Context, username, password string) (*User, error) {
-	u, err := s.store.UserByUsername(ctx, normUsername(username))
+// Login checks a username and password from client address addr and
+// returns the user. A missing account, a wrong password and a disabled
+// account give the same error after the same work; failures are
+// throttled per username and per address, and audited.
+func (s *Accounts) Login(ctx context.Context, username, password, addr string) (*User, error) {
+	name, now := normUsername(username), s.now()
+	if d := s.throttle.wait(name, addr, now); d > 0 {
+		return nil, tooManyLogins(d)
+	}
+	u, err := s.store.UserByUsername(ctx, name)
 	switch {
 	case err == nil:
 	case isNotFound(err):
 		s.hasher.Verify(s.dummyHash, password)
-		return nil, errBadLogin
+		return nil, s.loginFailed(ctx, name, addr, now)
 	default:
 		return nil, err
 	}
 	if !s.hasher.Verify(u.PasswordHash, password) || u.Disabled {
-		return nil, errBadLogin
+		return nil, s.loginFailed(ctx, name, addr, now)
+	}
+	s.throttle.succeed(name)
+	if err := s.record(ctx, ActorOf(u), AuditLoginSuccess, u.ID, map[string]any{"address": addr}); err != nil {
+		return nil, err
 	}
 	return u, nil
+}
+
+func (s *Accounts) loginFailed(ctx context.Context, name, addr string, now time.Time) error {
+	s.throttle.fail(name, addr, now)
+	if err := s.record(ctx, Actor{}, AuditLoginFailure, name, map[string]any{"address": addr}); err != nil {
+		return err
+	}
+	return errBadLogin
 }
 
 // User returns the user with the given id, for authentication of a token.
