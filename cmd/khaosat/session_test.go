@@ -186,3 +186,26 @@ func TestLoginThrottling(t *testing.T) {
 		t.Errorf("after 6 failures from one address: %d, want 429", r.status)
 	}
 }
+
+// TestPasswordRules: at least 10 characters, and none of the most common
+// passwords, on creation and on change.
+func TestPasswordRules(t *testing.T) {
+	admin := adminClient(t, shared)
+	_, env := matrixUser(t, "collector", unitIn)
+	for _, tc := range []struct{ pw, code string }{
+		{"short", "min_length"}, {"1234567890", "common"}, {"Password123", "common"}, {"matkhau123", "common"}, {"aaaaaaaaaaaa", "common"},
+	} {
+		r := admin.do("POST", "/api/v1/users", map[string]any{"username": "pw-" + strings.ToLower(tc.code) + "-" + env.userID[:8], "password": tc.pw, "role": "designer"})
+		if r.status != http.StatusUnprocessableEntity || !r.errorBody(t).hasField("/password", tc.code) {
+			t.Errorf("create with %q: %d %s, want 422 /password %s", tc.pw, r.status, r.body, tc.code)
+		}
+		r = admin.do("PATCH", "/api/v1/users/"+env.userID, map[string]any{"password": tc.pw})
+		if r.status != http.StatusUnprocessableEntity || !r.errorBody(t).hasField("/password", tc.code) {
+			t.Errorf("change to %q: %d %s", tc.pw, r.status, r.body)
+		}
+	}
+	if r := admin.do("PATCH", "/api/v1/users/"+env.userID, map[string]any{"password": "a-much-better-passphrase"}); r.status != http.StatusOK {
+		t.Fatalf("a good password: %d %s", r.status, r.body)
+	}
+	loginTokens(t, env.username, "a-much-better-passphrase")
+}

@@ -242,6 +242,10 @@ func (s *Accounts) checkAccount(in NewUser, username, password bool) []FieldErro
 		fe = append(fe, FieldError{Path: "/password", Code: "min_length", Message: Label{
 			VI: "Mật khẩu phải có ít nhất 10 ký tự.", EN: "The password must have at least 10 characters."}})
 	}
+	if password && len([]rune(in.Password)) >= MinPasswordLength && commonPassword(in.Password) {
+		fe = append(fe, FieldError{Path: "/password", Code: "common", Message: Label{
+			VI: "Mật khẩu này quá phổ biến, dễ bị đoán; hãy chọn mật khẩu khác.", EN: "This password is too common and easily guessed; choose another."}})
+	}
 	if n := len([]rune(in.DisplayName)); n > 120 {
 		fe = append(fe, FieldError{Path: "/display_name", Code: "max_length", Message: Label{
 			VI: "Tên hiển thị tối đa 120 ký tự.", EN: "The display name has at most 120 characters."}})
