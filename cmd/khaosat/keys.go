@@ -92,7 +92,7 @@ func protection(cfg *Config) (survey.Protection, error) {
 			return survey.Protection{}, fmt.Errorf("hash secret: %w", err)
 		}
 	}
-	return survey.Protection{Sealer: ring, HashKey: []byte(cfg.HashSecret)}, nil
+	return survey.Protection{Sealer: ring, HashKey: []byte(cfg.HashSecret)}, nil // the caller adds the auditor
 }
 
 // keysCmd is `khaosat keys rotate`: with the ring in the data directory it
@@ -137,6 +137,7 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer closeStore()
+	prot.Audit = survey.NewAuditor(store)
 	intake, err := survey.NewIntake(store, nil, nil, prot)
 	if err != nil {
 		return err

@@ -99,10 +99,11 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		return err
 	}
 	catalog := survey.NewCatalog(store, log)
+	auditor := survey.NewAuditor(store)
+	catalog.SetAuditor(auditor)
 	if err := catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		return err
 	}
-	auditor := survey.NewAuditor(store)
 	accounts, err := survey.NewAccounts(store, store, password.New(password.Default), units, auditor)
 	if err != nil {
 		return err
@@ -127,13 +128,14 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	prot.Audit = auditor
 	intake, err := survey.NewIntake(store, catalog, units, prot)
 	if err != nil {
 		return err
 	}
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
-		Tokens: signer, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
+		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

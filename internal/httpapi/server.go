@@ -27,6 +27,7 @@ type Deps struct {
 	Intake   *survey.Intake
 	Units    *survey.Units
 	Tokens   *token.Signer
+	Auditor  *survey.Auditor
 	Ping     func(context.Context) error // database readiness
 	OpenAPI  []byte
 	// MaxBody caps a submission body; other JSON bodies are capped at 64 KiB.
@@ -83,7 +84,7 @@ func NewRouter(d Deps) *gin.Engine {
 	a.POST("/forms/:form/submissions", s.submit)
 	a.GET("/forms/:form/submissions", s.listSubmissions)
 	a.GET("/forms/:form/submissions/:id", s.getSubmission)
-	s.sessionRoutes(v1, a)
+	s.securityRoutes(v1, a)
 	return r
 }
 

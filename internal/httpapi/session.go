@@ -8,9 +8,10 @@ import (
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
-// sessionRoutes: refresh and logout (open: the refresh token is the
-// credential), and the administration of one account.
-func (s *Server) sessionRoutes(open, authed *gin.RouterGroup) {
+// securityRoutes: refresh and logout (open: the refresh token is the
+// credential), the administration of one account, the audit log.
+func (s *Server) securityRoutes(open, authed *gin.RouterGroup) {
+	authed.GET("/audit", s.listAudit)
 	open.POST("/auth/refresh", s.refresh)
 	open.POST("/auth/logout", s.logout)
 	authed.GET("/users/:id", s.getUser)

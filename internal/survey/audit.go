@@ -9,6 +9,7 @@ import (
 // hold a secret (password, token, key) or an answer: Details carries
 // identifiers, filters and counts only.
 type AuditEntry struct {
+	ID       string // set by the store
 	At       time.Time
 	UserID   string // "" for an anonymous caller (e.g. a failed login)
 	Username string
@@ -36,7 +37,13 @@ const (
 // changes or removes an entry.
 type AuditStore interface {
 	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// ListAudit returns up to q.Limit entries, newest first, after q.After.
+	ListAudit(ctx context.Context, q AuditQuery) ([]*AuditEntry, error)
 }
+
+// SystemActor is the actor of what the server does on its own (for
+// example publishing the form files at start-up).
+var SystemActor = Actor{Username: "khaosat"}
 
 // Auditor records audit entries.
 type Auditor struct {

@@ -69,7 +69,12 @@ type Catalog struct {
 	now      func() time.Time
 	compiled sync.Map // "form@version" → *schema.Form; versions are immutable
 	forms    *ttlCache[*Form]
+	audit    *Auditor
 }
+
+// SetAuditor makes the catalog record each publication in the audit log.
+// Call it before PublishDir.
+func (c *Catalog) SetAuditor(a *Auditor) { c.audit = a }
 
 // NewCatalog returns the form catalog.
 func NewCatalog(store FormStore, log *slog.Logger) *Catalog {
@@ -145,6 +150,12 @@ func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte) erro
 		}
 		c.log.Info("published form version", "form", sf.ID, "version", next)
 		c.forms.forget(sf.ID)
+		if c.audit != nil {
+			err := c.audit.Record(ctx, SystemActor, AuditFormPublish, sf.ID, map[string]any{"version": next, "source": path.Base(name)})
+			if err != nil {
+				return err
+			}
+		}
 		return c.store.UpsertForm(ctx, sf.ID, sf.Title, next, c.now().UTC())
 	}
 	return fmt.Errorf("form %s: could not publish after several attempts", sf.ID)

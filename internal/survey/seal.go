@@ -39,11 +39,13 @@ type Protection struct {
 	// retry detection; without a key the hash of a guessable answer would
 	// be an oracle for it.
 	HashKey []byte
+	// Audit records every read of sealed answers (who, which submission).
+	Audit *Auditor
 }
 
 func (p Protection) check() error {
-	if p.Sealer == nil || len(p.HashKey) < 32 {
-		return errors.New("intake: a data key ring and a content hash key of at least 32 bytes are required")
+	if p.Sealer == nil || len(p.HashKey) < 32 || p.Audit == nil {
+		return errors.New("intake: a data key ring, a content hash key of at least 32 bytes and an auditor are required")
 	}
 	return nil
 }
@@ -87,11 +89,14 @@ func (s *Intake) sealForStore(sf *schema.Form, sub *Submission) (*Submission, er
 }
 
 // openAnswers returns all of sub's answers in storage form, the sealed
-// ones put back in place. Only callers allowed to see sensitive answers
-// may reach it.
-func (s *Intake) openAnswers(sf *schema.Form, sub *Submission) (map[string]any, error) {
+// ones put back in place, after recording the read in the audit log. Only
+// callers allowed to see sensitive answers may reach it.
+func (s *Intake) openAnswers(ctx context.Context, actor Actor, sf *schema.Form, sub *Submission) (map[string]any, error) {
 	if sub.Sealed == nil {
 		return sub.Data, nil
+	}
+	if err := s.prot.Audit.Record(ctx, actor, AuditReadSensitive, sub.ID, map[string]any{"form": sub.FormID}); err != nil {
+		return nil, err
 	}
 	vals, err := s.openSealed(sub)
 	if err != nil {

@@ -223,7 +223,7 @@ func (s *Intake) View(ctx context.Context, actor Actor, sub *Submission) (map[st
 	}
 	data := sub.Data
 	if actor.SeesSensitive() {
-		if data, err = s.openAnswers(sf, sub); err != nil {
+		if data, err = s.openAnswers(ctx, actor, sf, sub); err != nil {
 			return nil, nil, err
 		}
 	}
