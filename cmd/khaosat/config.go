@@ -37,6 +37,7 @@ type Config struct {
 	// LoginFailures and LoginFailuresAddr are the failed logins allowed
 	// per username and per client address in 15 minutes before 429.
 	LoginFailures, LoginFailuresAddr int
+	EnrollmentTTL                    time.Duration
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -65,7 +66,8 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&c.HashSecret, "hash-secret", "", "secret (≥ 32 bytes) keying the content hash of submissions; generated into the data directory when empty")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	var maxBody, ttl, shutdown, loginFailures, loginFailuresAddr string
+	var maxBody, ttl, shutdown, loginFailures, loginFailuresAddr, enrollTTL string
+	str(&enrollTTL, "enrollment-ttl", "24h", "how long a phone enrollment code stays redeemable")
 	str(&loginFailures, "login-max-failures", "5", "failed logins per username in 15 minutes before further attempts get 429")
 	str(&loginFailuresAddr, "login-max-failures-address", "30", "failed logins per client address in 15 minutes before further attempts get 429")
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
@@ -91,6 +93,9 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	}
 	if c.LoginFailuresAddr, err = strconv.Atoi(loginFailuresAddr); err != nil || c.LoginFailuresAddr < 1 || c.LoginFailuresAddr > 100000 {
 		errs = append(errs, fmt.Errorf("login-max-failures-address: want a number from 1 to 100000, got %q", loginFailuresAddr))
+	}
+	if c.EnrollmentTTL, err = time.ParseDuration(enrollTTL); err != nil || c.EnrollmentTTL < time.Second || c.EnrollmentTTL > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("enrollment-ttl: want a duration from 1s to 168h, got %q", enrollTTL))
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown-timeout: want a positive duration, got %q", shutdown))

@@ -31,6 +31,15 @@ type matrixEnv struct {
 	password string
 	refresh  string // a fresh refresh token of the caller ("" for anonymous)
 	userID   string // an account to read and change: the owner of sub
+	code     string // a pending enrollment code of userID
+}
+
+// enrollers: admins for anyone, supervisors for collectors inside their units.
+func enrollers(status int) map[string]want {
+	m := authed(403)
+	m["admin"] = want{status, status}
+	m["supervisor"] = want{status, 404}
+	return m
 }
 
 // routeCase builds one request of a route and says what each role gets.
@@ -111,6 +120,34 @@ var matrix = map[string]routeCase{
 		},
 		roles: adminOnly(200),
 	},
+	"POST /api/v1/auth/enroll": {
+		req: func(matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/auth/enroll", map[string]string{"code": "AAAA-BBBB-CCCC-DDDD", "device_id": "phone-x"}
+		},
+		roles: all(401),
+	},
+	"POST /api/v1/users/:id/enrollments": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/users/" + e.userID + "/enrollments", nil
+		},
+		roles: enrollers(201),
+	},
+	"GET /api/v1/users/:id/enrollments/:code/qr.png": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "GET", "/api/v1/users/" + e.userID + "/enrollments/" + e.code + "/qr.png", nil
+		},
+		roles: enrollers(200),
+	},
+	"GET /api/v1/users/:id/devices": {
+		req:   func(e matrixEnv) (string, string, any) { return "GET", "/api/v1/users/" + e.userID + "/devices", nil },
+		roles: enrollers(200),
+	},
+	"DELETE /api/v1/users/:id/devices/:device": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "DELETE", "/api/v1/users/" + e.userID + "/devices/phone-nobody", nil
+		},
+		roles: enrollers(204),
+	},
 	"POST /api/v1/users": {
 		req: func(matrixEnv) (string, string, any) {
 			return "POST", "/api/v1/users", map[string]any{"username": "m-" + uuid.NewString()[:12], "password": "password-" + uuid.NewString()[:8],
@@ -168,6 +205,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if res := owner.do("POST", "/api/v1/forms/household/submissions", e); res.status != http.StatusCreated {
 		t.Fatalf("submit: %d %s", res.status, res.body)
 	}
+	var enr struct{ Code string }
+	adminClient(t, shared).do("POST", "/api/v1/users/"+ownerEnv.userID+"/enrollments", nil).json(t, &enr)
 	type caller struct {
 		c        *client
 		env      matrixEnv
@@ -181,7 +220,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if role != "anonymous" {
 				c, env = matrixUser(t, role, unit)
 			}
-			env.sub, env.userID = e["id"].(string), ownerEnv.userID
+			env.sub, env.userID, env.code = e["id"].(string), ownerEnv.userID, enr.Code
 			callers = append(callers, caller{c, env, role, ix})
 		}
 	}

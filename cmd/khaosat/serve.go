@@ -109,6 +109,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		return err
 	}
 	accounts.SetThrottle(&survey.Throttle{PerAccount: cfg.LoginFailures, PerAddress: cfg.LoginFailuresAddr, Window: 15 * time.Minute})
+	accounts.SetEnrollmentTTL(cfg.EnrollmentTTL)
 	generated, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword, log)
 	if err != nil {
 		return fmt.Errorf("first administrator: %w", err)

@@ -12,6 +12,7 @@ import (
 // credential), the administration of one account, the audit log.
 func (s *Server) securityRoutes(open, authed *gin.RouterGroup) {
 	authed.GET("/audit", s.listAudit)
+	s.enrollRoutes(open, authed)
 	open.POST("/auth/refresh", s.refresh)
 	open.POST("/auth/logout", s.logout)
 	authed.GET("/users/:id", s.getUser)
@@ -20,6 +21,8 @@ func (s *Server) securityRoutes(open, authed *gin.RouterGroup) {
 
 type refreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
+	// DeviceID must accompany a device-bound token (from an enrollment).
+	DeviceID string `json:"device_id"`
 }
 
 func (s *Server) refresh(c *gin.Context) {
@@ -28,7 +31,7 @@ func (s *Server) refresh(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	u, next, err := s.Accounts.Refresh(c.Request.Context(), req.RefreshToken)
+	u, next, err := s.Accounts.Refresh(c.Request.Context(), req.RefreshToken, req.DeviceID)
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -69,3 +69,70 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, family string, at time.
 func (s *Store) RevokeUserRefresh(ctx context.Context, userID string, at time.Time) error {
 	return s.revokeRefresh(ctx, "revoke user refresh tokens", bson.D{{Key: "user_id", Value: userID}}, at)
 }
+
+const colEnrollments = "enrollments"
+
+type enrollmentDoc struct {
+	Hash      string     `bson:"_id"` // SHA-256 of the code; the code itself is never stored
+	UserID    string     `bson:"user_id"`
+	CreatedBy string     `bson:"created_by"`
+	CreatedAt time.Time  `bson:"created_at"`
+	ExpiresAt time.Time  `bson:"expires_at"`
+	UsedAt    *time.Time `bson:"used_at"`
+	DeviceID  string     `bson:"device_id,omitempty"`
+}
+
+// InsertEnrollment stores an enrollment code's hash.
+func (s *Store) InsertEnrollment(ctx context.Context, e *survey.Enrollment) error {
+	_, err := s.db.Collection(colEnrollments).InsertOne(ctx, enrollmentDoc{Hash: e.Hash, UserID: e.UserID, CreatedBy: e.CreatedBy,
+		CreatedAt: e.CreatedAt, ExpiresAt: e.ExpiresAt, UsedAt: e.UsedAt, DeviceID: e.DeviceID})
+	return translate("insert enrollment", err)
+}
+
+// EnrollmentByHash finds an enrollment by its code's hash.
+func (s *Store) EnrollmentByHash(ctx context.Context, hash string) (*survey.Enrollment, error) {
+	var d enrollmentDoc
+	if err := s.db.Collection(colEnrollments).FindOne(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&d); err != nil {
+		return nil, translate("find enrollment", err)
+	}
+	return &survey.Enrollment{Hash: d.Hash, UserID: d.UserID, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(),
+		ExpiresAt: d.ExpiresAt.UTC(), UsedAt: utcPtr(d.UsedAt), DeviceID: d.DeviceID}, nil
+}
+
+// UseEnrollment marks an unused code used, atomically.
+func (s *Store) UseEnrollment(ctx context.Context, hash, deviceID string, at time.Time) error {
+	res, err := s.db.Collection(colEnrollments).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: hash}, {Key: "used_at", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "used_at", Value: at}, {Key: "device_id", Value: deviceID}}}})
+	if err != nil {
+		return translate("use enrollment", err)
+	}
+	if res.ModifiedCount == 0 {
+		return translate("use enrollment", survey.ErrNotFound)
+	}
+	return nil
+}
+
+// DeviceTokens returns a user's unrevoked device-bound refresh tokens.
+func (s *Store) DeviceTokens(ctx context.Context, userID string) ([]*survey.RefreshToken, error) {
+	cur, err := s.db.Collection(colRefresh).Find(ctx, bson.D{{Key: "user_id", Value: userID},
+		{Key: "device_id", Value: bson.D{{Key: "$exists", Value: true}, {Key: "$ne", Value: ""}}}, {Key: "revoked_at", Value: nil}})
+	if err != nil {
+		return nil, translate("find device tokens", err)
+	}
+	var docs []refreshDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, translate("find device tokens", err)
+	}
+	out := make([]*survey.RefreshToken, len(docs))
+	for i, d := range docs {
+		out[i] = &survey.RefreshToken{Hash: d.Hash, Family: d.Family, UserID: d.UserID, DeviceID: d.DeviceID, CreatedAt: d.CreatedAt.UTC(),
+			ExpiresAt: d.ExpiresAt.UTC(), UsedAt: utcPtr(d.UsedAt)}
+	}
+	return out, nil
+}
+
+// RevokeDevice revokes every token of a user on a device.
+func (s *Store) RevokeDevice(ctx context.Context, userID, deviceID string, at time.Time) error {
+	return s.revokeRefresh(ctx, "revoke device", bson.D{{Key: "user_id", Value: userID}, {Key: "device_id", Value: deviceID}}, at)
+}

@@ -31,6 +31,7 @@ const (
 	AuditRefreshReuse   = "token.refresh_reuse"
 	AuditUserChange     = "user.change"
 	AuditEnrollment     = "enrollment.create"
+	AuditDeviceRevoke   = "device.revoke"
 )
 
 // AuditStore appends to the audit log. The log is append-only: no method

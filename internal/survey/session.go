@@ -70,8 +70,9 @@ func (s *Accounts) IssueRefresh(ctx context.Context, u *User, family, deviceID s
 }
 
 // Refresh spends a refresh token and returns its user and the next token
-// of its family. A token used twice revokes its family.
-func (s *Accounts) Refresh(ctx context.Context, raw string) (*User, string, error) {
+// of its family. A token used twice revokes its family. A device-bound
+// token (from an enrollment) is accepted only with its device id.
+func (s *Accounts) Refresh(ctx context.Context, raw, deviceID string) (*User, string, error) {
 	t, err := s.refresh.RefreshByHash(ctx, hashToken(raw))
 	if isNotFound(err) {
 		return nil, "", errBadRefresh
@@ -80,7 +81,7 @@ func (s *Accounts) Refresh(ctx context.Context, raw string) (*User, string, erro
 		return nil, "", err
 	}
 	now := s.now().UTC()
-	if t.RevokedAt != nil || now.After(t.ExpiresAt) {
+	if t.RevokedAt != nil || now.After(t.ExpiresAt) || (t.DeviceID != "" && t.DeviceID != deviceID) {
 		return nil, "", errBadRefresh
 	}
 	if t.UsedAt != nil {

@@ -90,27 +90,29 @@ type PasswordHasher interface {
 
 // Accounts is the service for users and logins.
 type Accounts struct {
-	store   UserStore
-	refresh RefreshStore
-	audit   *Auditor
-	hasher  PasswordHasher
-	units   *Units
-	now     func() time.Time
-	cache   *ttlCache[*User] // by id, for authenticating requests
+	store    UserStore
+	refresh  RefreshStore
+	sessions SessionStore
+	audit    *Auditor
+	hasher   PasswordHasher
+	units    *Units
+	now      func() time.Time
+	cache    *ttlCache[*User] // by id, for authenticating requests
 	// dummyHash is verified against when the user does not exist, so that a
 	// missing account costs the same time as a wrong password.
 	dummyHash string
 	throttle  *Throttle
+	enrollTTL time.Duration
 }
 
 // NewAccounts returns the account service.
-func NewAccounts(store UserStore, refresh RefreshStore, hasher PasswordHasher, units *Units, audit *Auditor) (*Accounts, error) {
+func NewAccounts(store UserStore, sessions SessionStore, hasher PasswordHasher, units *Units, audit *Auditor) (*Accounts, error) {
 	h, err := hasher.Hash("not-a-password-" + uuid.NewString())
 	if err != nil {
 		return nil, err
 	}
-	return &Accounts{store: store, refresh: refresh, audit: audit, hasher: hasher, units: units, now: time.Now,
-		cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle()}, nil
+	return &Accounts{store: store, refresh: sessions, sessions: sessions, audit: audit, hasher: hasher, units: units, now: time.Now,
+		cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL}, nil
 }
 
 // SetThrottle replaces the login throttle's limits (from the configuration).
