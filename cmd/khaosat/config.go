@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,9 @@ type Config struct {
 	// per username and per client address in 15 minutes before 429.
 	LoginFailures, LoginFailuresAddr int
 	EnrollmentTTL                    time.Duration
+	// CORSOrigins are the web client's origins allowed to call the API
+	// from a browser.
+	CORSOrigins []string
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -66,7 +70,8 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&c.HashSecret, "hash-secret", "", "secret (≥ 32 bytes) keying the content hash of submissions; generated into the data directory when empty")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	var maxBody, ttl, shutdown, loginFailures, loginFailuresAddr, enrollTTL string
+	var maxBody, ttl, shutdown, loginFailures, loginFailuresAddr, enrollTTL, corsOrigin string
+	str(&corsOrigin, "cors-origin", "", "web origins (scheme://host[:port]), comma-separated, allowed to call the API from a browser; empty allows none")
 	str(&enrollTTL, "enrollment-ttl", "24h", "how long a phone enrollment code stays redeemable")
 	str(&loginFailures, "login-max-failures", "5", "failed logins per username in 15 minutes before further attempts get 429")
 	str(&loginFailuresAddr, "login-max-failures-address", "30", "failed logins per client address in 15 minutes before further attempts get 429")
@@ -96,6 +101,17 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	}
 	if c.EnrollmentTTL, err = time.ParseDuration(enrollTTL); err != nil || c.EnrollmentTTL < time.Second || c.EnrollmentTTL > 7*24*time.Hour {
 		errs = append(errs, fmt.Errorf("enrollment-ttl: want a duration from 1s to 168h, got %q", enrollTTL))
+	}
+	for _, o := range strings.Split(corsOrigin, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("cors-origin: %q is not an origin like https://console.example.org", o))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, u.Scheme+"://"+u.Host)
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown-timeout: want a positive duration, got %q", shutdown))
@@ -170,7 +186,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("admin_password", mask(c.AdminPassword)),
 		slog.String("data_key", mask(c.DataKey)), slog.String("hash_secret", mask(c.HashSecret)),
 		slog.String("log_format", c.LogFormat), slog.String("log_level", c.LogLevel),
-		slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Any("cors_origins", c.CORSOrigins), slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 	)
 }
 

@@ -136,7 +136,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	}
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
-		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
+		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -32,6 +32,9 @@ type Deps struct {
 	OpenAPI  []byte
 	// MaxBody caps a submission body; other JSON bodies are capped at 64 KiB.
 	MaxBody int64
+	// CORSOrigins are the web origins (scheme://host[:port]) allowed to
+	// call the API from a browser; none by default.
+	CORSOrigins []string
 }
 
 // Server holds the handlers' dependencies.
@@ -56,7 +59,7 @@ func NewRouter(d Deps) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // the client address is the peer's: X-Forwarded-For must not dodge login throttling
 	r.ContextWithFallback = true
-	r.Use(s.requestIDMiddleware, s.accessLog, s.recovery, securityHeaders)
+	r.Use(s.requestIDMiddleware, s.accessLog, s.recovery, securityHeaders, s.cors, s.limitBody(s.bodyLimits()))
 	r.NoRoute(func(c *gin.Context) {
 		s.writeError(c, survey.Errorf(survey.CodeNotFound, "Không có đường dẫn này.", "No such route."))
 	})
