@@ -47,7 +47,10 @@ func TestCORS(t *testing.T) {
 		!strings.Contains(res.Header.Get("Access-Control-Expose-Headers"), "X-Request-ID") || res.Header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Errorf("GET from the console: %d %v", res.StatusCode, res.Header)
 	}
-	if err := func() error { _, err := parseConfig([]string{"--cors-origin", "console.example.org/path"}, nil, io.Discard); return err }(); err == nil {
+	if err := func() error {
+		_, err := parseConfig([]string{"--cors-origin", "console.example.org/path"}, nil, io.Discard)
+		return err
+	}(); err == nil {
 		t.Error("an origin with no scheme and a path was accepted")
 	}
 }
