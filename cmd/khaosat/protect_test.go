@@ -132,17 +132,32 @@ func TestSensitiveAnswersEncryptedAtRest(t *testing.T) {
 		if r := elsewhere.do("GET", hivURL, nil); r.status != http.StatusNotFound {
 			t.Errorf("collector of another commune: %d, want 404", r.status)
 		}
+		// A supervisor without the grant: the household's sensitive answer
+		// is redacted; the hiv form is x-sensitive-form, so even the
+		// submission's existence is withheld.
 		sup := newUser(t, ts, "supervisor", "00004")
-		r := sup.do("GET", hivURL, nil)
-		r.json(t, &v)
-		want := []string{"/hiv_status", "/on_art", "/mother_status", "/father_status"}
-		if r.status != http.StatusOK || bytes.Contains(r.body, []byte("positive")) || !cmp.Equal(want, v.Redacted) {
-			t.Errorf("supervisor without the grant: %d redacted=%v body=%s", r.status, v.Redacted, r.body)
+		r := sup.do("GET", houseURL, nil)
+		r.json(t, &h)
+		want := []string{"/children/0/special_circumstances", "/children/1/special_circumstances", "/children/2/special_circumstances"}
+		if r.status != http.StatusOK || bytes.Contains(r.body, []byte(`"hiv"`)) || !cmp.Equal(want, h.Redacted) {
+			t.Errorf("supervisor without the grant, household: %d redacted=%v body=%s", r.status, h.Redacted, r.body)
+		}
+		if r := sup.do("GET", hivURL, nil); r.status != http.StatusNotFound {
+			t.Errorf("supervisor without the grant, hiv submission: %d, want 404", r.status)
+		}
+		if n := countSubmissions(t, sup, "hiv", ""); n != 0 {
+			t.Errorf("supervisor without the grant lists %d hiv submissions, want 0", n)
+		}
+		if n := countSubmissions(t, col, "hiv", ""); n != 1 {
+			t.Errorf("the collector lists %d of their own hiv submissions, want 1", n)
 		}
 		granted := grantedSupervisor(t, ts, "00004")
 		granted.do("GET", hivURL, nil).json(t, &v)
 		if v.Data["hiv_status"] != "positive" {
 			t.Errorf("supervisor with the grant reads %v", v.Data["hiv_status"])
+		}
+		if n := countSubmissions(t, granted, "hiv", ""); n != 1 {
+			t.Errorf("supervisor with the grant lists %d hiv submissions, want 1", n)
 		}
 	}
 	checkReads(t, ts)
@@ -172,8 +187,8 @@ func TestSensitiveAnswersEncryptedAtRest(t *testing.T) {
 	}
 
 	again := mustStart(t, dir)
-	checkReads(t, again)
 	col.base = again.base
+	checkReads(t, again)
 	if r := col.do("POST", "/api/v1/forms/hiv/submissions", hiv); r.status != http.StatusOK {
 		t.Errorf("a retry after rotation: %d, want 200 (the same submission)", r.status)
 	}

@@ -1,6 +1,10 @@
 package survey
 
-import "github.com/khaosat/khaosat/internal/schema"
+import (
+	"context"
+
+	"github.com/khaosat/khaosat/internal/schema"
+)
 
 // The access policy for submissions, in one place: every query is built
 // with restrictTo, every single record passes canSee.
@@ -54,4 +58,20 @@ func Redact(actor Actor, sf *schema.Form, data map[string]any) (map[string]any, 
 	var paths []string
 	sensitivePaths(sf.Fields, out, "", &paths)
 	return out, paths
+}
+
+// ownOnly reports whether the actor may see only their own submissions of
+// a form: on a form marked x-sensitive-form (the hiv form) even the
+// existence of a submission about a child is sensitive, so whoever may not
+// read sensitive data sees only what they submitted themselves. The mark
+// is read from the form's current version.
+func (s *Intake) ownOnly(ctx context.Context, actor Actor, form *Form) (bool, error) {
+	if actor.SeesSensitive() || form.CurrentVersion == 0 {
+		return false, nil
+	}
+	sf, err := s.catalog.Compiled(ctx, form.ID, form.CurrentVersion)
+	if err != nil {
+		return false, err
+	}
+	return sf.SensitiveForm, nil
 }

@@ -239,7 +239,20 @@ func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Subm
 	if isNotFound(err) || (err == nil && (sub.FormID != formID || !s.canSee(actor, sub))) {
 		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
 	}
-	return sub, err
+	if err != nil {
+		return nil, err
+	}
+	form, err := s.catalog.Form(ctx, formID)
+	if err != nil {
+		return nil, err
+	}
+	if own, err := s.ownOnly(ctx, actor, form); err != nil || (own && sub.Collector != actor.UserID) {
+		if err != nil {
+			return nil, err
+		}
+		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
+	}
+	return sub, nil
 }
 
 // ListFilter is what a caller may ask of the submission list.
@@ -259,7 +272,8 @@ const (
 // List returns a page of submissions of a form visible to the actor, and
 // the cursor of the next page ("" at the end).
 func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFilter) ([]*Submission, string, error) {
-	if _, err := s.catalog.Form(ctx, formID); err != nil {
+	form, err := s.catalog.Form(ctx, formID)
+	if err != nil {
 		return nil, "", err
 	}
 	q := SubmissionQuery{Form: formID, From: f.From, To: f.To, Limit: f.Limit}
@@ -271,6 +285,11 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 	}
 	if err := s.restrictTo(actor, &q); err != nil {
 		return nil, "", err
+	}
+	if own, err := s.ownOnly(ctx, actor, form); err != nil {
+		return nil, "", err
+	} else if own {
+		q.Collector = actor.UserID
 	}
 	if f.Unit != "" {
 		if !s.units.Known(f.Unit) {
