@@ -129,6 +129,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if cfg.MongoDBURI != "" && (cfg.DataKey == "" || cfg.HashSecret == "") {
+		log.Warn("the data key ring or the hash secret comes from the data directory; instances sharing a database need the same --data-key and --hash-secret")
+	}
 	prot.Audit = auditor
 	intake, err := survey.NewIntake(store, catalog, units, prot)
 	if err != nil {
