@@ -100,6 +100,15 @@ func TestAuditLog(t *testing.T) {
 		})
 	}
 
+	// A listing is recorded as one entry naming every sealed submission on the page.
+	if n := countSubmissions(t, granted, "hiv", "&unit=00103"); n != 1 {
+		t.Fatalf("granted supervisor lists %d", n)
+	}
+	p, _ := audit(t, admin, q("action", "submission.read_sensitive", "user", me.Username))
+	if len(p.Items) != 2 || len(p.Items[0].Details["submissions"].([]any)) != 1 || p.Items[0].Details["submissions"].([]any)[0] != e["id"] {
+		t.Errorf("listing entry: %+v", p.Items)
+	}
+
 	// Paging: two pages of one entry each, without overlap.
 	first, _ := audit(t, admin, url.Values{"limit": {"1"}})
 	second, _ := audit(t, admin, url.Values{"limit": {"1"}, "cursor": {*first.NextCursor}})

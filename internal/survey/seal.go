@@ -95,8 +95,10 @@ func (s *Intake) openAnswers(ctx context.Context, actor Actor, sf *schema.Form, 
 	if sub.Sealed == nil {
 		return sub.Data, nil
 	}
-	if err := s.prot.Audit.Record(ctx, actor, AuditReadSensitive, sub.ID, map[string]any{"form": sub.FormID}); err != nil {
-		return nil, err
+	if done, _ := ctx.Value(auditedReadsKey{}).(map[string]bool); !done[sub.ID] {
+		if err := s.prot.Audit.Record(ctx, actor, AuditReadSensitive, sub.ID, map[string]any{"form": sub.FormID}); err != nil {
+			return nil, err
+		}
 	}
 	vals, err := s.openSealed(sub)
 	if err != nil {
@@ -253,4 +255,37 @@ func setPointer(doc map[string]any, p string, v any) error {
 	}
 	m[last] = v
 	return nil
+}
+
+type auditedReadsKey struct{}
+
+// AuditPage records in one audit entry that the actor is about to read
+// the sealed answers of those of subs it may see (one entry per page of a
+// listing or an export instead of one per submission), and returns a
+// context under which View does not record them again.
+func (s *Intake) AuditPage(ctx context.Context, actor Actor, subs []*Submission) (context.Context, error) {
+	if !actor.SeesSensitive() {
+		return ctx, nil
+	}
+	done := map[string]bool{}
+	var ids []string
+	form := ""
+	for _, sub := range subs {
+		if sub.Sealed != nil {
+			done[sub.ID] = true
+			ids = append(ids, sub.ID)
+			form = sub.FormID
+		}
+	}
+	if len(ids) == 0 {
+		return ctx, nil
+	}
+	target := ids[0]
+	if len(ids) > 1 {
+		target = form
+	}
+	if err := s.prot.Audit.Record(ctx, actor, AuditReadSensitive, target, map[string]any{"form": form, "submissions": ids}); err != nil {
+		return nil, err
+	}
+	return context.WithValue(ctx, auditedReadsKey{}, done), nil
 }
