@@ -209,3 +209,48 @@ func TestPasswordRules(t *testing.T) {
 	}
 	loginTokens(t, env.username, "a-much-better-passphrase")
 }
+
+// TestSigningKeyRotation: after the token secret is replaced, with the old
+// one kept second in --jwt-secret, tokens it signed stay valid; once it is
+// dropped they are refused.
+func TestSigningKeyRotation(t *testing.T) {
+	dir := t.TempDir()
+	oldKey, newKey := strings.Repeat("o", 40), strings.Repeat("n", 40)
+	first, err := startServer(dir, "--jwt-secret", oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := adminClient(t, first)
+	if err := first.stop(); err != nil {
+		t.Fatal(err)
+	}
+	kid := func(tok string) string {
+		h, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
+		return string(h)
+	}
+
+	second, err := startServer(dir, "--jwt-secret", newKey+","+oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.base = second.base
+	if r := old.do("GET", "/api/v1/me", nil); r.status != http.StatusOK {
+		t.Errorf("a token of the previous key: %d, want 200", r.status)
+	}
+	fresh := adminClient(t, second)
+	if kid(fresh.token) == kid(old.token) {
+		t.Errorf("new tokens are signed under the old key: %s", kid(fresh.token))
+	}
+	if err := second.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	third := mustStart(t, dir, "--jwt-secret", newKey)
+	old.base, fresh.base = third.base, third.base
+	if r := old.do("GET", "/api/v1/me", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("a token of a key dropped from the ring: %d, want 401", r.status)
+	}
+	if r := fresh.do("GET", "/api/v1/me", nil); r.status != http.StatusOK {
+		t.Errorf("a token of the current key: %d, want 200", r.status)
+	}
+}
