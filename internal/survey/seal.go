@@ -100,6 +100,17 @@ func (s *Intake) openAnswers(ctx context.Context, actor Actor, sf *schema.Form, 
 			return nil, err
 		}
 	}
+	return s.fullAnswers(sf, sub)
+}
+
+// fullAnswers returns all of sub's answers in storage form, sealed ones
+// decrypted, without any check or audit: only for derivations that stay
+// inside the domain (indicator facts, edits), never for a response or an
+// export, which go through View.
+func (s *Intake) fullAnswers(sf *schema.Form, sub *Submission) (map[string]any, error) {
+	if sub.Sealed == nil {
+		return sub.Data, nil
+	}
 	vals, err := s.openSealed(sub)
 	if err != nil {
 		return nil, err

@@ -246,10 +246,11 @@ func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Subm
 	if err != nil {
 		return nil, err
 	}
-	if own, err := s.ownOnly(ctx, actor, form); err != nil || (own && sub.Collector != actor.UserID) {
-		if err != nil {
-			return nil, err
-		}
+	own, err := s.ownOnly(ctx, actor, form)
+	if err != nil {
+		return nil, err
+	}
+	if own && sub.Collector != actor.UserID {
 		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
 	}
 	return sub, nil
