@@ -254,6 +254,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 					if found != s[cl.insideIx] {
 						t.Errorf("the page holds the submission: %v, want %v", found, s[cl.insideIx])
 					}
+					// A supervisor or manager of B listing A gets an empty page.
+					if cl.insideIx == 1 && (cl.role == "supervisor" || cl.role == "manager") && len(page.Items) != 0 {
+						t.Errorf("a %s of %s listing %s sees %d submissions, want none", cl.role, unitOut, unitIn, len(page.Items))
+					}
 				}
 			})
 		}

@@ -126,6 +126,13 @@ func TestDisableRevokesAtOnce(t *testing.T) {
 	if r := admin.do("PATCH", "/api/v1/users/no-such-user", map[string]any{"disabled": true}); r.status != http.StatusNotFound {
 		t.Errorf("unknown user: %d", r.status)
 	}
+	var self struct{ ID string }
+	admin.do("GET", "/api/v1/me", nil).json(t, &self)
+	for _, ch := range []map[string]any{{"disabled": true}, {"role": "manager"}} {
+		if r := admin.do("PATCH", "/api/v1/users/"+self.ID, ch); r.status != http.StatusConflict {
+			t.Errorf("admin changes own account %v: %d, want 409", ch, r.status)
+		}
+	}
 }
 
 // TestForgedAccessTokens: over HTTP, tokens with alg none, an unknown kid

@@ -68,8 +68,9 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 		u.Disabled = *ch.Disabled
 		changed = append(changed, "disabled")
 	}
-	if ch.Disabled != nil && *ch.Disabled && id == actor.UserID {
-		return nil, Errorf(CodeConflict, "Không thể tự khoá tài khoản của mình.", "You cannot disable your own account.")
+	if id == actor.UserID && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != RoleAdmin)) {
+		// Otherwise the last administrator could lock everyone out.
+		return nil, Errorf(CodeConflict, "Không thể tự khoá hoặc tự hạ quyền tài khoản của mình.", "You cannot disable or demote your own account.")
 	}
 	if fe := s.checkAccount(in, false, ch.Password != nil); len(fe) > 0 {
 		return nil, &Error{Code: CodeInvalid, Message: Label{VI: "Thông tin tài khoản không hợp lệ.", EN: "The account is invalid."}, Fields: fe}
