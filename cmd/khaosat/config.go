@@ -9,11 +9,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/khaosat/khaosat/internal/seal"
 )
 
 // Config is the whole configuration of `khaosat serve`. Every flag has a
@@ -24,12 +27,21 @@ type Config struct {
 	MongoDBURI      string
 	Database        string
 	JWTSecret       string
+	DataKey         string // hex AES-256 keys, current first; empty: the data.keys file
+	HashSecret      string
 	AdminPassword   string // environment only: KHAOSAT_ADMIN_PASSWORD
 	LogFormat       string
 	LogLevel        string
 	MaxBody         int64
 	TokenTTL        time.Duration
 	ShutdownTimeout time.Duration
+	// LoginFailures and LoginFailuresAddr are the failed logins allowed
+	// per username and per client address in 15 minutes before 429.
+	LoginFailures, LoginFailuresAddr int
+	EnrollmentTTL                    time.Duration
+	// CORSOrigins are the web client's origins allowed to call the API
+	// from a browser.
+	CORSOrigins []string
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -53,12 +65,18 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&c.DataDir, "data-dir", "./data", "directory for the embedded database and generated secrets")
 	str(&c.MongoDBURI, "mongodb-uri", "", "MongoDB connection string; empty starts the embedded database")
 	str(&c.Database, "database", "khaosat", "database name")
-	str(&c.JWTSecret, "jwt-secret", "", "secret that signs access tokens (≥ 32 bytes); generated into the data directory when empty")
+	str(&c.JWTSecret, "jwt-secret", "", "secrets that sign access tokens (≥ 32 bytes each), comma-separated, the current one first; the others still verify until their tokens expire; generated into the data directory when empty")
+	str(&c.DataKey, "data-key", "", "data keys that encrypt sensitive answers: 64 hex digits each, comma-separated, the current key first; generated into the data directory when empty")
+	str(&c.HashSecret, "hash-secret", "", "secret (≥ 32 bytes) keying the content hash of submissions; generated into the data directory when empty")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	var maxBody, ttl, shutdown string
+	var maxBody, ttl, shutdown, loginFailures, loginFailuresAddr, enrollTTL, corsOrigin string
+	str(&corsOrigin, "cors-origin", "", "web origins (scheme://host[:port]), comma-separated, allowed to call the API from a browser; empty allows none")
+	str(&enrollTTL, "enrollment-ttl", "24h", "how long a phone enrollment code stays redeemable")
+	str(&loginFailures, "login-max-failures", "5", "failed logins per username in 15 minutes before further attempts get 429")
+	str(&loginFailuresAddr, "login-max-failures-address", "30", "failed logins per client address in 15 minutes before further attempts get 429")
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
-	str(&ttl, "token-ttl", "1h", "lifetime of an access token")
+	str(&ttl, "token-ttl", "15m", "lifetime of an access token")
 	str(&shutdown, "shutdown-timeout", "20s", "how long in-flight requests may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -75,6 +93,26 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("token-ttl: want a duration from 1m to 24h, got %q", ttl))
 	}
+	if c.LoginFailures, err = strconv.Atoi(loginFailures); err != nil || c.LoginFailures < 1 || c.LoginFailures > 1000 {
+		errs = append(errs, fmt.Errorf("login-max-failures: want a number from 1 to 1000, got %q", loginFailures))
+	}
+	if c.LoginFailuresAddr, err = strconv.Atoi(loginFailuresAddr); err != nil || c.LoginFailuresAddr < 1 || c.LoginFailuresAddr > 100000 {
+		errs = append(errs, fmt.Errorf("login-max-failures-address: want a number from 1 to 100000, got %q", loginFailuresAddr))
+	}
+	if c.EnrollmentTTL, err = time.ParseDuration(enrollTTL); err != nil || c.EnrollmentTTL < time.Second || c.EnrollmentTTL > 7*24*time.Hour {
+		errs = append(errs, fmt.Errorf("enrollment-ttl: want a duration from 1s to 168h, got %q", enrollTTL))
+	}
+	for _, o := range strings.Split(corsOrigin, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("cors-origin: %q is not an origin like https://console.example.org", o))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, u.Scheme+"://"+u.Host)
+	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown-timeout: want a positive duration, got %q", shutdown))
 	}
@@ -87,8 +125,18 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	if c.Database == "" || strings.ContainsAny(c.Database, "/\\. \"$") {
 		errs = append(errs, fmt.Errorf("database: %q is not a valid database name", c.Database))
 	}
-	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
-		errs = append(errs, errors.New("jwt-secret: must have at least 32 characters"))
+	for _, sec := range jwtSecrets(c.JWTSecret) {
+		if len(sec) < 32 {
+			errs = append(errs, errors.New("jwt-secret: each secret must have at least 32 characters"))
+		}
+	}
+	if c.DataKey != "" {
+		if _, err := seal.ParseKeys(c.DataKey); err != nil {
+			errs = append(errs, fmt.Errorf("data-key: %v", err))
+		}
+	}
+	if c.HashSecret != "" && len(c.HashSecret) < 32 {
+		errs = append(errs, errors.New("hash-secret: must have at least 32 characters"))
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("log-format: want json or text, got %q", c.LogFormat))
@@ -136,8 +184,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr), slog.String("data_dir", c.DataDir),
 		slog.String("mongodb_uri", maskURI(c.MongoDBURI)), slog.String("database", c.Database),
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("admin_password", mask(c.AdminPassword)),
+		slog.String("data_key", mask(c.DataKey)), slog.String("hash_secret", mask(c.HashSecret)),
 		slog.String("log_format", c.LogFormat), slog.String("log_level", c.LogLevel),
-		slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Any("cors_origins", c.CORSOrigins), slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 	)
 }
 
@@ -184,4 +233,15 @@ func loadOrCreateSecret(dir, name string) (string, bool, error) {
 		return "", false, err
 	}
 	return s, true, f.Close()
+}
+
+// jwtSecrets splits the --jwt-secret ring: comma-separated, current first.
+func jwtSecrets(s string) [][]byte {
+	var out [][]byte
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, []byte(f))
+		}
+	}
+	return out
 }

@@ -335,7 +335,8 @@ func TestStoredBSONTypes(t *testing.T) {
 		"survey_date": bson.TypeDateTime, "received_at": bson.TypeDateTime, "started_at": bson.TypeDateTime,
 		"form_version": bson.TypeInt32, "revision": bson.TypeInt32, "unit": bson.TypeString, "collector": bson.TypeString,
 		"review_state": bson.TypeString, "data.members_total": bson.TypeInt64, "data.children.0.date_of_birth": bson.TypeDateTime,
-		"data.children.0.special_circumstances": bson.TypeArray, "data.head_name": bson.TypeString,
+		"data.children.0.in_school": bson.TypeString, "data.head_name": bson.TypeString,
+		"sealed": bson.TypeEmbeddedDocument, "sealed.box": bson.TypeBinary, // the x-sensitive answers, encrypted
 	}
 	for path, typ := range want {
 		v, err := raw.LookupErr(strings.Split(path, ".")...)
@@ -346,6 +347,9 @@ func TestStoredBSONTypes(t *testing.T) {
 		if v.Type != typ {
 			t.Errorf("%s is BSON %v, want %v", path, v.Type, typ)
 		}
+	}
+	if _, err := raw.LookupErr("data", "children", "0", "special_circumstances"); err == nil {
+		t.Error("a sensitive answer is stored in clear")
 	}
 	if s, _ := raw.Lookup("review_state").StringValueOK(); s != "received" {
 		t.Errorf("review_state = %q", s)

@@ -2,6 +2,7 @@
 //
 //	khaosat serve [flags]     run the HTTP API (embedded database unless --mongodb-uri)
 //	khaosat forms lint FILE…  check form files before publishing them
+//	khaosat keys rotate       re-encrypt sensitive answers under a new data key
 //	khaosat version           print the version
 package main
 
@@ -30,6 +31,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve": {"run the HTTP API server", serve},
 		"forms": {"form tools: 'forms lint FILE…' checks form files", formsCmd},
+		"keys":  {"rotate the data key: keys rotate re-encrypts sensitive answers", keysCmd},
 		"version": {"print the version", func(_ context.Context, _, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "khaosat", version)
 			return err

@@ -98,14 +98,17 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	catalog := survey.NewCatalog(store, log).UseAuditor(survey.NewAuditor(store))
+	auditor := survey.NewAuditor(store)
+	catalog := survey.NewCatalog(store, log).UseAuditor(auditor)
 	if err := catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		return err
 	}
-	accounts, err := survey.NewAccounts(store, password.New(password.Default), units)
+	accounts, err := survey.NewAccounts(store, store, password.New(password.Default), units, auditor)
 	if err != nil {
 		return err
 	}
+	accounts.SetThrottle(&survey.Throttle{PerAccount: cfg.LoginFailures, PerAddress: cfg.LoginFailuresAddr, Window: 15 * time.Minute})
+	accounts.SetEnrollmentTTL(cfg.EnrollmentTTL)
 	generated, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword, log)
 	if err != nil {
 		return fmt.Errorf("first administrator: %w", err)
@@ -113,7 +116,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if generated != "" {
 		fmt.Fprintf(stdout, "khaosat: created user 'admin' with password %s (shown once; set KHAOSAT_ADMIN_PASSWORD to choose it)\n", generated)
 	}
-	signer, err := token.NewSigner([]byte(cfg.JWTSecret), cfg.TokenTTL)
+	signer, err := token.NewSigner(cfg.TokenTTL, jwtSecrets(cfg.JWTSecret)...)
 	if err != nil {
 		return err
 	}
@@ -121,9 +124,21 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	prot, err := protection(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.MongoDBURI != "" && (cfg.DataKey == "" || cfg.HashSecret == "") {
+		log.Warn("the data key ring or the hash secret comes from the data directory; instances sharing a database need the same --data-key and --hash-secret")
+	}
+	prot.Audit = auditor
+	intake, err := survey.NewIntake(store, catalog, units, prot)
+	if err != nil {
+		return err
+	}
 	handler := httpapi.New(httpapi.Deps{
-		Log: log, Accounts: accounts, Catalog: catalog, Intake: survey.NewIntake(store, catalog, units), Units: units,
-		Tokens: signer, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
+		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
+		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

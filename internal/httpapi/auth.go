@@ -98,10 +98,11 @@ type loginRequest struct {
 }
 
 type loginResponse struct {
-	AccessToken string   `json:"access_token"`
-	TokenType   string   `json:"token_type"`
-	ExpiresIn   int      `json:"expires_in"`
-	User        userJSON `json:"user"`
+	AccessToken  string   `json:"access_token"`
+	RefreshToken string   `json:"refresh_token"`
+	TokenType    string   `json:"token_type"`
+	ExpiresIn    int      `json:"expires_in"`
+	User         userJSON `json:"user"`
 }
 
 func (s *Server) login(c *gin.Context) {
@@ -110,17 +111,28 @@ func (s *Server) login(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	u, err := s.Accounts.Login(c.Request.Context(), req.Username, req.Password)
+	u, err := s.Accounts.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 	if err != nil {
 		s.writeError(c, err)
 		return
 	}
+	refresh, err := s.Accounts.IssueRefresh(c.Request.Context(), u, "", "")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.writeTokens(c, u, refresh)
+}
+
+// writeTokens answers with a new access token and the given refresh token.
+func (s *Server) writeTokens(c *gin.Context, u *survey.User, refresh string) {
 	tok, err := s.Tokens.Sign(u.ID, string(u.Role))
 	if err != nil {
 		s.writeError(c, fmt.Errorf("sign token: %w", err))
 		return
 	}
-	c.JSON(http.StatusOK, loginResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.Tokens.TTL().Seconds()), User: toUserJSON(u)})
+	c.JSON(http.StatusOK, loginResponse{AccessToken: tok, RefreshToken: refresh, TokenType: "Bearer",
+		ExpiresIn: int(s.Tokens.TTL().Seconds()), User: toUserJSON(u)})
 }
 
 func (s *Server) me(c *gin.Context) {

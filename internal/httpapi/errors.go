@@ -3,7 +3,9 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -78,6 +80,9 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	body := errorJSON{Code: string(e.Code), Message: pick(e.Message, lng), Messages: messagesJSON(e.Message), RequestID: requestID(c)}
 	for _, f := range e.Fields {
 		body.Fields = append(body.Fields, fieldErrorJSON{Path: f.Path, Code: f.Code, Message: pick(f.Message, lng), Messages: messagesJSON(f.Message)})
+	}
+	if e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
 	}
 	c.AbortWithStatusJSON(statusOf[e.Code], gin.H{"error": body})
 }

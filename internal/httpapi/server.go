@@ -27,10 +27,14 @@ type Deps struct {
 	Intake   *survey.Intake
 	Units    *survey.Units
 	Tokens   *token.Signer
+	Auditor  *survey.Auditor
 	Ping     func(context.Context) error // database readiness
 	OpenAPI  []byte
 	// MaxBody caps a submission body; other JSON bodies are capped at 64 KiB.
 	MaxBody int64
+	// CORSOrigins are the web origins (scheme://host[:port]) allowed to
+	// call the API from a browser; none by default.
+	CORSOrigins []string
 }
 
 // Server holds the handlers' dependencies.
@@ -53,8 +57,9 @@ func NewRouter(d Deps) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	_ = r.SetTrustedProxies(nil) // the client address is the peer's: X-Forwarded-For must not dodge login throttling
 	r.ContextWithFallback = true
-	r.Use(s.requestIDMiddleware, s.accessLog, s.recovery, securityHeaders)
+	r.Use(s.requestIDMiddleware, s.accessLog, s.recovery, securityHeaders, s.cors, s.limitBody(s.bodyLimits()))
 	r.NoRoute(func(c *gin.Context) {
 		s.writeError(c, survey.Errorf(survey.CodeNotFound, "Không có đường dẫn này.", "No such route."))
 	})
@@ -83,6 +88,7 @@ func NewRouter(d Deps) *gin.Engine {
 	a.GET("/forms/:form/submissions", s.listSubmissions)
 	a.GET("/forms/:form/submissions/:id", s.getSubmission)
 	s.designRoutes(a)
+	s.securityRoutes(v1, a)
 	return r
 }
 

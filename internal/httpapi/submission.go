@@ -122,9 +122,14 @@ func (s *Server) listSubmissions(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	ctx, err := s.Intake.AuditPage(c.Request.Context(), actor(c), subs)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
 	items := make([]submissionJSON, len(subs))
 	for i, sub := range subs {
-		if items[i], err = s.toSubmissionJSON(c.Request.Context(), actor(c), sub); err != nil {
+		if items[i], err = s.toSubmissionJSON(ctx, actor(c), sub); err != nil {
 			s.writeError(c, err)
 			return
 		}

@@ -74,6 +74,13 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colUsers: {
 			{Keys: bson.D{{Key: "username", Value: 1}}, Options: options.Index().SetUnique(true).SetName("username_unique")},
 		},
+		colRefresh: {
+			{Keys: bson.D{{Key: "family", Value: 1}}, Options: options.Index().SetName("family")},
+			{Keys: bson.D{{Key: "user_id", Value: 1}}, Options: options.Index().SetName("user")},
+		},
+		colAudit: {
+			{Keys: bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("at")},
+		},
 		colFormVersions: {
 			{Keys: bson.D{{Key: "form", Value: 1}, {Key: "version", Value: 1}}, Options: options.Index().SetUnique(true).SetName("form_version_unique")},
 		},

@@ -35,6 +35,7 @@ type submissionDoc struct {
 	ReviewState   string         `bson:"review_state"`
 	ContentHash   string         `bson:"content_hash"`
 	FactsPending  bool           `bson:"facts_pending,omitempty"`
+	Sealed        *sealedDoc     `bson:"sealed,omitempty"`
 }
 
 func toSubmissionDoc(s *survey.Submission) *submissionDoc {
@@ -42,7 +43,7 @@ func toSubmissionDoc(s *survey.Submission) *submissionDoc {
 		ID: s.ID, Form: s.FormID, FormVersion: s.FormVersion, Unit: s.Unit, SurveyDate: s.SurveyDate,
 		StartedAt: s.StartedAt, EndedAt: s.EndedAt, DeviceID: s.DeviceID, Data: s.Data, Collector: s.Collector,
 		CollectorName: s.CollectorName, ReceivedAt: s.ReceivedAt, UpdatedAt: s.UpdatedAt, Revision: s.Revision,
-		ReviewState: s.ReviewState, ContentHash: s.ContentHash, FactsPending: s.FactsPending,
+		ReviewState: s.ReviewState, ContentHash: s.ContentHash, FactsPending: s.FactsPending, Sealed: toSealedDoc(s.Sealed),
 	}
 	if s.Location != nil {
 		d.Location = &locationDoc{Lat: s.Location.Lat, Lon: s.Location.Lon, Accuracy: s.Location.Accuracy}
@@ -56,6 +57,7 @@ func (d *submissionDoc) domain() *survey.Submission {
 		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
 		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash, FactsPending: d.FactsPending,
+		Sealed: d.Sealed.domain(),
 	}
 	if d.Location != nil {
 		s.Location = &survey.Location{Lat: d.Location.Lat, Lon: d.Location.Lon, Accuracy: d.Location.Accuracy}

@@ -75,3 +75,16 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	n, err := s.db.Collection(colUsers).CountDocuments(ctx, bson.D{})
 	return n, translate("count users", err)
 }
+
+// UpdateUser replaces an account.
+func (s *Store) UpdateUser(ctx context.Context, u *survey.User) error {
+	res, err := s.db.Collection(colUsers).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}}, userDoc{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName,
+		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Sensitive: u.SensitiveAccess, Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
+	if err != nil {
+		return translate("update user", err)
+	}
+	if res.MatchedCount == 0 {
+		return translate("update user", survey.ErrNotFound)
+	}
+	return nil
+}

@@ -9,6 +9,7 @@ import (
 // hold a secret (password, token, key) or an answer: Details carries
 // identifiers, filters and counts only.
 type AuditEntry struct {
+	ID       string // set by the store
 	At       time.Time
 	UserID   string // "" for an anonymous caller (e.g. a failed login)
 	Username string
@@ -27,13 +28,23 @@ const (
 	AuditFormPublish    = "form.publish"
 	AuditExport         = "export"
 	AuditSubmissionDrop = "submission.delete"
+	AuditRefreshReuse   = "token.refresh_reuse"
+	AuditUserChange     = "user.change"
+	AuditEnrollment     = "enrollment.create"
+	AuditDeviceRevoke   = "device.revoke"
 )
 
 // AuditStore appends to the audit log. The log is append-only: no method
 // changes or removes an entry.
 type AuditStore interface {
 	AppendAudit(ctx context.Context, e *AuditEntry) error
+	// ListAudit returns up to q.Limit entries, newest first, after q.After.
+	ListAudit(ctx context.Context, q AuditQuery) ([]*AuditEntry, error)
 }
+
+// SystemActor is the actor of what the server does on its own (for
+// example publishing the form files at start-up).
+var SystemActor = Actor{Username: "khaosat"}
 
 // Auditor records audit entries.
 type Auditor struct {

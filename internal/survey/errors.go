@@ -7,6 +7,7 @@ package survey
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/khaosat/khaosat/internal/schema"
 )
@@ -47,6 +48,8 @@ type Error struct {
 	Message Label
 	Fields  []FieldError
 	Err     error
+	// RetryAfter, when set, tells the client when to try again (429).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

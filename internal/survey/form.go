@@ -159,7 +159,7 @@ func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte) erro
 		return err
 	}
 	c.log.Info("published form version", "form", sf.ID, "version", v.Version)
-	return nil
+	return c.record(ctx, SystemActor, AuditFormPublish, sf.ID, map[string]any{"version": v.Version, "source": path.Base(name)})
 }
 
 func problemList(ps []schema.Problem) string {

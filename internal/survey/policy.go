@@ -1,6 +1,10 @@
 package survey
 
-import "github.com/khaosat/khaosat/internal/schema"
+import (
+	"context"
+
+	"github.com/khaosat/khaosat/internal/schema"
+)
 
 // The access policy for submissions, in one place: every query is built
 // with restrictTo, every single record passes canSee.
@@ -42,11 +46,32 @@ func (s *Intake) canSee(actor Actor, sub *Submission) bool {
 
 // Redact returns the answers the actor may see, and the JSON pointers of
 // those withheld: answers marked x-sensitive are withheld from everyone
-// without SeesSensitive. Every way out of the system (API reads, exports)
-// goes through it.
+// without SeesSensitive. The pointers are those of every sensitive field
+// of the form at the places the data has (each repeat item), answered or
+// not, so that the list itself says nothing about the answers. Every way
+// out of the system (API reads, exports) goes through it.
 func Redact(actor Actor, sf *schema.Form, data map[string]any) (map[string]any, []string) {
 	if actor.SeesSensitive() {
 		return data, nil
 	}
-	return sf.Strip(data, func(f *schema.Field) bool { return f.Sensitive })
+	out, _ := sf.Strip(data, sensitive)
+	var paths []string
+	sensitivePaths(sf.Fields, out, "", &paths)
+	return out, paths
+}
+
+// ownOnly reports whether the actor may see only their own submissions of
+// a form: on a form marked x-sensitive-form (the hiv form) even the
+// existence of a submission about a child is sensitive, so whoever may not
+// read sensitive data sees only what they submitted themselves. The mark
+// is read from the form's current version.
+func (s *Intake) ownOnly(ctx context.Context, actor Actor, form *Form) (bool, error) {
+	if actor.SeesSensitive() || form.CurrentVersion == 0 {
+		return false, nil
+	}
+	sf, err := s.catalog.Compiled(ctx, form.ID, form.CurrentVersion)
+	if err != nil {
+		return false, err
+	}
+	return sf.SensitiveForm, nil
 }

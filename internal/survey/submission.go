@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -43,6 +44,9 @@ type Submission struct {
 	// crash in between leaves the mark, and start-up reconciles marked
 	// submissions. Every write of a submission sets it.
 	FactsPending bool
+	// Sealed holds the answers of x-sensitive fields, encrypted; they are
+	// absent from Data as stored. Nil for a submission built in memory.
+	Sealed *SealedAnswers
 }
 
 // PageKey is a position in the stable listing order (received_at, id).
@@ -78,12 +82,16 @@ type Intake struct {
 	store   SubmissionStore
 	catalog *Catalog
 	units   *Units
+	prot    Protection
 	now     func() time.Time
 }
 
 // NewIntake returns the intake service.
-func NewIntake(store SubmissionStore, catalog *Catalog, units *Units) *Intake {
-	return &Intake{store: store, catalog: catalog, units: units, now: time.Now}
+func NewIntake(store SubmissionStore, catalog *Catalog, units *Units, prot Protection) (*Intake, error) {
+	if err := prot.check(); err != nil {
+		return nil, err
+	}
+	return &Intake{store: store, catalog: catalog, units: units, prot: prot, now: time.Now}, nil
 }
 
 // Submit validates and stores one submission of form formID. created is
@@ -107,7 +115,7 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		return nil, false, e
 	}
 	data := sf.ToStorage(env.Data)
-	hash, err := contentHash(formID, env, sf, data)
+	hash, err := contentHash(s.prot.HashKey, formID, env, sf, data)
 	if err != nil {
 		return nil, false, err
 	}
@@ -125,7 +133,11 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		}
 		return nil, false, Errorf(CodeFormClosed, "Biểu mẫu đã đóng, không nhận phiếu mới.", "The form is closed and takes no new submissions.")
 	}
-	err = s.store.InsertSubmission(ctx, sub)
+	stored, err := s.sealForStore(sf, sub)
+	if err != nil {
+		return nil, false, err
+	}
+	err = s.store.InsertSubmission(ctx, stored)
 	if isDuplicate(err) {
 		return s.resolveDuplicate(ctx, actor, sub)
 	}
@@ -187,8 +199,9 @@ func (s *Intake) resolveDuplicate(ctx context.Context, actor Actor, sub *Submiss
 }
 
 // contentHash identifies what a collector sent, independent of key order,
-// number spelling and when it arrived.
-func contentHash(formID string, env *Envelope, sf *schema.Form, data map[string]any) (string, error) {
+// number spelling and when it arrived. It is an HMAC under a secret key:
+// a bare hash of a guessable answer would reveal it.
+func contentHash(key []byte, formID string, env *Envelope, sf *schema.Form, data map[string]any) (string, error) {
 	canon, err := sf.Canonical(data)
 	if err != nil {
 		return "", err
@@ -202,7 +215,7 @@ func contentHash(formID string, env *Envelope, sf *schema.Form, data map[string]
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
+	h := hmac.New(sha256.New, key)
 	h.Write(head)
 	h.Write([]byte{0})
 	h.Write(canon)
@@ -211,13 +224,21 @@ func contentHash(formID string, env *Envelope, sf *schema.Form, data map[string]
 
 // View returns the answers of a stored submission as the actor may see
 // them (API form: dates as YYYY-MM-DD), and the JSON pointers of the
-// answers withheld. Every way out (API reads, exports) goes through it.
+// answers withheld. Every way out (API reads, exports) goes through it:
+// it is the one place where sealed answers are decrypted, and only for an
+// actor who may see them.
 func (s *Intake) View(ctx context.Context, actor Actor, sub *Submission) (map[string]any, []string, error) {
 	sf, err := s.catalog.Compiled(ctx, sub.FormID, sub.FormVersion)
 	if err != nil {
 		return nil, nil, err
 	}
-	data, redacted := Redact(actor, sf, sf.FromStorage(sub.Data))
+	data := sub.Data
+	if actor.SeesSensitive() {
+		if data, err = s.openAnswers(ctx, actor, sf, sub); err != nil {
+			return nil, nil, err
+		}
+	}
+	data, redacted := Redact(actor, sf, sf.FromStorage(data))
 	return data, redacted, nil
 }
 
@@ -229,7 +250,21 @@ func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Subm
 	if isNotFound(err) || (err == nil && (sub.FormID != formID || !s.canSee(actor, sub))) {
 		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
 	}
-	return sub, err
+	if err != nil {
+		return nil, err
+	}
+	form, err := s.catalog.Form(ctx, formID)
+	if err != nil {
+		return nil, err
+	}
+	own, err := s.ownOnly(ctx, actor, form)
+	if err != nil {
+		return nil, err
+	}
+	if own && sub.Collector != actor.UserID {
+		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
+	}
+	return sub, nil
 }
 
 // ListFilter is what a caller may ask of the submission list.
@@ -249,7 +284,8 @@ const (
 // List returns a page of submissions of a form visible to the actor, and
 // the cursor of the next page ("" at the end).
 func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFilter) ([]*Submission, string, error) {
-	if _, err := s.catalog.Form(ctx, formID); err != nil {
+	form, err := s.catalog.Form(ctx, formID)
+	if err != nil {
 		return nil, "", err
 	}
 	q := SubmissionQuery{Form: formID, From: f.From, To: f.To, Limit: f.Limit}
@@ -261,6 +297,11 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 	}
 	if err := s.restrictTo(actor, &q); err != nil {
 		return nil, "", err
+	}
+	if own, err := s.ownOnly(ctx, actor, form); err != nil {
+		return nil, "", err
+	} else if own {
+		q.Collector = actor.UserID
 	}
 	if f.Unit != "" {
 		if !s.units.Known(f.Unit) {

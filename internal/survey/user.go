@@ -78,6 +78,8 @@ type UserStore interface {
 	UserByID(ctx context.Context, id string) (*User, error)
 	ListUsers(ctx context.Context) ([]*User, error)
 	CountUsers(ctx context.Context) (int64, error)
+	// UpdateUser replaces the account with u.ID; ErrNotFound when absent.
+	UpdateUser(ctx context.Context, u *User) error
 }
 
 // PasswordHasher hashes and checks passwords with a proper KDF.
@@ -88,42 +90,70 @@ type PasswordHasher interface {
 
 // Accounts is the service for users and logins.
 type Accounts struct {
-	store  UserStore
-	hasher PasswordHasher
-	units  *Units
-	now    func() time.Time
-	cache  *ttlCache[*User] // by id, for authenticating requests
+	store    UserStore
+	refresh  RefreshStore
+	sessions SessionStore
+	audit    *Auditor
+	hasher   PasswordHasher
+	units    *Units
+	now      func() time.Time
+	cache    *ttlCache[*User] // by id, for authenticating requests
 	// dummyHash is verified against when the user does not exist, so that a
 	// missing account costs the same time as a wrong password.
 	dummyHash string
+	throttle  *Throttle
+	enrollTTL time.Duration
 }
 
 // NewAccounts returns the account service.
-func NewAccounts(store UserStore, hasher PasswordHasher, units *Units) (*Accounts, error) {
+func NewAccounts(store UserStore, sessions SessionStore, hasher PasswordHasher, units *Units, audit *Auditor) (*Accounts, error) {
 	h, err := hasher.Hash("not-a-password-" + uuid.NewString())
 	if err != nil {
 		return nil, err
 	}
-	return &Accounts{store: store, hasher: hasher, units: units, now: time.Now, cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h}, nil
+	return &Accounts{store: store, refresh: sessions, sessions: sessions, audit: audit, hasher: hasher, units: units, now: time.Now,
+		cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL}, nil
 }
+
+// SetThrottle replaces the login throttle's limits (from the configuration).
+func (s *Accounts) SetThrottle(t *Throttle) { s.throttle = t }
 
 var errBadLogin = Errorf(CodeUnauthorized, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
 
-// Login checks a username and password and returns the user.
-func (s *Accounts) Login(ctx context.Context, username, password string) (*User, error) {
-	u, err := s.store.UserByUsername(ctx, normUsername(username))
+// Login checks a username and password from client address addr and
+// returns the user. A missing account, a wrong password and a disabled
+// account give the same error after the same work; failures are
+// throttled per username and per address, and audited.
+func (s *Accounts) Login(ctx context.Context, username, password, addr string) (*User, error) {
+	name, now := normUsername(username), s.now()
+	if d := s.throttle.wait(name, addr, now); d > 0 {
+		return nil, tooManyLogins(d)
+	}
+	u, err := s.store.UserByUsername(ctx, name)
 	switch {
 	case err == nil:
 	case isNotFound(err):
 		s.hasher.Verify(s.dummyHash, password)
-		return nil, errBadLogin
+		return nil, s.loginFailed(ctx, name, addr, now)
 	default:
 		return nil, err
 	}
 	if !s.hasher.Verify(u.PasswordHash, password) || u.Disabled {
-		return nil, errBadLogin
+		return nil, s.loginFailed(ctx, name, addr, now)
+	}
+	s.throttle.succeed(name)
+	if err := s.record(ctx, ActorOf(u), AuditLoginSuccess, u.ID, map[string]any{"address": addr}); err != nil {
+		return nil, err
 	}
 	return u, nil
+}
+
+func (s *Accounts) loginFailed(ctx context.Context, name, addr string, now time.Time) error {
+	s.throttle.fail(name, addr, now)
+	if err := s.record(ctx, Actor{}, AuditLoginFailure, name, map[string]any{"address": addr}); err != nil {
+		return err
+	}
+	return errBadLogin
 }
 
 // User returns the user with the given id, for authentication of a token.
@@ -171,35 +201,7 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 	}
 	in.Username = normUsername(in.Username)
 	in.DisplayName = strings.TrimSpace(norm.NFC.String(in.DisplayName))
-	var fe []FieldError
-	if !usernameRE.MatchString(in.Username) {
-		fe = append(fe, FieldError{Path: "/username", Code: "pattern", Message: Label{
-			VI: "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
-			EN: "The username must be 3–64 characters: lower-case ASCII letters, digits, '.', '_' or '-'."}})
-	}
-	if len([]rune(in.Password)) < MinPasswordLength {
-		fe = append(fe, FieldError{Path: "/password", Code: "min_length", Message: Label{
-			VI: "Mật khẩu phải có ít nhất 10 ký tự.", EN: "The password must have at least 10 characters."}})
-	}
-	if n := len([]rune(in.DisplayName)); n > 120 {
-		fe = append(fe, FieldError{Path: "/display_name", Code: "max_length", Message: Label{
-			VI: "Tên hiển thị tối đa 120 ký tự.", EN: "The display name has at most 120 characters."}})
-	}
-	if !slices.Contains(Roles, in.Role) {
-		fe = append(fe, FieldError{Path: "/role", Code: "enum", Message: Label{
-			VI: "Vai trò phải là một trong: collector, supervisor, designer, manager, admin.",
-			EN: "The role must be one of: collector, supervisor, designer, manager, admin."}})
-	}
-	for i, code := range in.Units {
-		if !s.units.Known(code) {
-			fe = append(fe, FieldError{Path: "/units/" + itoa(i), Code: "unknown_unit", Message: Label{
-				VI: "Không có đơn vị hành chính mã «" + code + "».", EN: "There is no administrative unit with code «" + code + "»."}})
-		}
-	}
-	if len(in.Units) == 0 && (in.Role == RoleCollector || in.Role == RoleSupervisor) {
-		fe = append(fe, FieldError{Path: "/units", Code: "required", Message: Label{
-			VI: "Cần giao ít nhất một đơn vị hành chính.", EN: "At least one administrative unit must be assigned."}})
-	}
+	fe := s.checkAccount(in, true, true)
 	if len(fe) > 0 {
 		return nil, &Error{Code: CodeInvalid, Message: Label{VI: "Thông tin tài khoản không hợp lệ.", EN: "The account is invalid."}, Fields: fe}
 	}
@@ -223,7 +225,49 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 		}
 		return nil, err
 	}
+	if err := s.record(ctx, actor, AuditUserCreate, u.ID, map[string]any{"username": u.Username, "role": string(u.Role), "units": u.Units}); err != nil {
+		return nil, err
+	}
 	return u, nil
+}
+
+// checkAccount collects the rule failures of an account's fields; the
+// username and the password only when they are being set.
+func (s *Accounts) checkAccount(in NewUser, username, password bool) []FieldError {
+	var fe []FieldError
+	if username && !usernameRE.MatchString(in.Username) {
+		fe = append(fe, FieldError{Path: "/username", Code: "pattern", Message: Label{
+			VI: "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
+			EN: "The username must be 3–64 characters: lower-case ASCII letters, digits, '.', '_' or '-'."}})
+	}
+	if password && len([]rune(in.Password)) < MinPasswordLength {
+		fe = append(fe, FieldError{Path: "/password", Code: "min_length", Message: Label{
+			VI: "Mật khẩu phải có ít nhất 10 ký tự.", EN: "The password must have at least 10 characters."}})
+	}
+	if password && len([]rune(in.Password)) >= MinPasswordLength && commonPassword(in.Password) {
+		fe = append(fe, FieldError{Path: "/password", Code: "common", Message: Label{
+			VI: "Mật khẩu này quá phổ biến, dễ bị đoán; hãy chọn mật khẩu khác.", EN: "This password is too common and easily guessed; choose another."}})
+	}
+	if n := len([]rune(in.DisplayName)); n > 120 {
+		fe = append(fe, FieldError{Path: "/display_name", Code: "max_length", Message: Label{
+			VI: "Tên hiển thị tối đa 120 ký tự.", EN: "The display name has at most 120 characters."}})
+	}
+	if !slices.Contains(Roles, in.Role) {
+		fe = append(fe, FieldError{Path: "/role", Code: "enum", Message: Label{
+			VI: "Vai trò phải là một trong: collector, supervisor, designer, manager, admin.",
+			EN: "The role must be one of: collector, supervisor, designer, manager, admin."}})
+	}
+	for i, code := range in.Units {
+		if !s.units.Known(code) {
+			fe = append(fe, FieldError{Path: "/units/" + itoa(i), Code: "unknown_unit", Message: Label{
+				VI: "Không có đơn vị hành chính mã «" + code + "».", EN: "There is no administrative unit with code «" + code + "»."}})
+		}
+	}
+	if len(in.Units) == 0 && (in.Role == RoleCollector || in.Role == RoleSupervisor) {
+		fe = append(fe, FieldError{Path: "/units", Code: "required", Message: Label{
+			VI: "Cần giao ít nhất một đơn vị hành chính.", EN: "At least one administrative unit must be assigned."}})
+	}
+	return fe
 }
 
 // ListUsers returns every account. Only an admin may.

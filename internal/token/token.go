@@ -1,8 +1,13 @@
 // Package token issues and verifies the signed access tokens (JWT,
-// HMAC-SHA256) that authenticate API calls.
+// HMAC-SHA256) that authenticate API calls, under a ring of signing keys
+// named by the kid header, so that a key can be replaced while the tokens
+// it signed stay valid until they expire.
 package token
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -22,20 +27,41 @@ type Claims struct {
 	Role string `json:"role"`
 }
 
-// Signer signs and verifies access tokens with one secret.
+// Signer signs with its current key and verifies with any key of its ring.
 type Signer struct {
-	secret []byte
-	ttl    time.Duration
-	now    func() time.Time
-	parser *jwt.Parser
+	current string
+	keys    map[string][]byte
+	ttl     time.Duration
+	now     func() time.Time
+	parser  *jwt.Parser
 }
 
-// NewSigner returns a Signer. The secret must have at least 32 bytes.
-func NewSigner(secret []byte, ttl time.Duration) (*Signer, error) {
-	if len(secret) < 32 {
-		return nil, errors.New("token: the signing secret must have at least 32 bytes")
+// KeyID derives the kid of a signing secret: it names the key without
+// revealing it.
+func KeyID(secret []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("khaosat token key id"))
+	return hex.EncodeToString(m.Sum(nil)[:8])
+}
+
+// NewSigner returns a Signer that signs with secrets[0] and also accepts
+// tokens signed with the others (the previous keys, kept until the tokens
+// they signed have expired). Each secret must have at least 32 bytes.
+func NewSigner(ttl time.Duration, secrets ...[]byte) (*Signer, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("token: no signing secret")
 	}
-	s := &Signer{secret: secret, ttl: ttl, now: time.Now}
+	s := &Signer{keys: map[string][]byte{}, ttl: ttl, now: time.Now}
+	for i, sec := range secrets {
+		if len(sec) < 32 {
+			return nil, errors.New("token: a signing secret must have at least 32 bytes")
+		}
+		id := KeyID(sec)
+		if i == 0 {
+			s.current = id
+		}
+		s.keys[id] = sec
+	}
 	s.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), // pins the algorithm: no "none", no RS/HS confusion
 		jwt.WithIssuer(Issuer),
@@ -47,10 +73,13 @@ func NewSigner(secret []byte, ttl time.Duration) (*Signer, error) {
 	return s, nil
 }
 
+// SetClock replaces the clock, for tests of expiry.
+func (s *Signer) SetClock(now func() time.Time) { s.now = now }
+
 // TTL is how long an access token lives.
 func (s *Signer) TTL() time.Duration { return s.ttl }
 
-// Sign issues a token for a user.
+// Sign issues a token for a user, under the current key.
 func (s *Signer) Sign(userID, role string) (string, error) {
 	now := s.now()
 	c := Claims{
@@ -60,14 +89,23 @@ func (s *Signer) Sign(userID, role string) (string, error) {
 		},
 		Role: role,
 	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.secret)
+	t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+	t.Header["kid"] = s.current
+	return t.SignedString(s.keys[s.current])
 }
 
-// Verify checks a token's signature, algorithm, issuer, audience and times
-// and returns its claims.
+// Verify checks a token's key id, signature, algorithm, issuer, audience
+// and times and returns its claims.
 func (s *Signer) Verify(raw string) (*Claims, error) {
 	var c Claims
-	_, err := s.parser.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return s.secret, nil })
+	_, err := s.parser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		key, ok := s.keys[kid]
+		if !ok {
+			return nil, errors.New("unknown key id")
+		}
+		return key, nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("verify token: %w", err)
 	}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/khaosat/khaosat/internal/seal"
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// dataKeysFile holds the generated data key ring, one hex key a line, the
+// current key first.
+const dataKeysFile = "data.keys"
+
+// dataKeys returns the configured ring, or the one in the data directory
+// (created with one fresh key on first use); fromFile tells which.
+func dataKeys(cfg *Config) (keys [][]byte, fromFile bool, err error) {
+	if cfg.DataKey != "" {
+		keys, err = seal.ParseKeys(cfg.DataKey)
+		return keys, false, err
+	}
+	p := filepath.Join(cfg.DataDir, dataKeysFile)
+	b, err := os.ReadFile(p)
+	if err == nil {
+		keys, err = seal.ParseKeys(string(b))
+		if err != nil {
+			return nil, true, fmt.Errorf("%s: %w", p, err)
+		}
+		return keys, true, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, true, err
+	}
+	k, err := seal.NewKey()
+	if err != nil {
+		return nil, true, err
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, true, err
+	}
+	if _, err := f.WriteString(seal.FormatKeys([][]byte{k})); err != nil {
+		f.Close()
+		return nil, true, err
+	}
+	return [][]byte{k}, true, f.Close()
+}
+
+// writeKeysFile replaces the ring file atomically, readable by this user only.
+func writeKeysFile(dir string, keys [][]byte) error {
+	tmp, err := os.CreateTemp(dir, dataKeysFile+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.WriteString(seal.FormatKeys(keys)); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, dataKeysFile))
+}
+
+// protection builds the intake's encryption and hashing from the configuration.
+func protection(cfg *Config) (survey.Protection, error) {
+	keys, _, err := dataKeys(cfg)
+	if err != nil {
+		return survey.Protection{}, fmt.Errorf("data key: %w", err)
+	}
+	ring, err := seal.NewKeyring(keys...)
+	if err != nil {
+		return survey.Protection{}, err
+	}
+	if cfg.HashSecret == "" {
+		if cfg.HashSecret, _, err = loadOrCreateSecret(cfg.DataDir, "hash.secret"); err != nil {
+			return survey.Protection{}, fmt.Errorf("hash secret: %w", err)
+		}
+	}
+	return survey.Protection{Sealer: ring, HashKey: []byte(cfg.HashSecret)}, nil // the caller adds the auditor
+}
+
+// keysCmd is `khaosat keys rotate`: with the ring in the data directory it
+// adds a new current key; with --data-key the operator gives the new ring
+// (new key first). Either way every submission's sealed answers are then
+// re-encrypted under the current key. The old keys stay in the ring: remove
+// one only after a rotation has finished.
+func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "rotate" {
+		fmt.Fprintln(stderr, "usage: khaosat keys rotate [--data-dir DIR | --mongodb-uri URI] [--data-key NEW,OLD…]")
+		return errors.New("keys: want the sub-command rotate")
+	}
+	cfg, err := parseConfig(args[1:], env, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	keys, fromFile, err := dataKeys(cfg)
+	if err != nil {
+		return fmt.Errorf("data key: %w", err)
+	}
+	if fromFile {
+		k, err := seal.NewKey()
+		if err != nil {
+			return err
+		}
+		keys = append([][]byte{k}, keys...)
+		if err := writeKeysFile(cfg.DataDir, keys); err != nil {
+			return fmt.Errorf("save the new data key: %w", err)
+		}
+		cfg.DataKey = strings.TrimSpace(strings.ReplaceAll(seal.FormatKeys(keys), "\n", ","))
+	}
+	prot, err := protection(cfg)
+	if err != nil {
+		return err
+	}
+	store, closeStore, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	prot.Audit = survey.NewAuditor(store)
+	intake, err := survey.NewIntake(store, nil, nil, prot)
+	if err != nil {
+		return err
+	}
+	n, err := intake.Reseal(ctx, store, func(n int) { log.Info("re-encrypting", "done", n) })
+	if err != nil {
+		return fmt.Errorf("re-encrypt after %d submissions: %w", n, err)
+	}
+	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions under data key %s\n", n, prot.Sealer.CurrentKeyID())
+	return err
+}

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/khaosat/khaosat/internal/httpapi"
+)
+
+// matrixUnits: every user of the matrix is assigned unitIn ("inside", the
+// unit of the submission under test) or unitOut ("outside").
+const (
+	unitIn  = "00004"
+	unitOut = "00008"
+)
+
+// want is the expected status for a caller inside and outside the unit.
+type want [2]int
+
+// matrixEnv is what a route's request may refer to.
+type matrixEnv struct {
+	sub      string // a household submission in unitIn by another collector
+	username string // the caller's credentials
+	password string
+	refresh  string // a fresh refresh token of the caller ("" for anonymous)
+	userID   string // an account to read and change: the owner of sub
+	code     string // a pending enrollment code of userID
+	// freshForm creates a new form with a draft (published as version 1
+	// first when published is true) and returns its id, so that design
+	// routes that change state act on a form of their own.
+	freshForm func(published bool) string
+}
+
+// designers: designers and admins get status, other roles 403.
+func designers(status int) map[string]want {
+	m := authed(403)
+	m["designer"] = want{status, status}
+	m["admin"] = want{status, status}
+	return m
+}
+
+// onFreshForm builds a design request on a form made for this call.
+func onFreshForm(method, suffix string, published bool, body func(id string) any) func(matrixEnv) (string, string, any) {
+	return func(e matrixEnv) (string, string, any) {
+		id := e.freshForm(published)
+		var b any
+		if body != nil {
+			b = body(id)
+		}
+		return method, "/api/v1/forms/" + id + suffix, b
+	}
+}
+
+// enrollers: admins for anyone, supervisors for collectors inside their units.
+func enrollers(status int) map[string]want {
+	m := authed(403)
+	m["admin"] = want{status, status}
+	m["supervisor"] = want{status, 404}
+	return m
+}
+
+// routeCase builds one request of a route and says what each role gets.
+type routeCase struct {
+	req   func(e matrixEnv) (method, path string, body any)
+	roles map[string]want // by role; "anonymous" is a caller without a token
+	// sees, for the submission listing: whether the caller's page holds
+	// the submission, inside and outside.
+	sees map[string][2]bool
+}
+
+func all(status int) map[string]want {
+	m := map[string]want{}
+	for _, r := range matrixRoles {
+		m[r] = want{status, status}
+	}
+	return m
+}
+
+// authed is status for every role and 401 without a token.
+func authed(status int) map[string]want {
+	m := all(status)
+	m["anonymous"] = want{401, 401}
+	return m
+}
+
+func adminOnly(status int) map[string]want {
+	m := authed(403)
+	m["admin"] = want{status, status}
+	return m
+}
+
+var matrixRoles = []string{"anonymous", "collector", "supervisor", "designer", "manager", "admin"}
+
+func get(path string) func(matrixEnv) (string, string, any) {
+	return func(matrixEnv) (string, string, any) { return "GET", path, nil }
+}
+
+// matrix has one entry per route of the router: a route without one fails
+// TestAuthorizationMatrix.
+var matrix = map[string]routeCase{
+	"POST /api/v1/forms": {
+		req:   func(matrixEnv) (string, string, any) { return "POST", "/api/v1/forms", designForm(newFormID()) },
+		roles: designers(201),
+	},
+	"GET /api/v1/forms/:form/draft":    {req: onFreshForm("GET", "/draft", false, nil), roles: designers(200)},
+	"PUT /api/v1/forms/:form/draft":    {req: onFreshForm("PUT", "/draft", false, func(id string) any { return withSchool(id) }), roles: designers(200)},
+	"DELETE /api/v1/forms/:form/draft": {req: onFreshForm("DELETE", "/draft", false, nil), roles: designers(204)},
+	"POST /api/v1/forms/:form/draft/submissions": {
+		req: onFreshForm("POST", "/draft/submissions", false, func(string) any {
+			return formEnvelope(1, map[string]any{"child_name": "Trẻ thử", "sex": "male", "age": 5})
+		}),
+		roles: designers(200),
+	},
+	"POST /api/v1/forms/:form/publish":             {req: onFreshForm("POST", "/publish", false, func(string) any { return map[string]string{"notes": "v1"} }), roles: designers(201)},
+	"POST /api/v1/forms/:form/close":               {req: onFreshForm("POST", "/close", true, nil), roles: designers(200)},
+	"POST /api/v1/forms/:form/reopen":              {req: onFreshForm("POST", "/reopen", true, nil), roles: designers(200)},
+	"GET /api/v1/forms/:form/versions/:n/codebook": {req: get("/api/v1/forms/household/versions/1/codebook"), roles: authed(200)},
+	"GET /api/v1/forms/:form/diff":                 {req: get("/api/v1/forms/household/diff?from=1&to=1"), roles: authed(200)},
+	"GET /healthz":                                 {req: get("/healthz"), roles: all(200)},
+	"GET /readyz":                                  {req: get("/readyz"), roles: all(200)},
+	"GET /api/openapi.yaml":                        {req: get("/api/openapi.yaml"), roles: all(200)},
+	"GET /api/v1/me":                               {req: get("/api/v1/me"), roles: authed(200)},
+	"GET /api/v1/units":                            {req: get("/api/v1/units"), roles: authed(200)},
+	"GET /api/v1/units/:code":                      {req: get("/api/v1/units/" + unitIn), roles: authed(200)},
+	"GET /api/v1/forms":                            {req: get("/api/v1/forms"), roles: authed(200)},
+	"GET /api/v1/forms/:form":                      {req: get("/api/v1/forms/household"), roles: authed(200)},
+	"GET /api/v1/forms/:form/versions/:n":          {req: get("/api/v1/forms/household/versions/1"), roles: authed(200)},
+	"GET /api/v1/users":                            {req: get("/api/v1/users"), roles: adminOnly(200)},
+	"GET /api/v1/audit":                            {req: get("/api/v1/audit?limit=5"), roles: adminOnly(200)},
+	"POST /api/v1/auth/login": {
+		req: func(e matrixEnv) (string, string, any) {
+			if e.username == "" { // anonymous: someone's right credentials
+				e.username, e.password = "admin", testAdminPassword
+			}
+			return "POST", "/api/v1/auth/login", map[string]string{"username": e.username, "password": e.password}
+		},
+		roles: all(200),
+	},
+	"POST /api/v1/auth/refresh": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/auth/refresh", map[string]string{"refresh_token": e.refresh + map[bool]string{true: "none"}[e.refresh == ""]}
+		},
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {200, 200}, "supervisor": {200, 200}, "designer": {200, 200}, "manager": {200, 200}, "admin": {200, 200}},
+	},
+	"POST /api/v1/auth/logout": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/auth/logout", map[string]string{"refresh_token": "not-a-token"}
+		},
+		roles: all(204),
+	},
+	"GET /api/v1/users/:id": {req: func(e matrixEnv) (string, string, any) { return "GET", "/api/v1/users/" + e.userID, nil }, roles: adminOnly(200)},
+	"PATCH /api/v1/users/:id": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "PATCH", "/api/v1/users/" + e.userID, map[string]any{"display_name": "Người thu thập " + uuid.NewString()[:4]}
+		},
+		roles: adminOnly(200),
+	},
+	"POST /api/v1/auth/enroll": {
+		req: func(matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/auth/enroll", map[string]string{"code": "AAAA-BBBB-CCCC-DDDD", "device_id": "phone-x"}
+		},
+		roles: all(401),
+	},
+	"POST /api/v1/users/:id/enrollments": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/users/" + e.userID + "/enrollments", nil
+		},
+		roles: enrollers(201),
+	},
+	"GET /api/v1/users/:id/enrollments/:code/qr.png": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "GET", "/api/v1/users/" + e.userID + "/enrollments/" + e.code + "/qr.png", nil
+		},
+		roles: enrollers(200),
+	},
+	"GET /api/v1/users/:id/devices": {
+		req:   func(e matrixEnv) (string, string, any) { return "GET", "/api/v1/users/" + e.userID + "/devices", nil },
+		roles: enrollers(200),
+	},
+	"DELETE /api/v1/users/:id/devices/:device": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "DELETE", "/api/v1/users/" + e.userID + "/devices/phone-nobody", nil
+		},
+		roles: enrollers(204),
+	},
+	"POST /api/v1/users": {
+		req: func(matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/users", map[string]any{"username": "m-" + uuid.NewString()[:12], "password": "password-" + uuid.NewString()[:8],
+				"display_name": "Ma trận", "role": "collector", "units": []string{unitIn}}
+		},
+		roles: adminOnly(201),
+	},
+	"POST /api/v1/forms/:form/submissions": {
+		req: func(matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/forms/household/submissions", envelope(matrixHousehold)
+		},
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {201, 403}, "supervisor": {201, 403},
+			"designer": {403, 403}, "manager": {201, 403}, "admin": {201, 201}},
+	},
+	"GET /api/v1/forms/:form/submissions": {
+		req:   get("/api/v1/forms/household/submissions?unit=" + unitIn + "&limit=1000"),
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {200, 200}, "supervisor": {200, 200}, "designer": {403, 403}, "manager": {200, 200}, "admin": {200, 200}},
+		// A collector sees only their own; a supervisor of B listing A gets nothing of A.
+		sees: map[string][2]bool{"collector": {false, false}, "supervisor": {true, false}, "manager": {true, false}, "admin": {true, true}},
+	},
+	"GET /api/v1/forms/:form/submissions/:id": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "GET", "/api/v1/forms/household/submissions/" + e.sub, nil
+		},
+		// The collector inside is another collector of the same commune: 404.
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {404, 404}, "supervisor": {200, 404}, "designer": {404, 404}, "manager": {200, 404}, "admin": {200, 200}},
+	},
+}
+
+var matrixHousehold map[string]any
+
+// TestAuthorizationMatrix calls every route of the router as every role,
+// assigned inside and outside the unit of the data, and checks the status.
+func TestAuthorizationMatrix(t *testing.T) {
+	matrixHousehold = householdData(t)
+	r := httpapi.NewRouter(httpapi.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	var routes []string
+	for _, ri := range r.Routes() {
+		routes = append(routes, ri.Method+" "+ri.Path)
+	}
+	sort.Strings(routes)
+	for _, rt := range routes {
+		if _, ok := matrix[rt]; !ok {
+			t.Errorf("route %s has no entry in the authorization matrix", rt)
+		}
+	}
+	for k := range matrix {
+		if !strings.Contains(" "+strings.Join(routes, " ")+" ", " "+k+" ") {
+			t.Errorf("matrix entry %s is not a route", k)
+		}
+	}
+
+	owner, ownerEnv := matrixUser(t, "collector", unitIn)
+	e := envelope(matrixHousehold)
+	if res := owner.do("POST", "/api/v1/forms/household/submissions", e); res.status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", res.status, res.body)
+	}
+	var enr struct{ Code string }
+	adminClient(t, shared).do("POST", "/api/v1/users/"+ownerEnv.userID+"/enrollments", nil).json(t, &enr)
+	admin := adminClient(t, shared)
+	freshForm := func(published bool) string {
+		id := newFormID()
+		if r := admin.do("POST", "/api/v1/forms", designForm(id)); r.status != http.StatusCreated {
+			t.Fatalf("create form: %d %s", r.status, r.body)
+		}
+		if published {
+			if r := admin.do("POST", "/api/v1/forms/"+id+"/publish", map[string]string{"notes": "v1"}); r.status != http.StatusCreated {
+				t.Fatalf("publish form: %d %s", r.status, r.body)
+			}
+		}
+		return id
+	}
+	type caller struct {
+		c        *client
+		env      matrixEnv
+		role     string
+		insideIx int
+	}
+	var callers []caller
+	for _, role := range matrixRoles {
+		for ix, unit := range []string{unitIn, unitOut} {
+			c, env := newClient(t, shared), matrixEnv{}
+			if role != "anonymous" {
+				c, env = matrixUser(t, role, unit)
+			}
+			env.sub, env.userID, env.code = e["id"].(string), ownerEnv.userID, enr.Code
+			env.freshForm = freshForm
+			callers = append(callers, caller{c, env, role, ix})
+		}
+	}
+	for _, rt := range routes {
+		rc, ok := matrix[rt]
+		if !ok {
+			continue
+		}
+		for _, cl := range callers {
+			where := [2]string{"inside", "outside"}[cl.insideIx]
+			t.Run(fmt.Sprintf("%s/%s/%s", rt, cl.role, where), func(t *testing.T) {
+				w, ok := rc.roles[cl.role]
+				if !ok {
+					t.Fatalf("no expectation for role %s", cl.role)
+				}
+				method, path, body := rc.req(cl.env)
+				cl.c.tb = t
+				res := cl.c.do(method, path, body)
+				if res.status != w[cl.insideIx] {
+					t.Fatalf("%s %s: %d, want %d: %.300s", method, path, res.status, w[cl.insideIx], res.body)
+				}
+				if s, ok := rc.sees[cl.role]; ok {
+					var page struct {
+						Items []struct{ ID string } `json:"items"`
+					}
+					res.json(t, &page)
+					found := false
+					for _, it := range page.Items {
+						found = found || it.ID == cl.env.sub
+					}
+					if found != s[cl.insideIx] {
+						t.Errorf("the page holds the submission: %v, want %v", found, s[cl.insideIx])
+					}
+					// A supervisor or manager of B listing A gets an empty page.
+					if cl.insideIx == 1 && (cl.role == "supervisor" || cl.role == "manager") && len(page.Items) != 0 {
+						t.Errorf("a %s of %s listing %s sees %d submissions, want none", cl.role, unitOut, unitIn, len(page.Items))
+					}
+				}
+			})
+		}
+	}
+}
+
+// matrixUser creates an account and returns a client logged in as it,
+// with its credentials and a spare refresh token.
+func matrixUser(t *testing.T, role, unit string) (*client, matrixEnv) {
+	t.Helper()
+	env := matrixEnv{username: "mx-" + role + "-" + uuid.NewString()[:8], password: "password-" + uuid.NewString()[:8]}
+	res := adminClient(t, shared).do("POST", "/api/v1/users", map[string]any{
+		"username": env.username, "password": env.password, "display_name": env.username, "role": role, "units": []string{unit}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("create %s: %d %s", role, res.status, res.body)
+	}
+	var u struct{ ID string }
+	res.json(t, &u)
+	env.userID = u.ID
+	var lr struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	newClient(t, shared).do("POST", "/api/v1/auth/login", map[string]string{"username": env.username, "password": env.password}).json(t, &lr)
+	env.refresh = lr.RefreshToken
+	return newClient(t, shared).login(env.username, env.password), env
+}

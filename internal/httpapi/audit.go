@@ -1,0 +1,81 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+type auditEntryJSON struct {
+	ID       string         `json:"id"`
+	At       time.Time      `json:"at"`
+	UserID   string         `json:"user_id,omitempty"`
+	Username string         `json:"username,omitempty"`
+	Role     string         `json:"role,omitempty"`
+	Action   string         `json:"action"`
+	Target   string         `json:"target,omitempty"`
+	Details  map[string]any `json:"details,omitempty"`
+}
+
+// timeParam reads an RFC 3339 time or a date (the start of that day, UTC).
+func timeParam(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		e := survey.Errorf(survey.CodeMalformed, "Tham số «"+name+"» phải là ngày YYYY-MM-DD hoặc thời điểm RFC 3339.",
+			"The «"+name+"» parameter must be a date YYYY-MM-DD or an RFC 3339 time.")
+		e.Fields = []survey.FieldError{{Path: "?" + name, Code: "format", Message: e.Message}}
+		return t, e
+	}
+	if endOfDay {
+		t = t.Add(24*time.Hour - time.Millisecond)
+	}
+	return t, nil
+}
+
+func (s *Server) listAudit(c *gin.Context) {
+	var f survey.AuditFilter
+	var err error
+	if f.From, err = timeParam(c, "from", false); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if f.To, err = timeParam(c, "to", true); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	if l := c.Query("limit"); l != "" {
+		if f.Limit, err = strconv.Atoi(l); err != nil || f.Limit < 1 || f.Limit > survey.MaxListLimit {
+			e := survey.Errorf(survey.CodeMalformed, "Tham số «limit» phải từ 1 đến 1000.", "The «limit» parameter must be between 1 and 1000.")
+			e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
+			s.writeError(c, e)
+			return
+		}
+	}
+	f.Action, f.User, f.Cursor = c.Query("action"), c.Query("user"), c.Query("cursor")
+	entries, next, err := s.Auditor.List(c.Request.Context(), actor(c), f)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	items := make([]auditEntryJSON, len(entries))
+	for i, e := range entries {
+		items[i] = auditEntryJSON{ID: e.ID, At: e.At, UserID: e.UserID, Username: e.Username, Role: string(e.Role),
+			Action: e.Action, Target: e.Target, Details: e.Details}
+	}
+	var nextCursor *string
+	if next != "" {
+		nextCursor = &next
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor})
+}

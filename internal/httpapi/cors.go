@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// cors lets the web console at one of the configured origins call the API
+// from a browser, and nobody else: a request from another origin gets no
+// CORS headers (the browser withholds the response) and its preflight is
+// refused. Credentials are bearer tokens, never cookies, so
+// Access-Control-Allow-Credentials is not sent.
+func (s *Server) cors(c *gin.Context) {
+	origin := c.GetHeader("Origin")
+	if origin == "" {
+		c.Next()
+		return
+	}
+	c.Writer.Header().Add("Vary", "Origin")
+	allowed := slices.Contains(s.CORSOrigins, origin)
+	preflight := c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != ""
+	if !allowed {
+		if preflight {
+			s.writeError(c, survey.Errorf(survey.CodeForbidden, "Nguồn gốc (origin) này không được phép gọi API.", "This origin may not call the API."))
+			return
+		}
+		c.Next()
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	if preflight {
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Accept-Language, X-Request-ID")
+		h.Set("Access-Control-Max-Age", "600")
+		c.AbortWithStatus(http.StatusNoContent)
+		return
+	}
+	h.Set("Access-Control-Expose-Headers", "ETag, Location, Retry-After, X-Request-ID, Content-Disposition")
+	c.Next()
+}
+
+// bodyLimits caps request bodies per route: the limit is checked against
+// Content-Length before anything is read (413 at once), and the body is
+// wrapped so that a body without a length cannot read past it either.
+// Routes without an entry keep the caps their handlers apply.
+func (s *Server) bodyLimits() map[string]int64 {
+	return map[string]int64{
+		"POST /api/v1/forms/:form/submissions": s.MaxBody,
+		"POST /api/v1/auth/login":              maxJSONBody,
+		"POST /api/v1/auth/refresh":            maxJSONBody,
+		"POST /api/v1/auth/logout":             maxJSONBody,
+		"POST /api/v1/auth/enroll":             maxJSONBody,
+		"POST /api/v1/users":                   maxJSONBody,
+		"PATCH /api/v1/users/:id":              maxJSONBody,
+		"POST /api/v1/users/:id/enrollments":   0,
+	}
+}
+
+func (s *Server) limitBody(limits map[string]int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		limit, ok := limits[c.Request.Method+" "+c.FullPath()]
+		if !ok && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodDelete) {
+			limit, ok = 0, true // reads and deletions take no body
+		}
+		if !ok {
+			c.Next()
+			return
+		}
+		if c.Request.ContentLength > limit {
+			s.writeError(c, survey.Errorf(survey.CodeTooLarge, "Nội dung gửi lên quá lớn (tối đa "+strconv.FormatInt(limit, 10)+" byte).",
+				"The request body is too large (at most "+strconv.FormatInt(limit, 10)+" bytes)."))
+			return
+		}
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max(limit, 1))
+		}
+		c.Next()
+	}
+}

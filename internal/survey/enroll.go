@@ -1,0 +1,227 @@
+package survey
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Enrollment is a one-time code that lets a phone obtain a device-bound
+// refresh token for a collector without a typed password. Only the code's
+// hash is stored.
+type Enrollment struct {
+	Hash      string
+	UserID    string
+	CreatedBy string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	DeviceID  string
+}
+
+// Device is a phone holding a device-bound session of a user.
+type Device struct {
+	ID         string
+	EnrolledAt time.Time
+	LastSeenAt time.Time
+}
+
+// EnrollmentStore persists enrollment codes and lists devices.
+type EnrollmentStore interface {
+	InsertEnrollment(ctx context.Context, e *Enrollment) error
+	EnrollmentByHash(ctx context.Context, hash string) (*Enrollment, error)
+	// UseEnrollment marks an unused code used by deviceID; ErrNotFound
+	// when it was used already (of two concurrent redeems one wins).
+	UseEnrollment(ctx context.Context, hash, deviceID string, at time.Time) error
+	// DeviceTokens returns the unrevoked device-bound refresh tokens of a user.
+	DeviceTokens(ctx context.Context, userID string) ([]*RefreshToken, error)
+	RevokeDevice(ctx context.Context, userID, deviceID string, at time.Time) error
+}
+
+// SessionStore is what sessions need: refresh tokens and enrollments.
+type SessionStore interface {
+	RefreshStore
+	EnrollmentStore
+}
+
+// EnrollmentTTL is how long an enrollment code may wait for its phone,
+// unless SetEnrollmentTTL says otherwise.
+const EnrollmentTTL = 24 * time.Hour
+
+// SetEnrollmentTTL changes how long new enrollment codes live.
+func (s *Accounts) SetEnrollmentTTL(d time.Duration) { s.enrollTTL = d }
+
+var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// normCode makes a typed code comparable: upper case, no spaces or dashes.
+func normCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || unicode.IsSpace(r) {
+			return -1
+		}
+		return unicode.ToUpper(r)
+	}, code)
+}
+
+var errBadEnrollment = Errorf(CodeUnauthorized, "Mã đăng ký thiết bị không đúng, đã dùng hoặc đã hết hạn.",
+	"The enrollment code is wrong, already used or expired.")
+
+// canEnroll: an admin for anyone; a supervisor for a collector all of
+// whose units lie inside the supervisor's.
+func (s *Accounts) canEnroll(actor Actor, u *User) bool {
+	switch actor.Role {
+	case RoleAdmin:
+		return true
+	case RoleSupervisor:
+		if u.Role != RoleCollector || len(u.Units) == 0 {
+			return false
+		}
+		for _, code := range u.Units {
+			if !s.units.Within(code, s.now(), actor.Units) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// enrollee loads a user the actor may enroll; others are "not found".
+func (s *Accounts) enrollee(ctx context.Context, actor Actor, userID string) (*User, error) {
+	if actor.Role != RoleAdmin && actor.Role != RoleSupervisor {
+		return nil, forbidden()
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if isNotFound(err) || (err == nil && !s.canEnroll(actor, u)) {
+		return nil, notFound(Label{VI: "người dùng", EN: "User"})
+	}
+	return u, err
+}
+
+// CreateEnrollment returns a new one-time code for the user, shown once.
+func (s *Accounts) CreateEnrollment(ctx context.Context, actor Actor, userID string) (string, *Enrollment, error) {
+	u, err := s.enrollee(ctx, actor, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	if u.Disabled {
+		return "", nil, Errorf(CodeConflict, "Tài khoản đã bị khoá.", "The account is disabled.")
+	}
+	b := make([]byte, 10) // 80 bits: 16 characters
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	raw := codeEncoding.EncodeToString(b)
+	code := raw[0:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
+	now := s.now().UTC().Truncate(time.Millisecond)
+	e := &Enrollment{Hash: hashToken(raw), UserID: u.ID, CreatedBy: actor.UserID, CreatedAt: now, ExpiresAt: now.Add(s.enrollTTL)}
+	if err := s.sessions.InsertEnrollment(ctx, e); err != nil {
+		return "", nil, err
+	}
+	if err := s.record(ctx, actor, AuditEnrollment, u.ID, map[string]any{"expires_at": e.ExpiresAt}); err != nil {
+		return "", nil, err
+	}
+	return code, e, nil
+}
+
+// CheckEnrollment tells whether code is a pending code of the user, for
+// showing it again (as a QR code) to whoever may create it.
+func (s *Accounts) CheckEnrollment(ctx context.Context, actor Actor, userID, code string) error {
+	if _, err := s.enrollee(ctx, actor, userID); err != nil {
+		return err
+	}
+	e, err := s.sessions.EnrollmentByHash(ctx, hashToken(normCode(code)))
+	if isNotFound(err) || (err == nil && (e.UserID != userID || e.UsedAt != nil || !s.now().Before(e.ExpiresAt))) {
+		return notFound(Label{VI: "mã đăng ký", EN: "Enrollment code"})
+	}
+	return err
+}
+
+// Enroll redeems a code once from a phone and returns the user and a
+// refresh token bound to deviceID.
+func (s *Accounts) Enroll(ctx context.Context, code, deviceID string) (*User, string, error) {
+	deviceID = strings.TrimSpace(deviceID)
+	if deviceID == "" || len(deviceID) > 128 {
+		e := Errorf(CodeInvalid, "Cần mã thiết bị (1–128 ký tự).", "A device id (1–128 characters) is required.")
+		e.Fields = []FieldError{fieldErr("/device_id", "required", "Cần mã thiết bị.", "A device id is required.")}
+		return nil, "", e
+	}
+	now := s.now().UTC()
+	e, err := s.sessions.EnrollmentByHash(ctx, hashToken(normCode(code)))
+	if isNotFound(err) {
+		return nil, "", errBadEnrollment
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if e.UsedAt != nil || !now.Before(e.ExpiresAt) {
+		return nil, "", errBadEnrollment
+	}
+	u, err := s.store.UserByID(ctx, e.UserID)
+	if isNotFound(err) || (err == nil && u.Disabled) {
+		return nil, "", errBadEnrollment
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.sessions.UseEnrollment(ctx, e.Hash, deviceID, now); isNotFound(err) {
+		return nil, "", errBadEnrollment
+	} else if err != nil {
+		return nil, "", err
+	}
+	tok, err := s.IssueRefresh(ctx, u, "", deviceID)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, tok, nil
+}
+
+// Devices lists the phones with a live session of the user.
+func (s *Accounts) Devices(ctx context.Context, actor Actor, userID string) ([]Device, error) {
+	if _, err := s.enrollee(ctx, actor, userID); err != nil {
+		return nil, err
+	}
+	toks, err := s.sessions.DeviceTokens(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	by := map[string]*Device{}
+	for _, t := range toks {
+		if !now.Before(t.ExpiresAt) {
+			continue
+		}
+		d := by[t.DeviceID]
+		if d == nil {
+			d = &Device{ID: t.DeviceID, EnrolledAt: t.CreatedAt, LastSeenAt: t.CreatedAt}
+			by[t.DeviceID] = d
+		}
+		if t.CreatedAt.Before(d.EnrolledAt) {
+			d.EnrolledAt = t.CreatedAt
+		}
+		if t.CreatedAt.After(d.LastSeenAt) {
+			d.LastSeenAt = t.CreatedAt
+		}
+	}
+	out := make([]Device, 0, len(by))
+	for _, d := range by {
+		out = append(out, *d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// RevokeDevice ends every session of the user on the device.
+func (s *Accounts) RevokeDevice(ctx context.Context, actor Actor, userID, deviceID string) error {
+	if _, err := s.enrollee(ctx, actor, userID); err != nil {
+		return err
+	}
+	if err := s.sessions.RevokeDevice(ctx, userID, deviceID, s.now().UTC()); err != nil {
+		return err
+	}
+	return s.record(ctx, actor, AuditDeviceRevoke, userID, map[string]any{"device_id": deviceID})
+}

@@ -1,0 +1,302 @@
+package survey
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/khaosat/khaosat/internal/schema"
+)
+
+// Sealer encrypts answers at rest under a ring of data keys
+// (internal/seal implements it with AES-256-GCM). aad binds a box to its
+// submission, so a box copied into another record does not open.
+type Sealer interface {
+	CurrentKeyID() string
+	Seal(plaintext, aad []byte) (keyID string, box []byte, err error)
+	Open(keyID string, box, aad []byte) ([]byte, error)
+}
+
+// SealedAnswers is the encrypted part of a submission's answers: the
+// answers of every x-sensitive field, as JSON {json-pointer: API value},
+// sealed under the data key KeyID. Nothing about them (not even which
+// sensitive fields were answered, which could tell an HIV status through a
+// conditional question) is stored in the clear.
+type SealedAnswers struct {
+	KeyID string
+	Box   []byte
+}
+
+// Protection is what Intake needs to keep answers safe at rest.
+type Protection struct {
+	// Sealer encrypts the answers of x-sensitive fields.
+	Sealer Sealer
+	// HashKey keys the HMAC that identifies a submission's content for
+	// retry detection; without a key the hash of a guessable answer would
+	// be an oracle for it.
+	HashKey []byte
+	// Audit records every read of sealed answers (who, which submission).
+	Audit *Auditor
+}
+
+func (p Protection) check() error {
+	if p.Sealer == nil || len(p.HashKey) < 32 || p.Audit == nil {
+		return errors.New("intake: a data key ring, a content hash key of at least 32 bytes and an auditor are required")
+	}
+	return nil
+}
+
+func sensitive(f *schema.Field) bool { return f.Sensitive }
+
+func sealAAD(sub *Submission) []byte {
+	return []byte("khaosat submission\x00" + sub.FormID + "\x00" + sub.ID)
+}
+
+// sealForStore returns the copy of sub that is written to the database:
+// the answers of x-sensitive fields taken out of Data and sealed. sub
+// itself keeps its plaintext, for whatever the caller does next in memory.
+// Every write of a submission's answers goes through it.
+func (s *Intake) sealForStore(sf *schema.Form, sub *Submission) (*Submission, error) {
+	out := *sub
+	rest, removed := sf.Strip(sub.Data, sensitive)
+	out.Data, out.Sealed = rest, nil
+	if len(removed) == 0 {
+		return &out, nil
+	}
+	api := sf.FromStorage(sub.Data)
+	vals := make(map[string]any, len(removed))
+	for _, p := range removed {
+		v, ok := getPointer(api, p)
+		if !ok {
+			return nil, fmt.Errorf("seal answers: %s vanished", p)
+		}
+		vals[p] = v
+	}
+	pt, err := json.Marshal(vals)
+	if err != nil {
+		return nil, fmt.Errorf("seal answers: %w", err)
+	}
+	kid, box, err := s.prot.Sealer.Seal(pt, sealAAD(sub))
+	if err != nil {
+		return nil, fmt.Errorf("seal answers: %w", err)
+	}
+	out.Sealed = &SealedAnswers{KeyID: kid, Box: box}
+	return &out, nil
+}
+
+// openAnswers returns all of sub's answers in storage form, the sealed
+// ones put back in place, after recording the read in the audit log. Only
+// callers allowed to see sensitive answers may reach it.
+func (s *Intake) openAnswers(ctx context.Context, actor Actor, sf *schema.Form, sub *Submission) (map[string]any, error) {
+	if sub.Sealed == nil {
+		return sub.Data, nil
+	}
+	if done, _ := ctx.Value(auditedReadsKey{}).(map[string]bool); !done[sub.ID] {
+		if err := s.prot.Audit.Record(ctx, actor, AuditReadSensitive, sub.ID, map[string]any{"form": sub.FormID}); err != nil {
+			return nil, err
+		}
+	}
+	return s.fullAnswers(sf, sub)
+}
+
+// fullAnswers returns all of sub's answers in storage form, sealed ones
+// decrypted, without any check or audit: only for derivations that stay
+// inside the domain (indicator facts, edits), never for a response or an
+// export, which go through View.
+func (s *Intake) fullAnswers(sf *schema.Form, sub *Submission) (map[string]any, error) {
+	if sub.Sealed == nil {
+		return sub.Data, nil
+	}
+	vals, err := s.openSealed(sub)
+	if err != nil {
+		return nil, err
+	}
+	api := sf.FromStorage(sub.Data)
+	for p, v := range vals {
+		if err := setPointer(api, p, v); err != nil {
+			return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
+		}
+	}
+	return sf.ToStorage(api), nil
+}
+
+func (s *Intake) openSealed(sub *Submission) (map[string]any, error) {
+	pt, err := s.prot.Sealer.Open(sub.Sealed.KeyID, sub.Sealed.Box, sealAAD(sub))
+	if err != nil {
+		return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(pt))
+	dec.UseNumber()
+	var vals map[string]any
+	if err := dec.Decode(&vals); err != nil {
+		return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
+	}
+	return vals, nil
+}
+
+// SealedStore is what re-encryption under a new data key needs.
+type SealedStore interface {
+	// SealedNotUnder returns up to limit submissions with sealed answers
+	// whose key is not keyID, in id order after the id after.
+	SealedNotUnder(ctx context.Context, keyID, after string, limit int) ([]*Submission, error)
+	// ReplaceSealed swaps a submission's sealed answers, only if they are
+	// still old (so that a concurrent edit is never overwritten);
+	// ErrNotFound otherwise.
+	ReplaceSealed(ctx context.Context, id string, old, new *SealedAnswers) error
+}
+
+// Reseal re-encrypts every submission's sealed answers under the current
+// data key. It is idempotent and may be interrupted and run again; progress
+// is called after each batch with the count so far.
+func (s *Intake) Reseal(ctx context.Context, store SealedStore, progress func(n int)) (int, error) {
+	cur, n, after := s.prot.Sealer.CurrentKeyID(), 0, ""
+	for {
+		batch, err := store.SealedNotUnder(ctx, cur, after, 200)
+		if err != nil {
+			return n, err
+		}
+		if len(batch) == 0 {
+			return n, nil
+		}
+		for _, sub := range batch {
+			after = sub.ID
+			pt, err := s.prot.Sealer.Open(sub.Sealed.KeyID, sub.Sealed.Box, sealAAD(sub))
+			if err != nil {
+				return n, fmt.Errorf("open answers of %s: %w", sub.ID, err)
+			}
+			kid, box, err := s.prot.Sealer.Seal(pt, sealAAD(sub))
+			if err != nil {
+				return n, err
+			}
+			err = store.ReplaceSealed(ctx, sub.ID, sub.Sealed, &SealedAnswers{KeyID: kid, Box: box})
+			if err != nil && !isNotFound(err) { // not found: changed meanwhile, by a write under the current key
+				return n, err
+			}
+			n++
+		}
+		if progress != nil {
+			progress(n)
+		}
+	}
+}
+
+// sensitivePaths lists the JSON pointers of every x-sensitive field the
+// form has at the places data's structure has (each item of a repeat),
+// whether or not it was answered: what a caller without the right is told
+// is withheld depends on the form, never on the answers.
+func sensitivePaths(fields []*schema.Field, obj map[string]any, path string, out *[]string) {
+	for _, f := range fields {
+		p := path + "/" + escapeToken(f.Name)
+		switch {
+		case f.Sensitive:
+			*out = append(*out, p)
+		case f.Kind == schema.KindObject:
+			if m, ok := obj[f.Name].(map[string]any); ok {
+				sensitivePaths(f.Fields, m, p, out)
+			}
+		case f.Kind == schema.KindRepeat:
+			items, _ := obj[f.Name].([]any)
+			for i, it := range items {
+				if m, ok := it.(map[string]any); ok {
+					sensitivePaths(f.Fields, m, p+"/"+strconv.Itoa(i), out)
+				}
+			}
+		}
+	}
+}
+
+func escapeToken(t string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1")
+}
+
+func unescapeToken(t string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
+}
+
+// walkPointer finds the container holding the last token of pointer p.
+func walkPointer(doc map[string]any, p string) (any, string, error) {
+	if !strings.HasPrefix(p, "/") {
+		return nil, "", fmt.Errorf("bad pointer %q", p)
+	}
+	toks := strings.Split(p[1:], "/")
+	var cur any = doc
+	for _, t := range toks[:len(toks)-1] {
+		t = unescapeToken(t)
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[t]
+		case []any:
+			i, err := strconv.Atoi(t)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, "", fmt.Errorf("pointer %q: no item %s", p, t)
+			}
+			cur = c[i]
+		default:
+			return nil, "", fmt.Errorf("pointer %q: no container at %s", p, t)
+		}
+	}
+	return cur, unescapeToken(toks[len(toks)-1]), nil
+}
+
+func getPointer(doc map[string]any, p string) (any, bool) {
+	c, last, err := walkPointer(doc, p)
+	if err != nil {
+		return nil, false
+	}
+	m, ok := c.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	v, ok := m[last]
+	return v, ok
+}
+
+func setPointer(doc map[string]any, p string, v any) error {
+	c, last, err := walkPointer(doc, p)
+	if err != nil {
+		return err
+	}
+	m, ok := c.(map[string]any)
+	if !ok {
+		return fmt.Errorf("pointer %q: the parent is not an object", p)
+	}
+	m[last] = v
+	return nil
+}
+
+type auditedReadsKey struct{}
+
+// AuditPage records in one audit entry that the actor is about to read
+// the sealed answers of those of subs it may see (one entry per page of a
+// listing or an export instead of one per submission), and returns a
+// context under which View does not record them again.
+func (s *Intake) AuditPage(ctx context.Context, actor Actor, subs []*Submission) (context.Context, error) {
+	if !actor.SeesSensitive() {
+		return ctx, nil
+	}
+	done := map[string]bool{}
+	var ids []string
+	form := ""
+	for _, sub := range subs {
+		if sub.Sealed != nil {
+			done[sub.ID] = true
+			ids = append(ids, sub.ID)
+			form = sub.FormID
+		}
+	}
+	if len(ids) == 0 {
+		return ctx, nil
+	}
+	target := ids[0]
+	if len(ids) > 1 {
+		target = form
+	}
+	if err := s.prot.Audit.Record(ctx, actor, AuditReadSensitive, target, map[string]any{"form": form, "submissions": ids}); err != nil {
+		return nil, err
+	}
+	return context.WithValue(ctx, auditedReadsKey{}, done), nil
+}

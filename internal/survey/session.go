@@ -1,0 +1,139 @@
+package survey
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// RefreshToken is the stored half of an opaque refresh token: only its
+// SHA-256 is kept (the token has 256 random bits, so a plain hash is
+// enough), never the token. Every use rotates it: the used one is marked,
+// a new one of the same family issued. A marked one used again means it
+// was copied, and the whole family is revoked.
+type RefreshToken struct {
+	Hash      string
+	Family    string
+	UserID    string
+	DeviceID  string // set for a phone's device-bound token
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+}
+
+// RefreshStore persists refresh tokens.
+type RefreshStore interface {
+	InsertRefresh(ctx context.Context, t *RefreshToken) error
+	RefreshByHash(ctx context.Context, hash string) (*RefreshToken, error)
+	// UseRefresh marks an unused token used; ErrNotFound when it was
+	// already used or revoked (a concurrent use loses).
+	UseRefresh(ctx context.Context, hash string, at time.Time) error
+	RevokeRefreshFamily(ctx context.Context, family string, at time.Time) error
+	RevokeUserRefresh(ctx context.Context, userID string, at time.Time) error
+}
+
+// RefreshTTL is how long a refresh token may wait for its use.
+const RefreshTTL = 30 * 24 * time.Hour
+
+var errBadRefresh = Errorf(CodeUnauthorized, "Phiên đăng nhập đã hết hạn hoặc bị thu hồi; hãy đăng nhập lại.",
+	"The session has expired or was revoked; log in again.")
+
+func hashToken(raw string) string {
+	h := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(h[:])
+}
+
+// IssueRefresh returns a new refresh token for u in family ("" starts a
+// new family, as at login).
+func (s *Accounts) IssueRefresh(ctx context.Context, u *User, family, deviceID string) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	raw := base64.RawURLEncoding.EncodeToString(b)
+	if family == "" {
+		family = uuid.NewString()
+	}
+	now := s.now().UTC()
+	err := s.refresh.InsertRefresh(ctx, &RefreshToken{Hash: hashToken(raw), Family: family, UserID: u.ID, DeviceID: deviceID,
+		CreatedAt: now, ExpiresAt: now.Add(RefreshTTL)})
+	if err != nil {
+		return "", err
+	}
+	return raw, nil
+}
+
+// Refresh spends a refresh token and returns its user and the next token
+// of its family. A token used twice revokes its family. A device-bound
+// token (from an enrollment) is accepted only with its device id.
+func (s *Accounts) Refresh(ctx context.Context, raw, deviceID string) (*User, string, error) {
+	t, err := s.refresh.RefreshByHash(ctx, hashToken(raw))
+	if isNotFound(err) {
+		return nil, "", errBadRefresh
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now().UTC()
+	if t.RevokedAt != nil || now.After(t.ExpiresAt) || (t.DeviceID != "" && t.DeviceID != deviceID) {
+		return nil, "", errBadRefresh
+	}
+	if t.UsedAt != nil {
+		return nil, "", s.reused(ctx, t, now)
+	}
+	u, err := s.store.UserByID(ctx, t.UserID) // not the cache: a disabled user stops here at once
+	if isNotFound(err) || (err == nil && u.Disabled) {
+		_ = s.refresh.RevokeRefreshFamily(ctx, t.Family, now)
+		return nil, "", errBadRefresh
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.refresh.UseRefresh(ctx, t.Hash, now); isNotFound(err) {
+		return nil, "", s.reused(ctx, t, now)
+	} else if err != nil {
+		return nil, "", err
+	}
+	next, err := s.IssueRefresh(ctx, u, t.Family, t.DeviceID)
+	if err != nil {
+		return nil, "", err
+	}
+	return u, next, nil
+}
+
+// reused revokes the family of a token presented a second time and audits it.
+func (s *Accounts) reused(ctx context.Context, t *RefreshToken, now time.Time) error {
+	if err := s.refresh.RevokeRefreshFamily(ctx, t.Family, now); err != nil {
+		return err
+	}
+	if s.audit != nil {
+		u, _ := s.store.UserByID(ctx, t.UserID)
+		a := Actor{UserID: t.UserID}
+		if u != nil {
+			a = ActorOf(u)
+		}
+		if err := s.audit.Record(ctx, a, AuditRefreshReuse, t.UserID, map[string]any{"family": t.Family}); err != nil {
+			return err
+		}
+	}
+	return errBadRefresh
+}
+
+// Logout revokes the family of a refresh token. An unknown token is not
+// an error: the session is over either way.
+func (s *Accounts) Logout(ctx context.Context, raw string) error {
+	t, err := s.refresh.RefreshByHash(ctx, hashToken(raw))
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.refresh.RevokeRefreshFamily(ctx, t.Family, s.now().UTC())
+}
