@@ -79,6 +79,8 @@ type Intake struct {
 	catalog *Catalog
 	units   *Units
 	now     func() time.Time
+
+	indicators *Indicators // nil: no facts kept (see UseIndicators)
 }
 
 // NewIntake returns the intake service.
@@ -157,6 +159,7 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 	if err != nil {
 		return nil, false, err
 	}
+	s.applyFacts(ctx, sub)
 	return sub, true, nil
 }
 
