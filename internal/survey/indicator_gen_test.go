@@ -98,7 +98,7 @@ func (g gen) household(day time.Time) map[string]any {
 			"date_of_birth": g.dob(day, 0, 17), "birth_registered": g.pick("yes", "yes", "no", "unknown"),
 			"lives_with": g.pick("both_parents", "mother_only", "relatives"), "mother_alive": g.pick("yes", "yes", "no", "unknown"),
 			"father_alive": g.pick("yes", "yes", "no", "unknown"), "in_school": g.pick("yes", "no", "not_applicable"),
-			"health_insurance": g.pick("yes", "no"),
+			"health_insurance":      g.pick("yes", "no"),
 			"special_circumstances": g.subset("double_orphan", "abandoned", "disabled", "hiv", "violence"),
 		}
 		if len(c["special_circumstances"].([]any)) > 0 {
@@ -138,7 +138,7 @@ func (g gen) labour(day time.Time) map[string]any {
 	econ := hours[g.r.IntN(len(hours))]
 	d := map[string]any{"full_name": "Phạm Văn Cường", "sex": g.pick("male", "female"), "date_of_birth": g.dob(day, 5, 17),
 		"econ_hours": econ, "chore_hours": chores[g.r.IntN(len(chores))],
-		"hazardous_conditions": g.subset("heavy_loads", "dangerous_tools", "dust_fumes_gas", "heights"),
+		"hazardous_conditions":  g.subset("heavy_loads", "dangerous_tools", "dust_fumes_gas", "heights"),
 		"works_far_from_family": g.pick("yes", "no"), "attends_school": g.pick("yes", "no")}
 	if econ > 0 {
 		d["sector"] = g.pick("agriculture", "construction", "trade")

@@ -135,7 +135,9 @@ func tabIndicator(t *survey.Table, code string) (string, bool) {
 	return "", false
 }
 
-func sameValue(a, b *float64) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+func sameValue(a, b *float64) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
 
 func ptr[T any](p *T) any {
 	if p == nil {
