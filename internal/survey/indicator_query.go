@@ -257,6 +257,10 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 		case LevelCity:
 			unit = CityCode
 		}
+		hier := f.Hierarchy
+		if t.Level == LevelCity {
+			hier = "" // the city is one unit across hierarchies
+		}
 		if unit == "" {
 			return
 		}
@@ -264,7 +268,7 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 			if !codes[c.Indicator] {
 				continue
 			}
-			k := tallyKey{hier: f.Hierarchy, unit: unit, code: c.Indicator}
+			k := tallyKey{hier: hier, unit: unit, code: c.Indicator}
 			if bySex {
 				k.sex = c.Sex
 			}
@@ -287,6 +291,9 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 	if byAge {
 		ags = AgeGroups
 	}
+	if t.Level == LevelCity {
+		scopes = scopes[len(scopes)-1:] // one city row, the current name
+	}
 	n := 0
 	for _, s := range scopes {
 		n += len(s.rows)
@@ -297,8 +304,14 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 			for _, u := range s.rows {
 				for _, sex := range sexes {
 					for _, ag := range ags {
-						v := tally[tallyKey{hier: s.h.id, unit: u.Code, sex: sex, ag: ag, code: def.Code}]
-						t.Rows = append(t.Rows, makeRow(actor, def, u, sex, ag, v[0], v[1]))
+						hier := s.h.id
+						if t.Level == LevelCity {
+							hier = ""
+						}
+						v := tally[tallyKey{hier: hier, unit: u.Code, sex: sex, ag: ag, code: def.Code}]
+						r := makeRow(actor, def, u, sex, ag, v[0], v[1])
+						r.Hierarchy = hier
+						t.Rows = append(t.Rows, r)
 					}
 				}
 			}
