@@ -102,6 +102,10 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err := catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		return err
 	}
+	indicators, err := startIndicators(ctx, store, units, log)
+	if err != nil {
+		return err
+	}
 	accounts, err := survey.NewAccounts(store, password.New(password.Default), units)
 	if err != nil {
 		return err
@@ -121,9 +125,12 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	intake := survey.NewIntake(store, catalog, units)
+	intake.UseIndicators(indicators)
 	handler := httpapi.New(httpapi.Deps{
-		Log: log, Accounts: accounts, Catalog: catalog, Intake: survey.NewIntake(store, catalog, units), Units: units,
+		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
 		Tokens: signer, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
+		Indicators: indicators,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
