@@ -25,7 +25,9 @@ const reconcileEvery = 5 * time.Minute
 // it (a changed definition set is detected by its hash and rebuilt;
 // pending marks are reconciled), and keeps reconciling on a timer until
 // ctx ends.
-func startIndicators(ctx context.Context, store *mongo.Store, units *survey.Units, log *slog.Logger) (*survey.Indicators, error) {
+// With the embedded engine (one process owns the database) the facts are
+// also mirrored in memory, which that engine cannot query fast.
+func startIndicators(ctx context.Context, store *mongo.Store, units *survey.Units, log *slog.Logger, embedded bool) (*survey.Indicators, error) {
 	set, err := survey.LoadIndicatorSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
 	if err != nil {
 		return nil, err
@@ -33,6 +35,11 @@ func startIndicators(ctx context.Context, store *mongo.Store, units *survey.Unit
 	ind := survey.NewIndicators(set, units, store, log)
 	if err := ind.EnsureCurrent(ctx); err != nil {
 		return nil, fmt.Errorf("indicator facts: %w", err)
+	}
+	if embedded {
+		if err := ind.CacheFacts(ctx); err != nil {
+			return nil, fmt.Errorf("indicator facts: %w", err)
+		}
 	}
 	go func() {
 		t := time.NewTicker(reconcileEvery)

@@ -102,7 +102,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err := catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		return err
 	}
-	indicators, err := startIndicators(ctx, store, units, log)
+	indicators, err := startIndicators(ctx, store, units, log, cfg.MongoDBURI == "")
 	if err != nil {
 		return err
 	}

@@ -128,22 +128,33 @@ func (s *Store) PutFacts(ctx context.Context, f *survey.Facts) error {
 	if err != nil {
 		return translate("put indicator facts", err)
 	}
-	var loc factsLocDoc
-	err = s.db.Collection(colFactsLoc).FindOne(ctx, bson.D{{Key: "_id", Value: f.SubmissionID}}).Decode(&loc)
+	locs := s.db.Collection(colFactsLoc)
+	loc := factsLocDoc{ID: f.SubmissionID, Key: key}
+	if f.FirstRevision {
+		// Its facts can only ever have been written here: record the
+		// location with an insert, which the embedded engine does without
+		// scanning the collection.
+		_, err = locs.InsertOne(ctx, loc)
+		if mdb.IsDuplicateKeyError(err) {
+			return nil
+		}
+		return translate("record indicator facts location", err)
+	}
+	var old factsLocDoc
+	err = locs.FindOne(ctx, bson.D{{Key: "_id", Value: f.SubmissionID}}).Decode(&old)
 	switch {
 	case errors.Is(err, mdb.ErrNoDocuments):
 	case err != nil:
 		return translate("find indicator facts location", err)
-	case loc.Key == key:
+	case old.Key == key:
 		return nil
 	default:
 		unset := bson.D{{Key: "$unset", Value: bson.D{{Key: "e." + f.SubmissionID, Value: ""}}}}
-		if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: loc.Key}}, unset); err != nil {
+		if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: old.Key}}, unset); err != nil {
 			return translate("move indicator facts", err)
 		}
 	}
-	_, err = s.db.Collection(colFactsLoc).ReplaceOne(ctx, bson.D{{Key: "_id", Value: f.SubmissionID}},
-		factsLocDoc{ID: f.SubmissionID, Key: key}, options.Replace().SetUpsert(true))
+	_, err = locs.ReplaceOne(ctx, bson.D{{Key: "_id", Value: f.SubmissionID}}, loc, options.Replace().SetUpsert(true))
 	return translate("record indicator facts location", err)
 }
 
@@ -213,11 +224,12 @@ func (s *Store) EachSubmission(ctx context.Context, fn func(*survey.Submission) 
 // scanning the collection is cheaper.
 const maxPointReads = 400
 
-// ScanFacts streams the facts q selects: by _id when the parts name few
+// ScanFacts streams the facts q selects (all of them when q has no
+// parts): by _id when the parts name few
 // commune-months, else by one scan filtered here.
 func (s *Store) ScanFacts(ctx context.Context, q survey.FactsQuery, fn func(*survey.Facts)) error {
 	var keys []string
-	scan := false
+	scan := len(q.Parts) == 0 // no parts: everything
 	for _, p := range q.Parts {
 		if p.Communes == nil {
 			scan = true
@@ -291,12 +303,52 @@ func emit(d *factsDoc, q survey.FactsQuery, fn func(*survey.Facts)) error {
 }
 
 func inParts(d *factsDoc, day time.Time, parts []survey.FactsPart) bool {
+	if len(parts) == 0 {
+		return true
+	}
 	for _, p := range parts {
 		if p.Hierarchy == d.Hier && !day.Before(p.From) && !day.After(p.To) && (p.Communes == nil || slices.Contains(p.Communes, d.Commune)) {
 			return true
 		}
 	}
 	return false
+}
+
+// LoadFacts bulk-writes the facts of many submissions into facts
+// collections that hold none of them yet (a load from scratch): one
+// write per commune-month document instead of three per submission.
+func (s *Store) LoadFacts(ctx context.Context, fs []*survey.Facts) error {
+	docs := map[string]*factsDoc{}
+	var order []string
+	locs := make([]any, 0, len(fs))
+	for _, f := range fs {
+		key := factsKey(f.Hierarchy, f.Commune, f.SurveyDate)
+		d := docs[key]
+		if d == nil {
+			d = &factsDoc{ID: key, Hier: f.Hierarchy, Commune: f.Commune, District: f.District, Month: f.SurveyDate.Format("2006-01"), Entries: map[string]string{}}
+			docs[key] = d
+			order = append(order, key)
+		}
+		d.Entries[f.SubmissionID] = f.SurveyDate.Format(time.DateOnly) + "|" + encodeCells(f.Cells)
+		locs = append(locs, factsLocDoc{ID: f.SubmissionID, Key: key})
+	}
+	batch := make([]any, 0, len(order))
+	for _, k := range order {
+		batch = append(batch, docs[k])
+	}
+	if len(batch) > 0 {
+		if _, err := s.db.Collection(colFacts).InsertMany(ctx, batch); err != nil {
+			return translate("load indicator facts", err)
+		}
+	}
+	for len(locs) > 0 {
+		n := min(len(locs), 5000)
+		if _, err := s.db.Collection(colFactsLoc).InsertMany(ctx, locs[:n]); err != nil {
+			return translate("load indicator facts locations", err)
+		}
+		locs = locs[n:]
+	}
+	return nil
 }
 
 type metaDoc struct {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"sync/atomic"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/indicator"
@@ -58,6 +59,10 @@ type Facts struct {
 	SurveyDate   time.Time
 	// Stamp is the submission's UpdatedAt when the facts were derived.
 	Stamp time.Time
+	// FirstRevision: the submission was never edited, so its unit and
+	// survey date (where its facts live) never changed; the store may skip
+	// looking for facts to move.
+	FirstRevision bool
 	// Cells are empty when the submission does not count (rejected,
 	// deleted): the document stays, as a tombstone that keeps the stamp.
 	Cells []FactCell
@@ -91,7 +96,8 @@ type FactsStore interface {
 	PendingSubmissions(ctx context.Context, limit int) ([]*Submission, error)
 	// EachSubmission calls fn for every stored submission.
 	EachSubmission(ctx context.Context, fn func(*Submission) error) error
-	// ScanFacts calls fn for the facts of each submission that q selects.
+	// ScanFacts calls fn for the facts of each submission that q selects
+	// (every one when q has no parts).
 	ScanFacts(ctx context.Context, q FactsQuery, fn func(*Facts)) error
 	// IndicatorSetHash returns the hash of the definitions the stored facts
 	// were derived from ("" when none).
@@ -106,6 +112,7 @@ type Indicators struct {
 	store FactsStore
 	log   *slog.Logger
 	now   func() time.Time
+	cache atomic.Pointer[factsCache] // nil: queries read the store
 }
 
 // NewIndicators returns the indicator service.
@@ -152,6 +159,9 @@ func (ind *Indicators) Apply(ctx context.Context, sub *Submission) error {
 		if err := ind.store.PutFacts(ctx, f); err != nil {
 			return err
 		}
+		if c := ind.cache.Load(); c != nil {
+			c.put(f)
+		}
 		stale, err := ind.store.ClearFactsPending(ctx, sub.ID, sub.UpdatedAt)
 		if err != nil || !stale {
 			return err
@@ -171,7 +181,8 @@ func (ind *Indicators) Apply(ctx context.Context, sub *Submission) error {
 // factsOf evaluates every indicator of the submission's form on each of
 // its rows, once.
 func (ind *Indicators) factsOf(sub *Submission) (*Facts, error) {
-	f := &Facts{SubmissionID: sub.ID, Form: sub.FormID, Commune: sub.Unit, SurveyDate: sub.SurveyDate, Stamp: sub.UpdatedAt}
+	f := &Facts{SubmissionID: sub.ID, Form: sub.FormID, Commune: sub.Unit, SurveyDate: sub.SurveyDate, Stamp: sub.UpdatedAt,
+		FirstRevision: sub.Revision == 1}
 	u, ok := ind.units.At(sub.Unit, sub.SurveyDate)
 	if !ok {
 		return nil, fmt.Errorf("indicator facts of %s: unit %s not valid on %s", sub.ID, sub.Unit, sub.SurveyDate.Format(time.DateOnly))
@@ -251,19 +262,27 @@ const reconcileBatch = 500
 // returns how many it repaired.
 func (ind *Indicators) Reconcile(ctx context.Context) (int, error) {
 	n := 0
+	var firstErr error
 	for {
 		subs, err := ind.store.PendingSubmissions(ctx, reconcileBatch)
 		if err != nil {
 			return n, err
 		}
+		done := 0
 		for _, sub := range subs {
+			// One submission that cannot be applied (its unit unknown to a
+			// newer unit list, say) must not hold back the others.
 			if err := ind.Apply(ctx, sub); err != nil {
-				return n, err
+				if firstErr == nil {
+					firstErr = fmt.Errorf("reconcile %s: %w", sub.ID, err)
+				}
+				continue
 			}
-			n++
+			done++
 		}
-		if len(subs) < reconcileBatch {
-			return n, nil
+		n += done
+		if len(subs) < reconcileBatch || done == 0 {
+			return n, firstErr
 		}
 	}
 }
@@ -334,3 +353,7 @@ func LoadIndicatorSet(fsys fs.FS, formsDir, file string) (*indicator.Set, error)
 	}
 	return indicator.Load(raw, forms)
 }
+
+// FactsOf returns the facts of a submission's current state without
+// storing them (for bulk loads and benchmarks).
+func (ind *Indicators) FactsOf(sub *Submission) (*Facts, error) { return ind.factsOf(sub) }

@@ -249,7 +249,7 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 	}
 	bySex, byAge := slices.Contains(t.By, "sex"), slices.Contains(t.By, "age_group")
 	tally := map[tallyKey][2]int{}
-	err := ind.store.ScanFacts(ctx, q, func(f *Facts) {
+	err := ind.scanFacts(ctx, q, func(f *Facts) {
 		unit := f.Commune
 		switch t.Level {
 		case LevelDistrict:

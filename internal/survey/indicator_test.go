@@ -311,7 +311,8 @@ func TestIndicatorCrash(t *testing.T) {
 	// An edit moves the submission to another commune and month.
 	_, err = w.store.Database().Collection("submissions").UpdateOne(ctx, bson.D{{Key: "_id", Value: moved.ID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "unit", Value: "00082"}, {Key: "survey_date", Value: time.Date(2026, 4, 5, 0, 0, 0, 0, time.UTC)},
-		{Key: "updated_at", Value: moved.UpdatedAt.Add(time.Second)}, {Key: "facts_pending", Value: true}}}})
+		{Key: "updated_at", Value: moved.UpdatedAt.Add(time.Second)}, {Key: "facts_pending", Value: true}}},
+		{Key: "$inc", Value: bson.D{{Key: "revision", Value: 1}}}})
 	if err != nil {
 		t.Fatal(err)
 	}

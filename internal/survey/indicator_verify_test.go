@@ -153,9 +153,18 @@ func ptr[T any](p *T) any {
 // rejects, restores and edits some of it between queries, and checks every
 // indicator × unit × sex × age group against the independent computation.
 func TestIndicatorsRandomized(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 3} {
-		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+	for _, tc := range []struct {
+		seed  uint64
+		cache bool
+	}{{1, false}, {2, false}, {3, true}} {
+		seed := tc.seed
+		t.Run(fmt.Sprint("seed ", seed, " cache ", tc.cache), func(t *testing.T) {
 			w := mustWorld(t, nil)
+			if tc.cache {
+				if err := w.indicators.CacheFacts(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
 			g := gen{rand.New(rand.NewPCG(seed, seed*7919))}
 			var subs []*genSub
 			forms := []string{"household", "household", "household", "disability", "labour", "hiv"}
@@ -165,6 +174,12 @@ func TestIndicatorsRandomized(t *testing.T) {
 				subs = append(subs, s)
 			}
 			check(t, w, subs, "after intake")
+			if tc.cache { // and loaded afresh from the store
+				if err := w.indicators.CacheFacts(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				check(t, w, subs, "after loading the cache")
+			}
 
 			// Reject some, restore some of those, edit others.
 			for i, s := range subs {
