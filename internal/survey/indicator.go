@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -113,6 +114,9 @@ type Indicators struct {
 	log   *slog.Logger
 	now   func() time.Time
 	cache atomic.Pointer[factsCache] // nil: queries read the store
+
+	writer     atomic.Pointer[factsWriter] // with the cache: stores facts in the background
+	writerOnce sync.Once
 }
 
 // NewIndicators returns the indicator service.
@@ -150,7 +154,28 @@ func counts(sub *Submission) bool {
 // its pending mark. It is idempotent, so a crash anywhere is repaired by
 // applying again; every write of a submission must be followed by it.
 // sub.Data must be the plaintext answers in storage form.
+//
+// With the in-memory mirror (CacheFacts), the mirror is updated before
+// Apply returns, so the next query counts the write, and the facts write
+// and the clearing of the mark are queued for a background writer: the
+// mark stays on the stored submission until then, so a crash before is
+// repaired at start-up.
 func (ind *Indicators) Apply(ctx context.Context, sub *Submission) error {
+	if w := ind.writer.Load(); w != nil {
+		f, err := ind.factsOf(sub)
+		if err != nil {
+			return err
+		}
+		ind.cache.Load().put(f)
+		if w.enqueue(sub) {
+			return nil
+		}
+	}
+	return ind.applyStore(ctx, sub)
+}
+
+// applyStore writes the facts of sub and clears its pending mark.
+func (ind *Indicators) applyStore(ctx context.Context, sub *Submission) error {
 	for try := 0; ; try++ {
 		f, err := ind.factsOf(sub)
 		if err != nil {

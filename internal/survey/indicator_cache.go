@@ -29,7 +29,66 @@ func (ind *Indicators) CacheFacts(ctx context.Context) error {
 		return err
 	}
 	ind.cache.Store(c)
+	ind.writerOnce.Do(func() {
+		w := &factsWriter{queue: make(chan *Submission, writerQueue)}
+		ind.writer.Store(w)
+		go ind.runWriter(ctx, w)
+	})
 	return nil
+}
+
+// writerQueue is how many facts writes may wait for the background writer;
+// beyond it Apply writes them itself.
+const writerQueue = 10_000
+
+// factsWriter stores, one at a time and in order, the facts that Apply
+// has already put in the mirror.
+type factsWriter struct {
+	queue chan *Submission
+	wg    sync.WaitGroup // one per queued submission not yet written
+}
+
+func (w *factsWriter) enqueue(sub *Submission) bool {
+	w.wg.Add(1)
+	select {
+	case w.queue <- sub:
+		return true
+	default:
+		w.wg.Done()
+		return false
+	}
+}
+
+// runWriter writes queued facts until ctx ends; what is left then keeps
+// its pending mark and is reconciled at the next start.
+func (ind *Indicators) runWriter(ctx context.Context, w *factsWriter) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sub := <-w.queue:
+			if err := ind.applyStore(ctx, sub); err != nil && ctx.Err() == nil {
+				ind.log.Warn("indicator facts left pending", "submission", sub.ID, "error", err)
+			}
+			w.wg.Done()
+		}
+	}
+}
+
+// Flush waits until the background writer has stored every queued fact.
+func (ind *Indicators) Flush(ctx context.Context) error {
+	w := ind.writer.Load()
+	if w == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // put records f unless facts derived from a newer state are there.

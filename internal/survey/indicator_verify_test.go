@@ -174,7 +174,10 @@ func TestIndicatorsRandomized(t *testing.T) {
 				subs = append(subs, s)
 			}
 			check(t, w, subs, "after intake")
-			if tc.cache { // and loaded afresh from the store
+			if tc.cache { // and loaded afresh from the store once written
+				if err := w.indicators.Flush(context.Background()); err != nil {
+					t.Fatal(err)
+				}
 				if err := w.indicators.CacheFacts(context.Background()); err != nil {
 					t.Fatal(err)
 				}
