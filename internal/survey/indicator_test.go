@@ -345,3 +345,49 @@ func TestIndicatorCrash(t *testing.T) {
 		t.Errorf("stored hash %q, want the set's", h)
 	}
 }
+
+// TestIndicatorMirror: with the in-memory mirror, a write counts at once,
+// the background writer stores the facts and clears the marks, and a
+// failed background write is repaired by reconciliation.
+func TestIndicatorMirror(t *testing.T) {
+	var ff *failingFacts
+	w := mustWorld(t, func(s survey.FactsStore) survey.FactsStore { ff = &failingFacts{FactsStore: s}; return ff })
+	ctx := context.Background()
+	if err := w.indicators.CacheFacts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q := survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_POP"}}
+	w.submit(t, "household", env("00070", "2026-02-01", household(child("male", "2020-01-01"))))
+	if err := w.indicators.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ff.failPut.Store(true)
+	w.submit(t, "household", env("00070", "2026-02-02", household(child("male", "2020-01-01"), child("male", "2019-01-01"))))
+	if got := cells(t, w, admin, q)["CHILD_POP"].Num; got != 3 {
+		t.Errorf("at once from memory: CHILD_POP %v, want 3", got)
+	}
+	if err := w.indicators.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ff.failPut.Store(false)
+	fromStore := survey.NewIndicators(w.indicators.Set(), w.units, w.store, w.log)
+	tab, err := fromStore.Table(ctx, admin, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := *tab.Rows[0].Numerator; got != 1 {
+		t.Errorf("in the store before reconciling: CHILD_POP %d, want 1 (the failed write)", got)
+	}
+	if n, err := w.indicators.Reconcile(ctx); err != nil || n != 1 {
+		t.Fatalf("reconcile: %d, %v; want 1", n, err)
+	}
+	if err := w.indicators.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.indicators.Reconcile(ctx); err != nil || n != 0 {
+		t.Errorf("second reconcile: %d, %v; want nothing left pending", n, err)
+	}
+	if tab, _ = fromStore.Table(ctx, admin, q); *tab.Rows[0].Numerator != 3 {
+		t.Errorf("in the store after reconciling: CHILD_POP %d, want 3", *tab.Rows[0].Numerator)
+	}
+}
