@@ -7,7 +7,7 @@ import "embed"
 
 // Content is forms/ (the *.json form schemas and units/) and api/openapi.yaml.
 //
-//go:embed forms/*.json forms/units/*.csv forms/units/*.json api/openapi.yaml
+//go:embed forms/*.json forms/units/*.csv forms/units/*.json forms/indicators/*.json api/openapi.yaml
 var Content embed.FS
 
 // FormsDir and UnitsDir are the paths of the forms and units inside Content.
@@ -16,3 +16,6 @@ const (
 	UnitsDir = "forms/units"
 	OpenAPI  = "api/openapi.yaml"
 )
+
+// IndicatorsFile is the indicator set's definitions inside Content.
+const IndicatorsFile = "forms/indicators/indicators.json"

@@ -3,6 +3,7 @@
 //	khaosat serve [flags]     run the HTTP API (embedded database unless --mongodb-uri)
 //	khaosat forms lint FILE…  check form files before publishing them
 //	khaosat keys rotate       re-encrypt sensitive answers under a new data key
+//	khaosat indicators [flags] print the indicator table (indicators rebuild: recompute facts)
 //	khaosat version           print the version
 package main
 
@@ -29,9 +30,10 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve": {"run the HTTP API server", serve},
-		"forms": {"form tools: 'forms lint FILE…' checks form files", formsCmd},
-		"keys":  {"rotate the data key: keys rotate re-encrypts sensitive answers", keysCmd},
+		"serve":      {"run the HTTP API server", serve},
+		"forms":      {"form tools: 'forms lint FILE…' checks form files", formsCmd},
+		"keys":       {"rotate the data key: keys rotate re-encrypts sensitive answers", keysCmd},
+		"indicators": {"print the indicator table; 'indicators rebuild' recomputes the facts", indicatorsCmd},
 		"version": {"print the version", func(_ context.Context, _, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "khaosat", version)
 			return err

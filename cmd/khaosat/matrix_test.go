@@ -104,7 +104,21 @@ func get(path string) func(matrixEnv) (string, string, any) {
 
 // matrix has one entry per route of the router: a route without one fails
 // TestAuthorizationMatrix.
+// indicatorReaders: supervisors, managers and admins read indicators of
+// their own units; asking for another unit is 403.
+func indicatorReaders() map[string]want {
+	m := authed(403)
+	m["supervisor"] = want{200, 403}
+	m["manager"] = want{200, 403}
+	m["admin"] = want{200, 200}
+	return m
+}
+
 var matrix = map[string]routeCase{
+	"GET /api/v1/indicators": {req: get("/api/v1/indicators"), roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403},
+		"supervisor": {200, 200}, "designer": {403, 403}, "manager": {200, 200}, "admin": {200, 200}}},
+	"GET /api/v1/indicators/table": {req: get("/api/v1/indicators/table?period=2026&unit=" + unitIn), roles: indicatorReaders()},
+	"GET /api/v1/indicators/:code": {req: get("/api/v1/indicators/CSPC_RATE?period=2026&unit=" + unitIn), roles: indicatorReaders()},
 	"POST /api/v1/forms": {
 		req:   func(matrixEnv) (string, string, any) { return "POST", "/api/v1/forms", designForm(newFormID()) },
 		roles: designers(201),

@@ -103,6 +103,11 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err := catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		return err
 	}
+	set, err := survey.LoadIndicatorSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
+	if err != nil {
+		return err
+	}
+	indicators := survey.NewIndicators(set, units, store, log)
 	accounts, err := survey.NewAccounts(store, store, password.New(password.Default), units, auditor)
 	if err != nil {
 		return err
@@ -136,9 +141,14 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	intake.UseIndicators(indicators)
+	if _, err := startIndicators(ctx, indicators, log, cfg.MongoDBURI == ""); err != nil {
+		return err
+	}
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
 		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins,
+		Indicators: indicators,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -35,6 +35,9 @@ type Deps struct {
 	// CORSOrigins are the web origins (scheme://host[:port]) allowed to
 	// call the API from a browser; none by default.
 	CORSOrigins []string
+
+	// Indicators answers the indicator routes.
+	Indicators *survey.Indicators
 }
 
 // Server holds the handlers' dependencies.
@@ -89,6 +92,7 @@ func NewRouter(d Deps) *gin.Engine {
 	a.GET("/forms/:form/submissions/:id", s.getSubmission)
 	s.designRoutes(a)
 	s.securityRoutes(v1, a)
+	s.indicatorRoutes(a)
 	return r
 }
 

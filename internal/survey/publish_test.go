@@ -3,7 +3,6 @@ package survey_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -20,25 +19,6 @@ import (
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
-var dbURI string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "khaosat-survey-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	emb, err := mongo.StartEmbedded(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	dbURI = emb.URI()
-	code := m.Run()
-	_ = emb.Stop(context.Background())
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
 
 // newCatalog returns a catalog over a fresh database, dropped after the test.
 func newCatalog(t *testing.T) *survey.Catalog {
@@ -50,7 +30,7 @@ func newCatalog(t *testing.T) *survey.Catalog {
 func newCatalogStore(t *testing.T) (*survey.Catalog, *mongo.Store) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := mongo.Connect(ctx, dbURI, "t"+strings.ReplaceAll(uuid.NewString(), "-", "")[:16])
+	store, err := mongo.Connect(ctx, embeddedURI, "t"+strings.ReplaceAll(uuid.NewString(), "-", "")[:16])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,8 @@ type Intake struct {
 	units   *Units
 	prot    Protection
 	now     func() time.Time
+
+	indicators *Indicators // nil: no facts kept (see UseIndicators)
 }
 
 // NewIntake returns the intake service.
@@ -144,6 +146,7 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 	if err != nil {
 		return nil, false, err
 	}
+	s.applyFacts(ctx, sub)
 	return sub, true, nil
 }
 

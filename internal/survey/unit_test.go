@@ -3,7 +3,6 @@ package survey_test
 import (
 	"os"
 	"testing"
-	"time"
 
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -17,13 +16,6 @@ func mustUnits(tb testing.TB) *survey.Units {
 	return u
 }
 
-func day(s string) time.Time {
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
 
 func TestUnitsAcrossTheReform(t *testing.T) {
 	us := mustUnits(t)

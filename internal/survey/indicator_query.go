@@ -1,0 +1,354 @@
+package survey
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/khaosat/khaosat/internal/indicator"
+)
+
+// TableQuery is what a caller asks of the indicators. Strings are as the
+// API receives them; Table checks them.
+type TableQuery struct {
+	Codes  []string // empty: all indicators
+	Period string   // "2026" or "2026Q2"; or From/To
+	From   string   // YYYY-MM-DD, inclusive
+	To     string   // YYYY-MM-DD, inclusive
+	Unit   string   // default: the city (or the caller's one assigned unit)
+	Level  string   // commune (default), district, city
+	By     []string // "sex", "age_group"
+}
+
+// TableRow is one cell of the table. Numerator and Value are nil when
+// suppressed; Value is nil when the denominator is 0.
+type TableRow struct {
+	Indicator   string
+	Unit        string
+	UnitName    string
+	Hierarchy   string
+	Sex         string
+	AgeGroup    string
+	Numerator   *int
+	Denominator int
+	Value       *float64
+	Suppressed  bool
+}
+
+// Table is the answer to a TableQuery.
+type Table struct {
+	Indicators []*indicator.Indicator
+	From, To   time.Time
+	Unit       string
+	Level      Level
+	By         []string
+	Rows       []TableRow
+}
+
+// CanReadIndicators: managers and admins, and supervisors, whose reports
+// are the indicators of their own units (they are district or commune
+// child-protection officers); each only within their units.
+func (a Actor) CanReadIndicators() bool {
+	return a.Role == RoleAdmin || a.Role == RoleManager || a.Role == RoleSupervisor
+}
+
+func queryErr(param, code, vi, en string) *Error {
+	e := Errorf(CodeMalformed, vi, en)
+	e.Fields = []FieldError{fieldErr("?"+param, code, vi, en)}
+	return e
+}
+
+var periodRE = regexp.MustCompile(`^(\d{4})(?:Q([1-4]))?$`)
+
+// periodRange turns the period parameters into an inclusive date range.
+func periodRange(q TableQuery, now time.Time) (time.Time, time.Time, error) {
+	if q.Period != "" && (q.From != "" || q.To != "") {
+		return time.Time{}, time.Time{}, queryErr("period", "conflict", "Chỉ dùng period hoặc from/to, không dùng cả hai.", "Give period or from/to, not both.")
+	}
+	if q.Period == "" && q.From == "" && q.To == "" {
+		q.Period = strconv.Itoa(now.Year())
+	}
+	if q.Period != "" {
+		m := periodRE.FindStringSubmatch(q.Period)
+		if m == nil {
+			return time.Time{}, time.Time{}, queryErr("period", "invalid", "Kỳ báo cáo phải có dạng 2026 hoặc 2026Q2.", "The period must look like 2026 or 2026Q2.")
+		}
+		y, _ := strconv.Atoi(m[1])
+		if m[2] == "" {
+			return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC), nil
+		}
+		qn, _ := strconv.Atoi(m[2])
+		from := time.Date(y, time.Month(3*qn-2), 1, 0, 0, 0, 0, time.UTC)
+		return from, from.AddDate(0, 3, -1), nil
+	}
+	parse := func(name, v string) (time.Time, error) {
+		t, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return t, queryErr(name, "invalid", "Ngày phải có dạng YYYY-MM-DD.", "The date must be YYYY-MM-DD.")
+		}
+		return t, nil
+	}
+	if q.From == "" || q.To == "" {
+		return time.Time{}, time.Time{}, queryErr("from", "required", "Cần cả from và to.", "Both from and to are needed.")
+	}
+	from, err := parse("from", q.From)
+	if err != nil {
+		return from, from, err
+	}
+	to, err := parse("to", q.To)
+	if err != nil {
+		return from, to, err
+	}
+	if to.Before(from) {
+		return from, to, queryErr("to", "before_from", "Ngày kết thúc trước ngày bắt đầu.", "to is before from.")
+	}
+	return from, to, nil
+}
+
+// Table computes indicators for the actor. It counts facts only, never
+// submissions; facts whose write failed are repaired by Reconcile (at
+// start-up and on a timer).
+func (ind *Indicators) Table(ctx context.Context, actor Actor, q TableQuery) (*Table, error) {
+	if !actor.CanReadIndicators() {
+		return nil, forbidden()
+	}
+	t := &Table{}
+	for _, c := range q.Codes {
+		def, ok := ind.set.ByCode(c)
+		if !ok {
+			return nil, queryErr("codes", "unknown_indicator", "Không có chỉ số «"+c+"».", "There is no indicator «"+c+"».")
+		}
+		t.Indicators = append(t.Indicators, def)
+	}
+	if len(q.Codes) == 0 {
+		t.Indicators = ind.set.Indicators
+	}
+	var err error
+	if t.From, t.To, err = periodRange(q, ind.now()); err != nil {
+		return nil, err
+	}
+	switch q.Level {
+	case "", string(LevelCommune):
+		t.Level = LevelCommune
+	case string(LevelDistrict), string(LevelCity):
+		t.Level = Level(q.Level)
+	default:
+		return nil, queryErr("level", "invalid", "Cấp phải là commune, district hoặc city.", "level must be commune, district or city.")
+	}
+	for _, b := range q.By {
+		if b != "sex" && b != "age_group" {
+			return nil, queryErr("by", "invalid", "Chỉ phân tổ theo sex, age_group.", "by may only hold sex and age_group.")
+		}
+		if !slices.Contains(t.By, b) {
+			t.By = append(t.By, b)
+		}
+	}
+	if t.Unit, err = defaultUnit(actor, q.Unit); err != nil {
+		return nil, err
+	}
+	scopes, err := ind.scopes(actor, t)
+	if err != nil {
+		return nil, err
+	}
+	return t, ind.fill(ctx, actor, t, scopes)
+}
+
+func defaultUnit(actor Actor, unit string) (string, error) {
+	if unit != "" {
+		return unit, nil
+	}
+	if actor.Role == RoleAdmin || slices.Contains(actor.Units, CityCode) {
+		return CityCode, nil
+	}
+	if len(actor.Units) == 1 {
+		return actor.Units[0], nil
+	}
+	return "", queryErr("unit", "required", "Hãy chọn đơn vị (unit).", "Choose a unit.")
+}
+
+// scope is the asked unit inside one hierarchy that overlaps the period.
+type scope struct {
+	h        *hierarchy
+	from, to time.Time
+	unit     *Unit
+	rows     []*Unit // the units at the asked level, in code order
+}
+
+// scopes reads the asked unit in each hierarchy valid during the period:
+// 2024 data stays with 2024 districts, 2026 data with 2026 communes.
+func (ind *Indicators) scopes(actor Actor, t *Table) ([]scope, error) {
+	var out []scope
+	for _, h := range ind.units.hs {
+		from, to := t.From, t.To
+		if from.Before(h.from) {
+			from = h.from
+		}
+		if !h.to.IsZero() && to.After(h.to) {
+			to = h.to
+		}
+		if to.Before(from) {
+			continue
+		}
+		u, ok := h.units[t.Unit]
+		if !ok {
+			continue
+		}
+		if actor.Role != RoleAdmin && !ind.units.Within(t.Unit, from, actor.Units) {
+			return nil, Errorf(CodeForbidden, "Đơn vị này nằm ngoài địa bàn được giao cho bạn.", "This unit is outside the area assigned to you.")
+		}
+		s := scope{h: h, from: from, to: to, unit: u}
+		var walk func(x *Unit)
+		walk = func(x *Unit) {
+			if x.Level == t.Level {
+				s.rows = append(s.rows, x)
+				return
+			}
+			for _, c := range h.children[x.Code] {
+				walk(c)
+			}
+		}
+		walk(u)
+		slices.SortFunc(s.rows, func(a, b *Unit) int { return strings.Compare(a.Code, b.Code) })
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil, queryErr("unit", "unknown_unit", "Không có đơn vị «"+t.Unit+"» trong kỳ này.", "There is no unit «"+t.Unit+"» in this period.")
+	}
+	return out, nil
+}
+
+type tallyKey struct {
+	hier, unit, sex, ag, code string
+}
+
+func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes []scope) error {
+	q := FactsQuery{}
+	codes := map[string]bool{}
+	for _, def := range t.Indicators {
+		codes[def.Code] = true
+	}
+	for _, s := range scopes {
+		p := FactsPart{Hierarchy: s.h.id, From: s.from, To: s.to}
+		if s.unit.Level != LevelCity {
+			p.Communes = []string{}
+			var walk func(u *Unit)
+			walk = func(u *Unit) {
+				if u.Level == LevelCommune {
+					p.Communes = append(p.Communes, u.Code)
+				}
+				for _, c := range s.h.children[u.Code] {
+					walk(c)
+				}
+			}
+			walk(s.unit)
+		}
+		q.Parts = append(q.Parts, p)
+	}
+	bySex, byAge := slices.Contains(t.By, "sex"), slices.Contains(t.By, "age_group")
+	tally := map[tallyKey][2]int{}
+	err := ind.scanFacts(ctx, q, func(f *Facts) {
+		unit := f.Commune
+		switch t.Level {
+		case LevelDistrict:
+			unit = f.District
+		case LevelCity:
+			unit = CityCode
+		}
+		hier := f.Hierarchy
+		if t.Level == LevelCity {
+			hier = "" // the city is one unit across hierarchies
+		}
+		if unit == "" {
+			return
+		}
+		for _, c := range f.Cells {
+			if !codes[c.Indicator] {
+				continue
+			}
+			k := tallyKey{hier: hier, unit: unit, code: c.Indicator}
+			if bySex {
+				k.sex = c.Sex
+			}
+			if byAge {
+				k.ag = c.AgeGroup
+			}
+			v := tally[k]
+			v[0] += c.Den
+			v[1] += c.Num
+			tally[k] = v
+		}
+	})
+	if err != nil {
+		return err
+	}
+	sexes, ags := []string{""}, []string{""}
+	if bySex {
+		sexes = Sexes
+	}
+	if byAge {
+		ags = AgeGroups
+	}
+	if t.Level == LevelCity {
+		scopes = scopes[len(scopes)-1:] // one city row, the current name
+	}
+	n := 0
+	for _, s := range scopes {
+		n += len(s.rows)
+	}
+	t.Rows = make([]TableRow, 0, n*len(t.Indicators)*len(sexes)*len(ags))
+	for _, def := range t.Indicators {
+		for _, s := range scopes {
+			for _, u := range s.rows {
+				for _, sex := range sexes {
+					for _, ag := range ags {
+						hier := s.h.id
+						if t.Level == LevelCity {
+							hier = ""
+						}
+						v := tally[tallyKey{hier: hier, unit: u.Code, sex: sex, ag: ag, code: def.Code}]
+						r := makeRow(actor, def, u, sex, ag, v[0], v[1])
+						r.Hierarchy = hier
+						t.Rows = append(t.Rows, r)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// makeRow computes a cell's value and applies small-cell suppression.
+func makeRow(actor Actor, def *indicator.Indicator, u *Unit, sex, ag string, den, num int) TableRow {
+	r := TableRow{Indicator: def.Code, Unit: u.Code, UnitName: u.Name, Hierarchy: u.Hierarchy, Sex: sex, AgeGroup: ag, Denominator: den}
+	if def.Sensitive && !actor.SeesSensitive() && num >= 1 && num <= 4 {
+		r.Suppressed = true
+		return r
+	}
+	n := num
+	r.Numerator = &n
+	if den == 0 {
+		return r
+	}
+	var v float64
+	if def.Type == indicator.TypeCount {
+		v = float64(num)
+	} else {
+		v = Percent(num, den)
+	}
+	r.Value = &v
+	return r
+}
+
+// Percent is 100 × num / den rounded half away from zero to one decimal,
+// computed in integers so that no binary fraction tips a half either way.
+func Percent(num, den int) float64 {
+	x := int64(num) * 1000
+	q, r := x/int64(den), x%int64(den)
+	if 2*r >= int64(den) {
+		q++
+	}
+	return float64(q) / 10
+}

@@ -1,0 +1,393 @@
+package survey_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// cell is what a test expects of one row: numerator, denominator, value
+// (nil: null), suppressed.
+type cell struct {
+	Num   any
+	Den   int
+	Value any
+	Supp  bool
+}
+
+func cells(t *testing.T, w *world, actor survey.Actor, q survey.TableQuery) map[string]cell {
+	t.Helper()
+	tab, err := w.indicators.Table(context.Background(), actor, q)
+	if err != nil {
+		t.Fatalf("%+v: %v", q, err)
+	}
+	out := map[string]cell{}
+	for _, r := range tab.Rows {
+		k := r.Indicator
+		if r.AgeGroup != "" {
+			k += " " + r.AgeGroup
+		}
+		out[k] = cell{ptr(r.Numerator), r.Denominator, ptr(r.Value), r.Suppressed}
+	}
+	return out
+}
+
+func child(sex, dob string, kv ...any) map[string]any {
+	c := map[string]any{"child_id": uuid.NewString(), "full_name": "Trẻ", "sex": sex, "date_of_birth": dob,
+		"birth_registered": "yes", "lives_with": "both_parents", "mother_alive": "yes", "father_alive": "yes",
+		"in_school": "not_applicable", "health_insurance": "yes", "special_circumstances": []any{}}
+	for i := 0; i < len(kv); i += 2 {
+		c[kv[i].(string)] = kv[i+1]
+	}
+	return c
+}
+
+func env(unit, date string, data map[string]any) map[string]any {
+	return map[string]any{"id": uuid.NewString(), "form_version": 1, "unit": unit, "survey_date": date, "data": data}
+}
+
+func household(children ...any) map[string]any {
+	return map[string]any{"address": "Tổ 1", "head_name": "Chủ hộ", "members_total": len(children) + 2, "poverty_status": "not_poor", "children": children}
+}
+
+func labourAt(dob string, econ, chore float64, hazards ...any) map[string]any {
+	d := map[string]any{"full_name": "Trẻ", "sex": "male", "date_of_birth": dob, "econ_hours": econ, "chore_hours": chore,
+		"hazardous_conditions": append([]any{}, hazards...), "works_far_from_family": "no", "attends_school": "yes"}
+	if econ > 0 {
+		d["sector"] = "trade"
+	}
+	return d
+}
+
+// TestIndicatorBoundaries: values computed by hand, at each age and hours
+// boundary, survey date 2026-05-10.
+func TestIndicatorBoundaries(t *testing.T) {
+	w := mustWorld(t, nil)
+	const day = "2026-05-10"
+	w.submit(t, "household", env("00070", day, household(
+		child("male", "2021-05-10", "health_insurance", "yes"),                            // exactly 5
+		child("female", "2021-05-11", "birth_registered", "no", "health_insurance", "no"), // 4, a day before 5
+		child("male", "2014-05-10", "in_school", "yes", "special_circumstances", []any{"violence"}, "receiving_support", "yes",
+			"mother_alive", "no", "father_alive", "no"), // exactly 12
+		child("female", "2011-05-10", "in_school", "no", "special_circumstances", []any{"disabled"}, "receiving_support", "no",
+			"mother_alive", "no"), // exactly 15
+		child("female", "2008-05-11", "in_school", "yes", "father_alive", "no"), // 17, a day before 18
+	)))
+	for _, l := range []map[string]any{
+		labourAt("2014-05-10", 13.5, 0), labourAt("2014-05-10", 14, 0), // 12: 13.5 vs 14 hours
+		labourAt("2018-01-01", 0, 21), labourAt("2018-01-01", 0, 21.5), // 8: chores exactly 21 vs 21.5
+		labourAt("2011-05-10", 42.5, 0, "heavy_loads"), labourAt("2011-05-10", 43, 0), // 15: 42.5 vs 43
+		labourAt("2021-05-10", 1, 0), // exactly 5, one hour
+	} {
+		w.submit(t, "labour", env("00070", day, l))
+	}
+	got := cells(t, w, admin, survey.TableQuery{Period: "2026", Unit: "00070"})
+	want := map[string]cell{
+		"CHILD_POP":        {4, 5, 4.0, false},
+		"CSPC_RATE":        {2, 4, 50.0, false},
+		"CSPC_ASSISTED":    {1, 2, 50.0, false},
+		"BIRTH_REG_U5":     {0, 1, 0.0, false},
+		"ORPHAN_RATE":      {3, 5, 60.0, false},
+		"DOUBLE_ORPHANS":   {1, 5, 1.0, false},
+		"SCHOOL_6_14":      {1, 1, 100.0, false},
+		"HEALTH_INS_U6":    {1, 2, 50.0, false},
+		"FUNC_DIFF_2_4":    {0, 0, nil, false},
+		"FUNC_DIFF_5_17":   {0, 0, nil, false},
+		"CHILD_LABOUR":     {4, 7, 57.1, false},
+		"HAZARDOUS_WORK":   {1, 7, 14.3, false},
+		"HIV_STATUS_KNOWN": {0, 0, nil, false},
+		"ON_ART":           {0, 0, nil, false},
+		"AIDS_ORPHANS":     {0, 0, nil, false},
+		"OVC_SUPPORT":      {0, 0, nil, false},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("indicators (-want +got):\n%s", d)
+	}
+	byAge := cells(t, w, admin, survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_LABOUR", "HEALTH_INS_U6"}, By: []string{"age_group"}})
+	wantAge := map[string]cell{
+		"CHILD_LABOUR 0-4": {0, 0, nil, false}, "CHILD_LABOUR 5-11": {2, 3, 66.7, false},
+		"CHILD_LABOUR 12-14": {1, 2, 50.0, false}, "CHILD_LABOUR 15-17": {1, 2, 50.0, false},
+		"HEALTH_INS_U6 0-4": {0, 1, 0.0, false}, "HEALTH_INS_U6 5-11": {1, 1, 100.0, false},
+		"HEALTH_INS_U6 12-14": {0, 0, nil, false}, "HEALTH_INS_U6 15-17": {0, 0, nil, false},
+	}
+	if d := cmp.Diff(wantAge, byAge); d != "" {
+		t.Errorf("by age group (-want +got):\n%s", d)
+	}
+}
+
+func TestPercentRounding(t *testing.T) {
+	for _, tt := range []struct {
+		num, den int
+		want     float64
+	}{{1, 8, 12.5}, {1, 16, 6.3}, {3, 16, 18.8}, {1, 3, 33.3}, {2, 3, 66.7}, {1, 2000, 0.1}, {1, 2001, 0}, {0, 5, 0}, {7, 7, 100}} {
+		if got := survey.Percent(tt.num, tt.den); got != tt.want {
+			t.Errorf("Percent(%d, %d) = %v, want %v", tt.num, tt.den, got, tt.want)
+		}
+	}
+}
+
+func hivAt(status, onART, mother string, support ...any) map[string]any {
+	d := map[string]any{"full_name": "Trẻ", "sex": "female", "date_of_birth": "2016-03-01", "hiv_status": status,
+		"mother_status": mother, "father_status": "alive_healthy", "household_adult_ill": "no", "caregiver": "parent",
+		"attends_school": "yes", "support_received": append([]any{}, support...)}
+	if onART != "" {
+		d["on_art"] = onART
+	}
+	return d
+}
+
+// TestIndicatorSuppression: sensitive cells with a numerator of 1–4 are
+// hidden from a supervisor without the sensitive grant, and only from them.
+func TestIndicatorSuppression(t *testing.T) {
+	w := mustWorld(t, nil)
+	for _, d := range []map[string]any{
+		hivAt("positive", "yes", "alive_healthy"), hivAt("positive", "no", "alive_healthy"), hivAt("negative", "", "deceased_aids"),
+		hivAt("negative", "", "alive_healthy", "medical"), hivAt("negative", "", "alive_healthy"), hivAt("unknown", "", "alive_healthy"),
+	} {
+		w.submit(t, "hiv", env("00070", "2026-03-02", d))
+	}
+	q := survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"HIV_STATUS_KNOWN", "ON_ART", "AIDS_ORPHANS", "OVC_SUPPORT"}}
+	open := map[string]cell{
+		"HIV_STATUS_KNOWN": {5, 6, 83.3, false}, "ON_ART": {1, 2, 50.0, false},
+		"AIDS_ORPHANS": {1, 6, 1.0, false}, "OVC_SUPPORT": {1, 6, 16.7, false},
+	}
+	hidden := map[string]cell{
+		"HIV_STATUS_KNOWN": {5, 6, 83.3, false}, "ON_ART": {nil, 2, nil, true},
+		"AIDS_ORPHANS": {nil, 6, nil, true}, "OVC_SUPPORT": {1, 6, 16.7, false},
+	}
+	for _, tt := range []struct {
+		name  string
+		actor survey.Actor
+		want  map[string]cell
+	}{
+		{"admin", admin, open},
+		{"manager", survey.Actor{UserID: "m", Role: survey.RoleManager, Units: []string{"01"}}, open},
+		{"supervisor with the grant", survey.Actor{UserID: "s1", Role: survey.RoleSupervisor, Units: []string{"00070"}, SensitiveAccess: true}, open},
+		{"supervisor without the grant", survey.Actor{UserID: "s2", Role: survey.RoleSupervisor, Units: []string{"00070"}}, hidden},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := cmp.Diff(tt.want, cells(t, w, tt.actor, q)); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		name  string
+		actor survey.Actor
+		q     survey.TableQuery
+		code  survey.Code
+	}{
+		{"collector", survey.Actor{UserID: "c", Role: survey.RoleCollector, Units: []string{"00070"}}, q, survey.CodeForbidden},
+		{"designer", survey.Actor{UserID: "d", Role: survey.RoleDesigner}, q, survey.CodeForbidden},
+		{"supervisor outside their units", survey.Actor{UserID: "s3", Role: survey.RoleSupervisor, Units: []string{"00082"}}, q, survey.CodeForbidden},
+		{"manager asking for the city", survey.Actor{UserID: "m2", Role: survey.RoleManager, Units: []string{"00082"}},
+			survey.TableQuery{Period: "2026", Unit: "01"}, survey.CodeForbidden},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := w.indicators.Table(context.Background(), tt.actor, tt.q)
+			if survey.ErrorCode(err) != tt.code {
+				t.Errorf("got %v, want %s", err, tt.code)
+			}
+		})
+	}
+}
+
+// TestIndicatorHierarchy: rows follow the hierarchy valid on each survey
+// date, across the reform of 2025-07-01.
+func TestIndicatorHierarchy(t *testing.T) {
+	w := mustWorld(t, nil)
+	w.submit(t, "household", env("00004", "2025-06-30", household(child("male", "2022-01-01"))))                                // Phường Trúc Bạch, Quận Ba Đình
+	w.submit(t, "household", env("00004", "2025-07-01", household(child("male", "2022-01-01"), child("female", "2020-01-01")))) // Phường Ba Đình
+	w.submit(t, "household", env("00001", "2024-03-01", household(child("female", "2019-01-01"))))
+	type row struct {
+		Hier, Unit, Name string
+		Den              int
+	}
+	rows := func(q survey.TableQuery) (all int, nonzero []row) {
+		t.Helper()
+		q.Codes = []string{"CHILD_POP"}
+		tab, err := w.indicators.Table(context.Background(), admin, q)
+		if err != nil {
+			t.Fatalf("%+v: %v", q, err)
+		}
+		for _, r := range tab.Rows {
+			if r.Denominator > 0 {
+				nonzero = append(nonzero, row{r.Hierarchy, r.Unit, r.UnitName, r.Denominator})
+			}
+		}
+		return len(tab.Rows), nonzero
+	}
+	for _, tt := range []struct {
+		q    survey.TableQuery
+		all  int
+		want []row
+	}{
+		{survey.TableQuery{Period: "2025", Level: "commune"}, 526 + 126, []row{
+			{"hanoi-2025-03", "00004", "Phường Trúc Bạch", 1}, {"hanoi-2025-07", "00004", "Phường Ba Đình", 2}}},
+		{survey.TableQuery{Period: "2025", Level: "district"}, 30, []row{{"hanoi-2025-03", "001", "Quận Ba Đình", 1}}},
+		{survey.TableQuery{Period: "2025", Level: "city"}, 1, []row{{"", "01", "Thành phố Hà Nội", 3}}},
+		{survey.TableQuery{Period: "2025Q3", Level: "commune"}, 126, []row{{"hanoi-2025-07", "00004", "Phường Ba Đình", 2}}},
+		{survey.TableQuery{Period: "2024", Level: "district"}, 30, []row{{"hanoi-2025-03", "001", "Quận Ba Đình", 1}}},
+		{survey.TableQuery{Period: "2024", Unit: "001", Level: "commune"}, 13, []row{{"hanoi-2025-03", "00001", "Phường Phúc Xá", 1}}},
+		{survey.TableQuery{Period: "2026", Level: "commune"}, 126, nil},
+		{survey.TableQuery{Period: "2026", Level: "district"}, 0, nil},
+		{survey.TableQuery{From: "2025-06-30", To: "2025-06-30", Unit: "00004"}, 1, []row{{"hanoi-2025-03", "00004", "Phường Trúc Bạch", 1}}},
+	} {
+		all, got := rows(tt.q)
+		if all != tt.all {
+			t.Errorf("%+v: %d rows, want %d", tt.q, all, tt.all)
+		}
+		if d := cmp.Diff(tt.want, got); d != "" {
+			t.Errorf("%+v (-want +got):\n%s", tt.q, d)
+		}
+	}
+	if _, err := w.indicators.Table(context.Background(), admin, survey.TableQuery{Period: "2026", Unit: "001"}); survey.ErrorCode(err) != survey.CodeMalformed {
+		t.Errorf("a 2024 district in 2026: got %v, want malformed", err)
+	}
+}
+
+// failingFacts is the real store with facts writes that fail on demand.
+type failingFacts struct {
+	survey.FactsStore
+	failPut, failClear atomic.Bool
+}
+
+var errInjected = errors.New("injected failure")
+
+func (f *failingFacts) PutFacts(ctx context.Context, x *survey.Facts) error {
+	if f.failPut.Load() {
+		return errInjected
+	}
+	return f.FactsStore.PutFacts(ctx, x)
+}
+
+func (f *failingFacts) ClearFactsPending(ctx context.Context, id string, at time.Time) (bool, error) {
+	if f.failClear.Load() {
+		return false, errInjected
+	}
+	return f.FactsStore.ClearFactsPending(ctx, id, at)
+}
+
+// TestIndicatorCrash: facts writes that fail (before or after the facts
+// are stored) leave the indicators right after reconciliation, with no
+// double counting; moving a submission to another commune and month moves
+// its facts; a changed definition set rebuilds everything.
+func TestIndicatorCrash(t *testing.T) {
+	var ff *failingFacts
+	w := mustWorld(t, func(s survey.FactsStore) survey.FactsStore { ff = &failingFacts{FactsStore: s}; return ff })
+	ctx := context.Background()
+	q := survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_POP"}}
+	pop := func() any { return cells(t, w, admin, q)["CHILD_POP"].Num }
+
+	w.submit(t, "household", env("00070", "2026-02-01", household(child("male", "2020-01-01"))))
+	ff.failPut.Store(true)
+	moved := w.submit(t, "household", env("00070", "2026-02-02", household(child("male", "2020-01-01"), child("male", "2019-01-01"))))
+	ff.failPut.Store(false)
+	ff.failClear.Store(true)
+	w.submit(t, "household", env("00070", "2026-02-03", household(child("female", "2018-01-01"))))
+	ff.failClear.Store(false)
+	if got := pop(); got != 2 {
+		t.Fatalf("before reconciling: CHILD_POP %v, want 2 (the failed write is missing)", got)
+	}
+	n, err := w.indicators.Reconcile(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("reconcile: %d, %v; want 2 repaired", n, err)
+	}
+	if got := pop(); got != 4 {
+		t.Errorf("after reconciling: CHILD_POP %v, want 4", got)
+	}
+	if n, _ := w.indicators.Reconcile(ctx); n != 0 {
+		t.Errorf("a second reconcile repaired %d", n)
+	}
+
+	// An edit moves the submission to another commune and month.
+	_, err = w.store.Database().Collection("submissions").UpdateOne(ctx, bson.D{{Key: "_id", Value: moved.ID}}, bson.D{{Key: "$set", Value: bson.D{
+		{Key: "unit", Value: "00082"}, {Key: "survey_date", Value: time.Date(2026, 4, 5, 0, 0, 0, 0, time.UTC)},
+		{Key: "updated_at", Value: moved.UpdatedAt.Add(time.Second)}, {Key: "facts_pending", Value: true}}},
+		{Key: "$inc", Value: bson.D{{Key: "revision", Value: 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.indicators.Reconcile(ctx); err != nil || n != 1 {
+		t.Fatalf("reconcile after the move: %d, %v", n, err)
+	}
+	if got := pop(); got != 2 {
+		t.Errorf("after the move: CHILD_POP in 00070 %v, want 2", got)
+	}
+	if got := cells(t, w, admin, survey.TableQuery{Period: "2026Q2", Unit: "00082", Codes: []string{"CHILD_POP"}})["CHILD_POP"].Num; got != 2 {
+		t.Errorf("after the move: CHILD_POP in 00082 %v, want 2", got)
+	}
+
+	// Facts lost and a definition set that changed: start-up rebuilds.
+	for _, c := range []string{"facts", "facts_loc"} {
+		if err := w.store.Database().Collection(c).Drop(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.store.SetIndicatorSetHash(ctx, "an older definition set"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.indicators.EnsureCurrent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := pop(); got != 2 {
+		t.Errorf("after the rebuild: CHILD_POP %v, want 2", got)
+	}
+	if h, _ := w.store.IndicatorSetHash(ctx); h != w.indicators.Set().Hash {
+		t.Errorf("stored hash %q, want the set's", h)
+	}
+}
+
+// TestIndicatorMirror: with the in-memory mirror, a write counts at once,
+// the background writer stores the facts and clears the marks, and a
+// failed background write is repaired by reconciliation.
+func TestIndicatorMirror(t *testing.T) {
+	var ff *failingFacts
+	w := mustWorld(t, func(s survey.FactsStore) survey.FactsStore { ff = &failingFacts{FactsStore: s}; return ff })
+	ctx := context.Background()
+	if err := w.indicators.CacheFacts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	q := survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_POP"}}
+	w.submit(t, "household", env("00070", "2026-02-01", household(child("male", "2020-01-01"))))
+	if err := w.indicators.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ff.failPut.Store(true)
+	w.submit(t, "household", env("00070", "2026-02-02", household(child("male", "2020-01-01"), child("male", "2019-01-01"))))
+	if got := cells(t, w, admin, q)["CHILD_POP"].Num; got != 3 {
+		t.Errorf("at once from memory: CHILD_POP %v, want 3", got)
+	}
+	if err := w.indicators.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ff.failPut.Store(false)
+	fromStore := survey.NewIndicators(w.indicators.Set(), w.units, w.store, w.log)
+	tab, err := fromStore.Table(ctx, admin, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := *tab.Rows[0].Numerator; got != 1 {
+		t.Errorf("in the store before reconciling: CHILD_POP %d, want 1 (the failed write)", got)
+	}
+	if n, err := w.indicators.Reconcile(ctx); err != nil || n != 1 {
+		t.Fatalf("reconcile: %d, %v; want 1", n, err)
+	}
+	if err := w.indicators.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.indicators.Reconcile(ctx); err != nil || n != 0 {
+		t.Errorf("second reconcile: %d, %v; want nothing left pending", n, err)
+	}
+	if tab, _ = fromStore.Table(ctx, admin, q); *tab.Rows[0].Numerator != 3 {
+		t.Errorf("in the store after reconciling: CHILD_POP %d, want 3", *tab.Rows[0].Numerator)
+	}
+}
