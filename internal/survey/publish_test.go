@@ -19,7 +19,6 @@ import (
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
-
 // newCatalog returns a catalog over a fresh database, dropped after the test.
 func newCatalog(t *testing.T) *survey.Catalog {
 	c, _ := newCatalogStore(t)

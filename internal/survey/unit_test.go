@@ -16,7 +16,6 @@ func mustUnits(tb testing.TB) *survey.Units {
 	return u
 }
 
-
 func TestUnitsAcrossTheReform(t *testing.T) {
 	us := mustUnits(t)
 	tests := []struct {
