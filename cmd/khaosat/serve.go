@@ -30,7 +30,8 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 }
 
 // openStore connects to MongoDB, or starts the embedded engine when no URI
-// is configured. The returned function closes both.
+// is configured, and makes sure the indexes exist. The returned function
+// closes both.
 func openStore(ctx context.Context, cfg *Config, log *slog.Logger) (*mongo.Store, func(), error) {
 	uri := cfg.MongoDBURI
 	var emb *mongo.Embedded
@@ -48,6 +49,20 @@ func openStore(ctx context.Context, cfg *Config, log *slog.Logger) (*mongo.Store
 			_ = emb.Stop(context.Background())
 		}
 		return nil, nil, err
+	}
+	if err := store.EnsureIndexes(ctx); err != nil {
+		_ = store.Close(context.Background())
+		if emb != nil {
+			_ = emb.Stop(context.Background())
+		}
+		return nil, nil, err
+	}
+	if emb != nil {
+		if err := emb.IndexIDs(ctx, cfg.Database); err != nil {
+			_ = store.Close(context.Background())
+			_ = emb.Stop(context.Background())
+			return nil, nil, err
+		}
 	}
 	closeAll := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -90,9 +105,6 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer closeStore()
-	if err := store.EnsureIndexes(ctx); err != nil {
-		return err
-	}
 
 	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // Embedded is an in-process FerretDB (SQLite backend) speaking the MongoDB
 // wire protocol, so that the same driver code runs with no database to install.
 type Embedded struct {
+	dir    string // the engine's SQLite files, one per database
 	uri    string
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -56,7 +57,7 @@ func StartEmbedded(dir string) (*Embedded, error) {
 		return nil, fmt.Errorf("embedded database: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Embedded{cancel: cancel, done: make(chan struct{})}
+	e := &Embedded{dir: abs, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(e.done)
 		_ = f.Run(ctx)
