@@ -121,9 +121,12 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	intake := survey.NewIntake(store, catalog, units)
+	intake.SetFeed(survey.NewFeed(store))
 	handler := httpapi.New(httpapi.Deps{
-		Log: log, Accounts: accounts, Catalog: catalog, Intake: survey.NewIntake(store, catalog, units), Units: units,
-		Tokens: signer, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
+		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
+		Lifecycle: survey.NewLifecycle(intake, store, survey.NewAuditor(store)),
+		Tokens:    signer, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -31,6 +31,9 @@ type Deps struct {
 	OpenAPI  []byte
 	// MaxBody caps a submission body; other JSON bodies are capped at 64 KiB.
 	MaxBody int64
+
+	// Lifecycle serves sync, edits, review and deletion, over Intake.
+	Lifecycle *survey.Lifecycle
 }
 
 // Server holds the handlers' dependencies.
@@ -82,6 +85,7 @@ func NewRouter(d Deps) *gin.Engine {
 	a.POST("/forms/:form/submissions", s.submit)
 	a.GET("/forms/:form/submissions", s.listSubmissions)
 	a.GET("/forms/:form/submissions/:id", s.getSubmission)
+	s.lifecycleRoutes(a)
 	return r
 }
 

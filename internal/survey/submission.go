@@ -35,6 +35,7 @@ type Submission struct {
 	CollectorName string         // username at the time of submission
 	ReceivedAt    time.Time
 	UpdatedAt     time.Time
+	UpdatedBy     string // username of the last editor; "" = the collector
 	Revision      int
 	ReviewState   string
 	ContentHash   string
@@ -43,6 +44,12 @@ type Submission struct {
 	// crash in between leaves the mark, and start-up reconciles marked
 	// submissions. Every write of a submission sets it.
 	FactsPending bool
+	// LastReview is the latest review decision (nil before the first).
+	LastReview *ReviewNote
+	// DeletedAt marks a soft-deleted submission: kept, hidden from every
+	// read, list, export and indicator until restored.
+	DeletedAt *time.Time
+	DeletedBy string
 }
 
 // PageKey is a position in the stable listing order (received_at, id).
@@ -54,13 +61,14 @@ type PageKey struct {
 // SubmissionQuery selects submissions. Scope and UnitFilter are ANDed; a
 // nil Scope means unrestricted and may only come from an admin's request.
 type SubmissionQuery struct {
-	Form       string
-	Scope      []ScopePart
-	UnitFilter []ScopePart
-	Collector  string
-	From, To   time.Time // survey date, inclusive; zero = open
-	After      *PageKey
-	Limit      int
+	Form        string
+	Scope       []ScopePart
+	UnitFilter  []ScopePart
+	Collector   string
+	From, To    time.Time // survey date, inclusive; zero = open
+	ReviewState string    // "" = any
+	After       *PageKey
+	Limit       int
 }
 
 // SubmissionStore persists submissions.
@@ -79,6 +87,7 @@ type Intake struct {
 	catalog *Catalog
 	units   *Units
 	now     func() time.Time
+	feed    *Feed // nil: no change events (tests of intake alone)
 }
 
 // NewIntake returns the intake service.
@@ -150,11 +159,23 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		}
 		return nil, false, Errorf(CodeFormClosed, "Biểu mẫu đã đóng, không nhận phiếu mới.", "The form is closed and takes no new submissions.")
 	}
+	// The event's place in the change feed is taken before the write, so
+	// that any later change of this submission sorts after its creation.
+	seq, err := s.feed.reserve(ctx)
+	if err != nil {
+		return nil, false, err
+	}
 	err = s.store.InsertSubmission(ctx, sub)
+	if err != nil {
+		s.feed.release(ctx, seq)
+	}
 	if isDuplicate(err) {
 		return s.resolveDuplicate(ctx, actor, sub)
 	}
 	if err != nil {
+		return nil, false, err
+	}
+	if err := s.feed.commit(ctx, seq, newEvent(EventCreate, actor, sub, s.now())); err != nil {
 		return nil, false, err
 	}
 	return sub, true, nil
@@ -166,6 +187,9 @@ func (s *Intake) resolveDuplicate(ctx context.Context, actor Actor, sub *Submiss
 	old, err := s.store.Submission(ctx, sub.ID)
 	if err != nil {
 		return nil, false, err
+	}
+	if old.DeletedAt != nil {
+		return nil, false, errDeleted()
 	}
 	if old.ContentHash == sub.ContentHash && old.FormID == sub.FormID && old.Collector == actor.UserID {
 		return old, false, nil
@@ -223,10 +247,11 @@ func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Subm
 
 // ListFilter is what a caller may ask of the submission list.
 type ListFilter struct {
-	Unit     string
-	From, To time.Time
-	Cursor   string
-	Limit    int
+	Unit        string
+	From, To    time.Time
+	ReviewState string
+	Cursor      string
+	Limit       int
 }
 
 // Listing limits.
@@ -242,6 +267,9 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 		return nil, "", err
 	}
 	q := SubmissionQuery{Form: formID, From: f.From, To: f.To, Limit: f.Limit}
+	if err := reviewStateFilter(f.ReviewState, &q); err != nil {
+		return nil, "", err
+	}
 	if q.Limit <= 0 {
 		q.Limit = DefaultListLimit
 	}

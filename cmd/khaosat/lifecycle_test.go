@@ -1,0 +1,274 @@
+package main
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const subsPath = "/api/v1/forms/household/submissions/"
+
+// submitOne stores a household submission as c and returns its envelope.
+func submitOne(t *testing.T, c *client) map[string]any {
+	t.Helper()
+	env := envelope(householdData(t))
+	if r := c.do("POST", "/api/v1/forms/household/submissions", env); r.status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	return env
+}
+
+type subJSON struct {
+	Revision    int            `json:"revision"`
+	ReviewState string         `json:"review_state"`
+	Data        map[string]any `json:"data"`
+	Unit        string         `json:"unit"`
+	Review      *struct {
+		State   string `json:"state"`
+		Comment string `json:"comment"`
+		By      string `json:"by"`
+	} `json:"review"`
+}
+
+// TestEditHistoryDiff edits a submission twice and reads its history and
+// the diff between revisions; covers If-Match handling.
+func TestEditHistoryDiff(t *testing.T) {
+	col := newUser(t, shared, "collector", "00004")
+	env := submitOne(t, col)
+	path := subsPath + env["id"].(string)
+
+	t.Run("If-Match", func(t *testing.T) {
+		if r := col.do("PUT", path, env); r.status != http.StatusPreconditionRequired || r.errorBody(t).Error.Code != "if_match_required" {
+			t.Errorf("no If-Match: %d %s, want 428 if_match_required", r.status, r.body)
+		}
+		if r := col.do("PUT", path, env, "If-Match", `"7"`); r.status != http.StatusPreconditionFailed {
+			t.Errorf("stale If-Match: %d, want 412", r.status)
+		}
+		if r := col.do("PUT", path, env, "If-Match", "abc"); r.status != http.StatusBadRequest {
+			t.Errorf("garbage If-Match: %d, want 400", r.status)
+		}
+	})
+
+	edit := func(rev string, change func(e map[string]any)) response {
+		e := map[string]any{}
+		for k, v := range env {
+			e[k] = v
+		}
+		d := householdData(t)
+		e["data"] = d
+		change(e)
+		return col.do("PUT", path, e, "If-Match", rev)
+	}
+	r := edit(`"1"`, func(e map[string]any) { e["data"].(map[string]any)["members_total"] = 7 })
+	if r.status != http.StatusOK || r.header.Get("ETag") != `"2"` {
+		t.Fatalf("edit 1: %d %s %s", r.status, r.header.Get("ETag"), r.body)
+	}
+	r = edit(`"2"`, func(e map[string]any) {
+		d := e["data"].(map[string]any)
+		d["members_total"] = 8
+		delete(d, "head_phone")
+		e["device_id"] = "test-phone-2"
+	})
+	if r.status != http.StatusOK {
+		t.Fatalf("edit 2: %d %s", r.status, r.body)
+	}
+	if r := edit(`"2"`, func(map[string]any) {}); r.status != http.StatusPreconditionFailed {
+		t.Errorf("edit with the revision just replaced: %d, want 412", r.status)
+	}
+	if r := edit(`"3"`, func(e map[string]any) { e["data"].(map[string]any)["members_total"] = "x" }); r.status != http.StatusUnprocessableEntity ||
+		!r.errorBody(t).hasField("/data/members_total", "type") {
+		t.Errorf("invalid edit: %d %s, want 422", r.status, r.body)
+	}
+	if r := edit(`"3"`, func(e map[string]any) { e["id"] = "3f1c2a9e-7b4d-4c1e-9a0b-5d6e7f8a9b0c" }); r.status != http.StatusUnprocessableEntity ||
+		!r.errorBody(t).hasField("/id", "mismatch") {
+		t.Errorf("edit naming another id: %d %s, want 422 /id mismatch", r.status, r.body)
+	}
+
+	var hist struct {
+		Revisions []struct {
+			Revision  int    `json:"revision"`
+			UpdatedBy string `json:"updated_by"`
+		} `json:"revisions"`
+	}
+	r = col.do("GET", path+"/history", nil)
+	r.json(t, &hist)
+	if r.status != http.StatusOK || len(hist.Revisions) != 3 || hist.Revisions[0].Revision != 1 || hist.Revisions[2].Revision != 3 {
+		t.Fatalf("history: %d %s", r.status, r.body)
+	}
+	var v1 subJSON
+	r = col.do("GET", path+"/history/1", nil)
+	r.json(t, &v1)
+	if r.status != http.StatusOK || v1.Revision != 1 || v1.Data["members_total"] != float64(6) || v1.Data["head_phone"] == nil {
+		t.Fatalf("revision 1: %d %s", r.status, r.body)
+	}
+	if r := col.do("GET", path+"/history/4", nil); r.status != http.StatusNotFound {
+		t.Errorf("revision 4: %d, want 404", r.status)
+	}
+
+	var diff struct {
+		Changes []map[string]any `json:"changes"`
+	}
+	r = col.do("GET", path+"/diff?from=1&to=3", nil)
+	r.json(t, &diff)
+	want := []map[string]any{
+		{"path": "/data/head_phone", "op": "removed", "from": v1.Data["head_phone"]},
+		{"path": "/data/members_total", "op": "changed", "from": float64(6), "to": float64(8)},
+		{"path": "/device_id", "op": "changed", "from": "test-phone-1", "to": "test-phone-2"},
+	}
+	if d := cmp.Diff(want, diff.Changes); d != "" {
+		t.Errorf("diff 1→3 (-want +got):\n%s", d)
+	}
+	if r := col.do("GET", path+"/diff?from=1", nil); r.status != http.StatusBadRequest {
+		t.Errorf("diff without to: %d, want 400", r.status)
+	}
+
+	t.Run("others cannot read or edit", func(t *testing.T) {
+		stranger := newUser(t, shared, "collector", "00004")
+		if r := stranger.do("GET", path+"/history", nil); r.status != http.StatusNotFound {
+			t.Errorf("another collector reads history: %d, want 404", r.status)
+		}
+		if r := stranger.do("PUT", path, env, "If-Match", `"3"`); r.status != http.StatusNotFound {
+			t.Errorf("another collector edits: %d, want 404", r.status)
+		}
+	})
+}
+
+// TestConcurrentEditsOneWins sends 10 edits of the same revision at once:
+// exactly one is stored, the others get 412, and history is consistent.
+func TestConcurrentEditsOneWins(t *testing.T) {
+	sup := newUser(t, shared, "supervisor", "00004")
+	col := newUser(t, shared, "collector", "00004")
+	env := submitOne(t, col)
+	path := subsPath + env["id"].(string)
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for g := 0; g < 10; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e := map[string]any{}
+			for k, v := range env {
+				e[k] = v
+			}
+			d := householdData(t)
+			d["members_total"] = 10 + g
+			e["data"] = d
+			c := col
+			if g%2 == 1 {
+				c = sup // a supervisor correcting at the same time
+			}
+			s := c.do("PUT", path, e, "If-Match", `"1"`).status
+			mu.Lock()
+			statuses[s]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if d := cmp.Diff(map[int]int{200: 1, 412: 9}, statuses); d != "" {
+		t.Errorf("statuses (-want +got):\n%s", d)
+	}
+	var hist struct {
+		Revisions []struct {
+			Revision int `json:"revision"`
+		} `json:"revisions"`
+	}
+	col.do("GET", path+"/history", nil).json(t, &hist)
+	if len(hist.Revisions) != 2 || hist.Revisions[0].Revision != 1 || hist.Revisions[1].Revision != 2 {
+		t.Errorf("history after the race: %+v", hist.Revisions)
+	}
+}
+
+// TestReviewFlow: a supervisor flags issues with a comment, the collector
+// sees it in /me/submissions, answers, edits (back to received), the
+// supervisor approves, and the collector can then no longer edit.
+func TestReviewFlow(t *testing.T) {
+	col := newUser(t, shared, "collector", "00004")
+	sup := newUser(t, shared, "supervisor", "00004")
+	env := submitOne(t, col)
+	id := env["id"].(string)
+	path := subsPath + id
+
+	if r := col.do("POST", path+"/review", map[string]any{"state": "approved"}); r.status != http.StatusForbidden {
+		t.Errorf("collector reviews: %d, want 403", r.status)
+	}
+	if r := sup.do("POST", path+"/review", map[string]any{"state": "has_issues"}); r.status != http.StatusUnprocessableEntity ||
+		!r.errorBody(t).hasField("/comment", "required") {
+		t.Errorf("has_issues without comment: %d %s", r.status, r.body)
+	}
+	if r := sup.do("POST", path+"/review", map[string]any{"state": "done"}); r.status != http.StatusUnprocessableEntity ||
+		!r.errorBody(t).hasField("/state", "enum") {
+		t.Errorf("unknown state: %d %s", r.status, r.body)
+	}
+	if r := sup.do("POST", path+"/review", map[string]any{"state": "approved"}, "If-Match", `"5"`); r.status != http.StatusPreconditionFailed {
+		t.Errorf("review with stale If-Match: %d, want 412", r.status)
+	}
+	r := sup.do("POST", path+"/review", map[string]any{"state": "has_issues", "comment": "Thiếu số điện thoại chủ hộ"})
+	var s subJSON
+	r.json(t, &s)
+	if r.status != http.StatusOK || s.ReviewState != "has_issues" || s.Review == nil || s.Review.Comment != "Thiếu số điện thoại chủ hộ" {
+		t.Fatalf("review: %d %s", r.status, r.body)
+	}
+
+	var todo struct {
+		Items []subJSON `json:"items"`
+	}
+	r = col.do("GET", "/api/v1/me/submissions?review_state=has_issues", nil)
+	r.json(t, &todo)
+	if r.status != http.StatusOK || len(todo.Items) != 1 || todo.Items[0].Review == nil || todo.Items[0].Review.State != "has_issues" {
+		t.Fatalf("to-do list: %d %s", r.status, r.body)
+	}
+	if r := col.do("GET", "/api/v1/me/submissions?review_state=bad", nil); r.status != http.StatusBadRequest {
+		t.Errorf("bad review_state: %d, want 400", r.status)
+	}
+	if r := col.do("POST", path+"/comments", map[string]any{"text": "Đã bổ sung"}); r.status != http.StatusCreated {
+		t.Fatalf("collector comments: %d %s", r.status, r.body)
+	}
+	if r := col.do("POST", path+"/comments", map[string]any{"text": "  "}); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("empty comment: %d, want 422", r.status)
+	}
+	var thread struct {
+		Items []struct {
+			Text        string `json:"text"`
+			ReviewState string `json:"review_state"`
+			Role        string `json:"role"`
+		} `json:"items"`
+	}
+	r = col.do("GET", path+"/comments", nil)
+	r.json(t, &thread)
+	if r.status != http.StatusOK || len(thread.Items) != 2 || thread.Items[0].ReviewState != "has_issues" ||
+		thread.Items[0].Role != "supervisor" || thread.Items[1].Text != "Đã bổ sung" {
+		t.Fatalf("thread: %d %s", r.status, r.body)
+	}
+
+	// The collector's edit sends it back to received.
+	r = col.do("PUT", path, env, "If-Match", `"1"`)
+	r.json(t, &s)
+	if r.status != http.StatusOK || s.ReviewState != "received" || s.Revision != 2 {
+		t.Fatalf("edit after has_issues: %d %s", r.status, r.body)
+	}
+	r = col.do("GET", "/api/v1/me/submissions?review_state=has_issues", nil)
+	r.json(t, &todo)
+	if len(todo.Items) != 0 {
+		t.Errorf("to-do list after the fix: %d items", len(todo.Items))
+	}
+	if n := countSubmissions(t, sup, "household", "&review_state=received&unit=00004"); n < 1 {
+		t.Errorf("supervisor's list of received: %d", n)
+	}
+
+	if r := sup.do("POST", path+"/review", map[string]any{"state": "approved"}, "If-Match", `"2"`); r.status != http.StatusOK {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	r = col.do("PUT", path, env, "If-Match", `"2"`)
+	if r.status != http.StatusConflict || r.errorBody(t).Error.Code != "locked" {
+		t.Errorf("collector edits an approved submission: %d %s, want 409 locked", r.status, r.body)
+	}
+	if r := sup.do("PUT", path, env, "If-Match", `"2"`); r.status != http.StatusOK {
+		t.Errorf("supervisor corrects an approved submission: %d %s", r.status, r.body)
+	}
+	if r := col.do("DELETE", path, nil); r.status != http.StatusConflict {
+		t.Errorf("collector deletes an approved submission: %d, want 409", r.status)
+	}
+}
