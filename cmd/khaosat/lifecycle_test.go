@@ -272,3 +272,135 @@ func TestReviewFlow(t *testing.T) {
 		t.Errorf("collector deletes an approved submission: %d, want 409", r.status)
 	}
 }
+
+// TestSoftDeleteAndRestore: a deleted submission disappears from reads
+// and lists, its id cannot be sent again, and a manager restores it.
+func TestSoftDeleteAndRestore(t *testing.T) {
+	col := newUser(t, shared, "collector", "00004")
+	sup := newUser(t, shared, "supervisor", "00004")
+	mgr := newUser(t, shared, "manager", "00004")
+	env := submitOne(t, col)
+	keep := submitOne(t, col)
+	id := env["id"].(string)
+	path := subsPath + id
+
+	if r := col.do("DELETE", path, nil); r.status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r := col.do("DELETE", path, nil); r.status != http.StatusNotFound {
+		t.Errorf("delete again: %d, want 404", r.status)
+	}
+	for name, c := range map[string]*client{"collector": col, "supervisor": sup, "manager": mgr} {
+		if r := c.do("GET", path, nil); r.status != http.StatusNotFound {
+			t.Errorf("%s reads a deleted submission: %d, want 404", name, r.status)
+		}
+	}
+	if n := countSubmissions(t, col, "household", ""); n != 1 {
+		t.Errorf("collector's list after delete: %d, want 1", n)
+	}
+	var mine struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	col.do("GET", "/api/v1/me/submissions", nil).json(t, &mine)
+	if len(mine.Items) != 1 || mine.Items[0].ID != keep["id"] {
+		t.Errorf("/me/submissions after delete: %+v", mine.Items)
+	}
+
+	r := col.do("POST", "/api/v1/forms/household/submissions", env)
+	if r.status != http.StatusConflict || r.errorBody(t).Error.Code != "deleted" {
+		t.Errorf("resubmit a deleted id: %d %s, want 409 deleted", r.status, r.body)
+	}
+	res := syncBatch(t, col, []map[string]any{syncItem("household", env)})
+	if res[0].Status != http.StatusConflict || res[0].Error == nil || res[0].Error.Code != "deleted" {
+		t.Errorf("sync a deleted id: %+v", res[0])
+	}
+
+	for name, c := range map[string]*client{"collector": col, "supervisor": sup} {
+		if r := c.do("POST", path+"/restore", nil); r.status != http.StatusForbidden {
+			t.Errorf("%s restores: %d, want 403", name, r.status)
+		}
+	}
+	other := newUser(t, shared, "manager", "00008")
+	if r := other.do("POST", path+"/restore", nil); r.status != http.StatusNotFound {
+		t.Errorf("manager of another unit restores: %d, want 404", r.status)
+	}
+	if r := mgr.do("POST", path+"/restore", nil); r.status != http.StatusOK {
+		t.Fatalf("restore: %d %s", r.status, r.body)
+	}
+	if r := mgr.do("POST", path+"/restore", nil); r.status != http.StatusConflict {
+		t.Errorf("restore a live submission: %d, want 409", r.status)
+	}
+	if r := col.do("GET", path, nil); r.status != http.StatusOK {
+		t.Errorf("read after restore: %d", r.status)
+	}
+	if n := countSubmissions(t, col, "household", ""); n != 2 {
+		t.Errorf("list after restore: %d, want 2", n)
+	}
+	if r := col.do("POST", "/api/v1/forms/household/submissions", env); r.status != http.StatusOK {
+		t.Errorf("retry after restore: %d, want 200", r.status)
+	}
+}
+
+// TestBulkReviewAndDelete reviews and deletes lists of ids, one result
+// per id, a failing id not stopping the others.
+func TestBulkReviewAndDelete(t *testing.T) {
+	col := newUser(t, shared, "collector", "00004")
+	sup := newUser(t, shared, "supervisor", "00004")
+	var ids []string
+	for i := 0; i < 3; i++ {
+		ids = append(ids, submitOne(t, col)["id"].(string))
+	}
+	bulk := func(c *client, what string, body map[string]any) []itemResult {
+		t.Helper()
+		r := c.do("POST", "/api/v1/forms/household/bulk/"+what, body)
+		if r.status != http.StatusOK {
+			t.Fatalf("bulk %s: %d %s", what, r.status, r.body)
+		}
+		var out struct {
+			Results []itemResult `json:"results"`
+		}
+		r.json(t, &out)
+		return out.Results
+	}
+	missing := "3f1c2a9e-7b4d-4c1e-9a0b-5d6e7f8a9b0c"
+	got := bulk(sup, "review", map[string]any{"ids": append([]string{missing}, ids...), "state": "approved"})
+	statuses := []int{}
+	for _, g := range got {
+		statuses = append(statuses, g.Status)
+	}
+	if d := cmp.Diff([]int{404, 200, 200, 200}, statuses); d != "" {
+		t.Errorf("bulk review statuses (-want +got):\n%s", d)
+	}
+	if n := countSubmissions(t, sup, "household", "&review_state=approved&unit=00004"); n < 3 {
+		t.Errorf("approved after bulk review: %d", n)
+	}
+	if r := sup.do("POST", "/api/v1/forms/household/bulk/review", map[string]any{"ids": ids, "state": "rejected"}); r.status != http.StatusOK {
+		t.Fatalf("bulk reject: %d", r.status)
+	} else {
+		var out struct {
+			Results []itemResult `json:"results"`
+		}
+		r.json(t, &out)
+		if out.Results[0].Status != http.StatusUnprocessableEntity {
+			t.Errorf("reject without comment: %+v", out.Results[0])
+		}
+	}
+	// The collector may not delete approved submissions; the supervisor may.
+	if got := bulk(col, "delete", map[string]any{"ids": ids[:1]}); got[0].Status != http.StatusConflict {
+		t.Errorf("collector bulk-deletes an approved one: %+v", got[0])
+	}
+	got = bulk(sup, "delete", map[string]any{"ids": ids})
+	for i, g := range got {
+		if g.Status != http.StatusNoContent {
+			t.Errorf("bulk delete %d: %+v", i, g)
+		}
+	}
+	if n := countSubmissions(t, col, "household", ""); n != 0 {
+		t.Errorf("after bulk delete the collector sees %d", n)
+	}
+	if r := sup.do("POST", "/api/v1/forms/household/bulk/delete", map[string]any{"ids": []string{}}); r.status != http.StatusUnprocessableEntity {
+		t.Errorf("empty id list: %d, want 422", r.status)
+	}
+}
