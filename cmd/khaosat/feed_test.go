@@ -70,7 +70,7 @@ func TestChangeFeedWhileWriting(t *testing.T) {
 	const writers, perWriter = 8, 4
 	var mu sync.Mutex
 	made := map[string][]string{} // submission id → its change keys in order
-	owner := map[string]int{}       // submission id → writer
+	owner := map[string]int{}     // submission id → writer
 	record := func(id string, keys ...string) {
 		mu.Lock()
 		made[id] = append(made[id], keys...)
