@@ -30,6 +30,7 @@ type Config struct {
 	MaxBody         int64
 	TokenTTL        time.Duration
 	ShutdownTimeout time.Duration
+	MaxAttachment   int64
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -56,7 +57,8 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&c.JWTSecret, "jwt-secret", "", "secret that signs access tokens (≥ 32 bytes); generated into the data directory when empty")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	var maxBody, ttl, shutdown string
+	var maxBody, ttl, shutdown, maxAttachment string
+	str(&maxAttachment, "max-attachment", "10485760", "largest attachment (photo, scan) in bytes")
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
 	str(&ttl, "token-ttl", "1h", "lifetime of an access token")
 	str(&shutdown, "shutdown-timeout", "20s", "how long in-flight requests may take to finish on shutdown")
@@ -71,6 +73,9 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	var err error
 	if c.MaxBody, err = strconv.ParseInt(maxBody, 10, 64); err != nil || c.MaxBody < 1024 || c.MaxBody > 64<<20 {
 		errs = append(errs, fmt.Errorf("max-body: want a number of bytes from 1024 to 67108864, got %q", maxBody))
+	}
+	if c.MaxAttachment, err = strconv.ParseInt(maxAttachment, 10, 64); err != nil || c.MaxAttachment < 1024 || c.MaxAttachment > 256<<20 {
+		errs = append(errs, fmt.Errorf("max-attachment: want a number of bytes from 1024 to 268435456, got %q", maxAttachment))
 	}
 	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("token-ttl: want a duration from 1m to 24h, got %q", ttl))
@@ -138,6 +143,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("admin_password", mask(c.AdminPassword)),
 		slog.String("log_format", c.LogFormat), slog.String("log_level", c.LogLevel),
 		slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Int64("max_attachment", c.MaxAttachment),
 	)
 }
 

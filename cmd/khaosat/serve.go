@@ -123,9 +123,11 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	}
 	intake := survey.NewIntake(store, catalog, units)
 	intake.SetFeed(survey.NewFeed(store))
+	lifecycle := survey.NewLifecycle(intake, store, survey.NewAuditor(store))
+	lifecycle.UseAttachments(store, cfg.MaxAttachment)
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
-		Lifecycle: survey.NewLifecycle(intake, store, survey.NewAuditor(store)),
+		Lifecycle: lifecycle,
 		Tokens:    signer, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
 	})
 

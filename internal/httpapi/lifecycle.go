@@ -34,6 +34,7 @@ func (s *Server) lifecycleRoutes(a *gin.RouterGroup) {
 	a.POST("/forms/:form/submissions/:id/comments", s.addComment)
 	a.POST("/forms/:form/bulk/review", s.bulkReview)
 	a.POST("/forms/:form/bulk/delete", s.bulkDelete)
+	s.attachmentRoutes(a)
 }
 
 // errorOf is writeError's body for one item of a batch.

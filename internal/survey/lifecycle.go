@@ -71,6 +71,9 @@ type Lifecycle struct {
 	audit *Auditor
 	// RestoreWindow is how long a deleted submission can be restored.
 	RestoreWindow time.Duration
+	files         AttachmentStore
+	// MaxAttachment is the size limit of one attachment, in bytes.
+	MaxAttachment int64
 }
 
 // NewLifecycle returns the lifecycle service; in must use the same store.
