@@ -165,6 +165,9 @@ func scopeFilter(parts []survey.ScopePart) bson.D {
 
 // ListSubmissions returns a page in (received_at, _id) order.
 func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) ([]*survey.Submission, error) {
+	if groups := sameItem(q.Answers); groups != nil {
+		return s.listSameItem(ctx, q, groups)
+	}
 	and := bson.A{notDeleted}
 	if q.Form != "" {
 		and = append(and, bson.D{{Key: "form", Value: q.Form}})
@@ -172,6 +175,7 @@ func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) (
 	if q.ReviewState != "" {
 		and = append(and, bson.D{{Key: "review_state", Value: q.ReviewState}})
 	}
+	and = append(and, answerFilter(q.Answers)...)
 	if q.Scope != nil {
 		and = append(and, scopeFilter(q.Scope))
 	}

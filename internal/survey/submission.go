@@ -65,8 +65,9 @@ type SubmissionQuery struct {
 	Scope       []ScopePart
 	UnitFilter  []ScopePart
 	Collector   string
-	From, To    time.Time // survey date, inclusive; zero = open
-	ReviewState string    // "" = any
+	From, To    time.Time    // survey date, inclusive; zero = open
+	ReviewState string       // "" = any
+	Answers     []AnswerCond // all must hold
 	After       *PageKey
 	Limit       int
 }
@@ -250,6 +251,7 @@ type ListFilter struct {
 	Unit        string
 	From, To    time.Time
 	ReviewState string
+	Q           string // conditions on answers, see answerFilter
 	Cursor      string
 	Limit       int
 }
@@ -269,6 +271,12 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 	q := SubmissionQuery{Form: formID, From: f.From, To: f.To, Limit: f.Limit}
 	if err := reviewStateFilter(f.ReviewState, &q); err != nil {
 		return nil, "", err
+	}
+	if f.Q != "" {
+		var err error
+		if q.Answers, err = s.answerFilter(ctx, formID, f.Q); err != nil {
+			return nil, "", err
+		}
 	}
 	if q.Limit <= 0 {
 		q.Limit = DefaultListLimit
