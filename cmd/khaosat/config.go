@@ -31,6 +31,8 @@ type Config struct {
 	TokenTTL        time.Duration
 	ShutdownTimeout time.Duration
 	MaxAttachment   int64
+	WebhookBackoff  time.Duration
+	WebhookPoll     time.Duration
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -57,7 +59,9 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&c.JWTSecret, "jwt-secret", "", "secret that signs access tokens (≥ 32 bytes); generated into the data directory when empty")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	var maxBody, ttl, shutdown, maxAttachment string
+	var maxBody, ttl, shutdown, maxAttachment, hookBackoff, hookPoll string
+	str(&hookBackoff, "webhook-backoff", "10s", "wait after a failed webhook delivery; doubles on each failure, at most 1h")
+	str(&hookPoll, "webhook-poll", "1s", "how often the webhook outbox looks for work")
 	str(&maxAttachment, "max-attachment", "10485760", "largest attachment (photo, scan) in bytes")
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
 	str(&ttl, "token-ttl", "1h", "lifetime of an access token")
@@ -76,6 +80,12 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	}
 	if c.MaxAttachment, err = strconv.ParseInt(maxAttachment, 10, 64); err != nil || c.MaxAttachment < 1024 || c.MaxAttachment > 256<<20 {
 		errs = append(errs, fmt.Errorf("max-attachment: want a number of bytes from 1024 to 268435456, got %q", maxAttachment))
+	}
+	if c.WebhookBackoff, err = time.ParseDuration(hookBackoff); err != nil || c.WebhookBackoff < 10*time.Millisecond || c.WebhookBackoff > time.Hour {
+		errs = append(errs, fmt.Errorf("webhook-backoff: want a duration from 10ms to 1h, got %q", hookBackoff))
+	}
+	if c.WebhookPoll, err = time.ParseDuration(hookPoll); err != nil || c.WebhookPoll < 10*time.Millisecond || c.WebhookPoll > time.Minute {
+		errs = append(errs, fmt.Errorf("webhook-poll: want a duration from 10ms to 1m, got %q", hookPoll))
 	}
 	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("token-ttl: want a duration from 1m to 24h, got %q", ttl))
@@ -143,7 +153,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("admin_password", mask(c.AdminPassword)),
 		slog.String("log_format", c.LogFormat), slog.String("log_level", c.LogLevel),
 		slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
-		slog.Int64("max_attachment", c.MaxAttachment),
+		slog.Int64("max_attachment", c.MaxAttachment), slog.Duration("webhook_backoff", c.WebhookBackoff),
+		slog.Duration("webhook_poll", c.WebhookPoll),
 	)
 }
 

@@ -35,6 +35,7 @@ func (s *Server) lifecycleRoutes(a *gin.RouterGroup) {
 	a.POST("/forms/:form/bulk/review", s.bulkReview)
 	a.POST("/forms/:form/bulk/delete", s.bulkDelete)
 	s.attachmentRoutes(a)
+	s.webhookRoutes(a)
 }
 
 // errorOf is writeError's body for one item of a batch.

@@ -34,6 +34,7 @@ type Deps struct {
 
 	// Lifecycle serves sync, edits, review and deletion, over Intake.
 	Lifecycle *survey.Lifecycle
+	Hooks     *survey.Hooks
 }
 
 // Server holds the handlers' dependencies.
