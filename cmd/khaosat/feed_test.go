@@ -124,6 +124,30 @@ func TestChangeFeedWhileWriting(t *testing.T) {
 			}
 		}()
 	}
+	// Meanwhile a phone syncs batches (their feed numbers are taken in blocks).
+	const batches, perBatch = 2, 60
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		phone := cols[0]
+		for b := 0; b < batches; b++ {
+			items := make([]map[string]any, perBatch)
+			for i := range items {
+				items[i] = syncItem("household", envelope(householdData(t)))
+			}
+			items[7] = syncItem("household", map[string]any{"id": "bad"}) // a failing item uses no number
+			for i, res := range syncBatch(t, phone, items) {
+				if i != 7 && res.Status != http.StatusCreated {
+					t.Errorf("sync item %d: %+v", i, res)
+				} else if i != 7 {
+					record(res.ID, res.ID+"/1/create")
+					mu.Lock()
+					owner[res.ID] = 0
+					mu.Unlock()
+				}
+			}
+		}
+	}()
 	t0 := time.Now()
 	go func() { wg.Wait(); t.Logf("writers took %v", time.Since(t0)); close(done) }()
 
@@ -171,8 +195,8 @@ func TestChangeFeedWhileWriting(t *testing.T) {
 	for _, keys := range made {
 		total += len(keys)
 	}
-	if total != writers*perWriter*4 {
-		t.Errorf("made %d changes, want %d", total, writers*perWriter*4)
+	if want := writers*perWriter*4 + batches*(perBatch-1); total != want {
+		t.Errorf("made %d changes, want %d", total, want)
 	}
 
 	// A second reader, other page size, after the fact: the same sequence.

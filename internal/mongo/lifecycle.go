@@ -229,13 +229,19 @@ type eventDoc struct {
 // NextEventSeq allocates the next event sequence number from a counter
 // document (an atomic $inc).
 func (s *Store) NextEventSeq(ctx context.Context) (int64, error) {
+	return s.NextEventSeqs(ctx, 1)
+}
+
+// NextEventSeqs allocates n consecutive event sequence numbers and
+// returns the last.
+func (s *Store) NextEventSeqs(ctx context.Context, n int) (int64, error) {
 	// The counter is one document: the same lost-update risk as above.
 	defer s.subLocks.lock(colCounters + "/" + colEvents)()
 	var c struct {
 		Seq int64 `bson:"seq"`
 	}
 	err := s.db.Collection(colCounters).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: colEvents}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(n)}}}},
 		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
 	if err != nil {
 		return 0, translate("next event number", err)
