@@ -1,12 +1,33 @@
 package main
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	mdb "go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/khaosat/khaosat/internal/mongo"
 )
+
+// sharedDB connects to the shared test server's embedded database, to
+// check what is stored.
+func sharedDB(t *testing.T) *mdb.Database {
+	t.Helper()
+	ctx := context.Background()
+	sock := filepath.Join(shared.dataDir, "db", "mongodb.sock")
+	store, err := mongo.Connect(ctx, "mongodb://"+url.PathEscape(sock)+"/", "khaosat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close(ctx) })
+	return store.Database()
+}
 
 const subsPath = "/api/v1/forms/household/submissions/"
 
@@ -86,6 +107,15 @@ func TestEditHistoryDiff(t *testing.T) {
 		t.Errorf("edit naming another id: %d %s, want 422 /id mismatch", r.status, r.body)
 	}
 
+	db := sharedDB(t)
+	var doc bson.M
+	if err := db.Collection("submissions").FindOne(context.Background(), bson.M{"_id": env["id"]}).Decode(&doc); err != nil ||
+		doc["revision"] != int32(3) || doc["facts_pending"] != true {
+		t.Errorf("stored after two edits: revision=%v facts_pending=%v %v", doc["revision"], doc["facts_pending"], err)
+	}
+	if n, _ := db.Collection("submission_history").CountDocuments(context.Background(), bson.M{"submission": env["id"]}); n != 2 {
+		t.Errorf("%d kept revisions, want 2", n)
+	}
 	var hist struct {
 		Revisions []struct {
 			Revision  int    `json:"revision"`
@@ -308,6 +338,19 @@ func TestSoftDeleteAndRestore(t *testing.T) {
 		t.Errorf("/me/submissions after delete: %+v", mine.Items)
 	}
 
+	// Kept, marked, and pending its indicator facts (to drop them); audited.
+	db := sharedDB(t)
+	var doc bson.M
+	if err := db.Collection("submissions").FindOne(context.Background(), bson.M{"_id": id}).Decode(&doc); err != nil {
+		t.Fatalf("the deleted submission is not kept: %v", err)
+	}
+	if doc["deleted_at"] == nil || doc["facts_pending"] != true {
+		t.Errorf("stored after delete: deleted_at=%v facts_pending=%v", doc["deleted_at"], doc["facts_pending"])
+	}
+	if n, err := db.Collection("audit").CountDocuments(context.Background(), bson.M{"action": "submission.delete", "target": id}); err != nil || n != 1 {
+		t.Errorf("audit entries of the delete: %d %v, want 1", n, err)
+	}
+
 	r := col.do("POST", "/api/v1/forms/household/submissions", env)
 	if r.status != http.StatusConflict || r.errorBody(t).Error.Code != "deleted" {
 		t.Errorf("resubmit a deleted id: %d %s, want 409 deleted", r.status, r.body)
@@ -334,6 +377,9 @@ func TestSoftDeleteAndRestore(t *testing.T) {
 	}
 	if r := col.do("GET", path, nil); r.status != http.StatusOK {
 		t.Errorf("read after restore: %d", r.status)
+	}
+	if n, err := db.Collection("audit").CountDocuments(context.Background(), bson.M{"action": "submission.restore", "target": id}); err != nil || n != 1 {
+		t.Errorf("audit entries of the restore: %d %v, want 1", n, err)
 	}
 	if n := countSubmissions(t, col, "household", ""); n != 2 {
 		t.Errorf("list after restore: %d, want 2", n)
