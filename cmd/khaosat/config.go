@@ -41,7 +41,10 @@ type Config struct {
 	EnrollmentTTL                    time.Duration
 	// CORSOrigins are the web client's origins allowed to call the API
 	// from a browser.
-	CORSOrigins []string
+	CORSOrigins    []string
+	MaxAttachment  int64
+	WebhookBackoff time.Duration
+	WebhookPoll    time.Duration
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -70,11 +73,14 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&c.HashSecret, "hash-secret", "", "secret (≥ 32 bytes) keying the content hash of submissions; generated into the data directory when empty")
 	str(&c.LogFormat, "log-format", "json", "log format: json or text")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	var maxBody, ttl, shutdown, loginFailures, loginFailuresAddr, enrollTTL, corsOrigin string
+	var maxBody, ttl, shutdown, loginFailures, loginFailuresAddr, enrollTTL, corsOrigin, maxAttachment, hookBackoff, hookPoll string
 	str(&corsOrigin, "cors-origin", "", "web origins (scheme://host[:port]), comma-separated, allowed to call the API from a browser; empty allows none")
 	str(&enrollTTL, "enrollment-ttl", "24h", "how long a phone enrollment code stays redeemable")
 	str(&loginFailures, "login-max-failures", "5", "failed logins per username in 15 minutes before further attempts get 429")
 	str(&loginFailuresAddr, "login-max-failures-address", "30", "failed logins per client address in 15 minutes before further attempts get 429")
+	str(&hookBackoff, "webhook-backoff", "10s", "wait after a failed webhook delivery; doubles on each failure, at most 1h")
+	str(&hookPoll, "webhook-poll", "1s", "how often the webhook outbox looks for work")
+	str(&maxAttachment, "max-attachment", "10485760", "largest attachment (photo, scan) in bytes")
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
 	str(&ttl, "token-ttl", "15m", "lifetime of an access token")
 	str(&shutdown, "shutdown-timeout", "20s", "how long in-flight requests may take to finish on shutdown")
@@ -89,6 +95,15 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	var err error
 	if c.MaxBody, err = strconv.ParseInt(maxBody, 10, 64); err != nil || c.MaxBody < 1024 || c.MaxBody > 64<<20 {
 		errs = append(errs, fmt.Errorf("max-body: want a number of bytes from 1024 to 67108864, got %q", maxBody))
+	}
+	if c.MaxAttachment, err = strconv.ParseInt(maxAttachment, 10, 64); err != nil || c.MaxAttachment < 1024 || c.MaxAttachment > 256<<20 {
+		errs = append(errs, fmt.Errorf("max-attachment: want a number of bytes from 1024 to 268435456, got %q", maxAttachment))
+	}
+	if c.WebhookBackoff, err = time.ParseDuration(hookBackoff); err != nil || c.WebhookBackoff < 10*time.Millisecond || c.WebhookBackoff > time.Hour {
+		errs = append(errs, fmt.Errorf("webhook-backoff: want a duration from 10ms to 1h, got %q", hookBackoff))
+	}
+	if c.WebhookPoll, err = time.ParseDuration(hookPoll); err != nil || c.WebhookPoll < 10*time.Millisecond || c.WebhookPoll > time.Minute {
+		errs = append(errs, fmt.Errorf("webhook-poll: want a duration from 10ms to 1m, got %q", hookPoll))
 	}
 	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("token-ttl: want a duration from 1m to 24h, got %q", ttl))
@@ -187,6 +202,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("data_key", mask(c.DataKey)), slog.String("hash_secret", mask(c.HashSecret)),
 		slog.String("log_format", c.LogFormat), slog.String("log_level", c.LogLevel),
 		slog.Any("cors_origins", c.CORSOrigins), slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Int64("max_attachment", c.MaxAttachment), slog.Duration("webhook_backoff", c.WebhookBackoff),
+		slog.Duration("webhook_poll", c.WebhookPoll),
 	)
 }
 

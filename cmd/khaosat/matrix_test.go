@@ -36,6 +36,53 @@ type matrixEnv struct {
 	// first when published is true) and returns its id, so that design
 	// routes that change state act on a form of their own.
 	freshForm func(published bool) string
+	// freshSub submits a new household submission of the owner in unitIn
+	// (deleted by an admin first when deleted is true) and returns its id,
+	// for routes that change a submission.
+	freshSub func(deleted bool) string
+	// hook is a webhook of the admin; freshHook registers a new one.
+	hook      string
+	freshHook func() string
+}
+
+// pngBytes is the start of a PNG file: enough for content sniffing.
+var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00")
+
+// onFreshSub builds a request on a submission made for this call.
+func onFreshSub(method, suffix string, deleted bool, body func(id string) any) func(matrixEnv) (string, string, any) {
+	return func(e matrixEnv) (string, string, any) {
+		id := e.freshSub(deleted)
+		var b any
+		if body != nil {
+			b = body(id)
+		}
+		return method, "/api/v1/forms/household/submissions/" + id + suffix, b
+	}
+}
+
+// readers: what reading the shared submission gives each role: 404 for
+// whoever may not see it (its existence is not revealed).
+func readers() map[string]want {
+	return map[string]want{"anonymous": {401, 401}, "collector": {404, 404}, "supervisor": {200, 404}, "designer": {404, 404}, "manager": {200, 404}, "admin": {200, 200}}
+}
+
+// submitters: roles that send data; outside their units the submission is 404.
+func changers(status int) map[string]want {
+	return map[string]want{"anonymous": {401, 401}, "collector": {404, 404}, "supervisor": {status, 404}, "designer": {403, 403}, "manager": {status, 404}, "admin": {status, status}}
+}
+
+// dataRoles: every role that works with data gets status; designers 403.
+func dataRoles(status int) map[string]want {
+	m := authed(status)
+	m["designer"] = want{403, 403}
+	return m
+}
+
+func hookManagers(status int) map[string]want {
+	m := authed(403)
+	m["manager"] = want{status, status}
+	m["admin"] = want{status, status}
+	return m
 }
 
 // designers: designers and admins get status, other roles 403.
@@ -68,8 +115,11 @@ func enrollers(status int) map[string]want {
 
 // routeCase builds one request of a route and says what each role gets.
 type routeCase struct {
-	req   func(e matrixEnv) (method, path string, body any)
-	roles map[string]want // by role; "anonymous" is a caller without a token
+	req func(e matrixEnv) (method, path string, body any)
+	// headers, when set, adds request headers (pairs); a []byte body is
+	// sent as it is.
+	headers func(e matrixEnv) []string
+	roles   map[string]want // by role; "anonymous" is a caller without a token
 	// sees, for the submission listing: whether the caller's page holds
 	// the submission, inside and outside.
 	sees map[string][2]bool
@@ -115,6 +165,82 @@ func indicatorReaders() map[string]want {
 }
 
 var matrix = map[string]routeCase{
+	"POST /api/v1/sync": {
+		req: func(matrixEnv) (string, string, any) {
+			item := envelope(matrixHousehold)
+			item["form"] = "household"
+			return "POST", "/api/v1/sync", map[string]any{"submissions": []any{item}}
+		},
+		roles: dataRoles(200),
+	},
+	"GET /api/v1/me/submissions": {req: get("/api/v1/me/submissions"), roles: dataRoles(200)},
+	"GET /api/v1/changes":        {req: get("/api/v1/changes?limit=5"), roles: dataRoles(200)},
+	"PUT /api/v1/forms/:form/submissions/:id": {
+		req: onFreshSub("PUT", "", false, func(id string) any {
+			e := envelope(matrixHousehold)
+			e["id"] = id
+			return e
+		}),
+		headers: func(matrixEnv) []string { return []string{"If-Match", `"1"`} },
+		roles:   changers(200),
+	},
+	"DELETE /api/v1/forms/:form/submissions/:id":       {req: onFreshSub("DELETE", "", false, nil), roles: changers(204)},
+	"POST /api/v1/forms/:form/submissions/:id/restore": {req: onFreshSub("POST", "/restore", true, nil), roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403}, "supervisor": {403, 403}, "designer": {403, 403}, "manager": {200, 404}, "admin": {200, 200}}},
+	"GET /api/v1/forms/:form/submissions/:id/history": {req: func(e matrixEnv) (string, string, any) {
+		return "GET", "/api/v1/forms/household/submissions/" + e.sub + "/history", nil
+	}, roles: readers()},
+	"GET /api/v1/forms/:form/submissions/:id/history/:rev": {req: func(e matrixEnv) (string, string, any) {
+		return "GET", "/api/v1/forms/household/submissions/" + e.sub + "/history/1", nil
+	}, roles: readers()},
+	"GET /api/v1/forms/:form/submissions/:id/diff": {req: func(e matrixEnv) (string, string, any) {
+		return "GET", "/api/v1/forms/household/submissions/" + e.sub + "/diff?from=1&to=1", nil
+	}, roles: readers()},
+	"GET /api/v1/forms/:form/submissions/:id/comments": {req: func(e matrixEnv) (string, string, any) {
+		return "GET", "/api/v1/forms/household/submissions/" + e.sub + "/comments", nil
+	}, roles: readers()},
+	"POST /api/v1/forms/:form/submissions/:id/comments": {req: func(e matrixEnv) (string, string, any) {
+		return "POST", "/api/v1/forms/household/submissions/" + e.sub + "/comments", map[string]string{"text": "Đã gọi điện xác minh."}
+	}, roles: map[string]want{"anonymous": {401, 401}, "collector": {404, 404}, "supervisor": {201, 404}, "designer": {403, 403}, "manager": {201, 404}, "admin": {201, 201}}},
+	"POST /api/v1/forms/:form/submissions/:id/review": {
+		req:   onFreshSub("POST", "/review", false, func(string) any { return map[string]string{"state": "approved"} }),
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403}, "supervisor": {200, 404}, "designer": {403, 403}, "manager": {200, 404}, "admin": {200, 200}},
+	},
+	"POST /api/v1/forms/:form/bulk/review": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/forms/household/bulk/review", map[string]any{"ids": []string{e.freshSub(false)}, "state": "approved"}
+		},
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403}, "supervisor": {200, 200}, "designer": {403, 403}, "manager": {200, 200}, "admin": {200, 200}},
+	},
+	"POST /api/v1/forms/:form/bulk/delete": {
+		req: func(e matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/forms/household/bulk/delete", map[string]any{"ids": []string{e.freshSub(false)}}
+		},
+		roles: dataRoles(200),
+	},
+	"GET /api/v1/forms/:form/submissions/:id/attachments": {req: func(e matrixEnv) (string, string, any) {
+		return "GET", "/api/v1/forms/household/submissions/" + e.sub + "/attachments", nil
+	}, roles: readers()},
+	"GET /api/v1/forms/:form/submissions/:id/attachments/:name": {req: func(e matrixEnv) (string, string, any) {
+		return "GET", "/api/v1/forms/household/submissions/" + e.sub + "/attachments/giay_khai_sinh.png", nil
+	}, roles: readers()},
+	"PUT /api/v1/forms/:form/submissions/:id/attachments/:name": {
+		req:     onFreshSub("PUT", "/attachments/giay_khai_sinh.png", false, func(string) any { return pngBytes }),
+		headers: func(matrixEnv) []string { return []string{"Content-Type", "image/png"} },
+		roles:   changers(201),
+	},
+	"POST /api/v1/webhooks": {
+		req: func(matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "events": []string{"create"}}
+		},
+		roles: hookManagers(201),
+	},
+	"GET /api/v1/webhooks": {req: get("/api/v1/webhooks"), roles: hookManagers(200)},
+	"GET /api/v1/webhooks/:id/deliveries": {req: func(e matrixEnv) (string, string, any) {
+		return "GET", "/api/v1/webhooks/" + e.hook + "/deliveries", nil
+	}, roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403}, "supervisor": {403, 403}, "designer": {403, 403}, "manager": {404, 404}, "admin": {200, 200}}},
+	"DELETE /api/v1/webhooks/:id": {req: func(e matrixEnv) (string, string, any) {
+		return "DELETE", "/api/v1/webhooks/" + e.freshHook(), nil
+	}, roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403}, "supervisor": {403, 403}, "designer": {403, 403}, "manager": {404, 404}, "admin": {204, 204}}},
 	"GET /api/v1/indicators": {req: get("/api/v1/indicators"), roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403},
 		"supervisor": {200, 200}, "designer": {403, 403}, "manager": {200, 200}, "admin": {200, 200}}},
 	"GET /api/v1/indicators/table": {req: get("/api/v1/indicators/table?period=2026&unit=" + unitIn), roles: indicatorReaders()},
@@ -276,6 +402,33 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		return id
 	}
+	freshSub := func(deleted bool) string {
+		e := envelope(matrixHousehold)
+		if r := owner.do("POST", "/api/v1/forms/household/submissions", e); r.status != http.StatusCreated {
+			t.Fatalf("fresh submission: %d %s", r.status, r.body)
+		}
+		id := e["id"].(string)
+		if deleted {
+			if r := admin.do("DELETE", "/api/v1/forms/household/submissions/"+id, nil); r.status != http.StatusNoContent {
+				t.Fatalf("delete fresh submission: %d %s", r.status, r.body)
+			}
+		}
+		return id
+	}
+	freshHook := func() string {
+		var h struct{ ID string }
+		r := admin.do("POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "events": []string{"create"}})
+		if r.status != http.StatusCreated {
+			t.Fatalf("webhook: %d %s", r.status, r.body)
+		}
+		r.json(t, &h)
+		return h.ID
+	}
+	hook := freshHook()
+	// The shared submission carries an attachment to read.
+	if r := owner.raw("PUT", "/api/v1/forms/household/submissions/"+e["id"].(string)+"/attachments/giay_khai_sinh.png", pngBytes, "Content-Type", "image/png"); r.status != http.StatusCreated {
+		t.Fatalf("attachment: %d %s", r.status, r.body)
+	}
 	type caller struct {
 		c        *client
 		env      matrixEnv
@@ -290,7 +443,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				c, env = matrixUser(t, role, unit)
 			}
 			env.sub, env.userID, env.code = e["id"].(string), ownerEnv.userID, enr.Code
-			env.freshForm = freshForm
+			env.freshForm, env.freshSub, env.freshHook, env.hook = freshForm, freshSub, freshHook, hook
 			callers = append(callers, caller{c, env, role, ix})
 		}
 	}
@@ -308,7 +461,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				method, path, body := rc.req(cl.env)
 				cl.c.tb = t
-				res := cl.c.do(method, path, body)
+				var headers []string
+				if rc.headers != nil {
+					headers = rc.headers(cl.env)
+				}
+				var res response
+				if raw, ok := body.([]byte); ok {
+					res = cl.c.raw(method, path, raw, headers...)
+				} else {
+					res = cl.c.do(method, path, body, headers...)
+				}
 				if res.status != w[cl.insideIx] {
 					t.Fatalf("%s %s: %d, want %d: %.300s", method, path, res.status, w[cl.insideIx], res.body)
 				}

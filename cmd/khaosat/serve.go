@@ -18,6 +18,7 @@ import (
 	"github.com/khaosat/khaosat/internal/password"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
+	"github.com/khaosat/khaosat/internal/webhook"
 )
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
@@ -153,12 +154,17 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	intake.SetFeed(survey.NewFeed(store))
 	intake.UseIndicators(indicators)
 	if _, err := startIndicators(ctx, indicators, log, cfg.MongoDBURI == ""); err != nil {
 		return err
 	}
+	lifecycle := survey.NewLifecycle(intake, store, auditor)
+	lifecycle.UseAttachments(store, cfg.MaxAttachment)
+	hooks := survey.NewHooks(store, intake)
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
+		Lifecycle: lifecycle, Hooks: hooks,
 		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins,
 		Indicators: indicators,
 	})
@@ -176,6 +182,12 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	dispatcher := &webhook.Dispatcher{Hooks: hooks, Client: &http.Client{Timeout: 15 * time.Second}, Log: log,
+		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12}
+	hookCtx, stopHooks := context.WithCancel(ctx)
+	hooksDone := make(chan struct{})
+	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
+	defer func() { stopHooks(); <-hooksDone }() // before the database closes
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())

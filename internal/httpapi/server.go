@@ -38,6 +38,10 @@ type Deps struct {
 
 	// Indicators answers the indicator routes.
 	Indicators *survey.Indicators
+
+	// Lifecycle serves sync, edits, review and deletion, over Intake.
+	Lifecycle *survey.Lifecycle
+	Hooks     *survey.Hooks
 }
 
 // Server holds the handlers' dependencies.
@@ -93,6 +97,7 @@ func NewRouter(d Deps) *gin.Engine {
 	s.designRoutes(a)
 	s.securityRoutes(v1, a)
 	s.indicatorRoutes(a)
+	s.lifecycleRoutes(a)
 	return r
 }
 

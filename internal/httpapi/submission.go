@@ -30,12 +30,13 @@ type submissionJSON struct {
 	Data        map[string]any `json:"data"`
 	// Redacted lists the JSON pointers (into data) of answers withheld
 	// from this caller: they exist but the caller may not read them.
-	Redacted    []string  `json:"redacted,omitempty"`
-	Collector   string    `json:"collector"`
-	ReceivedAt  time.Time `json:"received_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Revision    int       `json:"revision"`
-	ReviewState string    `json:"review_state"`
+	Redacted    []string    `json:"redacted,omitempty"`
+	Collector   string      `json:"collector"`
+	ReceivedAt  time.Time   `json:"received_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
+	Revision    int         `json:"revision"`
+	ReviewState string      `json:"review_state"`
+	Review      *reviewJSON `json:"review,omitempty"`
 }
 
 func (s *Server) toSubmissionJSON(ctx context.Context, a survey.Actor, sub *survey.Submission) (submissionJSON, error) {
@@ -48,6 +49,7 @@ func (s *Server) toSubmissionJSON(ctx context.Context, a survey.Actor, sub *surv
 		StartedAt: sub.StartedAt, EndedAt: sub.EndedAt, DeviceID: sub.DeviceID, Data: data, Redacted: redacted,
 		Collector: sub.CollectorName, ReceivedAt: sub.ReceivedAt, UpdatedAt: sub.UpdatedAt, Revision: sub.Revision, ReviewState: sub.ReviewState,
 	}
+	j.Review = toReviewJSON(sub.LastReview)
 	if sub.Location != nil {
 		j.Location = &locationJSON{Lat: sub.Location.Lat, Lon: sub.Location.Lon, Accuracy: sub.Location.Accuracy}
 	}
@@ -116,7 +118,8 @@ func (s *Server) listSubmissions(c *gin.Context) {
 			return
 		}
 	}
-	f.Unit, f.Cursor = c.Query("unit"), c.Query("cursor")
+	f.Unit, f.Cursor, f.ReviewState = c.Query("unit"), c.Query("cursor"), c.Query("review_state")
+	f.Q = c.Query("q")
 	subs, next, err := s.Intake.List(c.Request.Context(), actor(c), c.Param("form"), f)
 	if err != nil {
 		s.writeError(c, err)

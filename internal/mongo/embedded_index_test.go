@@ -133,4 +133,3 @@ func BenchmarkFindByID(b *testing.B) {
 	b.ReportMetric(float64(indexed.Microseconds()), "indexed_µs/lookup")
 	b.ReportMetric(float64(scan)/float64(indexed), "speedup")
 }
-

@@ -162,7 +162,12 @@ func (s *Store) PutFacts(ctx context.Context, f *survey.Facts) error {
 // updatedAt. Both steps address the submission by _id alone (the one
 // filter the embedded engine serves from its index); a write landing
 // between them is followed by its own Apply.
+//
+// It takes the submission's lock, like every update of a submission: the
+// embedded engine rewrites the whole document, and an edit landing between
+// its read and its write would be lost.
 func (s *Store) ClearFactsPending(ctx context.Context, id string, updatedAt time.Time) (bool, error) {
+	defer s.subLocks.lock(id)()
 	var d struct {
 		UpdatedAt time.Time `bson:"updated_at"`
 		Pending   bool      `bson:"facts_pending"`

@@ -21,8 +21,9 @@ import (
 
 // Store is the database of one khaosat deployment.
 type Store struct {
-	client *mdb.Client
-	db     *mdb.Database
+	client   *mdb.Client
+	db       *mdb.Database
+	subLocks *docLocks
 }
 
 // Connect opens a client to uri and selects database name. Writes are
@@ -37,7 +38,7 @@ func Connect(ctx context.Context, uri, name string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(name)}
+	s := &Store{client: client, db: client.Database(name), subLocks: new(docLocks)}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -88,6 +89,9 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			{Keys: bson.D{{Key: "form", Value: 1}, {Key: "received_at", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("form_received")},
 			{Keys: bson.D{{Key: "form", Value: 1}, {Key: "unit", Value: 1}, {Key: "survey_date", Value: 1}}, Options: options.Index().SetName("form_unit_date")},
 		},
+	}
+	for col, models := range lifecycleIndexes {
+		idx[col] = append(idx[col], models...)
 	}
 	for col, models := range idx {
 		// One call per index: the embedded engine fails a createIndexes of

@@ -36,6 +36,10 @@ type submissionDoc struct {
 	ContentHash   string         `bson:"content_hash"`
 	FactsPending  bool           `bson:"facts_pending,omitempty"`
 	Sealed        *sealedDoc     `bson:"sealed,omitempty"`
+	LastReview    *reviewNoteDoc `bson:"last_review,omitempty"`
+	DeletedAt     *time.Time     `bson:"deleted_at,omitempty"`
+	DeletedBy     string         `bson:"deleted_by,omitempty"`
+	UpdatedBy     string         `bson:"updated_by,omitempty"`
 }
 
 func toSubmissionDoc(s *survey.Submission) *submissionDoc {
@@ -44,6 +48,8 @@ func toSubmissionDoc(s *survey.Submission) *submissionDoc {
 		StartedAt: s.StartedAt, EndedAt: s.EndedAt, DeviceID: s.DeviceID, Data: s.Data, Collector: s.Collector,
 		CollectorName: s.CollectorName, ReceivedAt: s.ReceivedAt, UpdatedAt: s.UpdatedAt, Revision: s.Revision,
 		ReviewState: s.ReviewState, ContentHash: s.ContentHash, FactsPending: s.FactsPending, Sealed: toSealedDoc(s.Sealed),
+		LastReview: toReviewNoteDoc(s.LastReview), DeletedAt: s.DeletedAt, DeletedBy: s.DeletedBy,
+		UpdatedBy: s.UpdatedBy,
 	}
 	if s.Location != nil {
 		d.Location = &locationDoc{Lat: s.Location.Lat, Lon: s.Location.Lon, Accuracy: s.Location.Accuracy}
@@ -57,7 +63,9 @@ func (d *submissionDoc) domain() *survey.Submission {
 		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
 		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash, FactsPending: d.FactsPending,
-		Sealed: d.Sealed.domain(),
+		Sealed:     d.Sealed.domain(),
+		LastReview: d.LastReview.domain(), DeletedAt: utcPtr(d.DeletedAt), DeletedBy: d.DeletedBy,
+		UpdatedBy: d.UpdatedBy,
 	}
 	if d.Location != nil {
 		s.Location = &survey.Location{Lat: d.Location.Lat, Lon: d.Location.Lon, Accuracy: d.Location.Accuracy}
@@ -159,7 +167,17 @@ func scopeFilter(parts []survey.ScopePart) bson.D {
 
 // ListSubmissions returns a page in (received_at, _id) order.
 func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) ([]*survey.Submission, error) {
-	and := bson.A{bson.D{{Key: "form", Value: q.Form}}}
+	if groups := sameItem(q.Answers); groups != nil {
+		return s.listSameItem(ctx, q, groups)
+	}
+	and := bson.A{notDeleted}
+	if q.Form != "" {
+		and = append(and, bson.D{{Key: "form", Value: q.Form}})
+	}
+	if q.ReviewState != "" {
+		and = append(and, bson.D{{Key: "review_state", Value: q.ReviewState}})
+	}
+	and = append(and, answerFilter(q.Answers)...)
 	if q.Scope != nil {
 		and = append(and, scopeFilter(q.Scope))
 	}

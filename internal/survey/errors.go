@@ -22,6 +22,9 @@ const (
 	CodeNotFound           Code = "not_found"           // no such thing (or not visible)
 	CodeConflict           Code = "conflict"            // clashes with stored state
 	CodeFormClosed         Code = "form_closed"         // the form takes no new submissions
+	CodeDeleted            Code = "deleted"             // the submission id belongs to a deleted submission
+	CodeLocked             Code = "locked"              // approved: the collector may no longer edit it
+	CodePreconditionNeeded Code = "if_match_required"   // an edit without If-Match
 	CodeUnauthorized       Code = "unauthorized"        // no or bad credentials
 	CodeForbidden          Code = "forbidden"           // credentials fine, not allowed
 	CodePreconditionFailed Code = "precondition_failed" // stale revision

@@ -184,10 +184,9 @@ func (s *Intake) applyFacts(ctx context.Context, sub *Submission) {
 }
 
 // counts reports whether a submission's current state counts in the
-// indicators: not rejected (and, once submissions can be deleted, not
-// deleted).
+// indicators: not rejected and not deleted.
 func counts(sub *Submission) bool {
-	return sub.ReviewState != ReviewRejected
+	return sub.ReviewState != ReviewRejected && sub.DeletedAt == nil
 }
 
 // Apply recomputes the facts of a submission's current state and clears

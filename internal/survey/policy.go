@@ -32,6 +32,9 @@ func (s *Intake) restrictTo(actor Actor, q *SubmissionQuery) error {
 
 // canSee reports whether the actor may read one submission.
 func (s *Intake) canSee(actor Actor, sub *Submission) bool {
+	if sub.DeletedAt != nil {
+		return false // soft-deleted: hidden from every read until restored
+	}
 	switch actor.Role {
 	case RoleAdmin:
 		return true

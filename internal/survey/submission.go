@@ -36,6 +36,7 @@ type Submission struct {
 	CollectorName string         // username at the time of submission
 	ReceivedAt    time.Time
 	UpdatedAt     time.Time
+	UpdatedBy     string // username of the last editor; "" = the collector
 	Revision      int
 	ReviewState   string
 	ContentHash   string
@@ -47,6 +48,12 @@ type Submission struct {
 	// Sealed holds the answers of x-sensitive fields, encrypted; they are
 	// absent from Data as stored. Nil for a submission built in memory.
 	Sealed *SealedAnswers
+	// LastReview is the latest review decision (nil before the first).
+	LastReview *ReviewNote
+	// DeletedAt marks a soft-deleted submission: kept, hidden from every
+	// read, list, export and indicator until restored.
+	DeletedAt *time.Time
+	DeletedBy string
 }
 
 // PageKey is a position in the stable listing order (received_at, id).
@@ -58,13 +65,15 @@ type PageKey struct {
 // SubmissionQuery selects submissions. Scope and UnitFilter are ANDed; a
 // nil Scope means unrestricted and may only come from an admin's request.
 type SubmissionQuery struct {
-	Form       string
-	Scope      []ScopePart
-	UnitFilter []ScopePart
-	Collector  string
-	From, To   time.Time // survey date, inclusive; zero = open
-	After      *PageKey
-	Limit      int
+	Form        string
+	Scope       []ScopePart
+	UnitFilter  []ScopePart
+	Collector   string
+	From, To    time.Time    // survey date, inclusive; zero = open
+	ReviewState string       // "" = any
+	Answers     []AnswerCond // all must hold
+	After       *PageKey
+	Limit       int
 }
 
 // SubmissionStore persists submissions.
@@ -86,6 +95,7 @@ type Intake struct {
 	now     func() time.Time
 
 	indicators *Indicators // nil: no facts kept (see UseIndicators)
+	feed       *Feed       // nil: no change events (tests of intake alone)
 }
 
 // NewIntake returns the intake service.
@@ -139,11 +149,23 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 	if err != nil {
 		return nil, false, err
 	}
+	// The event's place in the change feed is taken before the write, so
+	// that any later change of this submission sorts after its creation.
+	seq, err := s.feed.reserve(ctx)
+	if err != nil {
+		return nil, false, err
+	}
 	err = s.store.InsertSubmission(ctx, stored)
+	if err != nil {
+		s.feed.release(ctx, seq)
+	}
 	if isDuplicate(err) {
 		return s.resolveDuplicate(ctx, actor, sub)
 	}
 	if err != nil {
+		return nil, false, err
+	}
+	if err := s.feed.commit(ctx, seq, newEvent(EventCreate, actor, sub, s.now())); err != nil {
 		return nil, false, err
 	}
 	s.applyFacts(ctx, sub)
@@ -192,6 +214,9 @@ func (s *Intake) resolveDuplicate(ctx context.Context, actor Actor, sub *Submiss
 	old, err := s.store.Submission(ctx, sub.ID)
 	if err != nil {
 		return nil, false, err
+	}
+	if old.DeletedAt != nil {
+		return nil, false, errDeleted()
 	}
 	if old.ContentHash == sub.ContentHash && old.FormID == sub.FormID && old.Collector == actor.UserID {
 		return old, false, nil
@@ -272,10 +297,12 @@ func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Subm
 
 // ListFilter is what a caller may ask of the submission list.
 type ListFilter struct {
-	Unit     string
-	From, To time.Time
-	Cursor   string
-	Limit    int
+	Unit        string
+	From, To    time.Time
+	ReviewState string
+	Q           string // conditions on answers, see answerFilter
+	Cursor      string
+	Limit       int
 }
 
 // Listing limits.
@@ -292,6 +319,15 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 		return nil, "", err
 	}
 	q := SubmissionQuery{Form: formID, From: f.From, To: f.To, Limit: f.Limit}
+	if err := reviewStateFilter(f.ReviewState, &q); err != nil {
+		return nil, "", err
+	}
+	if f.Q != "" {
+		var err error
+		if q.Answers, err = s.answerFilter(ctx, formID, f.Q); err != nil {
+			return nil, "", err
+		}
+	}
 	if q.Limit <= 0 {
 		q.Limit = DefaultListLimit
 	}

@@ -1,0 +1,89 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+type attachmentJSON struct {
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	UploadedAt  time.Time `json:"uploaded_at"`
+	UploadedBy  string    `json:"uploaded_by"`
+}
+
+func toAttachmentJSON(a *survey.Attachment) attachmentJSON {
+	return attachmentJSON{Name: a.Name, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256, UploadedAt: a.UploadedAt, UploadedBy: a.UploadedBy}
+}
+
+func (s *Server) attachmentRoutes(a *gin.RouterGroup) {
+	a.GET("/forms/:form/submissions/:id/attachments", s.listAttachments)
+	a.PUT("/forms/:form/submissions/:id/attachments/:name", s.putAttachment)
+	a.GET("/forms/:form/submissions/:id/attachments/:name", s.getAttachment)
+}
+
+func (s *Server) putAttachment(c *gin.Context) {
+	if !actor(c).CanSubmit() {
+		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi tệp.", "Your role may not upload files."))
+		return
+	}
+	limit := s.Lifecycle.MaxAttachment
+	if c.Request.ContentLength > limit {
+		s.writeError(c, survey.Errorf(survey.CodeTooLarge, "Tệp đính kèm quá lớn.", "The attachment is too large."))
+		return
+	}
+	body, err := readBody(c, limit)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	a, created, err := s.Lifecycle.PutAttachment(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), c.Param("name"),
+		c.GetHeader("Content-Type"), body)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	c.JSON(status, toAttachmentJSON(a))
+}
+
+func (s *Server) getAttachment(c *gin.Context) {
+	a, rc, err := s.Lifecycle.OpenAttachment(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), c.Param("name"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	defer rc.Close()
+	c.Header("ETag", `"`+a.SHA256+`"`)
+	c.Header("Content-Disposition", `attachment; filename="`+a.Name+`"`)
+	c.Header("Content-Length", strconv.FormatInt(a.Size, 10))
+	c.Header("Content-Type", a.ContentType)
+	c.Status(http.StatusOK)
+	if _, err := io.Copy(c.Writer, rc); err != nil {
+		s.log.WarnContext(c.Request.Context(), "attachment download cut short", "request_id", requestID(c), "error", err)
+	}
+}
+
+func (s *Server) listAttachments(c *gin.Context) {
+	as, err := s.Lifecycle.Attachments(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]attachmentJSON, len(as))
+	for i, a := range as {
+		out[i] = toAttachmentJSON(a)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}

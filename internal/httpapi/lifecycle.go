@@ -1,0 +1,449 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// syncBodyLimit caps a sync request: 500 household submissions are about 3 MiB.
+const syncBodyLimit = 32 << 20
+
+// lifecycleRoutes registers sync, edits, history, review, comments,
+// deletion and the change feed.
+func (s *Server) lifecycleRoutes(a *gin.RouterGroup) {
+	a.POST("/sync", s.sync)
+	a.GET("/me/submissions", s.mySubmissions)
+	a.GET("/changes", s.changes)
+	a.PUT("/forms/:form/submissions/:id", s.editSubmission)
+	a.DELETE("/forms/:form/submissions/:id", s.deleteSubmission)
+	a.POST("/forms/:form/submissions/:id/restore", s.restoreSubmission)
+	a.GET("/forms/:form/submissions/:id/history", s.submissionHistory)
+	a.GET("/forms/:form/submissions/:id/history/:rev", s.submissionRevision)
+	a.GET("/forms/:form/submissions/:id/diff", s.submissionDiff)
+	a.POST("/forms/:form/submissions/:id/review", s.reviewSubmission)
+	a.GET("/forms/:form/submissions/:id/comments", s.listComments)
+	a.POST("/forms/:form/submissions/:id/comments", s.addComment)
+	a.POST("/forms/:form/bulk/review", s.bulkReview)
+	a.POST("/forms/:form/bulk/delete", s.bulkDelete)
+	s.attachmentRoutes(a)
+	s.webhookRoutes(a)
+}
+
+// errorOf is writeError's body for one item of a batch.
+func (s *Server) errorOf(c *gin.Context, err error) (int, errorJSON) {
+	var e *survey.Error
+	if !errors.As(err, &e) || statusOf[e.Code] == 0 || e.Code == survey.CodeInternal {
+		s.log.ErrorContext(c.Request.Context(), "batch item failed", "request_id", requestID(c), "route", c.FullPath(), "error", err)
+		e = internalError
+	}
+	lng := lang(c)
+	body := errorJSON{Code: string(e.Code), Message: pick(e.Message, lng), Messages: messagesJSON(e.Message)}
+	for _, f := range e.Fields {
+		body.Fields = append(body.Fields, fieldErrorJSON{Path: f.Path, Code: f.Code, Message: pick(f.Message, lng), Messages: messagesJSON(f.Message)})
+	}
+	return statusOf[e.Code], body
+}
+
+// decodeStrict decodes a capped JSON body, rejecting unknown fields.
+func decodeStrict(c *gin.Context, limit int64, v any) error {
+	body, err := readBody(c, limit)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil || dec.More() {
+		msg := "The body is not valid JSON of the expected shape."
+		if err != nil && strings.Contains(err.Error(), "unknown field") {
+			msg = "The body has a field this request does not allow: " + strings.TrimPrefix(err.Error(), "json: unknown field ") + "."
+		}
+		return malformed("Nội dung gửi lên không đúng dạng JSON yêu cầu.", msg)
+	}
+	return nil
+}
+
+type itemResultJSON struct {
+	ID       string     `json:"id"`
+	Status   int        `json:"status"`
+	Revision int        `json:"revision,omitempty"`
+	Error    *errorJSON `json:"error,omitempty"`
+}
+
+func (s *Server) sync(c *gin.Context) {
+	var req struct {
+		Submissions []json.RawMessage `json:"submissions"`
+	}
+	if err := decodeStrict(c, syncBodyLimit, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	results, err := s.Lifecycle.Sync(c.Request.Context(), actor(c), req.Submissions)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]itemResultJSON, len(results))
+	for i, r := range results {
+		out[i] = itemResultJSON{ID: r.ID, Status: http.StatusOK}
+		switch {
+		case r.Err != nil:
+			status, body := s.errorOf(c, r.Err)
+			out[i].Status, out[i].Error = status, &body
+		case r.Created:
+			out[i].Status = http.StatusCreated
+		}
+		if r.Err == nil {
+			out[i].Revision = r.Submission.Revision
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"results": out})
+}
+
+// ifMatch reads the revision of If-Match ("3", 3 or W/"3").
+func ifMatch(c *gin.Context, required bool) (int, error) {
+	v := strings.TrimSpace(c.GetHeader("If-Match"))
+	if v == "" {
+		if !required {
+			return 0, nil
+		}
+		return 0, survey.Errorf(survey.CodePreconditionNeeded, "Cần gửi If-Match với phiên bản (ETag) của phiếu đã tải về.",
+			"Send If-Match with the revision (ETag) of the submission you read.")
+	}
+	n, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(v, "W/"), `"`))
+	if err != nil || n < 1 {
+		e := malformed("If-Match phải là phiên bản (ETag) của phiếu, ví dụ \"2\".", "If-Match must be the revision (ETag) of the submission, e.g. \"2\".").(*survey.Error)
+		e.Fields = []survey.FieldError{{Path: "If-Match", Code: "format", Message: e.Message}}
+		return 0, e
+	}
+	return n, nil
+}
+
+func (s *Server) writeSubmission(c *gin.Context, status int, sub *survey.Submission) {
+	j, err := s.toSubmissionJSON(c.Request.Context(), actor(c), sub)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("ETag", `"`+strconv.Itoa(sub.Revision)+`"`)
+	c.JSON(status, j)
+}
+
+func (s *Server) editSubmission(c *gin.Context) {
+	if !actor(c).CanSubmit() {
+		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được sửa phiếu.", "Your role may not edit submissions."))
+		return
+	}
+	rev, err := ifMatch(c, true)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	body, err := readBody(c, s.MaxBody)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	sub, err := s.Lifecycle.Edit(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), rev, body)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.writeSubmission(c, http.StatusOK, sub)
+}
+
+func (s *Server) deleteSubmission(c *gin.Context) {
+	if err := s.Lifecycle.Delete(c.Request.Context(), actor(c), c.Param("form"), c.Param("id")); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) restoreSubmission(c *gin.Context) {
+	sub, err := s.Lifecycle.Restore(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.writeSubmission(c, http.StatusOK, sub)
+}
+
+type revisionJSON struct {
+	Revision    int       `json:"revision"`
+	FormVersion int       `json:"form_version"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	UpdatedBy   string    `json:"updated_by"`
+	ReviewState string    `json:"review_state"`
+}
+
+func (s *Server) submissionHistory(c *gin.Context) {
+	revs, err := s.Lifecycle.History(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]revisionJSON, len(revs))
+	for i, r := range revs {
+		out[i] = revisionJSON(r)
+	}
+	c.JSON(http.StatusOK, gin.H{"revisions": out})
+}
+
+func intParam(v, name string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		e := malformed("Tham số «"+name+"» phải là số nguyên dương.", "The «"+name+"» parameter must be a positive integer.").(*survey.Error)
+		e.Fields = []survey.FieldError{{Path: "?" + name, Code: "format", Message: e.Message}}
+		return 0, e
+	}
+	return n, nil
+}
+
+func (s *Server) submissionRevision(c *gin.Context) {
+	rev, err := intParam(c.Param("rev"), "rev")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	sub, err := s.Lifecycle.AtRevision(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), rev)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.writeSubmission(c, http.StatusOK, sub)
+}
+
+type changeJSON struct {
+	Path string `json:"path"`
+	Op   string `json:"op"`
+	From any    `json:"from,omitempty"`
+	To   any    `json:"to,omitempty"`
+}
+
+func (s *Server) submissionDiff(c *gin.Context) {
+	from, err := intParam(c.Query("from"), "from")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	to, err := intParam(c.Query("to"), "to")
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	changes, err := s.Lifecycle.Diff(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), from, to)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]changeJSON, len(changes))
+	for i, ch := range changes {
+		out[i] = changeJSON(ch)
+	}
+	c.JSON(http.StatusOK, gin.H{"from": from, "to": to, "changes": out})
+}
+
+func (s *Server) reviewSubmission(c *gin.Context) {
+	var req struct {
+		State   string `json:"state"`
+		Comment string `json:"comment"`
+	}
+	if err := decodeStrict(c, 64<<10, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	rev, err := ifMatch(c, false)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	sub, err := s.Lifecycle.Review(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"),
+		survey.ReviewInput{State: req.State, Comment: req.Comment, IfMatch: rev})
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.writeSubmission(c, http.StatusOK, sub)
+}
+
+type commentJSON struct {
+	ID          string    `json:"id"`
+	At          time.Time `json:"at"`
+	By          string    `json:"by"`
+	Role        string    `json:"role"`
+	Text        string    `json:"text,omitempty"`
+	ReviewState string    `json:"review_state,omitempty"`
+}
+
+func toCommentJSON(cm *survey.Comment) commentJSON {
+	return commentJSON{ID: cm.ID, At: cm.At, By: cm.ByName, Role: string(cm.Role), Text: cm.Text, ReviewState: cm.ReviewState}
+}
+
+func (s *Server) listComments(c *gin.Context) {
+	cs, err := s.Lifecycle.Comments(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]commentJSON, len(cs))
+	for i, cm := range cs {
+		out[i] = toCommentJSON(cm)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+func (s *Server) addComment(c *gin.Context) {
+	var req struct {
+		Text string `json:"text"`
+	}
+	if err := decodeStrict(c, 64<<10, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	cm, err := s.Lifecycle.AddComment(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), req.Text)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toCommentJSON(cm))
+}
+
+func (s *Server) writeBulk(c *gin.Context, results []survey.BulkResult, err error, okStatus int) {
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]itemResultJSON, len(results))
+	for i, r := range results {
+		out[i] = itemResultJSON{ID: r.ID, Status: okStatus}
+		if r.Err != nil {
+			status, body := s.errorOf(c, r.Err)
+			out[i].Status, out[i].Error = status, &body
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"results": out})
+}
+
+func (s *Server) bulkReview(c *gin.Context) {
+	var req struct {
+		IDs     []string `json:"ids"`
+		State   string   `json:"state"`
+		Comment string   `json:"comment"`
+	}
+	if err := decodeStrict(c, 1<<20, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	res, err := s.Lifecycle.BulkReview(c.Request.Context(), actor(c), c.Param("form"), req.IDs, survey.ReviewInput{State: req.State, Comment: req.Comment})
+	s.writeBulk(c, res, err, http.StatusOK)
+}
+
+func (s *Server) bulkDelete(c *gin.Context) {
+	var req struct {
+		IDs []string `json:"ids"`
+	}
+	if err := decodeStrict(c, 1<<20, &req); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	res, err := s.Lifecycle.BulkDelete(c.Request.Context(), actor(c), c.Param("form"), req.IDs)
+	s.writeBulk(c, res, err, http.StatusNoContent)
+}
+
+func (s *Server) mySubmissions(c *gin.Context) {
+	f := survey.ListFilter{ReviewState: c.Query("review_state"), Cursor: c.Query("cursor")}
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > survey.MaxListLimit {
+			e := survey.Errorf(survey.CodeMalformed, "Tham số «limit» phải từ 1 đến 1000.", "The «limit» parameter must be between 1 and 1000.")
+			e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
+			s.writeError(c, e)
+			return
+		}
+		f.Limit = n
+	}
+	subs, next, err := s.Lifecycle.Mine(c.Request.Context(), actor(c), f)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	s.writePage(c, subs, next)
+}
+
+func (s *Server) writePage(c *gin.Context, subs []*survey.Submission, next string) {
+	items := make([]submissionJSON, len(subs))
+	for i, sub := range subs {
+		var err error
+		if items[i], err = s.toSubmissionJSON(c.Request.Context(), actor(c), sub); err != nil {
+			s.writeError(c, err)
+			return
+		}
+	}
+	var nextCursor *string
+	if next != "" {
+		nextCursor = &next
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor})
+}
+
+type eventJSON struct {
+	Kind        string    `json:"kind"`
+	ID          string    `json:"id"`
+	Form        string    `json:"form"`
+	Unit        string    `json:"unit"`
+	SurveyDate  string    `json:"survey_date"`
+	Revision    int       `json:"revision"`
+	ReviewState string    `json:"review_state"`
+	At          time.Time `json:"at"`
+	By          string    `json:"by"`
+}
+
+func (s *Server) changes(c *gin.Context) {
+	limit := 0
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > survey.MaxFeedLimit {
+			e := survey.Errorf(survey.CodeMalformed, "Tham số «limit» phải từ 1 đến 1000.", "The «limit» parameter must be between 1 and 1000.")
+			e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
+			s.writeError(c, e)
+			return
+		}
+		limit = n
+	}
+	evs, next, err := s.Intake.Changes(c.Request.Context(), actor(c), c.Query("cursor"), c.Query("form"), limit)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	out := make([]eventJSON, len(evs))
+	for i, e := range evs {
+		out[i] = eventJSON{Kind: e.Kind, ID: e.SubmissionID, Form: e.Form, Unit: e.Unit, SurveyDate: e.SurveyDate.Format(time.DateOnly),
+			Revision: e.Revision, ReviewState: e.ReviewState, At: e.At, By: e.By}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out, "next_cursor": next})
+}
+
+// reviewJSON is the latest review decision, shown with the submission so
+// that the phone can tell the collector what to fix.
+type reviewJSON struct {
+	State   string    `json:"state"`
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+}
+
+func toReviewJSON(n *survey.ReviewNote) *reviewJSON {
+	if n == nil {
+		return nil
+	}
+	return &reviewJSON{State: n.State, Comment: n.Comment, At: n.At, By: n.ByName}
+}

@@ -1,0 +1,292 @@
+package survey
+
+import (
+	"context"
+	"time"
+
+	"github.com/khaosat/khaosat/internal/schema"
+)
+
+// ReviewNote is one review decision.
+type ReviewNote struct {
+	State   string
+	Comment string
+	At      time.Time
+	By      string // user id
+	ByName  string // username at the time
+}
+
+// Comment is one entry of a submission's comment thread. A review with a
+// comment is also an entry, with ReviewState set to the state it chose.
+type Comment struct {
+	ID           string
+	SubmissionID string
+	At           time.Time
+	By           string // user id
+	ByName       string
+	Role         Role
+	Text         string
+	ReviewState  string
+}
+
+// Match is the state a conditional write expects to find: without
+// transactions every change of a submission is a compare-and-set on it.
+type Match struct {
+	Revision    int
+	ReviewState string
+}
+
+// LifecycleStore persists what happens to a submission after intake.
+type LifecycleStore interface {
+	SubmissionStore
+	EventStore
+	// PutHistory keeps a copy of one revision; writing the same revision
+	// again is harmless (a revision never changes once it exists).
+	PutHistory(ctx context.Context, s *Submission) error
+	// History returns the kept revisions of a submission, oldest first.
+	History(ctx context.Context, id string) ([]*Submission, error)
+	// HistoryRevision returns one kept revision; ErrNotFound if none.
+	HistoryRevision(ctx context.Context, id string, rev int) (*Submission, error)
+	// ReplaceSubmission stores s in place of the stored submission if that
+	// one is not deleted and matches m; ErrNotFound otherwise.
+	ReplaceSubmission(ctx context.Context, s *Submission, m Match) error
+	// SetReview records a review decision if the submission matches m;
+	// ErrNotFound otherwise.
+	SetReview(ctx context.Context, id string, m Match, note *ReviewNote) error
+	// MarkDeleted soft-deletes a submission that is not deleted and
+	// matches m; ErrNotFound otherwise.
+	MarkDeleted(ctx context.Context, id string, m Match, at time.Time, by string) error
+	// Unmark restores a submission deleted at deletedAt; ErrNotFound otherwise.
+	Unmark(ctx context.Context, id string, deletedAt time.Time) error
+	AddComment(ctx context.Context, c *Comment) error
+	// Comments returns a submission's thread, oldest first.
+	Comments(ctx context.Context, id string) ([]*Comment, error)
+}
+
+// Lifecycle is the service for what happens to submissions after intake:
+// edits with history, review, comments, soft deletion, batch sync.
+type Lifecycle struct {
+	in    *Intake
+	store LifecycleStore
+	audit *Auditor
+	// RestoreWindow is how long a deleted submission can be restored.
+	RestoreWindow time.Duration
+	files         AttachmentStore
+	// MaxAttachment is the size limit of one attachment, in bytes.
+	MaxAttachment int64
+}
+
+// NewLifecycle returns the lifecycle service; in must use the same store.
+func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor) *Lifecycle {
+	return &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: 30 * 24 * time.Hour}
+}
+
+// Intake returns the intake service the lifecycle builds on.
+func (l *Lifecycle) Intake() *Intake { return l.in }
+
+func errDeleted() *Error {
+	e := Errorf(CodeDeleted, "Phiếu với mã (id) này đã bị xoá; hãy nhờ quản lý khôi phục thay vì gửi lại.",
+		"The submission with this id was deleted; ask a manager to restore it instead of sending it again.")
+	e.Fields = []FieldError{fieldErr("/id", "deleted", "Mã phiếu thuộc một phiếu đã xoá.", "This id belongs to a deleted submission.")}
+	return e
+}
+
+func errStale() *Error {
+	return Errorf(CodePreconditionFailed, "Phiếu đã được thay đổi sau khi bạn tải về; hãy tải lại rồi sửa tiếp.",
+		"The submission changed since you read it; read it again and redo your change.")
+}
+
+func errLocked() *Error {
+	return Errorf(CodeLocked, "Phiếu đã được duyệt; cộng tác viên không sửa được nữa. Hãy liên hệ cán bộ giám sát.",
+		"The submission is approved; collectors can no longer edit it. Contact your supervisor.")
+}
+
+// Edit replaces the answers of a submission with the envelope in body,
+// if the stored revision is ifMatch. The previous revision is kept in
+// history. An edit of a submission with issues sends it back to received.
+func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, ifMatch int, body []byte) (*Submission, error) {
+	if !actor.CanSubmit() {
+		return nil, forbidden()
+	}
+	cur, err := l.in.Get(ctx, actor, formID, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.Role == RoleCollector && cur.ReviewState == ReviewApproved {
+		return nil, errLocked()
+	}
+	if ifMatch != cur.Revision {
+		return nil, errStale()
+	}
+	now := l.in.now()
+	env, fe, err := ParseEnvelope(body, "", now)
+	if err != nil {
+		return nil, err
+	}
+	if env.ID != "" && env.ID != cur.ID {
+		fe = append(fe, fieldErr("/id", "mismatch", "Mã phiếu trong nội dung khác với mã trên đường dẫn.", "The id in the body differs from the id in the path."))
+	}
+	if env.FormVersion > 0 && env.FormVersion < cur.FormVersion {
+		fe = append(fe, fieldErr("/form_version", "older_version", "Không được chuyển phiếu về phiên bản biểu mẫu cũ hơn.",
+			"A submission cannot move to an older form version."))
+	}
+	sf, err := l.in.checkEnvelope(ctx, actor, formID, env, fe)
+	if err != nil {
+		return nil, err
+	}
+	data := sf.ToStorage(env.Data)
+	hash, err := contentHash(l.in.prot.HashKey, formID, env, sf, data)
+	if err != nil {
+		return nil, err
+	}
+	next := *cur
+	next.FormVersion, next.Unit, next.SurveyDate = env.FormVersion, env.Unit, env.SurveyDate
+	next.StartedAt, next.EndedAt, next.DeviceID, next.Location = env.StartedAt, env.EndedAt, env.DeviceID, env.Location
+	next.Data, next.ContentHash, next.FactsPending, next.Sealed = data, hash, true, nil
+	next.Revision = cur.Revision + 1
+	next.UpdatedAt = now.UTC().Truncate(time.Millisecond)
+	next.UpdatedBy = actor.Username
+	if cur.ReviewState == ReviewHasIssues {
+		next.ReviewState = ReviewReceived
+	}
+	seq, err := l.in.feed.reserve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// History first: if the replace below never happens, the copy is of
+	// a revision that is still current, which is harmless.
+	if err := l.store.PutHistory(ctx, cur); err != nil {
+		l.in.feed.release(ctx, seq)
+		return nil, err
+	}
+	stored, err := l.in.sealForStore(sf, &next)
+	if err != nil {
+		l.in.feed.release(ctx, seq)
+		return nil, err
+	}
+	err = l.store.ReplaceSubmission(ctx, stored, Match{Revision: cur.Revision, ReviewState: cur.ReviewState})
+	if err != nil {
+		l.in.feed.release(ctx, seq)
+		if isNotFound(err) {
+			return nil, errStale()
+		}
+		return nil, err
+	}
+	if err := l.in.feed.commit(ctx, seq, newEvent(EventEdit, actor, &next, now)); err != nil {
+		return nil, err
+	}
+	l.in.applyFacts(ctx, &next) // next holds all the answers in clear
+	return &next, nil
+}
+
+// refreshFacts re-derives the indicator facts of a submission after a
+// change of its state (review, deletion, restore), from the stored
+// document. A failure leaves the pending mark for reconciliation.
+func (l *Lifecycle) refreshFacts(ctx context.Context, id string) {
+	ind := l.in.indicators
+	if ind == nil {
+		return
+	}
+	sub, err := l.store.Submission(ctx, id)
+	if err == nil {
+		err = ind.ApplyStored(ctx, sub)
+	}
+	if err != nil {
+		ind.log.Warn("indicator facts left pending", "submission", id, "error", err)
+	}
+}
+
+// checkEnvelope applies intake's rules to a parsed envelope (known version,
+// unit on the survey date, answers valid, unit in the actor's scope) and
+// returns the compiled form version.
+func (s *Intake) checkEnvelope(ctx context.Context, actor Actor, formID string, env *Envelope, fe []FieldError) (*schema.Form, error) {
+	var sf *schema.Form
+	if env.FormVersion > 0 {
+		var err error
+		sf, err = s.catalog.Compiled(ctx, formID, env.FormVersion)
+		if ErrorCode(err) == CodeNotFound {
+			fe = append(fe, fieldErr("/form_version", "unknown_version",
+				"Biểu mẫu không có phiên bản này.", "The form has no such published version."))
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if env.Unit != "" && !env.SurveyDate.IsZero() {
+		if u, ok := s.units.At(env.Unit, env.SurveyDate); !ok || u.Level != LevelCommune {
+			fe = append(fe, fieldErr("/unit", "unknown_unit",
+				"Không có xã/phường mã «"+env.Unit+"» vào ngày khảo sát.",
+				"There is no commune/ward «"+env.Unit+"» on the survey date."))
+		}
+	}
+	if sf != nil && env.Data != nil {
+		for _, e := range sf.Validate(env.Data, env.SurveyDate) {
+			fe = append(fe, FieldError{Path: "/data" + e.Path, Code: e.Code, Message: e.Message})
+		}
+	}
+	if len(fe) > 0 {
+		return nil, invalid(fe)
+	}
+	if actor.Role != RoleAdmin && !s.units.Within(env.Unit, env.SurveyDate, actor.Units) {
+		e := Errorf(CodeForbidden, "Xã/phường này nằm ngoài địa bàn được giao cho bạn.", "This commune/ward is outside the area assigned to you.")
+		e.Fields = []FieldError{fieldErr("/unit", "out_of_scope", "Ngoài địa bàn được giao.", "Outside your assigned area.")}
+		return nil, e
+	}
+	return sf, nil
+}
+
+// Revision is one revision of a submission in its history.
+type Revision struct {
+	Revision    int
+	FormVersion int
+	UpdatedAt   time.Time
+	UpdatedBy   string
+	ReviewState string
+}
+
+// History lists the revisions of a submission, oldest first (the last is
+// the current one).
+func (l *Lifecycle) History(ctx context.Context, actor Actor, formID, id string) ([]Revision, error) {
+	cur, err := l.in.Get(ctx, actor, formID, id)
+	if err != nil {
+		return nil, err
+	}
+	old, err := l.store.History(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Revision
+	for _, s := range append(old, cur) {
+		if s.Revision > cur.Revision || (len(out) > 0 && out[len(out)-1].Revision == s.Revision) {
+			continue // a copy of the current revision, left by an edit that lost its race
+		}
+		out = append(out, Revision{Revision: s.Revision, FormVersion: s.FormVersion, UpdatedAt: s.UpdatedAt, UpdatedBy: s.updatedBy(), ReviewState: s.ReviewState})
+	}
+	return out, nil
+}
+
+func (s *Submission) updatedBy() string {
+	if s.UpdatedBy != "" {
+		return s.UpdatedBy
+	}
+	return s.CollectorName
+}
+
+// AtRevision returns revision rev of a submission the actor may see.
+// Its answers leave only through Intake.View.
+func (l *Lifecycle) AtRevision(ctx context.Context, actor Actor, formID, id string, rev int) (*Submission, error) {
+	cur, err := l.in.Get(ctx, actor, formID, id)
+	if err != nil {
+		return nil, err
+	}
+	if rev == cur.Revision {
+		return cur, nil
+	}
+	if rev < 1 || rev > cur.Revision {
+		return nil, notFound(Label{VI: "phiên bản phiếu", EN: "Revision"})
+	}
+	old, err := l.store.HistoryRevision(ctx, id, rev)
+	if isNotFound(err) {
+		return nil, notFound(Label{VI: "phiên bản phiếu", EN: "Revision"})
+	}
+	return old, err
+}
