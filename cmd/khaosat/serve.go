@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/httpapi"
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/password"
@@ -121,9 +122,11 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	intake := survey.NewIntake(store, catalog, units)
 	handler := httpapi.New(httpapi.Deps{
-		Log: log, Accounts: accounts, Catalog: catalog, Intake: survey.NewIntake(store, catalog, units), Units: units,
-		Tokens: signer, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
+		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
+		Exports: survey.NewExports(intake, store, survey.NewAuditor(store), export.Formats()),
+		Tokens:  signer, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -25,6 +25,7 @@ type Deps struct {
 	Accounts *survey.Accounts
 	Catalog  *survey.Catalog
 	Intake   *survey.Intake
+	Exports  *survey.Exports
 	Units    *survey.Units
 	Tokens   *token.Signer
 	Ping     func(context.Context) error // database readiness
@@ -82,6 +83,7 @@ func NewRouter(d Deps) *gin.Engine {
 	a.POST("/forms/:form/submissions", s.submit)
 	a.GET("/forms/:form/submissions", s.listSubmissions)
 	a.GET("/forms/:form/submissions/:id", s.getSubmission)
+	s.exportRoutes(a)
 	return r
 }
 
