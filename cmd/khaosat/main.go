@@ -1,6 +1,7 @@
 // Command khaosat is the survey server and its command-line tools.
 //
 //	khaosat serve [flags]     run the HTTP API (embedded database unless --mongodb-uri)
+//	khaosat export [flags]    export a form's submissions to a file or stdout
 //	khaosat version           print the version
 package main
 
@@ -27,7 +28,8 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve": {"run the HTTP API server", serve},
+		"serve":  {"run the HTTP API server", serve},
+		"export": {"export a form's submissions to a file (csv, zip, xlsx, jsonl)", exportCmd},
 		"version": {"print the version", func(_ context.Context, _, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "khaosat", version)
 			return err

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/khaosat/khaosat/internal/mongo"
+)
+
+// dbOf connects to the embedded database of a test server, to look at
+// what the API wrote (the audit log) and to seed data in bulk.
+func dbOf(tb testing.TB, ts *testServer) *mongo.Store {
+	tb.Helper()
+	sock := filepath.Join(ts.dataDir, "db", "mongodb.sock")
+	store, err := mongo.Connect(context.Background(), "mongodb://"+url.PathEscape(sock)+"/", "khaosat")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close(context.Background()) })
+	return store
+}
+
+// parseCSV reads an export CSV (BOM, header) into one map per row.
+func parseCSV(tb testing.TB, b []byte) []map[string]string {
+	tb.Helper()
+	if !bytes.HasPrefix(b, []byte("\uFEFF")) {
+		tb.Fatalf("CSV without a byte order mark: %.80q", b)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b[3:])).ReadAll()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var rows []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = r[i]
+		}
+		rows = append(rows, m)
+	}
+	return rows
+}
+
+func unzipExport(tb testing.TB, b []byte) map[string][]byte {
+	tb.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[f.Name], err = io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return out
+}
+
+// answerText is how an export writes an answer given as decoded JSON.
+func answerText(v any) string {
+	switch x := v.(type) {
+	case []any:
+		parts := make([]string, len(x))
+		for i, p := range x {
+			parts[i] = answerText(p)
+		}
+		return strings.Join(parts, " ")
+	case float64:
+		return fmt.Sprint(x)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// answersOf keeps the answer columns of an export row: no metadata, keys or counts, no empty cells.
+func answersOf(row map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range row {
+		switch k {
+		case "id", "form_version", "unit", "unit_name", "survey_date", "collector", "received_at", "revision", "review_state", "KEY", "PARENT_KEY":
+			continue
+		}
+		if v != "" && !strings.HasSuffix(k, "_count") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// submitExamples sends every valid household example for unit and returns the envelopes by id.
+func submitExamples(t *testing.T, unit string) map[string]map[string]any {
+	t.Helper()
+	col := newUser(t, shared, "collector", unit)
+	sent := map[string]map[string]any{}
+	for _, data := range validExamples(t, "household") {
+		e := envelope(data)
+		e["unit"] = unit
+		if r := col.do("POST", "/api/v1/forms/household/submissions", e); r.status != http.StatusCreated {
+			t.Fatalf("submit: %d %s", r.status, r.body)
+		}
+		sent[e["id"].(string)] = e
+	}
+	return sent
+}
+
+// TestExportZipRoundTrip parses a zip export back, joins the children to
+// their households on PARENT_KEY and gets the original answers.
+func TestExportZipRoundTrip(t *testing.T) {
+	sent := submitExamples(t, "00235")
+	r := adminClient(t, shared).raw("GET", "/api/v1/forms/household/export?format=zip&unit=00235", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if cd := r.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment; filename=household-") || !strings.HasSuffix(cd, ".zip") {
+		t.Errorf("Content-Disposition = %q", cd)
+	}
+	files := unzipExport(t, r.body)
+	for _, name := range []string{"household.csv", "children.csv", "codebook.csv"} {
+		if files[name] == nil {
+			t.Fatalf("the zip has no %s (has %d files)", name, len(files))
+		}
+	}
+	households := parseCSV(t, files["household.csv"])
+	children := map[string][]map[string]string{}
+	for _, c := range parseCSV(t, files["children.csv"]) {
+		children[c["PARENT_KEY"]] = append(children[c["PARENT_KEY"]], c)
+	}
+	if len(households) != len(sent) {
+		t.Fatalf("%d households exported, %d sent", len(households), len(sent))
+	}
+	for _, h := range households {
+		e, ok := sent[h["KEY"]]
+		if !ok {
+			t.Fatalf("exported household %s was not sent", h["KEY"])
+		}
+		data := e["data"].(map[string]any)
+		want := map[string]string{}
+		for k, v := range data {
+			if k != "children" {
+				want[k] = answerText(v)
+			}
+		}
+		if diff := cmp.Diff(want, answersOf(h)); diff != "" {
+			t.Errorf("household %s (-sent +exported):\n%s", h["KEY"], diff)
+		}
+		kids, _ := data["children"].([]any)
+		if h["children_count"] != fmt.Sprint(len(kids)) || len(children[h["KEY"]]) != len(kids) {
+			t.Fatalf("household %s: count %s, %d rows joined, %d sent", h["KEY"], h["children_count"], len(children[h["KEY"]]), len(kids))
+		}
+		for i, kid := range kids {
+			want := map[string]string{}
+			for k, v := range kid.(map[string]any) {
+				if a := answerText(v); a != "" { // an empty list exports as an empty cell
+					want[k] = a
+				}
+			}
+			got := children[h["KEY"]][i]
+			if got["KEY"] != fmt.Sprintf("%s/children[%d]", h["KEY"], i+1) {
+				t.Errorf("child KEY = %q", got["KEY"])
+			}
+			if diff := cmp.Diff(want, answersOf(got)); diff != "" {
+				t.Errorf("household %s child %d (-sent +exported):\n%s", h["KEY"], i, diff)
+			}
+		}
+	}
+}
+
+// exportEntries returns the audit entries of exports by username.
+func exportEntries(t *testing.T, store *mongo.Store, username string) []bson.M {
+	t.Helper()
+	cur, err := store.Database().Collection("audit").Find(context.Background(), bson.M{"action": "export", "username": username})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []bson.M
+	if err := cur.All(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func whoami(t *testing.T, c *client) string {
+	t.Helper()
+	var me struct {
+		Username string `json:"username"`
+	}
+	c.do("GET", "/api/v1/me", nil).json(t, &me)
+	return me.Username
+}
+
+// TestExportRolesAndAudit: only managers and admins export; a manager gets
+// the submissions of their units only, sensitive answers included (the
+// role has the right); each export leaves one audit entry with its
+// filters and row count and no answer.
+func TestExportRolesAndAudit(t *testing.T) {
+	mine := submitExamples(t, "00256")
+	submitExamples(t, "00283")
+	for _, role := range []string{"collector", "supervisor", "designer"} {
+		c := newUser(t, shared, role, "00256")
+		if r := c.raw("GET", "/api/v1/forms/household/export?format=csv", nil); r.status != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", role, r.status)
+		}
+	}
+	mgr := newUser(t, shared, "manager", "00256")
+	r := mgr.raw("GET", "/api/v1/forms/household/export?format=zip&split=true&labels=en&from=2026-06-15&to=2026-06-15", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	files := unzipExport(t, r.body)
+	rows := parseCSV(t, files["household.csv"])
+	if len(rows) != len(mine) {
+		t.Fatalf("manager of 00256 got %d rows, want %d", len(rows), len(mine))
+	}
+	for _, row := range rows {
+		if _, ok := mine[row["id"]]; !ok || row["unit"] != "00256" {
+			t.Errorf("manager of 00256 got a submission of %s", row["unit"])
+		}
+	}
+	sensitive := false
+	for _, c := range parseCSV(t, files["children.csv"]) {
+		if c["special_circumstances"] != "" && c["special_circumstances/hiv"] != "" {
+			sensitive = true
+		}
+	}
+	if !sensitive {
+		t.Error("a manager must see the x-sensitive answers")
+	}
+
+	store := dbOf(t, shared)
+	entries := exportEntries(t, store, whoami(t, mgr))
+	if len(entries) != 1 {
+		t.Fatalf("%d audit entries, want 1", len(entries))
+	}
+	d := bson.M{}
+	for _, e := range entries[0]["details"].(bson.D) {
+		d[e.Key] = e.Value
+	}
+	want := bson.M{"format": "zip", "labels": "en", "split": true, "rows": int64(len(mine)), "include_deleted": false,
+		"from": "2026-06-15", "to": "2026-06-15", "outcome": "complete"}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Errorf("audit details (-want +got):\n%s", diff)
+	}
+	if entries[0]["target"] != "household" {
+		t.Errorf("audit target = %v", entries[0]["target"])
+	}
+
+	// An admin sees both units.
+	if rows := parseCSV(t, adminClient(t, shared).raw("GET", "/api/v1/forms/household/export?unit=00283", nil).body); len(rows) != len(mine) {
+		t.Errorf("admin got %d rows of 00283", len(rows))
+	}
+}
+
+func TestExportBadParameters(t *testing.T) {
+	adm := adminClient(t, shared)
+	tests := []struct{ query, path, code string }{
+		{"format=pdf", "?format", "enum"},
+		{"labels=fr", "?labels", "enum"},
+		{"header=x", "?header", "enum"},
+		{"split=yes", "?split", "type"},
+		{"include_deleted=1", "?include_deleted", "type"},
+		{"version=0", "?version", "type"},
+		{"version=9", "?version", "unknown_version"},
+		{"from=2026-13-01", "?from", "format"},
+		{"from=2026-06-02&to=2026-06-01", "?to", "range"},
+		{"review_state=done", "?review_state", "enum"},
+		{"unit=99999", "?unit", "unknown_unit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			r := adm.raw("GET", "/api/v1/forms/household/export?"+tt.query, nil)
+			if r.status != http.StatusBadRequest || !r.errorBody(t).hasField(tt.path, tt.code) {
+				t.Errorf("%d %s, want 400 with %s %s", r.status, r.body, tt.path, tt.code)
+			}
+		})
+	}
+	if r := adm.raw("GET", "/api/v1/forms/nosuchform/export", nil); r.status != http.StatusNotFound {
+		t.Errorf("unknown form: %d", r.status)
+	}
+}
+
+// TestExportCLI runs `khaosat export` against the running server's
+// database and gets the same file as the API.
+func TestExportCLI(t *testing.T) {
+	sent := submitExamples(t, "00229")
+	out := filepath.Join(t.TempDir(), "households.csv")
+	var stderr bytes.Buffer
+	args := []string{"export", "--data-dir", shared.dataDir, "--form", "household", "--unit", "00229", "--labels", "vi", "--split", "-o", out}
+	if err := run(context.Background(), args, nil, io.Discard, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if want := fmt.Sprintf("exported %d submissions of household to %s", len(sent), out); !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr %q does not say %q", stderr.String(), want)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := adminClient(t, shared).raw("GET", "/api/v1/forms/household/export?unit=00229&labels=vi&split=true", nil)
+	if diff := cmp.Diff(parseCSV(t, api.body), parseCSV(t, got)); diff != "" {
+		t.Errorf("CLI and API exports differ (-api +cli):\n%s", diff)
+	}
+
+	// Bad options name the flag and write nothing.
+	stderr.Reset()
+	err = run(context.Background(), []string{"export", "--data-dir", shared.dataDir, "--form", "household", "--format", "pdf", "-o", out + "2"}, nil, io.Discard, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "format") {
+		t.Errorf("format=pdf: %v", err)
+	}
+	if _, err := os.Stat(out + "2"); !os.IsNotExist(err) {
+		t.Errorf("a failed export left a file: %v", err)
+	}
+}
+
+var _ = uuid.NewString
+var _ = time.Now
