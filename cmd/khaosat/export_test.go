@@ -2,6 +2,7 @@ package main
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -252,10 +253,7 @@ func TestExportRolesAndAudit(t *testing.T) {
 	if len(entries) != 1 {
 		t.Fatalf("%d audit entries, want 1", len(entries))
 	}
-	d := bson.M{}
-	for _, e := range entries[0]["details"].(bson.D) {
-		d[e.Key] = e.Value
-	}
+	d := details(entries[0])
 	want := bson.M{"format": "zip", "labels": "en", "split": true, "rows": int64(len(mine)), "include_deleted": false,
 		"from": "2026-06-15", "to": "2026-06-15", "outcome": "complete"}
 	if diff := cmp.Diff(want, d); diff != "" {
@@ -332,5 +330,132 @@ func TestExportCLI(t *testing.T) {
 	}
 }
 
-var _ = uuid.NewString
-var _ = time.Now
+// seedCopies stores n copies of one household submission (3 children),
+// as intake stores it, in unit, with InsertMany batches.
+func seedCopies(tb testing.TB, unit string, n int) {
+	tb.Helper()
+	col := newUser(tb, shared, "collector", unit)
+	e := envelope(householdData(tb))
+	e["unit"] = unit
+	if r := col.do("POST", "/api/v1/forms/household/submissions", e); r.status != http.StatusCreated {
+		tb.Fatalf("%d %s", r.status, r.body)
+	}
+	ctx := context.Background()
+	subs := dbOf(tb, shared).Database().Collection("submissions")
+	var doc bson.M
+	if err := subs.FindOne(ctx, bson.M{"_id": e["id"]}).Decode(&doc); err != nil {
+		tb.Fatal(err)
+	}
+	const batch = 1000
+	docs := make([]any, 0, batch)
+	for i := 1; i < n; i++ {
+		d := make(bson.M, len(doc))
+		for k, v := range doc {
+			d[k] = v
+		}
+		d["_id"] = uuid.NewString()
+		docs = append(docs, d)
+		if len(docs) == batch || i == n-1 {
+			if _, err := subs.InsertMany(ctx, docs); err != nil {
+				tb.Fatal(err)
+			}
+			docs = docs[:0]
+		}
+	}
+}
+
+// TestExportStreamsAndStops: over HTTP, the first rows of a large export
+// arrive while the server is still reading (its audit entry, written when
+// the cursor is done, does not exist yet), and a client that disconnects
+// stops the work (the export ends early, recorded as cancelled).
+func TestExportStreamsAndStops(t *testing.T) {
+	const n = 5000
+	seedCopies(t, "00226", n)
+	store := dbOf(t, shared)
+	start := func(c *client) (*http.Response, *bufio.Reader) {
+		req, err := http.NewRequest("GET", c.base+"/api/v1/forms/household/export?format=csv&unit=00226", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		br := bufio.NewReader(res.Body)
+		for i := 0; i < 2; i++ { // the header and the first row
+			if _, err := br.ReadString('\n'); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return res, br
+	}
+
+	mgr := newUser(t, shared, "manager", "00226")
+	name := whoami(t, mgr)
+	began := time.Now()
+	res, br := start(mgr)
+	firstRow := time.Since(began)
+	if got := exportEntries(t, store, name); len(got) != 0 {
+		t.Fatalf("the export was already finished when its first row arrived: %v", got)
+	}
+	rows := 1
+	for {
+		_, err := br.ReadString('\n')
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows++
+	}
+	res.Body.Close()
+	total := time.Since(began)
+	if rows != n {
+		t.Errorf("%d rows, want %d", rows, n)
+	}
+	t.Logf("first row after %v, all %d rows after %v", firstRow, n, total)
+	entries := waitForExport(t, store, name)
+	if d := details(entries[0]); d["rows"] != int64(n) || d["outcome"] != "complete" {
+		t.Errorf("audit: %v", d)
+	}
+
+	// A client that goes away after the first row.
+	mgr2 := newUser(t, shared, "manager", "00226")
+	name2 := whoami(t, mgr2)
+	res, _ = start(mgr2)
+	res.Body.Close()
+	entries = waitForExport(t, store, name2)
+	if d := details(entries[0]); d["outcome"] != "cancelled" || d["rows"].(int64) >= n {
+		t.Errorf("after a disconnect the export went on: %v", d)
+	} else {
+		t.Logf("disconnected export stopped after %d of %d rows", d["rows"], n)
+	}
+}
+
+func details(entry bson.M) bson.M {
+	d := bson.M{}
+	for _, e := range entry["details"].(bson.D) {
+		d[e.Key] = e.Value
+	}
+	return d
+}
+
+// waitForExport waits for the audit entry of the user's export.
+func waitForExport(t *testing.T, store *mongo.Store, username string) []bson.M {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if e := exportEntries(t, store, username); len(e) > 0 {
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no audit entry for the export")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

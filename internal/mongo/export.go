@@ -10,9 +10,10 @@ import (
 )
 
 // exportBatchSize is how many documents each round trip of an export
-// cursor brings: large enough that round trips do not dominate, small
-// enough that a batch of household submissions stays a few MB.
-const exportBatchSize = 1000
+// cursor brings: round trips cost little next to the engine's per-document
+// work, and a small first batch gets the first rows out sooner (measured
+// on the embedded engine: 1000 delays the first row by over a second).
+const exportBatchSize = 256
 
 // exportFilter is the filter of an export query. Submissions marked
 // deleted (a deleted_at field) are left out unless asked for.
@@ -45,31 +46,53 @@ func exportFilter(q survey.ExportQuery) bson.D {
 	return bson.D{{Key: "$and", Value: and}}
 }
 
-// StreamSubmissions walks the submissions q selects with a cursor, one
-// document in memory at a time (plus the driver's batch). There is no
-// sort: a sort the engine cannot serve from an index would hold the whole
-// result in memory, and the embedded engine runs inside this process.
-// Storage order is close to arrival order.
+// StreamSubmissions walks the submissions q selects with a cursor. A
+// reader goroutine fetches and decodes while fn formats, so the database
+// and the writer work at the same time; at most exportBatchSize decoded
+// submissions wait between them, whatever the size of the result. There is
+// no sort: a sort the engine cannot serve from an index would hold the
+// whole result in memory, and the embedded engine runs inside this
+// process. Storage order is close to arrival order.
 func (s *Store) StreamSubmissions(ctx context.Context, q survey.ExportQuery, fn func(*survey.Submission) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	cur, err := s.db.Collection(colSubmissions).Find(ctx, exportFilter(q), options.Find().SetBatchSize(exportBatchSize))
 	if err != nil {
 		return translate("export submissions", err)
 	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	for cur.Next(ctx) {
-		var d submissionDoc
-		if err := cur.Decode(&d); err != nil {
-			return translate("export submissions", err)
+	subs := make(chan *survey.Submission, exportBatchSize)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(subs)
+		defer cur.Close(context.WithoutCancel(ctx))
+		for cur.Next(ctx) {
+			var d submissionDoc
+			if err := cur.Decode(&d); err != nil {
+				readErr <- translate("export submissions", err)
+				return
+			}
+			select {
+			case subs <- d.domain():
+			case <-ctx.Done():
+				return
+			}
 		}
-		if err := fn(d.domain()); err != nil {
+		if err := cur.Err(); err != nil && ctx.Err() == nil {
+			readErr <- translate("export submissions", err)
+		}
+	}()
+	for sub := range subs {
+		if err := fn(sub); err != nil {
+			cancel()
+			for range subs { // let the reader stop and close the cursor
+			}
 			return err
 		}
 	}
-	if err := cur.Err(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return translate("export submissions", err)
+	select {
+	case err := <-readErr:
+		return err
+	default:
 	}
-	return nil
+	return ctx.Err()
 }

@@ -263,7 +263,7 @@ func (j *ExportJob) Run(ctx context.Context, w io.Writer) (rows int64, err error
 		// outlives the request.
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if aerr := j.e.auditor.Record(actx, j.actor, AuditExport, j.spec.Form.ID, j.auditDetails(rows, err)); aerr != nil && err == nil {
+		if aerr := j.e.auditor.Record(actx, j.actor, AuditExport, j.spec.Form.ID, j.auditDetails(ctx, rows, err)); aerr != nil && err == nil {
 			err = aerr
 		}
 	}()
@@ -347,7 +347,7 @@ func (e *Exports) record(ctx context.Context, actor Actor, sub *Submission) (*Ex
 }
 
 // auditDetails names the filters and the outcome; never an answer.
-func (j *ExportJob) auditDetails(rows int64, err error) map[string]any {
+func (j *ExportJob) auditDetails(ctx context.Context, rows int64, err error) map[string]any {
 	o := j.spec.Options
 	d := map[string]any{"format": o.Format, "labels": o.Labels, "split": o.Split, "rows": rows, "include_deleted": o.IncludeDeleted}
 	if o.Unit != "" {
@@ -368,7 +368,7 @@ func (j *ExportJob) auditDetails(rows int64, err error) map[string]any {
 	switch {
 	case err == nil:
 		d["outcome"] = "complete"
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil:
 		d["outcome"] = "cancelled"
 	default:
 		d["outcome"] = "failed"
