@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -40,7 +41,7 @@ func benchExports(tb testing.TB) (*survey.Exports, *mongo.Store) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	catalog := survey.NewCatalog(store, nil)
+	catalog := survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	intake := survey.NewIntake(store, catalog, units)
 	return survey.NewExports(intake, store, survey.NewAuditor(store), export.Formats()), store
 }

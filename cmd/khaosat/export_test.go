@@ -8,19 +8,23 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // dbOf connects to the embedded database of a test server, to look at
@@ -457,5 +461,77 @@ func waitForExport(t *testing.T, store *mongo.Store, username string) []bson.M {
 			t.Fatal("no audit entry for the export")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// exportTestForm is a small form published in two versions: version 2
+// reorders the fields, relabels b, drops "gone" and adds c.
+func exportTestForm(v int) string {
+	if v == 1 {
+		return `{"$schema": "https://json-schema.org/draft/2020-12/schema", "x-form": "exporttest",
+  "x-title": {"vi": "Thử xuất", "en": "Export test"}, "type": "object", "additionalProperties": false,
+  "x-order": ["a", "b", "gone"], "required": ["a"],
+  "properties": {
+    "a": {"type": "string", "x-label": {"vi": "Câu A", "en": "Question A"}},
+    "b": {"type": "string", "enum": ["x", "y"], "x-label": {"vi": "Câu B cũ", "en": "Old B"},
+          "x-choices": [{"code": "x", "vi": "Ích cũ", "en": "Old x"}, {"code": "y", "vi": "Y cũ", "en": "Old y"}]},
+    "gone": {"type": "integer", "x-label": {"vi": "Câu đã bỏ", "en": "Dropped"}}}}`
+	}
+	return `{"$schema": "https://json-schema.org/draft/2020-12/schema", "x-form": "exporttest",
+  "x-title": {"vi": "Thử xuất", "en": "Export test"}, "type": "object", "additionalProperties": false,
+  "x-order": ["b", "a", "c"], "required": ["a"],
+  "properties": {
+    "a": {"type": "string", "x-label": {"vi": "Câu A", "en": "Question A"}},
+    "b": {"type": "string", "enum": ["x", "y"], "x-label": {"vi": "Câu B mới", "en": "New B"},
+          "x-choices": [{"code": "x", "vi": "Ích mới", "en": "New x"}, {"code": "y", "vi": "Y mới", "en": "New y"}]},
+    "c": {"type": "number", "x-label": {"vi": "Câu C", "en": "Question C"}}}}`
+}
+
+// TestExportUnionOfVersions: submissions of two versions export together
+// with the union of their fields, in the latest order with the latest labels.
+func TestExportUnionOfVersions(t *testing.T) {
+	store := dbOf(t, shared)
+	catalog := survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for v := 1; v <= 2; v++ {
+		fsys := fstest.MapFS{"forms/exporttest.json": {Data: []byte(exportTestForm(v))}}
+		if err := catalog.PublishDir(context.Background(), fsys, "forms"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	col := newUser(t, shared, "collector", "00025")
+	for _, e := range []map[string]any{
+		{"form_version": 1, "data": map[string]any{"a": "một", "b": "x", "gone": 7}},
+		{"form_version": 2, "data": map[string]any{"a": "hai", "b": "y", "c": 2.5}},
+	} {
+		env := envelope(e["data"])
+		env["form_version"], env["unit"] = e["form_version"], "00025"
+		if r := col.do("POST", "/api/v1/forms/exporttest/submissions", env); r.status != http.StatusCreated {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+	}
+	adm := adminClient(t, shared)
+	r := adm.raw("GET", "/api/v1/forms/exporttest/export?labels=en&header=labels", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.body, []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"New B", "Question A", "Question C", "Dropped"}, recs[0][9:]); diff != "" {
+		t.Errorf("header (-want +got):\n%s", diff)
+	}
+	var got [][]string
+	for _, rec := range recs[1:] {
+		got = append(got, rec[9:])
+	}
+	want := [][]string{{"New x", "một", "", "7"}, {"New y", "hai", "2.5", ""}}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b []string) bool { return a[1] < b[1] })); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	// One version only: its own fields.
+	r = adm.raw("GET", "/api/v1/forms/exporttest/export?version=1", nil)
+	if rows := parseCSV(t, r.body); len(rows) != 1 || rows[0]["gone"] != "7" || len(rows[0]) != 9+3 {
+		t.Errorf("version=1: %v", rows)
 	}
 }
