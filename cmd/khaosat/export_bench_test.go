@@ -60,12 +60,11 @@ func runExport(tb testing.TB, ex *survey.Exports, format, unit string, progress 
 	return rows
 }
 
-// rawScan reads the same documents with the driver alone: Find on the
-// same unit, decoded into bson.Raw.
-func rawScan(tb testing.TB, store *mongo.Store, unit string) int64 {
+// rawScan reads documents with the driver alone, decoded into bson.Raw.
+func rawScan(tb testing.TB, store *mongo.Store, filter any) int64 {
 	tb.Helper()
 	ctx := context.Background()
-	cur, err := store.Database().Collection("submissions").Find(ctx, bson.M{"form": "household", "unit": unit})
+	cur, err := store.Database().Collection("submissions").Find(ctx, filter)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -85,8 +84,10 @@ func rawScan(tb testing.TB, store *mongo.Store, unit string) int64 {
 }
 
 // BenchmarkExportThroughput compares csv and zip exports (cursor → View →
-// writer, to io.Discard) with a raw driver scan of the same documents from
-// the same database, in the same run: raw, csv, zip, zip, csv, raw.
+// writer, to io.Discard) with raw driver scans of the same documents from
+// the same database, in the same run: one with the export's own filter
+// (scope, unit subtree, not deleted) and one with the plain filter
+// {form, unit}. Order: raw, plain, csv, zip, zip, csv, plain, raw.
 func BenchmarkExportThroughput(b *testing.B) {
 	n := benchExportSize(b)
 	const unit = "00292"
@@ -94,7 +95,13 @@ func BenchmarkExportThroughput(b *testing.B) {
 	seedCopies(b, unit, n)
 	b.Logf("inserted %d household submissions in %v", n, time.Since(t0))
 	ex, store := benchExports(b)
-	var raw, csvT, zipT time.Duration
+	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	same := mongo.ExportFilter(survey.ExportQuery{SubmissionQuery: survey.SubmissionQuery{Form: "household", UnitFilter: units.Scope([]string{unit})}})
+	plain := bson.M{"form": "household", "unit": unit}
+	var raw, rawPlain, csvT, zipT time.Duration
 	timed := func(d *time.Duration, f func() int64) {
 		start := time.Now()
 		if got := f(); got != int64(n) {
@@ -104,21 +111,26 @@ func BenchmarkExportThroughput(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		timed(&raw, func() int64 { return rawScan(b, store, unit) })
+		timed(&raw, func() int64 { return rawScan(b, store, same) })
+		timed(&rawPlain, func() int64 { return rawScan(b, store, plain) })
 		timed(&csvT, func() int64 { return runExport(b, ex, "csv", unit, nil) })
 		timed(&zipT, func() int64 { return runExport(b, ex, "zip", unit, nil) })
 		timed(&zipT, func() int64 { return runExport(b, ex, "zip", unit, nil) })
 		timed(&csvT, func() int64 { return runExport(b, ex, "csv", unit, nil) })
-		timed(&raw, func() int64 { return rawScan(b, store, unit) })
+		timed(&rawPlain, func() int64 { return rawScan(b, store, plain) })
+		timed(&raw, func() int64 { return rawScan(b, store, same) })
 	}
 	b.StopTimer()
 	docs := float64(2 * n * b.N)
 	b.ReportMetric(float64(n), "submissions")
 	b.ReportMetric(docs/raw.Seconds(), "raw_docs/s")
+	b.ReportMetric(docs/rawPlain.Seconds(), "raw_plain_docs/s")
 	b.ReportMetric(docs/csvT.Seconds(), "csv_docs/s")
 	b.ReportMetric(docs/zipT.Seconds(), "zip_docs/s")
 	b.ReportMetric(raw.Seconds()/csvT.Seconds(), "csv/raw")
 	b.ReportMetric(raw.Seconds()/zipT.Seconds(), "zip/raw")
+	b.ReportMetric(rawPlain.Seconds()/csvT.Seconds(), "csv/raw_plain")
+	b.ReportMetric(rawPlain.Seconds()/zipT.Seconds(), "zip/raw_plain")
 }
 
 // peakHeap runs f while sampling the heap in use, and returns the highest sample.

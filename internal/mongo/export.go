@@ -15,9 +15,10 @@ import (
 // on the embedded engine: 1000 delays the first row by over a second).
 const exportBatchSize = 256
 
-// exportFilter is the filter of an export query. Submissions marked
-// deleted (a deleted_at field) are left out unless asked for.
-func exportFilter(q survey.ExportQuery) bson.D {
+// ExportFilter is the filter of an export query. Submissions marked
+// deleted (a deleted_at field) are left out unless asked for. It is
+// exported for benchmarks that scan the same documents with the driver.
+func ExportFilter(q survey.ExportQuery) bson.D {
 	and := bson.A{bson.D{{Key: "form", Value: q.Form}}}
 	if q.Scope != nil {
 		and = append(and, scopeFilter(q.Scope))
@@ -56,7 +57,7 @@ func exportFilter(q survey.ExportQuery) bson.D {
 func (s *Store) StreamSubmissions(ctx context.Context, q survey.ExportQuery, fn func(*survey.Submission) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colSubmissions).Find(ctx, exportFilter(q), options.Find().SetBatchSize(exportBatchSize))
+	cur, err := s.db.Collection(colSubmissions).Find(ctx, ExportFilter(q), options.Find().SetBatchSize(exportBatchSize))
 	if err != nil {
 		return translate("export submissions", err)
 	}
