@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
+	"github.com/xuri/excelize/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/khaosat/khaosat/internal/mongo"
@@ -187,6 +189,45 @@ func TestExportZipRoundTrip(t *testing.T) {
 			if diff := cmp.Diff(want, answersOf(got)); diff != "" {
 				t.Errorf("household %s child %d (-sent +exported):\n%s", h["KEY"], i, diff)
 			}
+		}
+	}
+}
+
+// TestExportXLSXAndJSONL fetches the other two formats over HTTP.
+func TestExportXLSXAndJSONL(t *testing.T) {
+	sent := submitExamples(t, "00082")
+	adm := adminClient(t, shared)
+	r := adm.raw("GET", "/api/v1/forms/household/export?format=xlsx&labels=vi&unit=00082", nil)
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+		t.Fatalf("%d %s", r.status, r.header.Get("Content-Type"))
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(r.body))
+	if err != nil {
+		t.Fatalf("the XLSX does not open: %v", err)
+	}
+	defer f.Close()
+	if diff := cmp.Diff([]string{"household", "children"}, f.GetSheetList()); diff != "" {
+		t.Errorf("sheets (-want +got):\n%s", diff)
+	}
+	if rows, err := f.GetRows("household"); err != nil || len(rows) != 1+len(sent) {
+		t.Errorf("household sheet: %d rows, %v", len(rows), err)
+	}
+	r = adm.raw("GET", "/api/v1/forms/household/export?format=jsonl&unit=00082", nil)
+	lines := strings.Split(strings.TrimSpace(string(r.body)), "\n")
+	if r.status != http.StatusOK || len(lines) != len(sent) {
+		t.Fatalf("%d, %d lines", r.status, len(lines))
+	}
+	for _, l := range lines {
+		var got struct {
+			ID   string         `json:"id"`
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(l), &got); err != nil {
+			t.Fatal(err)
+		}
+		want := sent[got.ID]["data"].(map[string]any)
+		if diff := cmp.Diff(want, got.Data); diff != "" {
+			t.Errorf("%s (-sent +exported):\n%s", got.ID, diff)
 		}
 	}
 }
