@@ -576,3 +576,32 @@ func TestExportUnionOfVersions(t *testing.T) {
 		t.Errorf("version=1: %v", rows)
 	}
 }
+
+// TestExportLeavesOutDeleted: a submission marked deleted (deleted_at) is
+// exported only with include_deleted=true.
+func TestExportLeavesOutDeleted(t *testing.T) {
+	sent := submitExamples(t, "00199")
+	var deleted string
+	for id := range sent {
+		deleted = id
+		break
+	}
+	subs := dbOf(t, shared).Database().Collection("submissions")
+	if _, err := subs.UpdateOne(context.Background(), bson.M{"_id": deleted}, bson.M{"$set": bson.M{"deleted_at": time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	adm := adminClient(t, shared)
+	ids := func(query string) map[string]bool {
+		out := map[string]bool{}
+		for _, row := range parseCSV(t, adm.raw("GET", "/api/v1/forms/household/export?unit=00199"+query, nil).body) {
+			out[row["id"]] = true
+		}
+		return out
+	}
+	if got := ids(""); got[deleted] || len(got) != len(sent)-1 {
+		t.Errorf("default export: %d rows, deleted one included: %v", len(got), got[deleted])
+	}
+	if got := ids("&include_deleted=true"); !got[deleted] || len(got) != len(sent) {
+		t.Errorf("include_deleted=true: %d rows, deleted one included: %v", len(got), got[deleted])
+	}
+}
