@@ -195,9 +195,9 @@ func TestExportZipRoundTrip(t *testing.T) {
 
 // TestExportXLSXAndJSONL fetches the other two formats over HTTP.
 func TestExportXLSXAndJSONL(t *testing.T) {
-	sent := submitExamples(t, "00082")
+	sent := submitExamples(t, "00190")
 	adm := adminClient(t, shared)
-	r := adm.raw("GET", "/api/v1/forms/household/export?format=xlsx&labels=vi&unit=00082", nil)
+	r := adm.raw("GET", "/api/v1/forms/household/export?format=xlsx&labels=vi&unit=00190", nil)
 	if r.status != http.StatusOK || r.header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
 		t.Fatalf("%d %s", r.status, r.header.Get("Content-Type"))
 	}
@@ -212,7 +212,7 @@ func TestExportXLSXAndJSONL(t *testing.T) {
 	if rows, err := f.GetRows("household"); err != nil || len(rows) != 1+len(sent) {
 		t.Errorf("household sheet: %d rows, %v", len(rows), err)
 	}
-	r = adm.raw("GET", "/api/v1/forms/household/export?format=jsonl&unit=00082", nil)
+	r = adm.raw("GET", "/api/v1/forms/household/export?format=jsonl&unit=00190", nil)
 	lines := strings.Split(strings.TrimSpace(string(r.body)), "\n")
 	if r.status != http.StatusOK || len(lines) != len(sent) {
 		t.Fatalf("%d, %d lines", r.status, len(lines))
