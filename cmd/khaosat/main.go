@@ -4,6 +4,7 @@
 //	khaosat forms lint FILE…  check form files before publishing them
 //	khaosat keys rotate       re-encrypt sensitive answers under a new data key
 //	khaosat indicators [flags] print the indicator table (indicators rebuild: recompute facts)
+//	khaosat export [flags]    export a form's submissions to a file or stdout
 //	khaosat version           print the version
 package main
 
@@ -34,6 +35,7 @@ func commands() map[string]command {
 		"forms":      {"form tools: 'forms lint FILE…' checks form files", formsCmd},
 		"keys":       {"rotate the data key: keys rotate re-encrypts sensitive answers", keysCmd},
 		"indicators": {"print the indicator table; 'indicators rebuild' recomputes the facts", indicatorsCmd},
+		"export":     {"export a form's submissions to a file (csv, zip, xlsx, jsonl)", exportCmd},
 		"version": {"print the version", func(_ context.Context, _, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "khaosat", version)
 			return err

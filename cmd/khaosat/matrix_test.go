@@ -165,6 +165,10 @@ func indicatorReaders() map[string]want {
 }
 
 var matrix = map[string]routeCase{
+	// Like the list, an export of another unit is empty, not refused
+	// (TestExportRolesAndAudit checks what a manager's file holds).
+	"GET /api/v1/forms/:form/export": {req: get("/api/v1/forms/household/export?format=csv&unit=" + unitIn),
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403}, "supervisor": {403, 403}, "designer": {403, 403}, "manager": {200, 200}, "admin": {200, 200}}},
 	"POST /api/v1/sync": {
 		req: func(matrixEnv) (string, string, any) {
 			item := envelope(matrixHousehold)

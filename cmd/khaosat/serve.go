@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/httpapi"
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/password"
@@ -59,6 +60,7 @@ func openStore(ctx context.Context, cfg *Config, log *slog.Logger) (*mongo.Store
 		return nil, nil, err
 	}
 	if emb != nil {
+		store.SingleProcess()
 		if err := emb.IndexIDs(ctx, cfg.Database); err != nil {
 			_ = store.Close(context.Background())
 			_ = emb.Stop(context.Background())
@@ -167,6 +169,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		Lifecycle: lifecycle, Hooks: hooks,
 		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins,
 		Indicators: indicators,
+		Exports:    survey.NewExports(intake, store, auditor, export.Formats()),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -25,6 +25,7 @@ type Deps struct {
 	Accounts *survey.Accounts
 	Catalog  *survey.Catalog
 	Intake   *survey.Intake
+	Exports  *survey.Exports
 	Units    *survey.Units
 	Tokens   *token.Signer
 	Auditor  *survey.Auditor
@@ -98,6 +99,7 @@ func NewRouter(d Deps) *gin.Engine {
 	s.securityRoutes(v1, a)
 	s.indicatorRoutes(a)
 	s.lifecycleRoutes(a)
+	s.exportRoutes(a)
 	return r
 }
 

@@ -126,6 +126,32 @@ func matchFilter(id string, m survey.Match) bson.D {
 		{Key: "deleted_at", Value: bson.D{{Key: "$exists", Value: false}}}}
 }
 
+// matchedFilter returns the filter of a conditional update of submission
+// id, the caller holding the document's lock. With several processes
+// (MongoDB) the condition goes into the filter, so the server applies it
+// atomically. With the embedded engine, which serves one process only, it
+// is checked here with a read by _id, and the write is addressed by _id
+// alone: that engine serves only a bare {_id} filter from an index and
+// scans the whole collection for any other.
+func (s *Store) matchedFilter(ctx context.Context, id string, m survey.Match) (bson.D, error) {
+	if !s.singleProcess {
+		return matchFilter(id, m), nil
+	}
+	var d struct {
+		Revision    int        `bson:"revision"`
+		ReviewState string     `bson:"review_state"`
+		DeletedAt   *time.Time `bson:"deleted_at"`
+	}
+	err := s.db.Collection(colSubmissions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if err != nil {
+		return nil, err
+	}
+	if d.Revision != m.Revision || d.ReviewState != m.ReviewState || d.DeletedAt != nil {
+		return nil, mdb.ErrNoDocuments
+	}
+	return bson.D{{Key: "_id", Value: id}}, nil
+}
+
 func matched(op string, r *mdb.UpdateResult, err error) error {
 	if err != nil {
 		return translate(op, err)
@@ -139,14 +165,22 @@ func matched(op string, r *mdb.UpdateResult, err error) error {
 // ReplaceSubmission replaces a submission that matches m.
 func (s *Store) ReplaceSubmission(ctx context.Context, sub *survey.Submission, m survey.Match) error {
 	defer s.subLocks.lock(sub.ID)()
-	r, err := s.db.Collection(colSubmissions).ReplaceOne(ctx, matchFilter(sub.ID, m), toSubmissionDoc(sub))
+	f, err := s.matchedFilter(ctx, sub.ID, m)
+	if err != nil {
+		return translate("replace submission", err)
+	}
+	r, err := s.db.Collection(colSubmissions).ReplaceOne(ctx, f, toSubmissionDoc(sub))
 	return matched("replace submission", r, err)
 }
 
 // SetReview records a review decision on a submission that matches m.
 func (s *Store) SetReview(ctx context.Context, id string, m survey.Match, n *survey.ReviewNote) error {
 	defer s.subLocks.lock(id)()
-	r, err := s.db.Collection(colSubmissions).UpdateOne(ctx, matchFilter(id, m), bson.D{{Key: "$set", Value: bson.D{
+	f, err := s.matchedFilter(ctx, id, m)
+	if err != nil {
+		return translate("review submission", err)
+	}
+	r, err := s.db.Collection(colSubmissions).UpdateOne(ctx, f, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "review_state", Value: n.State}, {Key: "last_review", Value: toReviewNoteDoc(n)},
 		{Key: "updated_at", Value: n.At}, {Key: "facts_pending", Value: true},
 	}}})
@@ -156,7 +190,11 @@ func (s *Store) SetReview(ctx context.Context, id string, m survey.Match, n *sur
 // MarkDeleted soft-deletes a submission that matches m.
 func (s *Store) MarkDeleted(ctx context.Context, id string, m survey.Match, at time.Time, by string) error {
 	defer s.subLocks.lock(id)()
-	r, err := s.db.Collection(colSubmissions).UpdateOne(ctx, matchFilter(id, m), bson.D{{Key: "$set", Value: bson.D{
+	f, err := s.matchedFilter(ctx, id, m)
+	if err != nil {
+		return translate("delete submission", err)
+	}
+	r, err := s.db.Collection(colSubmissions).UpdateOne(ctx, f, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "deleted_at", Value: at}, {Key: "deleted_by", Value: by}, {Key: "updated_at", Value: at}, {Key: "facts_pending", Value: true},
 	}}})
 	return matched("delete submission", r, err)

@@ -24,6 +24,9 @@ type Store struct {
 	client   *mdb.Client
 	db       *mdb.Database
 	subLocks *docLocks
+	// singleProcess: the database serves this process only (the embedded
+	// engine), so the per-document locks make conditional updates atomic.
+	singleProcess bool
 }
 
 // Connect opens a client to uri and selects database name. Writes are
@@ -118,3 +121,9 @@ func translate(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 }
+
+// SingleProcess declares that no other process writes to this database
+// (the embedded engine): conditional updates are then checked under the
+// per-document lock and addressed by _id, which that engine serves from
+// an index.
+func (s *Store) SingleProcess() { s.singleProcess = true }

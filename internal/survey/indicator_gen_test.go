@@ -20,6 +20,7 @@ type genSub struct {
 	date           time.Time
 	data           map[string]any // as sent (JSON form)
 	rejected       bool
+	deleted        bool
 }
 
 var (

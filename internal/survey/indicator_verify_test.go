@@ -47,7 +47,7 @@ func expected(subs []*genSub, vq verifyQuery) map[cellKey][2]int {
 	from, to := day(vq.from), day(vq.to)
 	out := map[cellKey][2]int{}
 	for _, s := range subs {
-		if s.rejected || s.date.Before(from) || s.date.After(to) || (vq.keep != nil && !vq.keep(s)) {
+		if s.rejected || s.deleted || s.date.Before(from) || s.date.After(to) || (vq.keep != nil && !vq.keep(s)) {
 			continue
 		}
 		unit := s.unit
@@ -150,7 +150,8 @@ func ptr[T any](p *T) any {
 }
 
 // TestIndicatorsRandomized generates a data set, submits it through intake,
-// rejects, restores and edits some of it between queries, and checks every
+// rejects, approves, edits, deletes and restores some of it between
+// queries, and checks every
 // indicator × unit × sex × age group against the independent computation.
 func TestIndicatorsRandomized(t *testing.T) {
 	for _, tc := range []struct {
@@ -184,7 +185,10 @@ func TestIndicatorsRandomized(t *testing.T) {
 				check(t, w, subs, "after loading the cache")
 			}
 
-			// Reject some, restore some of those, edit others.
+			// Reject some, restore some of those, edit others, delete
+			// others through the lifecycle service.
+			life := survey.NewLifecycle(w.intake, w.store, survey.NewAuditor(w.store))
+			ctx := context.Background()
 			for i, s := range subs {
 				switch {
 				case i%7 == 0:
@@ -193,16 +197,27 @@ func TestIndicatorsRandomized(t *testing.T) {
 				case i%11 == 0:
 					s.data = g.answers(s.form, s.date)
 					w.edit(t, s)
+				case i%5 == 0:
+					if err := life.Delete(ctx, admin, s.form, s.id); err != nil {
+						t.Fatalf("delete %s: %v", s.id, err)
+					}
+					s.deleted = true
 				}
 			}
-			check(t, w, subs, "after rejections and edits")
+			check(t, w, subs, "after rejections, edits and deletions")
 			for i, s := range subs {
-				if i%14 == 0 {
+				switch {
+				case i%14 == 0:
 					w.setReview(t, s.id, survey.ReviewApproved)
 					s.rejected = false
+				case i%10 == 0 && s.deleted:
+					if _, err := life.Restore(ctx, admin, s.form, s.id); err != nil {
+						t.Fatalf("restore %s: %v", s.id, err)
+					}
+					s.deleted = false
 				}
 			}
-			check(t, w, subs, "after restores")
+			check(t, w, subs, "after approvals and restores")
 		})
 	}
 }

@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+func (s *Server) exportRoutes(a *gin.RouterGroup) {
+	a.GET("/forms/:form/export", s.export)
+}
+
+// boolParam reads an optional true/false query parameter.
+func boolParam(c *gin.Context, name string) (bool, error) {
+	switch c.Query(name) {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	e := survey.Errorf(survey.CodeMalformed, "Tham số «"+name+"» phải là true hoặc false.", "The «"+name+"» parameter must be true or false.")
+	e.Fields = []survey.FieldError{{Path: "?" + name, Code: "type", Message: e.Message}}
+	return false, e
+}
+
+func exportOptions(c *gin.Context) (survey.ExportOptions, error) {
+	o := survey.ExportOptions{Format: c.DefaultQuery("format", "csv"), Labels: c.Query("labels"),
+		Unit: c.Query("unit"), ReviewState: c.Query("review_state")}
+	var err error
+	if o.From, err = dateParam(c, "from"); err != nil {
+		return o, err
+	}
+	if o.To, err = dateParam(c, "to"); err != nil {
+		return o, err
+	}
+	if o.Split, err = boolParam(c, "split"); err != nil {
+		return o, err
+	}
+	if o.IncludeDeleted, err = boolParam(c, "include_deleted"); err != nil {
+		return o, err
+	}
+	switch c.Query("header") {
+	case "", "names":
+	case "labels":
+		o.HeaderLabels = true
+	default:
+		e := survey.Errorf(survey.CodeMalformed, "Tham số «header» phải là names hoặc labels.", "The «header» parameter must be names or labels.")
+		e.Fields = []survey.FieldError{{Path: "?header", Code: "enum", Message: e.Message}}
+		return o, e
+	}
+	if v := c.Query("version"); v != "" {
+		if o.Version, err = strconv.Atoi(v); err != nil || o.Version < 1 {
+			e := survey.Errorf(survey.CodeMalformed, "Tham số «version» phải là số nguyên dương.", "The «version» parameter must be a positive integer.")
+			e.Fields = []survey.FieldError{{Path: "?version", Code: "type", Message: e.Message}}
+			return o, e
+		}
+	}
+	return o, nil
+}
+
+// export streams a form's submissions as a file. Rows are flushed as they
+// are written, so the first bytes leave before the query has finished; a
+// client that goes away cancels the request context and with it the
+// database cursor.
+func (s *Server) export(c *gin.Context) {
+	o, err := exportOptions(c)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	job, err := s.Exports.Prepare(ctx, actor(c), c.Param("form"), o)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Header("Content-Type", job.ContentType)
+	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": job.Filename}))
+	c.Status(http.StatusOK)
+	rows, err := job.Run(ctx, c.Writer)
+	if err == nil {
+		return
+	}
+	if !c.Writer.Written() {
+		s.writeError(c, err)
+		return
+	}
+	if ctx.Err() == nil {
+		s.log.ErrorContext(ctx, "export failed", "request_id", requestID(c), "form", c.Param("form"), "rows", rows, "error", err)
+	}
+	// The file is incomplete and the status is sent: break the connection
+	// so that the client cannot take a truncated file for a whole one.
+	panic(http.ErrAbortHandler)
+}
