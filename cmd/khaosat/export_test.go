@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -417,7 +418,10 @@ func seedCopies(tb testing.TB, ts *testServer, unit string, n int) {
 // the cursor is done, does not exist yet), and a client that disconnects
 // stops the work (the export ends early, recorded as cancelled).
 func TestExportStreamsAndStops(t *testing.T) {
-	const n = 5000
+	n := 5000 // KHAOSAT_EXPORT_STREAM_N runs it at another size (100000 for the figure)
+	if v, err := strconv.Atoi(os.Getenv("KHAOSAT_EXPORT_STREAM_N")); err == nil && v > 0 {
+		n = v
+	}
 	// A server of its own: thousands of rows in the shared database would
 	// slow every later test (the embedded engine scans to filter).
 	ts := mustStart(t, t.TempDir())
@@ -481,7 +485,7 @@ func TestExportStreamsAndStops(t *testing.T) {
 	res, _ = start(mgr2)
 	res.Body.Close()
 	entries = waitForExport(t, store, name2)
-	if d := details(entries[0]); d["outcome"] != "cancelled" || d["rows"].(int64) >= n {
+	if d := details(entries[0]); d["outcome"] != "cancelled" || d["rows"].(int64) >= int64(n) {
 		t.Errorf("after a disconnect the export went on: %v", d)
 	} else {
 		t.Logf("disconnected export stopped after %d of %d rows", d["rows"], n)
