@@ -200,31 +200,9 @@ func (l *Lifecycle) refreshFacts(ctx context.Context, id string) {
 // unit on the survey date, answers valid, unit in the actor's scope) and
 // returns the compiled form version.
 func (s *Intake) checkEnvelope(ctx context.Context, actor Actor, formID string, env *Envelope, fe []FieldError) (*schema.Form, error) {
-	var sf *schema.Form
-	if env.FormVersion > 0 {
-		var err error
-		sf, err = s.catalog.Compiled(ctx, formID, env.FormVersion)
-		if ErrorCode(err) == CodeNotFound {
-			fe = append(fe, fieldErr("/form_version", "unknown_version",
-				"Biểu mẫu không có phiên bản này.", "The form has no such published version."))
-		} else if err != nil {
-			return nil, err
-		}
-	}
-	if env.Unit != "" && !env.SurveyDate.IsZero() {
-		if u, ok := s.units.At(env.Unit, env.SurveyDate); !ok || u.Level != LevelCommune {
-			fe = append(fe, fieldErr("/unit", "unknown_unit",
-				"Không có xã/phường mã «"+env.Unit+"» vào ngày khảo sát.",
-				"There is no commune/ward «"+env.Unit+"» on the survey date."))
-		}
-	}
-	if sf != nil && env.Data != nil {
-		for _, e := range sf.Validate(env.Data, env.SurveyDate) {
-			fe = append(fe, FieldError{Path: "/data" + e.Path, Code: e.Code, Message: e.Message})
-		}
-	}
-	if len(fe) > 0 {
-		return nil, invalid(fe)
+	sf, err := s.validate(env, fe, func(v int) (*schema.Form, error) { return s.catalog.Compiled(ctx, formID, v) })
+	if err != nil {
+		return nil, err
 	}
 	if actor.Role != RoleAdmin && !s.units.Within(env.Unit, env.SurveyDate, actor.Units) {
 		e := Errorf(CodeForbidden, "Xã/phường này nằm ngoài địa bàn được giao cho bạn.", "This commune/ward is outside the area assigned to you.")

@@ -117,14 +117,13 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		return nil, false, err
 	}
 	now := s.now()
-	env, sf, err := s.check(body, now, func(n int) (*schema.Form, error) { return s.catalog.Compiled(ctx, formID, n) })
+	env, fe, err := ParseEnvelope(body, "", now)
 	if err != nil {
 		return nil, false, err
 	}
-	if actor.Role != RoleAdmin && !s.units.Within(env.Unit, env.SurveyDate, actor.Units) {
-		e := Errorf(CodeForbidden, "Xã/phường này nằm ngoài địa bàn được giao cho bạn.", "This commune/ward is outside the area assigned to you.")
-		e.Fields = []FieldError{fieldErr("/unit", "out_of_scope", "Ngoài địa bàn được giao.", "Outside your assigned area.")}
-		return nil, false, e
+	sf, err := s.checkEnvelope(ctx, actor, formID, env, fe)
+	if err != nil {
+		return nil, false, err
 	}
 	data := sf.ToStorage(env.Data)
 	hash, err := contentHash(s.prot.HashKey, formID, env, sf, data)
@@ -180,14 +179,27 @@ func (s *Intake) check(body []byte, now time.Time, compiled func(version int) (*
 	if err != nil {
 		return nil, nil, err
 	}
+	sf, err := s.validate(env, fe, compiled)
+	if err != nil {
+		return nil, nil, err
+	}
+	return env, sf, nil
+}
+
+// validate applies intake's rules to a parsed envelope, adding to the
+// field errors fe found while parsing it: the form version is published,
+// the unit is a commune on the survey date, the answers are valid. It
+// returns the compiled form version, or every failing field at once.
+func (s *Intake) validate(env *Envelope, fe []FieldError, compiled func(version int) (*schema.Form, error)) (*schema.Form, error) {
 	var sf *schema.Form
 	if env.FormVersion > 0 {
+		var err error
 		sf, err = compiled(env.FormVersion)
 		if ErrorCode(err) == CodeNotFound {
 			fe = append(fe, fieldErr("/form_version", "unknown_version",
 				"Biểu mẫu không có phiên bản này.", "The form has no such published version."))
 		} else if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if env.Unit != "" && !env.SurveyDate.IsZero() {
@@ -203,9 +215,9 @@ func (s *Intake) check(body []byte, now time.Time, compiled func(version int) (*
 		}
 	}
 	if len(fe) > 0 {
-		return nil, nil, invalid(fe)
+		return nil, invalid(fe)
 	}
-	return env, sf, nil
+	return sf, nil
 }
 
 // resolveDuplicate decides between a retry (identical content from the
