@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -54,13 +53,9 @@ func (s *Server) listAudit(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	if l := c.Query("limit"); l != "" {
-		if f.Limit, err = strconv.Atoi(l); err != nil || f.Limit < 1 || f.Limit > survey.MaxListLimit {
-			e := survey.Errorf(survey.CodeMalformed, "Tham số «limit» phải từ 1 đến 1000.", "The «limit» parameter must be between 1 and 1000.")
-			e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
-			s.writeError(c, e)
-			return
-		}
+	if f.Limit, err = limitParam(c, survey.MaxListLimit); err != nil {
+		s.writeError(c, err)
+		return
 	}
 	f.Action, f.User, f.Cursor = c.Query("action"), c.Query("user"), c.Query("cursor")
 	entries, next, err := s.Auditor.List(c.Request.Context(), actor(c), f)

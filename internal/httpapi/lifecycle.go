@@ -361,15 +361,10 @@ func (s *Server) bulkDelete(c *gin.Context) {
 
 func (s *Server) mySubmissions(c *gin.Context) {
 	f := survey.ListFilter{ReviewState: c.Query("review_state"), Cursor: c.Query("cursor")}
-	if l := c.Query("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > survey.MaxListLimit {
-			e := survey.Errorf(survey.CodeMalformed, "Tham số «limit» phải từ 1 đến 1000.", "The «limit» parameter must be between 1 and 1000.")
-			e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
-			s.writeError(c, e)
-			return
-		}
-		f.Limit = n
+	var err error
+	if f.Limit, err = limitParam(c, survey.MaxListLimit); err != nil {
+		s.writeError(c, err)
+		return
 	}
 	subs, next, err := s.Lifecycle.Mine(c.Request.Context(), actor(c), f)
 	if err != nil {
@@ -408,16 +403,10 @@ type eventJSON struct {
 }
 
 func (s *Server) changes(c *gin.Context) {
-	limit := 0
-	if l := c.Query("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > survey.MaxFeedLimit {
-			e := survey.Errorf(survey.CodeMalformed, "Tham số «limit» phải từ 1 đến 1000.", "The «limit» parameter must be between 1 and 1000.")
-			e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
-			s.writeError(c, e)
-			return
-		}
-		limit = n
+	limit, err := limitParam(c, survey.MaxFeedLimit)
+	if err != nil {
+		s.writeError(c, err)
+		return
 	}
 	evs, next, err := s.Intake.Changes(c.Request.Context(), actor(c), c.Query("cursor"), c.Query("form"), limit)
 	if err != nil {

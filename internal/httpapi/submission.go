@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -110,13 +111,9 @@ func (s *Server) listSubmissions(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	if l := c.Query("limit"); l != "" {
-		if f.Limit, err = strconv.Atoi(l); err != nil || f.Limit < 1 || f.Limit > survey.MaxListLimit {
-			e := survey.Errorf(survey.CodeMalformed, "Tham số «limit» phải từ 1 đến 1000.", "The «limit» parameter must be between 1 and 1000.")
-			e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
-			s.writeError(c, e)
-			return
-		}
+	if f.Limit, err = limitParam(c, survey.MaxListLimit); err != nil {
+		s.writeError(c, err)
+		return
 	}
 	f.Unit, f.Cursor, f.ReviewState = c.Query("unit"), c.Query("cursor"), c.Query("review_state")
 	f.Q = c.Query("q")
@@ -157,4 +154,19 @@ func (s *Server) getSubmission(c *gin.Context) {
 	}
 	c.Header("ETag", `"`+strconv.Itoa(sub.Revision)+`"`)
 	c.JSON(http.StatusOK, j)
+}
+
+// limitParam reads ?limit=, a page size from 1 to max; 0 when absent.
+func limitParam(c *gin.Context, max int) (int, error) {
+	l := c.Query("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > max {
+		e := survey.Errorf(survey.CodeMalformed, fmt.Sprintf("Tham số «limit» phải từ 1 đến %d.", max), fmt.Sprintf("The «limit» parameter must be between 1 and %d.", max))
+		e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
+		return 0, e
+	}
+	return n, nil
 }

@@ -19,22 +19,7 @@ const exportBatchSize = 256
 // deleted (a deleted_at field) are left out unless asked for. It is
 // exported for benchmarks that scan the same documents with the driver.
 func ExportFilter(q survey.ExportQuery) bson.D {
-	and := bson.A{bson.D{{Key: "form", Value: q.Form}}}
-	if q.Scope != nil {
-		and = append(and, scopeFilter(q.Scope))
-	}
-	if q.UnitFilter != nil {
-		and = append(and, scopeFilter(q.UnitFilter))
-	}
-	if q.Collector != "" {
-		and = append(and, bson.D{{Key: "collector", Value: q.Collector}})
-	}
-	if !q.From.IsZero() {
-		and = append(and, bson.D{{Key: "survey_date", Value: bson.D{{Key: "$gte", Value: q.From}}}})
-	}
-	if !q.To.IsZero() {
-		and = append(and, bson.D{{Key: "survey_date", Value: bson.D{{Key: "$lte", Value: q.To}}}})
-	}
+	and := selection(q.SubmissionQuery)
 	if q.ReviewState != "" {
 		and = append(and, bson.D{{Key: "review_state", Value: q.ReviewState}})
 	}
@@ -42,7 +27,7 @@ func ExportFilter(q survey.ExportQuery) bson.D {
 		and = append(and, bson.D{{Key: "form_version", Value: q.Version}})
 	}
 	if !q.IncludeDeleted {
-		and = append(and, bson.D{{Key: "deleted_at", Value: bson.D{{Key: "$exists", Value: false}}}})
+		and = append(and, notDeleted)
 	}
 	return bson.D{{Key: "$and", Value: and}}
 }

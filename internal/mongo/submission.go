@@ -165,19 +165,13 @@ func scopeFilter(parts []survey.ScopePart) bson.D {
 	return bson.D{{Key: "$or", Value: alts}}
 }
 
-// ListSubmissions returns a page in (received_at, _id) order.
-func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) ([]*survey.Submission, error) {
-	if groups := sameItem(q.Answers); groups != nil {
-		return s.listSameItem(ctx, q, groups)
-	}
-	and := bson.A{notDeleted}
+// selection is what every query of submissions shares: the form, the
+// caller's scope, the unit filter, the collector and the survey dates.
+func selection(q survey.SubmissionQuery) bson.A {
+	var and bson.A
 	if q.Form != "" {
 		and = append(and, bson.D{{Key: "form", Value: q.Form}})
 	}
-	if q.ReviewState != "" {
-		and = append(and, bson.D{{Key: "review_state", Value: q.ReviewState}})
-	}
-	and = append(and, answerFilter(q.Answers)...)
 	if q.Scope != nil {
 		and = append(and, scopeFilter(q.Scope))
 	}
@@ -193,6 +187,19 @@ func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) (
 	if !q.To.IsZero() {
 		and = append(and, bson.D{{Key: "survey_date", Value: bson.D{{Key: "$lte", Value: q.To}}}})
 	}
+	return and
+}
+
+// ListSubmissions returns a page in (received_at, _id) order.
+func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) ([]*survey.Submission, error) {
+	if groups := sameItem(q.Answers); groups != nil {
+		return s.listSameItem(ctx, q, groups)
+	}
+	and := append(bson.A{notDeleted}, selection(q)...)
+	if q.ReviewState != "" {
+		and = append(and, bson.D{{Key: "review_state", Value: q.ReviewState}})
+	}
+	and = append(and, answerFilter(q.Answers)...)
 	if q.After != nil {
 		and = append(and, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "received_at", Value: bson.D{{Key: "$gt", Value: q.After.ReceivedAt}}}},

@@ -146,27 +146,7 @@ func (l *Lifecycle) Mine(ctx context.Context, actor Actor, f ListFilter) ([]*Sub
 	if err := reviewStateFilter(f.ReviewState, &q); err != nil {
 		return nil, "", err
 	}
-	if f.Cursor != "" {
-		k, err := decodeCursor(f.Cursor)
-		if err != nil {
-			e := Errorf(CodeMalformed, "Con trỏ phân trang (cursor) không hợp lệ.", "The cursor is not valid.")
-			e.Fields = []FieldError{fieldErr("?cursor", "invalid", "Con trỏ không hợp lệ.", "Invalid cursor.")}
-			return nil, "", e
-		}
-		q.After = k
-	}
-	limit := q.Limit
-	q.Limit++
-	items, err := l.store.ListSubmissions(ctx, q)
-	if err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(items) > limit {
-		items = items[:limit]
-		next = encodeCursor(PageKey{ReceivedAt: items[limit-1].ReceivedAt, ID: items[limit-1].ID})
-	}
-	return items, next, nil
+	return l.in.page(ctx, q, f.Cursor)
 }
 
 // Delete soft-deletes a submission: it stays stored, hidden from every

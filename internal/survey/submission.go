@@ -362,8 +362,15 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 		}
 		q.UnitFilter = s.units.Scope([]string{f.Unit})
 	}
-	if f.Cursor != "" {
-		k, err := decodeCursor(f.Cursor)
+	return s.page(ctx, q, f.Cursor)
+}
+
+// page reads the page of q that follows cursor ("" for the first), one
+// row more than asked to know whether another page exists, and returns
+// the cursor of the next page ("" at the end).
+func (s *Intake) page(ctx context.Context, q SubmissionQuery, cursor string) ([]*Submission, string, error) {
+	if cursor != "" {
+		k, err := decodeCursor(cursor)
 		if err != nil {
 			e := Errorf(CodeMalformed, "Con trỏ phân trang (cursor) không hợp lệ.", "The cursor is not valid.")
 			e.Fields = []FieldError{fieldErr("?cursor", "invalid", "Con trỏ không hợp lệ.", "Invalid cursor.")}
@@ -372,7 +379,7 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 		q.After = k
 	}
 	limit := q.Limit
-	q.Limit++ // one more tells whether another page exists
+	q.Limit++
 	items, err := s.store.ListSubmissions(ctx, q)
 	if err != nil {
 		return nil, "", err
