@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/khaosat/khaosat/internal/app"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,11 +132,12 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	store, closeStore, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	db, err := openDB(ctx, cfg, app.Exclusive)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer db.Close()
+	store := db.Store
 	prot.Audit = survey.NewAuditor(store)
 	intake, err := survey.NewIntake(store, nil, nil, prot)
 	if err != nil {
