@@ -107,7 +107,9 @@ func BenchmarkExportThroughput(b *testing.B) {
 		return rawScan(b, db, `SELECT doc FROM submissions WHERE form = 'household' AND (survey_date >= ? AND unit IN (?)) AND deleted_at IS NULL`,
 			time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), unit)
 	}
-	plain := func() int64 { return rawScan(b, db, `SELECT doc FROM submissions WHERE form = 'household' AND unit = ?`, unit) }
+	plain := func() int64 {
+		return rawScan(b, db, `SELECT doc FROM submissions WHERE form = 'household' AND unit = ?`, unit)
+	}
 	var raw, rawPlain, csvT, zipT time.Duration
 	timed := func(d *time.Duration, f func() int64) {
 		start := time.Now()

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-
 )
 
 var formIDs = []string{"household", "disability", "labour", "hiv"}

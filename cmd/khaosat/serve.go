@@ -43,6 +43,12 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.MongoDBURI == "" {
+		// Before anything is written into the directory.
+		if err := app.RefuseFerretDB(cfg.DataDir); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}

@@ -69,6 +69,13 @@ func dsn(file string, readOnly bool) string {
 // schema to the current version. The caller holds the data directory's
 // lock: this process is the database's writer.
 func Open(ctx context.Context, file string) (*Store, error) {
+	// Created by us, readable by the owner only: it holds personal data
+	// (SQLite gives its WAL and shared-memory files the same mode).
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	f.Close()
 	s, err := open(ctx, file, migrate)
 	if s != nil {
 		s.owner = true

@@ -188,7 +188,16 @@ func testFeedGapFree(t *testing.T, s Stores) {
 	readerDone := make(chan error, 1)
 	go func() {
 		var after int64
+		stopped := false
 		for {
+			// A read that began before the last commits may miss them:
+			// once the writers are done, read on until a read that began
+			// after that comes back empty.
+			select {
+			case <-stop:
+				stopped = true
+			default:
+			}
 			evs, err := s.Events(ctx, after, 100)
 			if err != nil {
 				readerDone <- err
@@ -198,13 +207,9 @@ func testFeedGapFree(t *testing.T, s Stores) {
 				seen = append(seen, e.Seq)
 				after = e.Seq
 			}
-			select {
-			case <-stop:
-				if len(evs) == 0 {
-					readerDone <- nil
-					return
-				}
-			default:
+			if stopped && len(evs) == 0 {
+				readerDone <- nil
+				return
 			}
 		}
 	}()
