@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
@@ -207,5 +209,154 @@ func TestPhoneOfflineJourney(t *testing.T) {
 	p.col.do("GET", "/api/v1/me/submissions", nil).json(t, &mine)
 	if len(mine.Items) != 1 {
 		t.Errorf("the collector has %d submissions on the server, want exactly 1", len(mine.Items))
+	}
+}
+
+// sendHousehold fills and sends a household with n children from the
+// phone, online, and returns its id once the server has it.
+func (p *phoneEnv) sendHousehold(n int) string {
+	p.t.Helper()
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/#/"))
+	p.click(`button.new-submission[data-form=household]`)
+	p.tab.waitFor(`!!document.querySelector('#q-address')`)
+	p.fillHousehold(n)
+	p.click("#finalise")
+	p.tab.waitFor(`!!document.querySelector('#outbox .card[data-state=sent]')`)
+	return evalIn[string](p.tab, `document.querySelector('#outbox .card[data-state=sent]').dataset.id`)
+}
+
+// TestPhoneReviewFeedback: a supervisor marks a submission has_issues with
+// a comment; the phone shows the comment, the collector corrects the answer
+// and resends it as an edit, and the server has revision 2.
+func TestPhoneReviewFeedback(t *testing.T) {
+	p := newPhone(t)
+	p.enrol()
+	id := p.sendHousehold(1)
+
+	sup := newUser(t, shared, "supervisor", "00004")
+	comment := "Tên chủ hộ viết sai, hãy kiểm tra lại."
+	if r := sup.do("POST", "/api/v1/forms/household/submissions/"+id+"/review", map[string]any{"state": "has_issues", "comment": comment}); r.status != http.StatusOK {
+		t.Fatalf("review: %d %s", r.status, r.body)
+	}
+
+	p.click(`a[href="#/feedback"]`)
+	p.waitText(comment)
+	p.click(fmt.Sprintf(`#feedback .card[data-id=%s] button.correct`, q(id)))
+	p.tab.waitFor(`!!document.querySelector('#review-comment')`)
+	if got := evalIn[string](p.tab, `document.querySelector('#review-comment').textContent`); !strings.Contains(got, comment) {
+		t.Errorf("comment on the correction: %q", got)
+	}
+	p.set("#q-head_name", "Nguyễn Văn Hưng")
+	p.click("#finalise")
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`, q(id)))
+	if got := evalIn[string](p.tab, fmt.Sprintf(`document.querySelector('#outbox .card[data-id=%s] .state').textContent`, q(id))); !strings.Contains(got, "2") {
+		t.Errorf("outbox after the correction: %q, want revision 2", got)
+	}
+	status, sub := serverSubmission(t, p.col, "household", id)
+	if status != http.StatusOK || sub["revision"] != float64(2) || sub["data"].(map[string]any)["head_name"] != "Nguyễn Văn Hưng" {
+		t.Fatalf("server after the correction: %d revision %v head_name %v", status, sub["revision"], sub["data"].(map[string]any)["head_name"])
+	}
+	// The feedback list no longer asks for it.
+	p.click(`a[href="#/feedback"]`)
+	p.tab.waitFor(fmt.Sprintf(`!document.querySelector('#feedback .card[data-id=%s]')`, q(id)))
+}
+
+// queueHouseholds puts n finalised households (the three-children example,
+// each with its own id) into the phone's outbox with the app's own code, as
+// if filled in one by one, and returns their ids.
+func (p *phoneEnv) queueHouseholds(n int) []string {
+	p.t.Helper()
+	var example map[string]any
+	readJSON(p.t, "forms/testdata/household/valid/three_children.json", &example)
+	b, _ := json.Marshal(example)
+	return evalIn[[]string](p.tab, fmt.Sprintf(`(async () => {
+		const data = await import('/app/data.js'), { session, deviceID } = await import('/app/db.js');
+		const s = await session.load(), form = (await data.listForms()).find(f => f.id === 'household');
+		const example = %s, ids = [];
+		for (let i = 0; i < %d; i++) {
+			const answers = { ...example, children: example.children.map(c => ({ ...c, child_id: crypto.randomUUID() })) };
+			const d = await data.newDraft({ form, user: s.user, unit: '00004', deviceId: await deviceID(), data: answers });
+			await data.finalise(d);
+			ids.push(d.id);
+		}
+		return ids;
+	})()`, b, n))
+}
+
+// countOnServer returns how many of ids the server lists for the collector.
+func countOnServer(t *testing.T, c *client, ids []string) map[string]int {
+	t.Helper()
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	seen := map[string]int{}
+	cursor := ""
+	for {
+		var page struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		c.do("GET", "/api/v1/me/submissions?limit=100&cursor="+cursor, nil).json(t, &page)
+		for _, it := range page.Items {
+			if want[it.ID] {
+				seen[it.ID]++
+			}
+		}
+		if page.NextCursor == nil || *page.NextCursor == "" {
+			return seen
+		}
+		cursor = *page.NextCursor
+	}
+}
+
+// TestPhoneClosedMidSync: the app is closed while a sync of 20 submissions
+// is on the wire (the server stored them, the answer never arrives);
+// reopened, it sends them again and the server holds each exactly once, and
+// the outbox is empty.
+func TestPhoneClosedMidSync(t *testing.T) {
+	p := newPhone(t)
+	p.enrol()
+	p.ns.setDown(true) // queue while offline, so that nothing leaves early
+	ids := p.queueHouseholds(20)
+	p.ns.setDown(false)
+
+	reached, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hold := func(r *http.Request) {
+		if r.URL.Path == "/api/v1/sync" {
+			once.Do(func() { close(reached) })
+			<-release
+		}
+	}
+	p.ns.after.Store(&hold)
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/#/outbox"))
+	p.click("#send-now")
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sync never reached the server")
+	}
+	p.tab.closePage() // the answer is on its way: the app is gone
+	if got := countOnServer(t, p.col, ids); len(got) != 20 {
+		t.Fatalf("the server stored %d of the 20 before the page closed, want all", len(got))
+	}
+	p.ns.after.Store(nil)
+	close(release)
+
+	p.tab.reopen()
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/#/outbox"))
+	p.tab.waitFor(`document.querySelector('#waiting') && document.querySelector('#waiting').dataset.count === '0'`)
+	p.tab.waitFor(`document.querySelectorAll('#outbox .card').length === 20`)
+	if n := evalIn[int](p.tab, `document.querySelectorAll('#outbox .card[data-state=sent]').length`); n != 20 {
+		t.Errorf("outbox: %d sent, want 20%s", n, p.tab.pageText())
+	}
+	got := countOnServer(t, p.col, ids)
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Errorf("submission %s is on the server %d times", id, got[id])
+		}
 	}
 }

@@ -156,10 +156,15 @@ export async function correct(api, sub, user) {
   const existing = await getDraft(sub.id);
   if (existing) return existing;
   const v = await version(api, sub.form, sub.form_version);
+  // The server withholds sensitive answers from a collector without the
+  // grant, even their own; an edit replaces every answer, so the phone
+  // starts from the copy it sent when it still has that revision.
+  const sent = await (await db()).get('outbox', sub.id);
+  const data = sent && sent.state === 'sent' && sent.revision === sub.revision && (sub.redacted || []).length ? sent.submission.data : sub.data;
   const d = {
     id: sub.id, user: user.id, form: sub.form, version: sub.form_version, title: v.title, kind: 'edit', base_revision: sub.revision,
     envelope: { unit: sub.unit, survey_date: sub.survey_date, started_at: sub.started_at, ended_at: sub.ended_at, device_id: sub.device_id, location: sub.location },
-    data: sub.data, review: sub.review, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), server_errors: [],
+    data, review: sub.review, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), server_errors: [],
   };
   await (await db()).put('drafts', d);
   return d;

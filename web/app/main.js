@@ -32,7 +32,7 @@ function App() {
   const [, setLangState] = useState(lang());
   const [r, setR] = useState(route());
   const [online, setOnline] = useState(navigator.onLine);
-  const [waiting, setWaiting] = useState(0);
+  const [waiting, setWaiting] = useState(null); // null until counted
   const [notice, setNotice] = useState(null);
   const [tick, setTick] = useState(0);
 
@@ -125,8 +125,8 @@ function App() {
   return html`<div class="screen">
     <header class="bar">
       <h1>${t('app.title')}</h1>
-      <a href="#/outbox" class=${'waiting' + (waiting ? ' some' : '')} id="waiting" data-count=${waiting}
-        aria-label=${t('head.waiting_label', { n: waiting })}>${t('head.waiting', { n: waiting })}</a>
+      <a href="#/outbox" class=${'waiting' + (waiting ? ' some' : '')} id="waiting" data-count=${waiting ?? undefined}
+        aria-label=${t('head.waiting_label', { n: waiting ?? '…' })}>${t('head.waiting', { n: waiting ?? '…' })}</a>
       ${langButton}
     </header>
     ${!online && html`<p class="banner warn offline" role="status">${t('net.offline')}</p>`}
