@@ -72,12 +72,10 @@ function App() {
       setNotice({ kind: 'error', text: (err && err.status === 401 ? t('err.device_revoked') + ' ' : '') + (err ? err.text() : t('err.session_ended')) });
       setS(null);
     };
-    const onLangChange = () => setLangState(lang());
     window.addEventListener('hashchange', onHash);
     window.addEventListener('online', onOnline);
     window.addEventListener('offline', onOffline);
     window.addEventListener('signedout', onSignedOut);
-    window.addEventListener('langchange', onLangChange);
     let channel = null;
     try { channel = new BroadcastChannel('khaosat'); channel.onmessage = () => refreshCount(); } catch { /* none */ }
     const timer = setInterval(() => { if (navigator.onLine) sync(); }, 60000);
@@ -86,7 +84,6 @@ function App() {
       window.removeEventListener('online', onOnline);
       window.removeEventListener('offline', onOffline);
       window.removeEventListener('signedout', onSignedOut);
-      window.removeEventListener('langchange', onLangChange);
       clearInterval(timer);
       if (channel) channel.close();
     };
@@ -95,8 +92,8 @@ function App() {
   const switchLang = async () => {
     const next = lang() === 'vi' ? 'en' : 'vi';
     setLang(next);
-    await kv.set('lang', next);
     setLangState(next);
+    await kv.set('lang', next);
   };
 
   if (s === undefined) return html`<p class="boot">…</p>`;
