@@ -3,6 +3,11 @@
 
 import { db, kv } from './db.js';
 
+// Form versions read in this page, so that opening a form just listed does
+// not read its schema from storage again.
+const versions = new Map();
+const remember = (form, n, v) => { versions.set(form + '@' + n, v); return v; };
+
 /**
  * refreshForms brings the phone's forms up to date with GET /api/v1/forms:
  * a new or changed version is downloaded (If-None-Match), a form that is no
@@ -30,11 +35,14 @@ export async function refreshForms(api) {
 
 /** listForms is the forms on the phone, by title. */
 export async function listForms() {
-  return (await (await db()).getAll('forms')).sort((a, b) => a.id.localeCompare(b.id));
+  const forms = (await (await db()).getAll('forms')).sort((a, b) => a.id.localeCompare(b.id));
+  for (const f of forms) remember(f.id, f.version, { form: f.id, version: f.version, schema: f.schema, title: f.title });
+  return forms;
 }
 
 /** version returns a stored form version, downloading it when missing. */
 export async function version(api, form, n) {
+  if (versions.has(form + '@' + n)) return versions.get(form + '@' + n);
   const d = await db();
   let v = await d.get('versions', [form, n]);
   if (!v && api) {
@@ -42,7 +50,7 @@ export async function version(api, form, n) {
     v = { form, version: n, schema: r.schema, title: r.title };
     await d.put('versions', v);
   }
-  return v;
+  return v && remember(form, n, v);
 }
 
 /** units returns the communes the collector may survey: [{code, name}], kept for offline. */

@@ -3,7 +3,7 @@
 // (the form's JSON Schema and its age rules), the draft saved on every
 // change, and finalising into the outbox.
 
-import { html, useEffect, useMemo, useRef, useState } from '../vendor/preact.js';
+import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from '../vendor/preact.js';
 import { lang as currentLang, pick, t } from '../shared/i18n.js';
 import { FormView, errorText, fieldID } from '../shared/form.js';
 import { validate } from '../shared/validate.js';
@@ -12,7 +12,7 @@ import { go } from './nav.js';
 import { makePhoto } from './photo.js';
 
 /** metrics are the timings the browser tests read (opening, each change). */
-const metrics = globalThis.__khaosatMetrics = globalThis.__khaosatMetrics || { open: [], validate: [], change: [] };
+const metrics = globalThis.__khaosatMetrics = globalThis.__khaosatMetrics || { open: [], painted: [], validate: [], change: [] };
 
 function Envelope({ d, units: us, set, errors, show }) {
   const [geo, setGeo] = useState(null);
@@ -81,10 +81,18 @@ export function Fill({ id, app, lang }) {
     return [...errs, ...server];
   }, [d && d.data, d && d.envelope.survey_date, d && d.server_errors, schema]);
 
-  useEffect(() => {
+  // Timings: to the form in the page (layout effect), and to the frame
+  // after it was painted (effect).
+  const drawnAt = useRef(0);
+  useLayoutEffect(() => {
     if (!d || !schema) return;
-    if (opened.current) { metrics.open.push(performance.now() - opened.current); opened.current = 0; }
+    if (opened.current && !drawnAt.current) { drawnAt.current = opened.current; metrics.open.push(performance.now() - opened.current); }
     if (changed.current) { metrics.change.push(performance.now() - changed.current); changed.current = 0; }
+  });
+  useEffect(() => {
+    if (!d || !schema || !opened.current) return;
+    metrics.painted.push(performance.now() - opened.current);
+    opened.current = 0;
   });
 
   if (d === undefined) return html`<p class="boot">…</p>`;
