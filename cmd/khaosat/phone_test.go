@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 )
 
 // phone is a collector of ward 00004 with a phone (a fresh browser context)
@@ -359,4 +362,80 @@ func TestPhoneClosedMidSync(t *testing.T) {
 			t.Errorf("submission %s is on the server %d times", id, got[id])
 		}
 	}
+}
+
+// TestPhoneSessions: the sign-in screen; a wrong password said plainly; a
+// password session and signing out; enrolling by scanning the QR code the
+// admin prints; the session surviving the app's restart; a revoked device
+// signed out at its next contact with a clear message, its waiting
+// submission kept and sent after enrolling again.
+func TestPhoneSessions(t *testing.T) {
+	p := newPhone(t)
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
+	p.tab.waitFor(`!!document.querySelector('#code')`)
+	p.tab.screenshot("sign-in")
+
+	// Password: wrong, then right, then signing out.
+	name := newUserNamed(t, "collector", "00004")
+	p.click("#tab-password")
+	p.set("#username", name)
+	p.set("#password", "not-the-password")
+	p.click("#signin-form button[type=submit]")
+	p.tab.waitFor(`!!document.querySelector('#signin-error')`)
+	p.set("#password", "password-"+name)
+	p.click("#signin-form button[type=submit]")
+	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
+	p.click("#sign-out")
+	p.tab.waitFor(`!!document.querySelector('#signin-form')`)
+
+	// Enrolling by scanning the QR code: a photo of it fills the code in.
+	e := createEnrollment(t, p.admin, p.userID)
+	png := p.admin.do("GET", e.QRPNG, nil)
+	qrFile := filepath.Join(t.TempDir(), "qr.png")
+	if err := os.WriteFile(qrFile, png.body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.tab.do(chromedp.SetUploadFiles(chromedp.CSS("#qr-file"), []string{qrFile}))
+	p.tab.waitFor(fmt.Sprintf(`document.querySelector('#code').value === %s`, q(e.Code)))
+	p.click("#signin-form button[type=submit]")
+	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
+
+	// The phone restarts: still signed in.
+	p.tab.reopen()
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
+	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
+
+	// A submission waits offline; the admin revokes the device.
+	p.ns.setDown(true)
+	ids := p.queueHouseholds(1)
+	device := evalIn[string](p.tab, `(async () => (await import('/app/db.js')).deviceID())()`)
+	wantStatus(t, p.admin.do("DELETE", "/api/v1/users/"+p.userID+"/devices/"+device, nil), http.StatusNoContent, "revoke")
+	p.ns.setDown(false)
+	p.tab.do(chromedp.Reload())
+	p.tab.waitFor(`!!document.querySelector('#notice') && !!document.querySelector('#signin-form')`)
+	if msg := evalIn[string](p.tab, `document.querySelector('#notice').textContent`); !strings.Contains(msg, "thu hồi") {
+		t.Errorf("revoked device message: %q", msg)
+	}
+	if got := countOnServer(t, p.col, ids); len(got) != 0 {
+		t.Fatalf("sent by a revoked device: %v", got)
+	}
+
+	// Enrolled again: the waiting submission goes, once.
+	p.enrol()
+	p.tab.waitFor(`document.querySelector('#waiting').dataset.count === '0'`)
+	if got := countOnServer(t, p.col, ids); got[ids[0]] != 1 {
+		t.Errorf("after enrolling again the server has %v, want the waiting submission once", got)
+	}
+}
+
+// newUserNamed creates an account whose password is "password-" + its name.
+func newUserNamed(t *testing.T, role string, units ...string) string {
+	t.Helper()
+	name := role + "-" + strings.ReplaceAll(uuid.NewString()[:13], "-", "")
+	r := adminClient(t, shared).do("POST", "/api/v1/users", map[string]any{
+		"username": name, "password": "password-" + name, "display_name": "Người dùng thử", "role": role, "units": units})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create user: %d %s", r.status, r.body)
+	}
+	return name
 }

@@ -14,7 +14,7 @@ import { Fill } from './fill.js';
 import { Outbox } from './outbox.js';
 import { Feedback } from './feedback.js';
 
-const api = createClient({ session, onSignedOut: err => window.dispatchEvent(new CustomEvent('signedout', { detail: err })) });
+const api = createClient({ session, onSignedOut: (err, s) => window.dispatchEvent(new CustomEvent('signedout', { detail: { err, deviceBound: !!(s && s.device_id) } })) });
 
 /** app is what the screens share: the client, the user, and actions. */
 const app = { api, sync: null, refresh: () => {} };
@@ -68,8 +68,8 @@ function App() {
     const onOnline = () => { setOnline(true); sync(); };
     const onOffline = () => setOnline(false);
     const onSignedOut = e => {
-      const err = e.detail;
-      setNotice({ kind: 'error', text: (err && err.status === 401 ? t('err.device_revoked') + ' ' : '') + (err ? err.text() : t('err.session_ended')) });
+      // A device-bound session ends only when an administrator revokes the device.
+      setNotice({ kind: 'error', text: e.detail.deviceBound ? t('err.device_revoked') : t('err.session_ended') });
       setS(null);
     };
     window.addEventListener('hashchange', onHash);

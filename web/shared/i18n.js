@@ -13,7 +13,7 @@ const catalogue = {
     'err.network': 'Không kết nối được máy chủ. Hãy thử lại khi có mạng.',
     'err.unknown': 'Đã có lỗi. Hãy thử lại.',
     'err.session_ended': 'Phiên đăng nhập đã kết thúc. Hãy đăng nhập lại.',
-    'err.device_revoked': 'Thiết bị này đã bị thu hồi quyền truy cập. Hãy liên hệ quản trị viên để đăng ký lại.',
+    'err.device_revoked': 'Thiết bị này không còn được phép truy cập (đã bị thu hồi hoặc hết hạn). Hãy xin quản trị viên mã đăng ký mới.',
     // form validation, by error code
     'v.required': 'Câu này bắt buộc trả lời.',
     'v.enum': 'Hãy chọn một trong các lựa chọn.',
@@ -57,7 +57,7 @@ const catalogue = {
     'err.network': 'Cannot reach the server. Try again when you have a network.',
     'err.unknown': 'Something went wrong. Please try again.',
     'err.session_ended': 'Your session has ended. Please sign in again.',
-    'err.device_revoked': 'This device\u2019s access has been revoked. Ask your administrator to enrol it again.',
+    'err.device_revoked': 'This device may no longer connect (its access was revoked or has expired). Ask your administrator for a new enrolment code.',
     'v.required': 'This question must be answered.',
     'v.enum': 'Choose one of the options.',
     'v.minimum': 'Must be {limit} or more.',
