@@ -157,6 +157,7 @@ func serverSubmission(t *testing.T, c *client, form, id string) (int, map[string
 // fixed) and finalised, the app reopens offline with 1 waiting, the network
 // returns and the server holds exactly that submission.
 func TestPhoneOfflineJourney(t *testing.T) {
+	t.Parallel()
 	p := newPhone(t)
 	p.enrol()
 	p.tab.screenshot("form-list")
@@ -173,7 +174,7 @@ func TestPhoneOfflineJourney(t *testing.T) {
 	if got := evalIn[string](p.tab, `document.querySelector('#q-members_total-err').textContent`); !strings.Contains(got, "30") {
 		t.Errorf("error beside members_total: %q", got)
 	}
-	p.js(`document.querySelector('#q-members_total').scrollIntoView({block: 'center'})`)
+	p.js(`document.querySelector('#q-head_name').closest('.q').scrollIntoView({block: 'start'})`)
 	p.tab.screenshot("question-error")
 	p.set("#q-members_total", "6")
 	p.tab.waitFor(`!document.querySelector('#q-members_total-err')`)
@@ -232,6 +233,7 @@ func (p *phoneEnv) sendHousehold(n int) string {
 // a comment; the phone shows the comment, the collector corrects the answer
 // and resends it as an edit, and the server has revision 2.
 func TestPhoneReviewFeedback(t *testing.T) {
+	t.Parallel()
 	p := newPhone(t)
 	p.enrol()
 	id := p.sendHousehold(1)
@@ -320,6 +322,7 @@ func countOnServer(t *testing.T, c *client, ids []string) map[string]int {
 // reopened, it sends them again and the server holds each exactly once, and
 // the outbox is empty.
 func TestPhoneClosedMidSync(t *testing.T) {
+	t.Parallel()
 	p := newPhone(t)
 	p.enrol()
 	p.ns.setDown(true) // queue while offline, so that nothing leaves early
@@ -370,6 +373,7 @@ func TestPhoneClosedMidSync(t *testing.T) {
 // signed out at its next contact with a clear message, its waiting
 // submission kept and sent after enrolling again.
 func TestPhoneSessions(t *testing.T) {
+	t.Parallel()
 	p := newPhone(t)
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
 	p.tab.waitFor(`!!document.querySelector('#code')`)

@@ -99,6 +99,7 @@ const shownTexts = `[
 // a new version reaches the phone for new submissions while a draft keeps
 // its version; a photo goes up as an attachment; a closed form leaves.
 func TestPhoneNewFormLanguageAndVersions(t *testing.T) {
+	t.Parallel()
 	id := "phone_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	des := newUser(t, shared, "designer")
 	v1 := phoneOnlyForm(id, false)
@@ -270,6 +271,7 @@ func dropUUIDs(s map[string]any, data any) any {
 // TestPhoneFillsEveryForm: each of the four forms is filled on the phone
 // from an example of forms/testdata and sent; the server holds the answers.
 func TestPhoneFillsEveryForm(t *testing.T) {
+	t.Parallel()
 	p := newPhone(t)
 	p.enrol()
 	for form, example := range map[string]string{
