@@ -19,6 +19,7 @@ import (
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
 	"github.com/khaosat/khaosat/internal/webhook"
+	"github.com/khaosat/khaosat/web"
 )
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
@@ -114,7 +115,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: svc.Catalog, Intake: svc.Intake, Units: svc.Units,
 		Lifecycle: svc.Lifecycle, Hooks: hooks,
-		Tokens: signer, Auditor: svc.Auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins,
+		Tokens: signer, Auditor: svc.Auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins, Web: web.Files,
 		Indicators: svc.Indicators,
 		Exports:    svc.Exports,
 	})
