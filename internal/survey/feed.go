@@ -180,6 +180,7 @@ func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string
 	}
 	limit = min(limit, MaxFeedLimit)
 	f := s.feed
+	scope := newFeedScope(s, actor)
 	var out []*Event
 	var gapSince time.Time
 	scanned := 0
@@ -198,8 +199,12 @@ func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string
 			}
 			after, progressed = e.Seq, true
 			scanned++
-			if e.Kind != EventSkip && (formID == "" || e.Form == formID) &&
-				s.canSee(actor, &Submission{Collector: e.Collector, Unit: e.Unit, SurveyDate: e.SurveyDate}) {
+			if e.Kind == EventSkip || (formID != "" && e.Form != formID) {
+				continue
+			}
+			if ok, err := scope.visible(ctx, e); err != nil {
+				return nil, "", err
+			} else if ok {
 				out = append(out, e)
 				if len(out) == limit {
 					break
