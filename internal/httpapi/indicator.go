@@ -63,7 +63,7 @@ type tableRowJSON struct {
 	Sex         string   `json:"sex,omitempty"`
 	AgeGroup    string   `json:"age_group,omitempty"`
 	Numerator   *int     `json:"numerator"`
-	Denominator int      `json:"denominator"`
+	Denominator *int     `json:"denominator"`
 	Value       *float64 `json:"value"`
 	Suppressed  bool     `json:"suppressed,omitempty"`
 }
@@ -187,7 +187,9 @@ func cellsOf(r tableRowJSON, cols []string) []any {
 				v = *r.Numerator
 			}
 		case "denominator":
-			v = r.Denominator
+			if r.Denominator != nil {
+				v = *r.Denominator
+			}
 		case "value":
 			if r.Value != nil {
 				v = *r.Value
