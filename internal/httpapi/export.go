@@ -43,6 +43,9 @@ func exportOptions(c *gin.Context) (survey.ExportOptions, error) {
 	if o.IncludeDeleted, err = boolParam(c, "include_deleted"); err != nil {
 		return o, err
 	}
+	if o.RawText, err = boolParam(c, "raw_text"); err != nil {
+		return o, err
+	}
 	switch c.Query("header") {
 	case "", "names":
 	case "labels":
