@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // TestExportFormulaInjection: a collector's free text that begins like a
@@ -39,5 +43,35 @@ func TestExportFormulaInjection(t *testing.T) {
 	}
 	if len(raw) != 2 || raw[0] != false || raw[1] != true {
 		t.Errorf("audit raw_text of the two exports: %v, want [false true]", raw)
+	}
+}
+
+// TestWebhookRegistrationRefusesInternal: the addresses a probe reached
+// are refused with 422 naming /url, even on a server whose operator lets
+// webhooks reach 127.0.0.1 over http; the secret is stored sealed.
+func TestWebhookRegistrationRefusesInternal(t *testing.T) {
+	mgr := newUser(t, shared, "manager", "00004")
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[::1]/", "http://0.0.0.0/",
+		"http://2130706433/", "http://localhost/", "http://[fd00::1]/", "http://metadata.google.internal/", "http://127.0.0.2/",
+		"https://[::ffff:127.0.0.1]/"} {
+		r := mgr.do("POST", "/api/v1/webhooks", map[string]any{"url": u, "events": []string{"create"}})
+		if r.status != http.StatusUnprocessableEntity || !r.errorBody(t).hasField("/url", "not_allowed") {
+			t.Errorf("%s: %d %s, want 422 not_allowed on /url", u, r.status, r.body)
+		}
+	}
+	r := mgr.do("POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "events": []string{"create"}})
+	if r.status != http.StatusCreated {
+		t.Fatalf("the operator's allowed host: %d %s", r.status, r.body)
+	}
+	var hook struct{ ID, Secret string }
+	r.json(t, &hook)
+	var doc struct {
+		Secret string `bson:"secret"`
+	}
+	if err := dbOf(t, shared).Database().Collection("webhooks").FindOne(context.Background(), bson.M{"_id": hook.ID}).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if hook.Secret == "" || strings.Contains(doc.Secret, hook.Secret) || !strings.HasPrefix(doc.Secret, "sealed:") {
+		t.Errorf("stored secret %q is not sealed", doc.Secret)
 	}
 }

@@ -164,6 +164,8 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	lifecycle := survey.NewLifecycle(intake, store, auditor)
 	lifecycle.UseAttachments(store, cfg.MaxAttachment)
 	hooks := survey.NewHooks(store, intake)
+	guard := &webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowHosts: cfg.WebhookAllowHosts}
+	hooks.SetURLCheck(guard.Check)
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
 		Lifecycle: lifecycle, Hooks: hooks,
@@ -185,7 +187,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	dispatcher := &webhook.Dispatcher{Hooks: hooks, Client: &http.Client{Timeout: 15 * time.Second}, Log: log,
+	dispatcher := &webhook.Dispatcher{Hooks: hooks, Client: guard.Client(15 * time.Second), Log: log,
 		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12}
 	hookCtx, stopHooks := context.WithCancel(ctx)
 	hooksDone := make(chan struct{})

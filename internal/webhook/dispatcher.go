@@ -117,7 +117,13 @@ func (d *Dispatcher) attempt(ctx context.Context, w *survey.Webhook, del *survey
 		Unit: e.Unit, SurveyDate: e.SurveyDate.Format(time.DateOnly), Revision: e.Revision, ReviewState: e.ReviewState, At: e.At, By: e.By}})
 	ts := time.Now().Unix()
 	del.Attempts++
-	status, err := d.post(ctx, w.URL, body, ts, Sign(w.Secret, ts, body), del.ID)
+	secret, err := d.Hooks.OpenSecret(w)
+	if err != nil {
+		del.State, del.LastError = survey.DeliveryFailed, "the webhook secret cannot be opened"
+		d.Log.Error("webhook secret", "webhook", w.ID, "error", err)
+		return
+	}
+	status, err := d.post(ctx, w.URL, body, ts, Sign(secret, ts, body), del.ID)
 	del.LastStatus = status
 	if err == nil && status >= 200 && status < 300 {
 		now := time.Now().UTC().Truncate(time.Millisecond)
@@ -125,7 +131,7 @@ func (d *Dispatcher) attempt(ctx context.Context, w *survey.Webhook, del *survey
 		return
 	}
 	if err != nil {
-		del.LastError = err.Error()
+		del.LastError = deliveryError(err)
 	} else {
 		del.LastError = "HTTP " + strconv.Itoa(status)
 	}
@@ -151,7 +157,7 @@ func (d *Dispatcher) post(ctx context.Context, url string, body []byte, ts int64
 	req.Header.Set(HeaderDelivery, id)
 	res, err := d.Client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("send: %w", err)
+		return 0, err
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
