@@ -59,6 +59,13 @@ func decodeStrict(c *gin.Context, limit int64, v any) error {
 	if err != nil {
 		return err
 	}
+	// A sync batch is checked item by item, as each is submitted: one bad
+	// item must not hold back the others.
+	if limit != syncBodyLimit {
+		if err := checkText(body); err != nil {
+			return err
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil || dec.More() {
