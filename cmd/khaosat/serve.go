@@ -15,6 +15,7 @@ import (
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/httpapi"
+	"github.com/khaosat/khaosat/internal/metrics"
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/password"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -163,15 +164,16 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	}
 	lifecycle := survey.NewLifecycle(intake, store, auditor)
 	lifecycle.UseAttachments(store, cfg.MaxAttachment)
+	meters := metrics.New()
 	hooks := survey.NewHooks(store, intake)
 	guard := &webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowHosts: cfg.WebhookAllowHosts}
 	hooks.SetURLCheck(guard.Check)
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
 		Lifecycle: lifecycle, Hooks: hooks,
-		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins,
-		Indicators: indicators,
-		Exports:    survey.NewExports(intake, store, auditor, export.Formats()),
+		Tokens: signer, Auditor: auditor, Ping: survey.ObservedPing(meters, store.Ping), OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins,
+		Indicators: indicators, Metrics: meters,
+		Exports: survey.NewExports(intake, store, auditor, export.Formats()),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -188,11 +190,18 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	dispatcher := &webhook.Dispatcher{Hooks: hooks, Client: guard.Client(15 * time.Second), Log: log,
-		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12}
+		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12, Metrics: meters}
 	hookCtx, stopHooks := context.WithCancel(ctx)
 	hooksDone := make(chan struct{})
 	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }() // before the database closes
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, meters.Handler(), log, stdout)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -84,7 +85,9 @@ func (s *Server) export(c *gin.Context) {
 	c.Header("Content-Type", job.ContentType)
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": job.Filename}))
 	c.Status(http.StatusOK)
+	start := time.Now()
 	rows, err := job.Run(ctx, c.Writer)
+	s.obs().Export(o.Format, outcome(err), rows, time.Since(start))
 	if err == nil {
 		return
 	}

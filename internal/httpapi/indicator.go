@@ -121,7 +121,9 @@ func (s *Server) indicatorTable(c *gin.Context) {
 			return
 		}
 	}
+	start := time.Now()
 	t, err := s.Indicators.Table(c.Request.Context(), actor(c), q)
+	s.obs().IndicatorQuery(outcome(err), time.Since(start))
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -93,6 +93,7 @@ func (s *Server) sync(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	s.obs().SyncBatch(len(req.Submissions))
 	results, err := s.Lifecycle.Sync(c.Request.Context(), actor(c), req.Submissions)
 	if err != nil {
 		s.writeError(c, err)
@@ -100,6 +101,11 @@ func (s *Server) sync(c *gin.Context) {
 	}
 	out := make([]itemResultJSON, len(results))
 	for i, r := range results {
+		form := ""
+		if r.Submission != nil {
+			form = r.Submission.FormID
+		}
+		s.observeIntake(form, r.Created, r.Err)
 		out[i] = itemResultJSON{ID: r.ID, Status: http.StatusOK}
 		switch {
 		case r.Err != nil:

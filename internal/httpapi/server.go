@@ -43,6 +43,10 @@ type Deps struct {
 	// Lifecycle serves sync, edits, review and deletion, over Intake.
 	Lifecycle *survey.Lifecycle
 	Hooks     *survey.Hooks
+
+	// Metrics observes requests, intake, sync, exports and indicator
+	// queries; nil observes nothing.
+	Metrics Observer
 }
 
 // Server holds the handlers' dependencies.
@@ -67,7 +71,7 @@ func NewRouter(d Deps) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // the client address is the peer's: X-Forwarded-For must not dodge login throttling
 	r.ContextWithFallback = true
-	r.Use(s.requestIDMiddleware, s.accessLog, s.recovery, securityHeaders, s.cors, s.limitBody(s.bodyLimits()))
+	r.Use(s.requestIDMiddleware, s.observeRequests, s.accessLog, s.recovery, securityHeaders, s.cors, s.limitBody(s.bodyLimits()))
 	r.NoRoute(func(c *gin.Context) {
 		s.writeError(c, survey.Errorf(survey.CodeNotFound, "Không có đường dẫn này.", "No such route."))
 	})

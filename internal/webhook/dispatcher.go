@@ -44,6 +44,31 @@ type Dispatcher struct {
 	Backoff     time.Duration // wait after the first failure; doubles each time
 	MaxBackoff  time.Duration
 	MaxAttempts int
+	// Metrics, if set, is told the outbox's due deliveries and each
+	// attempt's outcome.
+	Metrics Observer
+}
+
+// Observer is told what the dispatcher does, for metrics.
+type Observer interface {
+	WebhookDue(n int)
+	WebhookDelivery(outcome string) // delivered, retry, failed, refused
+}
+
+func (d *Dispatcher) observe(del *survey.Delivery) {
+	if d.Metrics == nil {
+		return
+	}
+	switch {
+	case del.State == survey.DeliveryDelivered:
+		d.Metrics.WebhookDelivery("delivered")
+	case del.LastError == "refused":
+		d.Metrics.WebhookDelivery("refused")
+	case del.State == survey.DeliveryFailed:
+		d.Metrics.WebhookDelivery("failed")
+	default:
+		d.Metrics.WebhookDelivery("retry")
+	}
 }
 
 // Run works until ctx ends.
@@ -89,6 +114,9 @@ func (d *Dispatcher) sendDue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if d.Metrics != nil {
+		d.Metrics.WebhookDue(len(due))
+	}
 	secrets := map[string]*survey.Webhook{}
 	for _, del := range due {
 		w, ok := secrets[del.Hook]
@@ -102,6 +130,7 @@ func (d *Dispatcher) sendDue(ctx context.Context) error {
 			del.State, del.LastError = survey.DeliveryFailed, "webhook deleted"
 		} else {
 			d.attempt(ctx, w, del)
+			d.observe(del)
 		}
 		if err := store.UpdateDelivery(context.WithoutCancel(ctx), del); err != nil {
 			return err
