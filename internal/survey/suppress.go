@@ -187,8 +187,8 @@ func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) erro
 			continue
 		}
 		k := cubeKey{r.Indicator, r.Hierarchy, r.Unit, r.Sex, r.AgeGroup}
-		_, reached := cells[k]
-		if hidden[k] || (!reached && deref(r.Denominator)+deref(r.Numerator) > 0) { // unreached: never in clear
+		c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
+		if _, reached := cells[k]; hidden[k] || c.small() || (!reached && !c.zero()) { // unreached: never in clear
 			r.Suppressed, r.Numerator, r.Denominator, r.Value = true, nil, nil, nil
 		}
 	}
@@ -219,28 +219,37 @@ func (ind *Indicators) parentRow(hier, unit string) (string, string, bool) {
 
 // reachable counts every non-zero cell of defs the actor can ask for in
 // t's period: each unit of their area, at each level, with each
-// breakdown. The commune cells come from the table engine (one run per
-// breakdown); the cells of the units above them are their sums, as the
-// engine's own district and city rows are. Zero cells are left out: they
-// are shown, and a group whose total is zero hides nothing.
+// breakdown. The commune cells by sex and age group come from the table
+// engine; the others are their sums, as the engine's own rows are (rows
+// without a sex or an age group, which only the totals count, are left
+// out here; suppress checks the rows it shows against the primary rule
+// themselves). Zero cells are left out: they are shown, and a group whose
+// total is zero hides nothing.
 func (ind *Indicators) reachable(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator) (map[cubeKey]cubeCell, error) {
 	communes := map[cubeKey]cubeCell{}
 	roots := map[string]bool{}
 	for _, root := range actor.Units {
 		roots[root] = true
-		for _, by := range [][]string{nil, {"sex"}, {"age_group"}, {"sex", "age_group"}} {
-			sub := &Table{Indicators: defs, From: t.From, To: t.To, Unit: root, Level: LevelCommune, By: by}
-			scopes, err := ind.scopes(everything, sub)
-			if err != nil {
-				break // the unit does not exist in this period
+		sub := &Table{Indicators: defs, From: t.From, To: t.To, Unit: root, Level: LevelCommune, By: []string{"sex", "age_group"}}
+		scopes, err := ind.scopes(everything, sub)
+		if err != nil {
+			continue // the unit does not exist in this period
+		}
+		if err := ind.fill(ctx, everything, sub, scopes); err != nil {
+			return nil, err
+		}
+		for _, r := range sub.Rows {
+			c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
+			if c.zero() {
+				continue
 			}
-			if err := ind.fill(ctx, everything, sub, scopes); err != nil {
-				return nil, err
-			}
-			for _, r := range sub.Rows {
-				c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
-				if !c.zero() {
-					communes[cubeKey{r.Indicator, r.Hierarchy, r.Unit, r.Sex, r.AgeGroup}] = c
+			for _, sex := range []string{r.Sex, ""} {
+				for _, ag := range []string{r.AgeGroup, ""} {
+					k := cubeKey{r.Indicator, r.Hierarchy, r.Unit, sex, ag}
+					v := communes[k]
+					v.den += c.den
+					v.num += c.num
+					communes[k] = v
 				}
 			}
 		}
