@@ -122,7 +122,8 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	for _, series := range []string{
-		`khaosat_db_operation_duration_seconds_count{op="ping"}`, `khaosat_http_request_duration_seconds_sum{method="POST",route="/api/v1/forms/:form/submissions"}`,
+		`khaosat_db_operation_duration_seconds_count{op="ping"}`, `khaosat_db_operation_duration_seconds_count{op="write"}`,
+		`khaosat_db_operation_duration_seconds_count{op="commit"}`, `khaosat_http_request_duration_seconds_sum{method="POST",route="/api/v1/forms/:form/submissions"}`,
 		`khaosat_export_duration_seconds_sum{format="csv",outcome="ok"}`, "go_goroutines", "go_memstats_heap_alloc_bytes", "process_resident_memory_bytes",
 	} {
 		if m[series] <= 0 {

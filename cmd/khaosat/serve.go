@@ -78,6 +78,10 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		log.Info("opened the embedded database", "file", db.Embedded.Path())
 	}
 	store := db.Store
+	meters := metrics.New()
+	if o, ok := store.(interface{ SetObserver(survey.StoreObserver) }); ok {
+		o.SetObserver(meters) // the embedded engine reports its operations
+	}
 	prot, err := protection(cfg)
 	if err != nil {
 		return err
@@ -111,7 +115,6 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	meters := metrics.New()
 	hooks := svc.Hooks
 	guard := &webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowHosts: cfg.WebhookAllowHosts}
 	hooks.SetURLCheck(guard.Check)
