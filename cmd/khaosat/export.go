@@ -52,6 +52,7 @@ func parseExportConfig(args, env []string, stderr io.Writer) (*exportConfig, err
 	fs.StringVar(&o.Labels, "labels", "codes", "choices as codes, or labels in vi or en")
 	fs.StringVar(&header, "header", "names", "header row of field names or labels")
 	fs.BoolVar(&o.Split, "split", false, "one 0/1 column per choice of a multiple-choice field")
+	fs.BoolVar(&o.RawText, "raw-text", false, "CSV/ZIP: write text that begins like a spreadsheet formula (=, +, -, @, tab, CR) as it is, without the leading quote")
 	fs.StringVar(&o.Unit, "unit", "", "only this unit and the units below it")
 	fs.StringVar(&from, "from", "", "only survey dates on or after YYYY-MM-DD")
 	fs.StringVar(&to, "to", "", "only survey dates on or before YYYY-MM-DD")

@@ -8,6 +8,7 @@ import (
 	"github.com/khaosat/khaosat/internal/app"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -54,6 +55,7 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 	by := fs.String("by", "", "break down by sex and/or age_group, comma-separated")
 	codes := fs.String("codes", "", "indicator codes, comma-separated; default all")
 	format := fs.String("format", "text", "output: text or csv")
+	as := fs.String("as", "", "print the table as this user would see it (their units, small sensitive cells suppressed); default the operator, who sees everything")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,6 +101,16 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 		}
 	}
 	operator := survey.Actor{UserID: "cli", Username: "cli", Role: survey.RoleAdmin}
+	if *as != "" {
+		u, err := db.Store.UserByUsername(ctx, *as)
+		if err != nil {
+			return fmt.Errorf("--as %s: %w", *as, err)
+		}
+		operator = survey.ActorOf(u)
+		if *unit == survey.CityCode && !slices.Contains(u.Units, survey.CityCode) && len(u.Units) == 1 {
+			*unit = u.Units[0]
+		}
+	}
 	t, err := ind.Table(ctx, operator, survey.TableQuery{Codes: splitCSV(*codes), Period: *period, From: *from, To: *to,
 		Unit: *unit, Level: *level, By: splitCSV(*by)})
 	if err != nil {
@@ -121,17 +133,20 @@ func printTable(w io.Writer, t *survey.Table, format string) error {
 	header := []string{"indicator", "unit", "unit_name", "hierarchy", "sex", "age_group", "numerator", "denominator", "value"}
 	rows := [][]string{}
 	for _, r := range t.Rows {
-		num, val := "", ""
+		num, den, val := "", "", ""
 		if r.Numerator != nil {
 			num = strconv.Itoa(*r.Numerator)
+		}
+		if r.Denominator != nil {
+			den = strconv.Itoa(*r.Denominator)
 		}
 		if r.Value != nil {
 			val = strconv.FormatFloat(*r.Value, 'f', -1, 64)
 		}
 		if r.Suppressed {
-			num, val = "(suppressed)", "(suppressed)"
+			num, den, val = "(suppressed)", "(suppressed)", "(suppressed)"
 		}
-		rows = append(rows, []string{r.Indicator, r.Unit, r.UnitName, r.Hierarchy, r.Sex, r.AgeGroup, num, strconv.Itoa(r.Denominator), val})
+		rows = append(rows, []string{r.Indicator, r.Unit, r.UnitName, r.Hierarchy, r.Sex, r.AgeGroup, num, den, val})
 	}
 	if format == "csv" {
 		cw := csv.NewWriter(w)

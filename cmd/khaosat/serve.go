@@ -15,6 +15,7 @@ import (
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/app"
 	"github.com/khaosat/khaosat/internal/httpapi"
+	"github.com/khaosat/khaosat/internal/metrics"
 	"github.com/khaosat/khaosat/internal/password"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
@@ -78,6 +79,10 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		log.Info("opened the embedded database", "file", db.Embedded.Path())
 	}
 	store := db.Store
+	meters := metrics.New()
+	if o, ok := store.(interface{ SetObserver(survey.StoreObserver) }); ok {
+		o.SetObserver(meters) // the embedded engine reports its operations
+	}
 	prot, err := protection(cfg)
 	if err != nil {
 		return err
@@ -112,12 +117,14 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		return err
 	}
 	hooks := svc.Hooks
+	guard := &webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowHosts: cfg.WebhookAllowHosts}
+	hooks.SetURLCheck(guard.Check)
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: svc.Catalog, Intake: svc.Intake, Units: svc.Units,
 		Lifecycle: svc.Lifecycle, Hooks: hooks,
-		Tokens: signer, Auditor: svc.Auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins, Web: web.Files,
-		Indicators: svc.Indicators,
-		Exports:    svc.Exports,
+		Tokens: signer, Auditor: svc.Auditor, Ping: survey.ObservedPing(meters, store.Ping), OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins, Web: web.Files,
+		Indicators: svc.Indicators, Metrics: meters,
+		Exports: svc.Exports,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -133,12 +140,19 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	dispatcher := &webhook.Dispatcher{Hooks: hooks, Client: &http.Client{Timeout: 15 * time.Second}, Log: log,
-		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12}
+	dispatcher := &webhook.Dispatcher{Hooks: hooks, Client: guard.Client(15 * time.Second), Log: log,
+		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12, Metrics: meters}
 	hookCtx, stopHooks := context.WithCancel(ctx)
 	hooksDone := make(chan struct{})
 	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }() // before the database closes
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, meters.Handler(), log, stdout)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())

@@ -39,7 +39,8 @@ func (s *Store) execMatched(ctx context.Context, op, query string, args ...any) 
 	})
 }
 
-func getOne[T any](ctx context.Context, s *Store, op, query string, args ...any) (*T, error) {
+func getOne[T any](ctx context.Context, s *Store, op, query string, args ...any) (_ *T, err error) {
+	defer func(start time.Time) { s.observe(op, start, err) }(time.Now())
 	var raw []byte
 	if err := s.r.QueryRowContext(ctx, query, args...).Scan(&raw); err != nil {
 		return nil, translate(op, err)
@@ -51,7 +52,8 @@ func getOne[T any](ctx context.Context, s *Store, op, query string, args ...any)
 	return v, nil
 }
 
-func getAll[T any](ctx context.Context, s *Store, op, query string, args ...any) ([]*T, error) {
+func getAll[T any](ctx context.Context, s *Store, op, query string, args ...any) (_ []*T, err error) {
+	defer func(start time.Time) { s.observe(op, start, err) }(time.Now())
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, translate(op, err)

@@ -49,6 +49,7 @@ type Store struct {
 	done  chan struct{}
 	once  sync.Once
 	owner bool // this process holds the data directory: it checkpoints on close
+	obs   observer
 }
 
 func dsn(file string, readOnly bool) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 )
 
 // A write is a function run inside the writer's transaction.
@@ -22,7 +23,8 @@ const maxBatch = 256
 // transaction and one fsync (group commit); each runs inside its own
 // savepoint, so a failing write is undone alone and the others commit.
 // Once queued a write is waited for even if ctx ends: it may commit.
-func (s *Store) write(ctx context.Context, fn writeFn) error {
+func (s *Store) write(ctx context.Context, fn writeFn) (err error) {
+	defer func(start time.Time) { s.observe("write", start, err) }(time.Now())
 	req := &writeReq{fn: fn, done: make(chan error, 1)}
 	select {
 	case s.queue <- req:
@@ -109,7 +111,10 @@ func (s *Store) commit(batch []*writeReq) {
 			return
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	start := time.Now()
+	err = tx.Commit()
+	s.observe("commit", start, err)
+	if err != nil {
 		for _, r := range batch {
 			r.done <- fmt.Errorf("commit: %w", err)
 		}

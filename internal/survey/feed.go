@@ -103,6 +103,7 @@ func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string
 		limit = DefaultFeedLimit
 	}
 	limit = min(limit, MaxFeedLimit)
+	scope := newFeedScope(s, actor)
 	var out []*Event
 	scanned := 0
 	for len(out) < limit && scanned < feedMaxScan {
@@ -113,8 +114,12 @@ func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string
 		for _, e := range evs {
 			after = e.Seq
 			scanned++
-			if (formID == "" || e.Form == formID) &&
-				s.canSee(actor, &Submission{Collector: e.Collector, Unit: e.Unit, SurveyDate: e.SurveyDate}) {
+			if formID != "" && e.Form != formID {
+				continue
+			}
+			if ok, err := scope.visible(ctx, e); err != nil {
+				return nil, "", err
+			} else if ok {
 				out = append(out, e)
 				if len(out) == limit {
 					break

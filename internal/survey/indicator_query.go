@@ -23,8 +23,8 @@ type TableQuery struct {
 	By     []string // "sex", "age_group"
 }
 
-// TableRow is one cell of the table. Numerator and Value are nil when
-// suppressed; Value is nil when the denominator is 0.
+// TableRow is one cell of the table. Numerator, Denominator and Value are
+// nil when suppressed; Value is nil when the denominator is 0.
 type TableRow struct {
 	Indicator   string
 	Unit        string
@@ -33,7 +33,7 @@ type TableRow struct {
 	Sex         string
 	AgeGroup    string
 	Numerator   *int
-	Denominator int
+	Denominator *int
 	Value       *float64
 	Suppressed  bool
 }
@@ -152,7 +152,13 @@ func (ind *Indicators) Table(ctx context.Context, actor Actor, q TableQuery) (*T
 	if err != nil {
 		return nil, err
 	}
-	return t, ind.fill(ctx, actor, t, scopes)
+	if err := ind.fill(ctx, actor, t, scopes); err != nil {
+		return nil, err
+	}
+	if err := ind.suppress(ctx, actor, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 func defaultUnit(actor Actor, unit string) (string, error) {
@@ -308,15 +314,11 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 	return nil
 }
 
-// makeRow computes a cell's value and applies small-cell suppression.
+// makeRow computes a cell's value; suppress hides the small cells after.
 func makeRow(actor Actor, def *indicator.Indicator, u *Unit, sex, ag string, den, num int) TableRow {
-	r := TableRow{Indicator: def.Code, Unit: u.Code, UnitName: u.Name, Hierarchy: u.Hierarchy, Sex: sex, AgeGroup: ag, Denominator: den}
-	if def.Sensitive && !actor.SeesSensitive() && num >= 1 && num <= 4 {
-		r.Suppressed = true
-		return r
-	}
-	n := num
-	r.Numerator = &n
+	r := TableRow{Indicator: def.Code, Unit: u.Code, UnitName: u.Name, Hierarchy: u.Hierarchy, Sex: sex, AgeGroup: ag}
+	n, d := num, den
+	r.Numerator, r.Denominator = &n, &d
 	if den == 0 {
 		return r
 	}

@@ -15,7 +15,7 @@ import (
 // (nil: null), suppressed.
 type cell struct {
 	Num   any
-	Den   int
+	Den   any
 	Value any
 	Supp  bool
 }
@@ -32,7 +32,7 @@ func cells(t *testing.T, w *world, actor survey.Actor, q survey.TableQuery) map[
 		if r.AgeGroup != "" {
 			k += " " + r.AgeGroup
 		}
-		out[k] = cell{ptr(r.Numerator), r.Denominator, ptr(r.Value), r.Suppressed}
+		out[k] = cell{ptr(r.Numerator), ptr(r.Denominator), ptr(r.Value), r.Suppressed}
 	}
 	return out
 }
@@ -141,8 +141,10 @@ func hivAt(status, onART, mother string, support ...any) map[string]any {
 	return d
 }
 
-// TestIndicatorSuppression: sensitive cells with a numerator of 1–4 are
-// hidden from a supervisor without the sensitive grant, and only from them.
+// TestIndicatorSuppression: sensitive cells with a numerator or a
+// denominator of 1–4 are hidden (numerator, denominator and value) from a
+// supervisor without the sensitive grant, and only from them; ON_ART's
+// denominator of 2 (children living with HIV) was shown before.
 func TestIndicatorSuppression(t *testing.T) {
 	w := mustWorld(t, nil)
 	for _, d := range []map[string]any{
@@ -157,8 +159,8 @@ func TestIndicatorSuppression(t *testing.T) {
 		"AIDS_ORPHANS": {1, 6, 1.0, false}, "OVC_SUPPORT": {1, 6, 16.7, false},
 	}
 	hidden := map[string]cell{
-		"HIV_STATUS_KNOWN": {5, 6, 83.3, false}, "ON_ART": {nil, 2, nil, true},
-		"AIDS_ORPHANS": {nil, 6, nil, true}, "OVC_SUPPORT": {1, 6, 16.7, false},
+		"HIV_STATUS_KNOWN": {5, 6, 83.3, false}, "ON_ART": {nil, nil, nil, true},
+		"AIDS_ORPHANS": {nil, nil, nil, true}, "OVC_SUPPORT": {nil, nil, nil, true},
 	}
 	for _, tt := range []struct {
 		name  string
@@ -216,8 +218,8 @@ func TestIndicatorHierarchy(t *testing.T) {
 			t.Fatalf("%+v: %v", q, err)
 		}
 		for _, r := range tab.Rows {
-			if r.Denominator > 0 {
-				nonzero = append(nonzero, row{r.Hierarchy, r.Unit, r.UnitName, r.Denominator})
+			if *r.Denominator > 0 {
+				nonzero = append(nonzero, row{r.Hierarchy, r.Unit, r.UnitName, *r.Denominator})
 			}
 		}
 		return len(tab.Rows), nonzero

@@ -110,9 +110,9 @@ func check(t *testing.T, w *world, subs []*genSub, label string) {
 				}
 				wantValue = &v
 			}
-			if r.Numerator == nil || *r.Numerator != w[1] || r.Denominator != w[0] || !sameValue(r.Value, wantValue) {
+			if r.Numerator == nil || *r.Numerator != w[1] || r.Denominator == nil || *r.Denominator != w[0] || !sameValue(r.Value, wantValue) {
 				if bad++; bad <= 5 {
-					t.Errorf("%s %+v: row %+v: got num=%v den=%d value=%v, want %d/%d value=%v", label, vq.q, k, ptr(r.Numerator), r.Denominator, ptr(r.Value), w[1], w[0], ptr(wantValue))
+					t.Errorf("%s %+v: row %+v: got num=%v den=%v value=%v, want %d/%d value=%v", label, vq.q, k, ptr(r.Numerator), ptr(r.Denominator), ptr(r.Value), w[1], w[0], ptr(wantValue))
 				}
 			}
 		}
