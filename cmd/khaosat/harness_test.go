@@ -9,9 +9,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,7 +101,22 @@ var (
 	contractErr error
 )
 
+// childEnv makes the test binary run `khaosat` itself instead of the
+// tests: the arguments, separated by the unit separator (0x1f). Tests that kill a server hard
+// start it so, as a process of its own.
+const childEnv = "KHAOSAT_TEST_CHILD_ARGS"
+
 func TestMain(m *testing.M) {
+	if args := os.Getenv(childEnv); args != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := run(ctx, strings.Split(args, "\x1f"), os.Environ(), os.Stdout, os.Stderr)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "khaosat:", err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "khaosat-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -5,15 +5,24 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
-// putFacts replaces a submission's fact rows inside a transaction (nil f:
-// no indicators kept).
+func monthOf(t time.Time) int { return t.Year()*100 + int(t.Month()) }
+
+// putFacts replaces a submission's fact rows inside a transaction and
+// moves the monthly totals by the difference (nil f: no indicators kept).
 func putFacts(tx *sql.Tx, id string, f *survey.Facts) error {
 	if f == nil {
 		return nil
+	}
+	// Take the old rows out of the totals, then out of the table.
+	if _, err := tx.Exec(`INSERT INTO fact_months (hierarchy, commune, indicator, sex, age_group, month, district, den, num)
+		SELECT hierarchy, commune, indicator, sex, age_group, month, district, -den, -num FROM facts WHERE submission = ?
+		ON CONFLICT DO UPDATE SET den = den + excluded.den, num = num + excluded.num`, id); err != nil {
+		return translate("replace indicator facts", err)
 	}
 	if _, err := tx.Exec(`DELETE FROM facts WHERE submission = ?`, id); err != nil {
 		return translate("replace indicator facts", err)
@@ -21,15 +30,25 @@ func putFacts(tx *sql.Tx, id string, f *survey.Facts) error {
 	if len(f.Cells) == 0 {
 		return nil
 	}
-	stmt, err := tx.Prepare(`INSERT INTO facts (submission, hierarchy, commune, district, survey_date, indicator, sex, age_group, den, num)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	row, err := tx.Prepare(`INSERT INTO facts (submission, hierarchy, commune, district, survey_date, month, indicator, sex, age_group, den, num)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return translate("insert indicator facts", err)
 	}
-	defer stmt.Close()
-	date := ms(f.SurveyDate)
+	defer row.Close()
+	total, err := tx.Prepare(`INSERT INTO fact_months (hierarchy, commune, indicator, sex, age_group, month, district, den, num)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO UPDATE SET den = den + excluded.den, num = num + excluded.num, district = excluded.district`)
+	if err != nil {
+		return translate("insert indicator facts", err)
+	}
+	defer total.Close()
+	date, month := ms(f.SurveyDate), monthOf(f.SurveyDate)
 	for _, c := range f.Cells {
-		if _, err := stmt.Exec(id, f.Hierarchy, f.Commune, f.District, date, c.Indicator, c.Sex, c.AgeGroup, c.Den, c.Num); err != nil {
+		if _, err := row.Exec(id, f.Hierarchy, f.Commune, f.District, date, month, c.Indicator, c.Sex, c.AgeGroup, c.Den, c.Num); err != nil {
+			return translate("insert indicator facts", err)
+		}
+		if _, err := total.Exec(f.Hierarchy, f.Commune, c.Indicator, c.Sex, c.AgeGroup, month, f.District, c.Den, c.Num); err != nil {
 			return translate("insert indicator facts", err)
 		}
 	}
@@ -41,8 +60,9 @@ func (s *Store) ReplaceFacts(ctx context.Context, f *survey.Facts) error {
 	return s.write(ctx, func(tx *sql.Tx) error { return putFacts(tx, f.SubmissionID, f) })
 }
 
-// CountFacts sums the fact rows q selects with one GROUP BY per part,
-// served by a covering index.
+// CountFacts sums the facts q selects, grouped as q asks: the whole
+// months of each part from the monthly totals, the days of its partial
+// months from the fact rows. The caller adds up groups that come twice.
 func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.FactCount, error) {
 	cols := []string{"hierarchy", "commune"}
 	switch q.Level {
@@ -62,37 +82,67 @@ func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.F
 	} else {
 		cols = append(cols, "''")
 	}
-	group := "1, 2, 3, 4, 5"
+	sel := "SELECT " + strings.Join(cols, ", ") + ", SUM(den), SUM(num) FROM "
 	var out []survey.FactCount
 	for _, p := range q.Parts {
-		w := &where{}
-		if len(q.Indicators) > 0 {
-			w.add("indicator IN ("+placeholders(len(q.Indicators))+")", anys(q.Indicators)...)
+		if p.Communes != nil && len(p.Communes) == 0 {
+			continue
 		}
-		w.add("hierarchy = ?", p.Hierarchy)
-		if p.Communes != nil {
-			if len(p.Communes) == 0 {
-				continue
+		area := func() *where {
+			w := &where{}
+			w.add("hierarchy = ?", p.Hierarchy)
+			if p.Communes != nil {
+				w.add("commune IN ("+placeholders(len(p.Communes))+")", anys(p.Communes)...)
 			}
-			w.add("commune IN ("+placeholders(len(p.Communes))+")", anys(p.Communes)...)
+			if len(q.Indicators) > 0 {
+				w.add("indicator IN ("+placeholders(len(q.Indicators))+")", anys(q.Indicators)...)
+			}
+			return w
 		}
-		w.add("survey_date >= ? AND survey_date <= ?", ms(p.From), ms(p.To))
-		query := "SELECT " + strings.Join(cols, ", ") + ", SUM(den), SUM(num) FROM facts" + w.sql() + " GROUP BY " + group
-		rows, err := s.r.QueryContext(ctx, query, w.args...)
-		if err != nil {
-			return nil, translate("count indicator facts", err)
+		// Whole months inside [From, To]: [m0, m1] (none when m0 > m1).
+		first := time.Date(p.From.Year(), p.From.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if !first.Equal(p.From) {
+			first = first.AddDate(0, 1, 0)
 		}
-		for rows.Next() {
-			var c survey.FactCount
-			if err := rows.Scan(&c.Hierarchy, &c.Unit, &c.Indicator, &c.Sex, &c.AgeGroup, &c.Den, &c.Num); err != nil {
-				rows.Close()
+		end := time.Date(p.To.Year(), p.To.Month(), 1, 0, 0, 0, 0, time.UTC) // first day of To's month
+		if p.To.Equal(end.AddDate(0, 1, -1)) {
+			end = end.AddDate(0, 1, 0) // To is the last day of its month
+		}
+		var queries []*where
+		var tables []string
+		if first.Before(end) {
+			w := area()
+			w.add("month BETWEEN ? AND ?", monthOf(first), monthOf(end.AddDate(0, 0, -1)))
+			queries, tables = append(queries, w), append(tables, "fact_months")
+			// The days before the first whole month and after the last.
+			w = area()
+			w.add("((survey_date >= ? AND survey_date < ?) OR (survey_date >= ? AND survey_date <= ?))",
+				ms(p.From), ms(first), ms(end), ms(p.To))
+			queries, tables = append(queries, w), append(tables, "facts")
+		} else {
+			w := area()
+			w.add("survey_date >= ? AND survey_date <= ?", ms(p.From), ms(p.To))
+			queries, tables = append(queries, w), append(tables, "facts")
+		}
+		for i, w := range queries {
+			rows, err := s.r.QueryContext(ctx, sel+tables[i]+w.sql()+" GROUP BY 1, 2, 3, 4, 5", w.args...)
+			if err != nil {
 				return nil, translate("count indicator facts", err)
 			}
-			out = append(out, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, translate("count indicator facts", err)
+			for rows.Next() {
+				var c survey.FactCount
+				if err := rows.Scan(&c.Hierarchy, &c.Unit, &c.Indicator, &c.Sex, &c.AgeGroup, &c.Den, &c.Num); err != nil {
+					rows.Close()
+					return nil, translate("count indicator facts", err)
+				}
+				if c.Den != 0 || c.Num != 0 {
+					out = append(out, c)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, translate("count indicator facts", err)
+			}
 		}
 	}
 	return out, nil

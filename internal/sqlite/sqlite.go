@@ -228,3 +228,8 @@ func translate(op string, err error) error {
 
 // errNoMatch ends a conditional write that found nothing to change.
 var errNoMatch = survey.ErrNotFound
+
+// ReadDB exposes the pool of read-only connections, for benchmarks that
+// compare the store with plain SQL on the same file. Application code
+// uses the store's methods.
+func (s *Store) ReadDB() *sql.DB { return s.r }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/indicator"
@@ -253,21 +254,37 @@ func rowsOf(data map[string]any, rows string) []map[string]any {
 // changed) and records the definitions' hash. A crash part-way leaves the
 // old hash, so the next start rebuilds again.
 func (ind *Indicators) Rebuild(ctx context.Context) (int, error) {
+	// Several writes at once, so that the store can commit them together.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	work := make(chan *Submission, 64)
+	var wg sync.WaitGroup
+	for range rebuildWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sub := range work {
+				if err := ind.rebuildOne(ctx, sub); err != nil {
+					cancel(err)
+				}
+			}
+		}()
+	}
 	n := 0
 	err := ind.store.EachSubmission(ctx, func(sub *Submission) error {
 		n++
-		if ind.plain != nil {
-			var err error
-			if sub, err = ind.plain(ctx, sub); err != nil {
-				return err
-			}
+		select {
+		case work <- sub:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
 		}
-		f, err := ind.factsOf(sub)
-		if err != nil {
-			return err
-		}
-		return ind.store.ReplaceFacts(ctx, f)
 	})
+	close(work)
+	wg.Wait()
+	if err == nil {
+		err = context.Cause(ctx)
+	}
 	if err != nil {
 		return n, fmt.Errorf("rebuild indicator facts: %w", err)
 	}
@@ -275,6 +292,23 @@ func (ind *Indicators) Rebuild(ctx context.Context) (int, error) {
 		return n, err
 	}
 	return n, nil
+}
+
+// rebuildWorkers is how many facts writes a rebuild keeps in flight.
+const rebuildWorkers = 16
+
+func (ind *Indicators) rebuildOne(ctx context.Context, sub *Submission) error {
+	if ind.plain != nil {
+		var err error
+		if sub, err = ind.plain(ctx, sub); err != nil {
+			return err
+		}
+	}
+	f, err := ind.factsOf(sub)
+	if err != nil {
+		return err
+	}
+	return ind.store.ReplaceFacts(ctx, f)
 }
 
 // EnsureCurrent rebuilds the facts when they were derived from other

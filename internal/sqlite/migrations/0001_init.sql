@@ -57,15 +57,18 @@ CREATE TABLE events (
 );
 
 -- Indicator facts: one row per submission × indicator × sex × age group,
--- replaced in the transaction of every change of the submission. The two
--- covering indexes serve the counts without touching the table: by
--- indicator first (one indicator, any area), by area first (all of them).
+-- replaced in the transaction of every change of the submission, and their
+-- running totals per commune and month (fact_months), kept in the same
+-- transaction: a query for whole months (a year, a quarter) sums the
+-- totals, a few rows per commune and month, and only the days of a partial
+-- month are counted from the rows. Both are read through covering keys.
 CREATE TABLE facts (
 	submission  TEXT NOT NULL,
 	hierarchy   TEXT NOT NULL,
 	commune     TEXT NOT NULL,
 	district    TEXT NOT NULL,
 	survey_date INTEGER NOT NULL,
+	month       INTEGER NOT NULL, -- YYYYMM of survey_date
 	indicator   TEXT NOT NULL,
 	sex         TEXT NOT NULL,
 	age_group   TEXT NOT NULL,
@@ -73,8 +76,20 @@ CREATE TABLE facts (
 	num         INTEGER NOT NULL
 );
 CREATE INDEX facts_submission ON facts (submission);
-CREATE INDEX facts_by_indicator ON facts (indicator, hierarchy, commune, survey_date, district, sex, age_group, den, num);
 CREATE INDEX facts_by_area ON facts (hierarchy, commune, survey_date, indicator, district, sex, age_group, den, num);
+
+CREATE TABLE fact_months (
+	hierarchy TEXT NOT NULL,
+	commune   TEXT NOT NULL,
+	indicator TEXT NOT NULL,
+	sex       TEXT NOT NULL,
+	age_group TEXT NOT NULL,
+	month     INTEGER NOT NULL,
+	district  TEXT NOT NULL,
+	den       INTEGER NOT NULL,
+	num       INTEGER NOT NULL,
+	PRIMARY KEY (hierarchy, commune, indicator, sex, age_group, month)
+) WITHOUT ROWID;
 
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY,
