@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -105,26 +106,31 @@ func newOutbox(e *survey.Event, history *survey.Submission, c *survey.Comment) *
 }
 
 // publish publishes the outbox entries of submission id, in order, and
-// removes them from its document unless it changed meanwhile (then its
-// writer publishes them all). mine, when given, receives the number of
-// the event of entry mineID. The change is stored: publishing goes on
-// even if the client left.
-func (s *Store) publish(ctx context.Context, id string, entries []outboxDoc, mineID string, mine *survey.Event) error {
+// removes them from its document (entries pushed meanwhile stay, for
+// their writer). The entries are as stored, undecoded: they are removed
+// by value ($pullAll), which both engines match exactly. mine, when
+// given, receives the number of the event of entry mineID. The change is
+// stored: publishing goes on even if the client left.
+func (s *Store) publish(ctx context.Context, id string, entries []bson.Raw, mineID string, mine *survey.Event) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	ctx = context.WithoutCancel(ctx)
-	for i := range entries {
-		seq, err := s.publishEntry(ctx, &entries[i])
+	for _, raw := range entries {
+		var ob outboxDoc
+		if err := bson.Unmarshal(raw, &ob); err != nil {
+			return fmt.Errorf("decode outbox of %s: %w", id, err)
+		}
+		seq, err := s.publishEntry(ctx, &ob)
 		if err != nil {
 			return err
 		}
-		if mine != nil && entries[i].ID == mineID {
+		if mine != nil && ob.ID == mineID {
 			mine.Seq = seq
 		}
 	}
-	_, err := s.db.Collection(colSubmissions).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "ob", Value: entries}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "ob", Value: ""}}}})
+	_, err := s.db.Collection(colSubmissions).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$pullAll", Value: bson.D{{Key: "ob", Value: entries}}}})
 	return translate("clear outbox", err)
 }
 
@@ -295,8 +301,8 @@ func (s *Store) PublishPending(ctx context.Context, age time.Duration) error {
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
 		var d struct {
-			ID     string      `bson:"_id"`
-			Outbox []outboxDoc `bson:"ob"`
+			ID     string     `bson:"_id"`
+			Outbox []bson.Raw `bson:"ob"`
 		}
 		if err := cur.Decode(&d); err != nil {
 			return translate("find unpublished changes", err)

@@ -133,7 +133,7 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 	}
 	update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: "ob", Value: ob}}})
 	var after struct {
-		Outbox []outboxDoc `bson:"ob"`
+		Outbox []bson.Raw `bson:"ob"`
 	}
 	// (No projection: the FerretDB stand-in does not take one here.)
 	err = s.db.Collection(colSubmissions).FindOneAndUpdate(ctx, matchFilter(c.Next.ID, c.Match), update,

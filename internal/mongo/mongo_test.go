@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/mongotest"
@@ -171,6 +172,71 @@ func TestScopeAcrossTheReform(t *testing.T) {
 			if !ids[w] {
 				t.Errorf("scope %v: missing %s", tc.roots, w)
 			}
+		}
+	}
+}
+
+// TestUnpublishedChangeIsPublishedAtStart: a writer that died after its
+// document write and before publishing leaves the change's event, history
+// copy and comment in the document's outbox; the next start publishes
+// them once, under the next number (no gap, nothing lost), and empties
+// the outbox. Publishing it again changes nothing.
+func TestUnpublishedChangeIsPublishedAtStart(t *testing.T) {
+	s := MustStore(t)
+	ctx := context.Background()
+	first := &survey.Submission{ID: uuid.NewString(), FormID: "household", FormVersion: 1, Unit: "00004", SurveyDate: time.Now().UTC().Truncate(24 * time.Hour),
+		Data: map[string]any{}, ReceivedAt: time.Now().UTC().Truncate(time.Millisecond), Revision: 1, ReviewState: survey.ReviewReceived}
+	if err := s.CreateSubmission(ctx, first, &survey.Event{Kind: survey.EventCreate, SubmissionID: first.ID, At: time.Now().UTC()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The document a writer left behind: revision 2 stored, its event,
+	// history copy of revision 1 and comment still in the outbox.
+	id := uuid.NewString()
+	at := time.Now().UTC().Truncate(time.Millisecond)
+	doc := bson.D{{Key: "_id", Value: id}, {Key: "form", Value: "household"}, {Key: "form_version", Value: 1}, {Key: "unit", Value: "00004"},
+		{Key: "survey_date", Value: at}, {Key: "data", Value: bson.D{}}, {Key: "received_at", Value: at}, {Key: "updated_at", Value: at},
+		{Key: "revision", Value: 2}, {Key: "review_state", Value: "has_issues"},
+		{Key: "ob", Value: bson.A{bson.D{{Key: "id", Value: uuid.NewString()}, {Key: "at", Value: at},
+			{Key: "e", Value: bson.D{{Key: "k", Value: survey.EventReview}, {Key: "s", Value: id}, {Key: "r", Value: 2}, {Key: "at", Value: at}}},
+			{Key: "h", Value: bson.D{{Key: "_id", Value: id + "/1"}, {Key: "submission", Value: id}, {Key: "revision", Value: 1},
+				{Key: "doc", Value: bson.D{{Key: "_id", Value: id}, {Key: "revision", Value: 1}, {Key: "data", Value: bson.D{}}}}}},
+			{Key: "c", Value: bson.D{{Key: "_id", Value: "c1"}, {Key: "submission", Value: id}, {Key: "at", Value: at}, {Key: "text", Value: "xem lại"}}},
+		}}}}
+	if _, err := s.Database().Collection("submissions").InsertOne(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // a start, and another
+		if err := s.EnsureIndexes(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := s.Events(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Seq != 1 || evs[1].Seq != 2 || evs[1].SubmissionID != id || evs[1].Kind != survey.EventReview {
+		t.Fatalf("events after the start: %+v", evs)
+	}
+	if h, err := s.History(ctx, id); err != nil || len(h) != 1 || h[0].Revision != 1 {
+		t.Errorf("history after the start: %v, %v", h, err)
+	}
+	if cs, err := s.Comments(ctx, id); err != nil || len(cs) != 1 || cs[0].Text != "xem lại" {
+		t.Errorf("comments after the start: %v, %v", cs, err)
+	}
+	if n, _ := s.Database().Collection("submissions").CountDocuments(ctx, bson.D{{Key: "ob.id", Value: bson.D{{Key: "$exists", Value: true}}}}); n != 0 {
+		t.Errorf("%d outbox entries left after publishing", n)
+	}
+}
+
+// TestStandInIndexes: everything but the kinds of index the stand-in
+// lacks is created; those are named, so a deployment on such an engine
+// is told what it does not get.
+func TestStandInIndexes(t *testing.T) {
+	s := MustStore(t)
+	t.Logf("indexes the stand-in cannot create: %v", s.Missing)
+	for _, m := range s.Missing {
+		if !strings.Contains(m, "shard_key") && !strings.Contains(m, "_ttl") {
+			t.Errorf("missing index %s is not a hashed or TTL index", m)
 		}
 	}
 }

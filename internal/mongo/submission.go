@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -44,7 +45,7 @@ type submissionDoc struct {
 	UpdatedBy  string         `bson:"updated_by,omitempty"`
 	// Outbox holds what goes with the changes written into this document
 	// and is not yet published (see feed.go); empty once published.
-	Outbox []outboxDoc `bson:"ob,omitempty"`
+	Outbox []bson.Raw `bson:"ob,omitempty"`
 }
 
 func toSubmissionDoc(s *survey.Submission) *submissionDoc {
@@ -146,7 +147,11 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e 
 		_, err := s.db.Collection(colSubmissions).InsertOne(ctx, d)
 		return translate("insert submission", err)
 	}
-	d.Outbox = []outboxDoc{*ob}
+	raw, err := bson.Marshal(ob)
+	if err != nil {
+		return fmt.Errorf("encode outbox: %w", err)
+	}
+	d.Outbox = []bson.Raw{raw}
 	if _, err := s.db.Collection(colSubmissions).InsertOne(ctx, d); err != nil {
 		return translate("insert submission", err)
 	}
