@@ -240,3 +240,74 @@ func TestStandInIndexes(t *testing.T) {
 		}
 	}
 }
+
+// TestHousekeepingIndexes: expired refresh tokens and enrolment codes and
+// soft-deleted submissions past the restore window are removed by TTL
+// indexes, which EnsureIndexes creates. MongoDB's TTL monitor runs once a
+// minute, so the test checks the indexes, not the removal.
+func TestHousekeepingIndexes(t *testing.T) {
+	uri := os.Getenv("KHAOSAT_TEST_MONGODB_URI")
+	if uri == "" {
+		t.Skip("the FerretDB stand-in has no TTL indexes (expireAfterSeconds is not implemented in FerretDB 1.24); " +
+			"set KHAOSAT_TEST_MONGODB_URI to check them on MongoDB")
+	}
+	s := mustStoreAt(t, uri)
+	ctx := context.Background()
+	want := map[string]int32{"refresh_tokens": 7 * 24 * 3600, "enrollments": 7 * 24 * 3600, "submissions": 30 * 24 * 3600}
+	for col, secs := range want {
+		cur, err := s.Database().Collection(col).Indexes().List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var specs []bson.M
+		if err := cur.All(ctx, &specs); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, sp := range specs {
+			if v, ok := sp["expireAfterSeconds"]; ok && fmt.Sprint(v) == fmt.Sprint(secs) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no TTL index of %d s among %v", col, secs, specs)
+		}
+	}
+	if len(s.Missing) != 0 {
+		t.Errorf("indexes MongoDB did not create: %v", s.Missing)
+	}
+}
+
+// TestUnreachableIsUnavailable: a database that stopped answering gives
+// survey.ErrUnavailable (503 with Retry-After), within the server
+// selection timeout, not a hang or a bare driver error.
+func TestUnreachableIsUnavailable(t *testing.T) {
+	t.Parallel()
+	emb, err := mongotest.StartEmbedded(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := mongo.Connect(ctx, emb.URI(), "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if err := emb.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	defer func() { t.Logf("three operations failed in %v", time.Since(start)) }()
+	if _, err := s.Submission(ctx, uuid.NewString()); !errors.Is(err, survey.ErrUnavailable) {
+		t.Errorf("read from a stopped database: %v, want ErrUnavailable", err)
+	}
+	t.Logf("one failed in %v", time.Since(start))
+	sub := &survey.Submission{ID: uuid.NewString(), FormID: "household", FormVersion: 1, Unit: "00004", Data: map[string]any{}, Revision: 1}
+	if err := s.CreateSubmission(ctx, sub, &survey.Event{Kind: survey.EventCreate, SubmissionID: sub.ID}, nil); !errors.Is(err, survey.ErrUnavailable) {
+		t.Errorf("write to a stopped database: %v, want ErrUnavailable", err)
+	}
+	t.Logf("two failed in %v", time.Since(start))
+	if err := s.Ping(ctx); !errors.Is(err, survey.ErrUnavailable) {
+		t.Errorf("ping of a stopped database: %v, want ErrUnavailable", err)
+	}
+}
