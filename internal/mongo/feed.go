@@ -73,6 +73,11 @@ type outboxDoc struct {
 	Event   *eventDoc   `bson:"e,omitempty"`
 	History *historyDoc `bson:"h,omitempty"`
 	Comment *commentDoc `bson:"c,omitempty"`
+	// Submission and Purge: a deletion sets the submission's history
+	// copies and comments to expire with it (Purge, by the TTL index on
+	// purge_at); a restore (Purge zero) keeps them again.
+	Submission string     `bson:"sub,omitempty"`
+	Purge      *time.Time `bson:"purge,omitempty"`
 }
 
 const (
@@ -147,6 +152,17 @@ func (s *Store) publishEntry(ctx context.Context, ob *outboxDoc) (int64, error) 
 		_, err := s.db.Collection(colComments).InsertOne(ctx, c)
 		if err != nil && !mdb.IsDuplicateKeyError(err) {
 			return 0, translate("insert comment", err)
+		}
+	}
+	if ob.Submission != "" {
+		update := bson.D{{Key: "$unset", Value: bson.D{{Key: "purge_at", Value: ""}}}}
+		if ob.Purge != nil {
+			update = bson.D{{Key: "$set", Value: bson.D{{Key: "purge_at", Value: *ob.Purge}}}}
+		}
+		for _, col := range []string{colHistory, colComments} {
+			if _, err := s.db.Collection(col).UpdateMany(ctx, bson.D{{Key: "submission", Value: ob.Submission}}, update); err != nil {
+				return 0, translate("mark "+col+" to expire", err)
+			}
 		}
 	}
 	if ob.Event == nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -25,9 +26,11 @@ var lifecycleIndexes = map[string][]mdb.IndexModel{
 	},
 	colHistory: {
 		{Keys: bson.D{{Key: "submission", Value: 1}, {Key: "revision", Value: 1}}, Options: options.Index().SetName("submission_revision")},
+		ttl("purge_at", "purge_ttl", 0),
 	},
 	colComments: {
 		{Keys: bson.D{{Key: "submission", Value: 1}, {Key: "at", Value: 1}}, Options: options.Index().SetName("submission_at")},
+		ttl("purge_at", "purge_ttl", 0),
 	},
 }
 
@@ -124,6 +127,16 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 		return err
 	}
 	ob := newOutbox(c.Event, c.History, c.Comment)
+	if deleted, restored := c.Next.DeletedAt != nil && c.Match.DeletedAt == nil, c.Next.DeletedAt == nil && c.Match.DeletedAt != nil; deleted || restored {
+		if ob == nil {
+			ob = &outboxDoc{ID: uuid.NewString(), At: time.Now().UTC()}
+		}
+		ob.Submission = c.Next.ID
+		if deleted {
+			purge := c.Next.DeletedAt.Add(deletedTTL)
+			ob.Purge = &purge
+		}
+	}
 	if ob == nil {
 		r, err := s.db.Collection(colSubmissions).UpdateOne(ctx, matchFilter(c.Next.ID, c.Match), update)
 		if err == nil && r.MatchedCount == 0 {

@@ -253,7 +253,8 @@ func TestHousekeepingIndexes(t *testing.T) {
 	}
 	s := mustStoreAt(t, uri)
 	ctx := context.Background()
-	want := map[string]int32{"refresh_tokens": 7 * 24 * 3600, "enrollments": 7 * 24 * 3600, "submissions": 30 * 24 * 3600}
+	want := map[string]int32{"refresh_tokens": 7 * 24 * 3600, "enrollments": 7 * 24 * 3600, "submissions": 30 * 24 * 3600,
+		"submission_history": 0, "comments": 0}
 	for col, secs := range want {
 		cur, err := s.Database().Collection(col).Indexes().List(ctx)
 		if err != nil {
@@ -309,5 +310,53 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	t.Logf("two failed in %v", time.Since(start))
 	if err := s.Ping(ctx); !errors.Is(err, survey.ErrUnavailable) {
 		t.Errorf("ping of a stopped database: %v, want ErrUnavailable", err)
+	}
+}
+
+// TestDeletionExpiresHistoryAndComments: a deletion marks the
+// submission's history copies and comments to expire with it (purge_at,
+// the TTL index's field: 30 days after the deletion); a restore keeps
+// them again.
+func TestDeletionExpiresHistoryAndComments(t *testing.T) {
+	s := MustStore(t)
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	sub := &survey.Submission{ID: uuid.NewString(), FormID: "household", FormVersion: 1, Unit: "00004", SurveyDate: now.Truncate(24 * time.Hour),
+		Data: map[string]any{}, ReceivedAt: now, UpdatedAt: now, Revision: 1, ReviewState: survey.ReviewReceived}
+	if err := s.CreateSubmission(ctx, sub, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	next := *sub
+	next.Revision = 2
+	c := &survey.Comment{ID: uuid.NewString(), SubmissionID: sub.ID, At: now, By: "u", Text: "xem lại"}
+	if err := s.UpdateSubmission(ctx, &survey.SubmissionChange{Match: survey.Match{Revision: 1, ReviewState: survey.ReviewReceived}, Next: &next, History: sub, Comment: c}); err != nil {
+		t.Fatal(err)
+	}
+	marked := func() (n int64) {
+		for _, col := range []string{"submission_history", "comments"} {
+			k, err := s.Database().Collection(col).CountDocuments(ctx, bson.D{{Key: "submission", Value: sub.ID}, {Key: "purge_at", Value: now.Add(30 * 24 * time.Hour)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += k
+		}
+		return n
+	}
+	if n := marked(); n != 0 {
+		t.Fatalf("%d marked to expire before the deletion", n)
+	}
+	del := next
+	del.DeletedAt, del.DeletedBy = &now, "u"
+	if err := s.UpdateSubmission(ctx, &survey.SubmissionChange{Match: survey.Match{Revision: 2, ReviewState: survey.ReviewReceived}, Next: &del}); err != nil {
+		t.Fatal(err)
+	}
+	if n := marked(); n != 2 {
+		t.Errorf("after the deletion %d of the history copy and the comment are marked to expire, want 2", n)
+	}
+	if err := s.UpdateSubmission(ctx, &survey.SubmissionChange{Match: survey.Match{Revision: 2, ReviewState: survey.ReviewReceived, DeletedAt: &now}, Next: &next}); err != nil {
+		t.Fatal(err)
+	}
+	if n := marked(); n != 0 {
+		t.Errorf("after the restore %d are still marked to expire", n)
 	}
 }
