@@ -11,6 +11,7 @@ import (
 // against a real MongoDB too when KHAOSAT_TEST_MONGODB_URI names one (a
 // replica set: the concurrency tests then run there).
 func TestContract(t *testing.T) {
+	t.Parallel()
 	t.Run("FerretDB", func(t *testing.T) {
 		storetest.Run(t, func(t *testing.T) storetest.Stores { return MustStore(t) }, standInCaveats)
 	})
