@@ -91,7 +91,6 @@ func TestDatabaseOutage(t *testing.T) {
 	waitFor("some submissions before the outage", func() bool { mu.Lock(); defer mu.Unlock(); return len(acked) >= 20 })
 	t.Logf("setup %v", time.Since(began))
 
-	stopped := time.Now()
 	if err := emb.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +116,6 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	time.Sleep(time.Second) // stay down a while under load
 
-	restarted := time.Now()
 	emb, err = mongotest.StartEmbedded(dbDir)
 	if err != nil {
 		t.Fatal(err)
@@ -134,8 +132,6 @@ func TestDatabaseOutage(t *testing.T) {
 		"restarted: first submission stored after %v, /readyz ready %v more; %d submissions sent by the phones, %d acknowledged, %d refused with 503",
 		first503.Round(time.Millisecond), notReady.Round(time.Millisecond), slowest.Round(time.Millisecond),
 		back.Round(time.Millisecond), readyAgain.Round(time.Millisecond), sent.Load(), len(acked), len(refused))
-	_ = stopped
-	_ = restarted
 	if len(other) > 0 {
 		t.Errorf("%d answers neither stored nor 503 with Retry-After, e.g. %s", len(other), other[0])
 	}
