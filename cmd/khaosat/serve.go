@@ -16,6 +16,7 @@ import (
 	"github.com/khaosat/khaosat/internal/app"
 	"github.com/khaosat/khaosat/internal/httpapi"
 	"github.com/khaosat/khaosat/internal/metrics"
+	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/password"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
@@ -77,6 +78,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	}()
 	if db.Embedded != nil {
 		log.Info("opened the embedded database", "file", db.Embedded.Path())
+	}
+	if ms, ok := db.Store.(*mongo.Store); ok && len(ms.Missing) > 0 {
+		log.Warn("the database cannot create these indexes; running without them (no sharding on them, no expiry by TTL)", "indexes", ms.Missing)
 	}
 	store := db.Store
 	meters := metrics.New()

@@ -71,11 +71,21 @@ var internalError = survey.Errorf(survey.CodeInternal,
 	"Lỗi máy chủ; vui lòng thử lại sau. Nếu lỗi lặp lại, hãy báo mã yêu cầu cho quản trị viên.",
 	"Server error; please try again later. If it persists, give the request id to an administrator.")
 
+// unavailable answers while the database cannot be reached: 503 with
+// Retry-After, so clients retry instead of reporting a failure.
+var unavailable = &survey.Error{Code: survey.CodeUnavailable,
+	Message: survey.Label{VI: "Cơ sở dữ liệu tạm thời không trả lời; vui lòng thử lại sau ít giây.",
+		EN: "The database is not answering for the moment; please try again in a few seconds."},
+	RetryAfter: 5 * time.Second}
+
 // writeError is the one place where an error becomes a response. Internal
 // errors are logged here, once, and clients never see their text.
 func (s *Server) writeError(c *gin.Context, err error) {
 	var e *survey.Error
-	if !errors.As(err, &e) || statusOf[e.Code] == 0 || e.Code == survey.CodeInternal {
+	if errors.Is(err, survey.ErrUnavailable) {
+		s.log.WarnContext(c.Request.Context(), "database unavailable", "request_id", requestID(c), "route", c.FullPath(), "error", err)
+		e = unavailable
+	} else if !errors.As(err, &e) || statusOf[e.Code] == 0 || e.Code == survey.CodeInternal {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "route", c.FullPath(), "error", err)
 		e = internalError
 	}

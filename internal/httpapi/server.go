@@ -180,7 +180,9 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	if err := s.Ping(ctx); err != nil {
 		s.log.Warn("database not ready", "error", err)
-		s.writeError(c, survey.Errorf(survey.CodeUnavailable, "Cơ sở dữ liệu chưa sẵn sàng.", "The database is not reachable."))
+		e := survey.Errorf(survey.CodeUnavailable, "Cơ sở dữ liệu chưa sẵn sàng.", "The database is not reachable.")
+		e.RetryAfter = 5 * time.Second
+		s.writeError(c, e)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

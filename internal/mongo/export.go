@@ -12,7 +12,7 @@ import (
 // exportBatchSize is how many documents each round trip of an export
 // cursor brings: round trips cost little next to the engine's per-document
 // work, and a small first batch gets the first rows out sooner (measured
-// on the embedded engine: 1000 delays the first row by over a second).
+// on the FerretDB stand-in: 1000 delays the first row by over a second).
 const exportBatchSize = 256
 
 // ExportFilter is the filter of an export query. Submissions marked
@@ -36,13 +36,12 @@ func ExportFilter(q survey.ExportQuery) bson.D {
 // reader goroutine fetches and decodes while fn formats, so the database
 // and the writer work at the same time; at most exportBatchSize decoded
 // submissions wait between them, whatever the size of the result. There is
-// no sort: a sort the engine cannot serve from an index would hold the
-// whole result in memory, and the embedded engine runs inside this
-// process. Storage order is close to arrival order.
+// no sort: a sort the database cannot serve from an index would hold the
+// whole result in its memory. Storage order is close to arrival order.
 func (s *Store) StreamSubmissions(ctx context.Context, q survey.ExportQuery, fn func(*survey.Submission) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cur, err := s.db.Collection(colSubmissions).Find(ctx, ExportFilter(q), options.Find().SetBatchSize(exportBatchSize))
+	cur, err := s.db.Collection(colSubmissions).Find(ctx, ExportFilter(q), options.Find().SetBatchSize(exportBatchSize).SetProjection(noOutbox))
 	if err != nil {
 		return translate("export submissions", err)
 	}

@@ -9,9 +9,9 @@ import (
 )
 
 // answerFilter translates answer conditions into dotted-path conditions
-// ("data.children.sex"), which the embedded engine evaluates over arrays
-// of items; it does not evaluate $elemMatch on items (measured: no match,
-// or "unknown operator"). A dotted condition through a repeat holds when
+// ("data.children.sex"), which MongoDB and the FerretDB stand-in of the
+// tests both evaluate over arrays of items; the stand-in does not
+// evaluate $elemMatch on items (measured: no match, or "unknown operator"). A dotted condition through a repeat holds when
 // some item satisfies it ($ne: when no item has the value).
 func answerFilter(conds []survey.AnswerCond) bson.A {
 	var out bson.A

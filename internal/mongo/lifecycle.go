@@ -2,9 +2,11 @@ package mongo
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -16,7 +18,6 @@ const (
 	colHistory  = "submission_history"
 	colComments = "comments"
 	colEvents   = "events"
-	colCounters = "counters"
 )
 
 var lifecycleIndexes = map[string][]mdb.IndexModel{
@@ -25,9 +26,11 @@ var lifecycleIndexes = map[string][]mdb.IndexModel{
 	},
 	colHistory: {
 		{Keys: bson.D{{Key: "submission", Value: 1}, {Key: "revision", Value: 1}}, Options: options.Index().SetName("submission_revision")},
+		ttl("purge_at", "purge_ttl", 0),
 	},
 	colComments: {
 		{Keys: bson.D{{Key: "submission", Value: 1}, {Key: "at", Value: 1}}, Options: options.Index().SetName("submission_at")},
+		ttl("purge_at", "purge_ttl", 0),
 	},
 }
 
@@ -109,38 +112,87 @@ func matchFilter(id string, m survey.Match) bson.D {
 	return bson.D{{Key: "_id", Value: id}, {Key: "revision", Value: m.Revision}, {Key: "review_state", Value: m.ReviewState}, del}
 }
 
-// UpdateSubmission replaces a submission that matches c.Match, facts
-// included, in one conditional document write (atomic on MongoDB). The
-// history copy goes first (a copy of a revision that stays current is
-// harmless), the comment and the event after.
+// UpdateSubmission applies c as one conditional update of the submission
+// document, filtered on the revision, review state and deletion mark: the
+// new state, its facts and, in the document's outbox, the history copy,
+// the comment and the event. MongoDB applies a single-document update
+// atomically, so of concurrent changes of one revision exactly one
+// matches, and nothing of a refused change is written. The outbox is then
+// published (history, comment, event; see feed.go) before the call returns.
 func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange) error {
-	if c.History != nil {
-		if err := s.putHistory(ctx, c.History); err != nil {
-			return err
-		}
-	}
-	seq, err := s.reserveSeq(ctx, c.Event)
+	d := toSubmissionDoc(c.Next)
+	d.setFacts(c.Facts)
+	update, err := replaceUpdate(d)
 	if err != nil {
 		return err
 	}
-	d := toSubmissionDoc(c.Next)
-	d.setFacts(c.Facts)
-	r, err := s.db.Collection(colSubmissions).ReplaceOne(ctx, matchFilter(c.Next.ID, c.Match), d)
-	if err == nil && r.MatchedCount == 0 {
-		err = mdb.ErrNoDocuments
-	}
-	if err != nil {
-		s.skipSeq(ctx, seq)
-		return translate("update submission", err)
-	}
-	ctx = context.WithoutCancel(ctx) // the change is stored: record the rest even if the client left
-	if c.Comment != nil {
-		if err := s.AddComment(ctx, c.Comment); err != nil {
-			return err
+	ob := newOutbox(c.Event, c.History, c.Comment)
+	if deleted, restored := c.Next.DeletedAt != nil && c.Match.DeletedAt == nil, c.Next.DeletedAt == nil && c.Match.DeletedAt != nil; deleted || restored {
+		if ob == nil {
+			ob = &outboxDoc{ID: uuid.NewString(), At: time.Now().UTC()}
+		}
+		ob.Submission = c.Next.ID
+		if deleted {
+			purge := c.Next.DeletedAt.Add(deletedTTL)
+			ob.Purge = &purge
 		}
 	}
-	return s.commitEvent(ctx, seq, c.Event)
+	if ob == nil {
+		r, err := s.db.Collection(colSubmissions).UpdateOne(ctx, matchFilter(c.Next.ID, c.Match), update)
+		if err == nil && r.MatchedCount == 0 {
+			err = mdb.ErrNoDocuments
+		}
+		return translate("update submission", err)
+	}
+	update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: "ob", Value: ob}}})
+	var after struct {
+		Outbox []bson.Raw `bson:"ob"`
+	}
+	// (No projection: the FerretDB stand-in does not take one here.)
+	err = s.db.Collection(colSubmissions).FindOneAndUpdate(ctx, matchFilter(c.Next.ID, c.Match), update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&after)
+	if err != nil {
+		return translate("update submission", err)
+	}
+	return s.publish(ctx, c.Next.ID, after.Outbox, ob.ID, c.Event)
 }
+
+// replaceUpdate is the update that makes a stored submission d: $set of
+// every field d has, $unset of the optional ones it lacks. The outbox is
+// left alone.
+func replaceUpdate(d *submissionDoc) (bson.D, error) {
+	raw, err := bson.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode submission: %w", err)
+	}
+	var full bson.D
+	if err := bson.Unmarshal(raw, &full); err != nil {
+		return nil, fmt.Errorf("encode submission: %w", err)
+	}
+	set := bson.D{}
+	has := map[string]bool{}
+	for _, e := range full {
+		has[e.Key] = true
+		if e.Key != "_id" && e.Key != "ob" {
+			set = append(set, e)
+		}
+	}
+	unset := bson.D{}
+	for _, k := range optionalFields {
+		if !has[k] {
+			unset = append(unset, bson.E{Key: k, Value: ""})
+		}
+	}
+	u := bson.D{{Key: "$set", Value: set}}
+	if len(unset) > 0 {
+		u = append(u, bson.E{Key: "$unset", Value: unset})
+	}
+	return u, nil
+}
+
+// optionalFields are the submission fields that may be absent (omitempty).
+var optionalFields = []string{"started_at", "ended_at", "device_id", "location", "fh", "fd", "fu", "ft", "facts",
+	"sealed", "last_review", "deleted_at", "deleted_by", "updated_by"}
 
 type commentDoc struct {
 	ID          string    `bson:"_id"`
@@ -177,139 +229,4 @@ func (s *Store) Comments(ctx context.Context, id string) ([]*survey.Comment, err
 			Role: survey.Role(d.Role), Text: d.Text, ReviewState: d.ReviewState}
 	}
 	return out, nil
-}
-
-// eventDoc is small and flat: the feed reads events in bulk.
-type eventDoc struct {
-	Seq         int64     `bson:"_id"`
-	Kind        string    `bson:"k"`
-	Submission  string    `bson:"s,omitempty"`
-	Form        string    `bson:"f,omitempty"`
-	Unit        string    `bson:"u,omitempty"`
-	SurveyDate  time.Time `bson:"d,omitempty"`
-	Collector   string    `bson:"c,omitempty"`
-	Revision    int       `bson:"r,omitempty"`
-	ReviewState string    `bson:"rs,omitempty"`
-	At          time.Time `bson:"at"`
-	By          string    `bson:"by,omitempty"`
-}
-
-// eventSkip fills a sequence number whose writer gave up (its write
-// failed, or it never finished); readers pass over it.
-const eventSkip = "skip"
-
-// reserveSeq takes the number of the event of a change about to be
-// written, from a counter document ($inc); 0 when there is no event.
-func (s *Store) reserveSeq(ctx context.Context, e *survey.Event) (int64, error) {
-	if e == nil {
-		return 0, nil
-	}
-	var c struct {
-		Seq int64 `bson:"seq"`
-	}
-	err := s.db.Collection(colCounters).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: colEvents}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}}},
-		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
-	if err != nil {
-		return 0, translate("next event number", err)
-	}
-	return c.Seq, nil
-}
-
-// skipSeq gives up a reserved number: the change did not happen. Best
-// effort: a number left empty is filled by a reader after s.settle.
-func (s *Store) skipSeq(ctx context.Context, seq int64) {
-	if seq == 0 {
-		return
-	}
-	_, _ = s.db.Collection(colEvents).InsertOne(context.WithoutCancel(ctx), eventDoc{Seq: seq, Kind: eventSkip, At: time.Now().UTC()})
-}
-
-// commitEvent stores the event of a change that happened under its
-// reserved number, or under a new one when a reader has given the number
-// up (or the counter handed it out twice).
-func (s *Store) commitEvent(ctx context.Context, seq int64, e *survey.Event) error {
-	if e == nil {
-		return nil
-	}
-	ctx = context.WithoutCancel(ctx)
-	for {
-		e.Seq = seq
-		_, err := s.db.Collection(colEvents).InsertOne(ctx, eventDoc{Seq: e.Seq, Kind: e.Kind, Submission: e.SubmissionID,
-			Form: e.Form, Unit: e.Unit, SurveyDate: e.SurveyDate, Collector: e.Collector, Revision: e.Revision,
-			ReviewState: e.ReviewState, At: e.At, By: e.By})
-		if !mdb.IsDuplicateKeyError(err) {
-			return translate("insert event", err)
-		}
-		if seq, err = s.reserveSeq(ctx, e); err != nil {
-			return err
-		}
-	}
-}
-
-// Events returns up to limit events after sequence number after.
-//
-// A number is taken before its change is written and its event stored
-// after, so a number may be missing for a moment while later ones exist;
-// a reader never reads past it. A number still missing after s.settle is
-// filled with a skip event; the late writer's insert then fails on the
-// taken number and it takes a new one, so nothing is skipped or repeated.
-func (s *Store) Events(ctx context.Context, after int64, limit int) ([]*survey.Event, error) {
-	var out []*survey.Event
-	var gapSince time.Time
-	for {
-		docs, err := s.eventDocs(ctx, after, limit)
-		if err != nil {
-			return nil, err
-		}
-		gap := false
-		for _, d := range docs {
-			if d.Seq != after+1 {
-				gap = true
-				break
-			}
-			after = d.Seq
-			if d.Kind != eventSkip {
-				out = append(out, d.domain())
-			}
-		}
-		switch {
-		case !gap && len(docs) < limit, len(out) > 0:
-			return out, nil
-		case !gap:
-			gapSince = time.Time{}
-			continue // a page of skip events only
-		}
-		if gapSince.IsZero() {
-			gapSince = time.Now()
-		}
-		if time.Since(gapSince) >= s.settle {
-			s.skipSeq(ctx, after+1)
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
-func (s *Store) eventDocs(ctx context.Context, after int64, limit int) ([]eventDoc, error) {
-	cur, err := s.db.Collection(colEvents).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, translate("list events", err)
-	}
-	var docs []eventDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, translate("list events", err)
-	}
-	return docs, nil
-}
-
-func (d *eventDoc) domain() *survey.Event {
-	return &survey.Event{Seq: d.Seq, Kind: d.Kind, SubmissionID: d.Submission, Form: d.Form, Unit: d.Unit,
-		SurveyDate: d.SurveyDate.UTC(), Collector: d.Collector, Revision: d.Revision, ReviewState: d.ReviewState,
-		At: d.At.UTC(), By: d.By}
 }

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -36,14 +37,15 @@ type submissionDoc struct {
 	ContentHash   string         `bson:"content_hash"`
 	// The indicator facts of the current state live in the document
 	// itself, so they are written with it in one atomic document write.
-	FactsHier     string         `bson:"fh,omitempty"`
-	FactsDistrict string         `bson:"fd,omitempty"`
-	Facts         []factDoc      `bson:"facts,omitempty"`
-	Sealed        *sealedDoc     `bson:"sealed,omitempty"`
-	LastReview    *reviewNoteDoc `bson:"last_review,omitempty"`
-	DeletedAt     *time.Time     `bson:"deleted_at,omitempty"`
-	DeletedBy     string         `bson:"deleted_by,omitempty"`
-	UpdatedBy     string         `bson:"updated_by,omitempty"`
+	FactFields `bson:",inline"`
+	Sealed     *sealedDoc     `bson:"sealed,omitempty"`
+	LastReview *reviewNoteDoc `bson:"last_review,omitempty"`
+	DeletedAt  *time.Time     `bson:"deleted_at,omitempty"`
+	DeletedBy  string         `bson:"deleted_by,omitempty"`
+	UpdatedBy  string         `bson:"updated_by,omitempty"`
+	// Outbox holds what goes with the changes written into this document
+	// and is not yet published (see feed.go); empty once published.
+	Outbox []bson.Raw `bson:"ob,omitempty"`
 }
 
 func toSubmissionDoc(s *survey.Submission) *submissionDoc {
@@ -133,34 +135,40 @@ func plain(v any) any {
 	}
 }
 
-// CreateSubmission stores a new submission with its facts (one document
-// write) and its change event. Without a transaction the event is a
-// second write: its number is taken before the submission is written, so
-// a later change of it always sorts after, and a number whose writer
-// failed is filled with a skip event (by the writer, or by a reader after
-// a wait: see Events).
+// CreateSubmission stores a new submission with its facts and, in its
+// outbox, its change event: one document write, so an acknowledged
+// submission never lacks its event. The event is then published to the
+// feed (see feed.go) before the call returns.
 func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) error {
-	seq, err := s.reserveSeq(ctx, e)
-	if err != nil {
-		return err
-	}
 	d := toSubmissionDoc(sub)
 	d.setFacts(f)
-	if _, err := s.db.Collection(colSubmissions).InsertOne(ctx, d); err != nil {
-		s.skipSeq(ctx, seq)
+	ob := newOutbox(e, nil, nil)
+	if ob == nil {
+		_, err := s.db.Collection(colSubmissions).InsertOne(ctx, d)
 		return translate("insert submission", err)
 	}
-	return s.commitEvent(ctx, seq, e)
+	raw, err := bson.Marshal(ob)
+	if err != nil {
+		return fmt.Errorf("encode outbox: %w", err)
+	}
+	d.Outbox = []bson.Raw{raw}
+	if _, err := s.db.Collection(colSubmissions).InsertOne(ctx, d); err != nil {
+		return translate("insert submission", err)
+	}
+	return s.publish(ctx, sub.ID, d.Outbox, ob.ID, e)
 }
 
 // Submission finds a submission by id.
 func (s *Store) Submission(ctx context.Context, id string) (*survey.Submission, error) {
 	var d submissionDoc
-	if err := s.db.Collection(colSubmissions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+	if err := s.db.Collection(colSubmissions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(noOutbox)).Decode(&d); err != nil {
 		return nil, translate("find submission", err)
 	}
 	return d.domain(), nil
 }
+
+// noOutbox leaves the outbox out of what reads decode.
+var noOutbox = bson.D{{Key: "ob", Value: 0}}
 
 // scopeFilter turns a unit scope into "survey date in a hierarchy's period
 // and unit among its communes", one alternative per hierarchy.
@@ -224,7 +232,7 @@ func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) (
 			bson.D{{Key: "received_at", Value: q.After.ReceivedAt}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: q.After.ID}}}},
 		}}})
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(q.Limit))
+	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(q.Limit)).SetProjection(noOutbox)
 	cur, err := s.db.Collection(colSubmissions).Find(ctx, bson.D{{Key: "$and", Value: and}}, opts)
 	if err != nil {
 		return nil, translate("list submissions", err)

@@ -217,6 +217,12 @@ func translate(op string, err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return fmt.Errorf("%s: %w", op, survey.ErrDuplicate)
 		}
+		// Still locked by another process after busy_timeout: the
+		// request may be retried (503 with Retry-After).
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return fmt.Errorf("%s: %w: %w", op, survey.ErrUnavailable, err)
+		}
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -211,6 +211,9 @@ func testFeedGapFree(t *testing.T, s Stores) {
 				readerDone <- nil
 				return
 			}
+			if len(evs) == 0 {
+				time.Sleep(time.Millisecond) // a follower polls; it does not spin
+			}
 		}
 	}()
 	acked := make(chan string, writers*each)

@@ -88,6 +88,10 @@ func ErrorCode(err error) Code {
 var (
 	ErrNotFound  = errors.New("not found")
 	ErrDuplicate = errors.New("duplicate")
+	// ErrUnavailable: the database cannot be reached or did not answer in
+	// time. The HTTP layer answers 503 with Retry-After; the client
+	// retries later.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 func invalid(fields []FieldError) *Error {
