@@ -443,3 +443,42 @@ func newUserNamed(t *testing.T, role string, units ...string) string {
 	}
 	return name
 }
+
+// TestPhoneRefusedSubmissions: what the server refuses comes back to the
+// collector: a 422 with its field errors on the questions, fixed and sent;
+// a 409 (the same id with other answers) shown plainly; the valid one of
+// the same batch stored.
+func TestPhoneRefusedSubmissions(t *testing.T) {
+	t.Parallel()
+	p := newPhone(t)
+	p.enrol()
+	taken := p.sendHousehold(1)
+	p.ns.setDown(true)
+	ids := p.queueHouseholds(3)
+	// An older app let a wrong answer through, and another phone reused an id.
+	p.js(`(async () => { const {db} = await import('/app/db.js'); const d = await db();
+		const bad = await d.get('outbox', %s); bad.submission.data.members_total = 99; await d.put('outbox', bad);
+		const dup = await d.get('outbox', %s); await d.delete('outbox', dup.id); dup.id = dup.submission.id = %s; await d.put('outbox', dup); })()`,
+		q(ids[0]), q(ids[1]), q(taken))
+	p.ns.setDown(false)
+	p.tab.do(chromedp.Navigate(p.ns.URL+"/#/outbox"), chromedp.Reload()) // opening the app sends the outbox
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=rejected]') && !!document.querySelector('#outbox .card[data-id=%s][data-state=conflict]') && !!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`,
+		q(ids[0]), q(taken), q(ids[2])))
+	if msg := evalIn[string](p.tab, fmt.Sprintf(`document.querySelector('#outbox .card[data-id=%s] .item-error').textContent`, q(taken))); msg == "" {
+		t.Error("the conflict is shown without the server's message")
+	}
+
+	// The refused one opens with the server's error beside its question; fixed, it goes.
+	p.click(fmt.Sprintf(`#outbox .card[data-id=%s] button`, q(ids[0])))
+	p.tab.waitFor(`!!document.querySelector('#q-members_total-err')`)
+	if got := evalIn[string](p.tab, `document.querySelector('#q-members_total-err').textContent`); !strings.Contains(got, "30") {
+		t.Errorf("server error beside members_total: %q", got)
+	}
+	p.set("#q-members_total", "6")
+	p.tab.waitFor(`!document.querySelector('#q-members_total-err')`)
+	p.click("#finalise")
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`, q(ids[0])))
+	if status, _ := serverSubmission(t, p.col, "household", ids[0]); status != http.StatusOK {
+		t.Errorf("the corrected submission: %d", status)
+	}
+}
