@@ -113,6 +113,19 @@ func (p *phoneEnv) enrol() {
 	p.tab.waitFor(`!!navigator.serviceWorker.controller`) // the shell is cached: the app opens offline
 }
 
+// waitStored polls an expression over the phone's IndexedDB (db() in
+// scope, awaited) until it is true: what the app wrote has landed.
+func (p *phoneEnv) waitStored(expr string) {
+	p.t.Helper()
+	for i := 0; i < 300; i++ {
+		if evalIn[bool](p.tab, `(async () => { const {db} = await import('/app/db.js'); return !!(await `+expr+`); })()`) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.t.Fatalf("never stored: %s", expr)
+}
+
 // waiting is the outbox count in the top bar.
 func (p *phoneEnv) waiting() string {
 	return evalIn[string](p.tab, `document.querySelector('#waiting').dataset.count`)
@@ -178,6 +191,18 @@ func TestPhoneOfflineJourney(t *testing.T) {
 	p.tab.screenshot("question-error")
 	p.set("#q-members_total", "6")
 	p.tab.waitFor(`!document.querySelector('#q-members_total-err')`)
+
+	// The app is closed and reopened, still offline: the draft resumes where it was.
+	p.set("#"+fieldDOMID("/children/1/full_name"), "Nguyễn Thị Lan 2")
+	p.waitStored(`(await db()).get('drafts', location.hash.split('/').pop()).then(d => d.at === '/children/1/full_name' && d.data.children[1].full_name === 'Nguyễn Thị Lan 2')`)
+	p.tab.do(chromedp.Reload())
+	p.tab.waitFor(`!!document.querySelector('#q-children-1-full_name')`)
+	if !evalIn[bool](p.tab, `(() => { const r = document.querySelector('#q-children-1-full_name').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`) {
+		t.Error("the reopened draft is not at the question last answered")
+	}
+	if v := evalIn[string](p.tab, `document.querySelector('#q-members_total').value`); v != "6" {
+		t.Errorf("members_total after reopening: %q", v)
+	}
 	p.click("#finalise")
 	p.tab.waitFor(`!!document.querySelector('#outbox .card[data-state=waiting]')`)
 	id := evalIn[string](p.tab, `document.querySelector('#outbox .card').dataset.id`)
