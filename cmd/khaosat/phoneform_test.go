@@ -274,6 +274,7 @@ func TestPhoneFillsEveryForm(t *testing.T) {
 	t.Parallel()
 	p := newPhone(t)
 	p.enrol()
+	p.tab.geolocation(21.0285, 105.8542, 15)
 	for form, example := range map[string]string{
 		"household":  "three_children.json",
 		"disability": "band_5_17.json",
@@ -288,6 +289,8 @@ func TestPhoneFillsEveryForm(t *testing.T) {
 			p.click(fmt.Sprintf(`button.new-submission[data-form=%s]`, form))
 			p.tab.waitFor(`!!document.querySelector('#env-date')`)
 			p.set("#env-date", "2026-06-15") // the examples' ages hold on that day
+			p.clickText("Lấy vị trí")
+			p.waitText("(±15 m)")
 			p.fillFrom(schema, data, "")
 			p.click("#finalise")
 			p.tab.waitFor(`!!document.querySelector('#outbox .card[data-state=sent]')`)
@@ -295,6 +298,9 @@ func TestPhoneFillsEveryForm(t *testing.T) {
 			status, sub := serverSubmission(t, p.admin, form, id)
 			if status != http.StatusOK {
 				t.Fatalf("stored: %d", status)
+			}
+			if loc, _ := sub["location"].(map[string]any); loc == nil || loc["lat"] != 21.0285 || loc["lon"] != 105.8542 || loc["accuracy"] != float64(15) {
+				t.Errorf("location: %v", sub["location"])
 			}
 			if diff := cmp.Diff(dropUUIDs(schema, data), dropUUIDs(schema, sub["data"])); diff != "" {
 				t.Errorf("answers (-example +server):\n%s", diff)

@@ -109,7 +109,7 @@ export function Fill({ id, app, lang }) {
     cur.current = next;
     setD(next);
     setSaved(false);
-    saving.current = saving.current.then(() => saveDraft(next)).then(() => setSaved(true));
+    saving.current = saving.current.then(() => saveDraft(next)).then(() => setSaved(true), () => setSaved(false));
   };
   const dropServer = p => (cur.current.server_errors || []).filter(e => {
     const ep = e.path.startsWith('/data/') ? e.path.slice(5) : e.path;
