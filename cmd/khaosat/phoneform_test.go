@@ -145,6 +145,14 @@ func TestPhoneNewFormLanguageAndVersions(t *testing.T) {
 		}
 	}
 	check("vi")
+	// Every input has a label, and every target a thumb can hit is at least 44 px high.
+	if bad := evalIn[[]string](p.tab, `[...document.querySelectorAll('input, select, textarea')].filter(el => el.labels.length === 0 && !el.closest('fieldset legend')).map(el => el.id || el.outerHTML)`); len(bad) > 0 {
+		t.Errorf("inputs without a label: %v", bad)
+	}
+	if small := evalIn[[]string](p.tab, `[...document.querySelectorAll('button, a, select, textarea, input:not([type=radio]):not([type=checkbox]):not([type=file]), label.choice')]
+		.filter(el => { const r = el.getBoundingClientRect(); return r.height > 0 && r.height < 44; }).map(el => el.id || el.textContent.trim().slice(0, 40))`); len(small) > 0 {
+		t.Errorf("touch targets under 44 px: %v", small)
+	}
 	p.click("#lang-switch")
 	p.tab.waitFor(`document.querySelector('#lang-switch').textContent === 'Tiếng Việt'`)
 	check("en")
