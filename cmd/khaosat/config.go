@@ -45,6 +45,12 @@ type Config struct {
 	MaxAttachment  int64
 	WebhookBackoff time.Duration
 	WebhookPoll    time.Duration
+	// WebhookAllowHTTP lets webhooks use plain http; WebhookAllowHosts
+	// are internal hosts webhooks may reach (see webhook.Guard).
+	WebhookAllowHTTP  bool
+	WebhookAllowHosts []string
+	// MetricsAddr is where GET /metrics is served; "" serves none.
+	MetricsAddr string
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -80,6 +86,10 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	str(&loginFailuresAddr, "login-max-failures-address", "30", "failed logins per client address in 15 minutes before further attempts get 429")
 	str(&hookBackoff, "webhook-backoff", "10s", "wait after a failed webhook delivery; doubles on each failure, at most 1h")
 	str(&hookPoll, "webhook-poll", "1s", "how often the webhook outbox looks for work")
+	var hookHTTP, hookHosts string
+	str(&hookHTTP, "webhook-allow-http", "false", "let webhooks use plain http instead of https (a closed network only)")
+	str(&hookHosts, "webhook-allow-hosts", "", "internal hosts (names or addresses, comma-separated) webhooks may reach; every loopback, private, link-local and metadata address is refused otherwise")
+	str(&c.MetricsAddr, "metrics-addr", "", "address of a separate listener serving Prometheus metrics at /metrics; empty serves none (keep it off the public network)")
 	str(&maxAttachment, "max-attachment", "10485760", "largest attachment (photo, scan) in bytes")
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
 	str(&ttl, "token-ttl", "15m", "lifetime of an access token")
@@ -104,6 +114,14 @@ func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error)
 	}
 	if c.WebhookPoll, err = time.ParseDuration(hookPoll); err != nil || c.WebhookPoll < 10*time.Millisecond || c.WebhookPoll > time.Minute {
 		errs = append(errs, fmt.Errorf("webhook-poll: want a duration from 10ms to 1m, got %q", hookPoll))
+	}
+	if c.WebhookAllowHTTP, err = strconv.ParseBool(hookHTTP); err != nil {
+		errs = append(errs, fmt.Errorf("webhook-allow-http: want true or false, got %q", hookHTTP))
+	}
+	for _, h := range strings.Split(hookHosts, ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			c.WebhookAllowHosts = append(c.WebhookAllowHosts, h)
+		}
 	}
 	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
 		errs = append(errs, fmt.Errorf("token-ttl: want a duration from 1m to 24h, got %q", ttl))
@@ -203,7 +221,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat), slog.String("log_level", c.LogLevel),
 		slog.Any("cors_origins", c.CORSOrigins), slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Int64("max_attachment", c.MaxAttachment), slog.Duration("webhook_backoff", c.WebhookBackoff),
-		slog.Duration("webhook_poll", c.WebhookPoll),
+		slog.Duration("webhook_poll", c.WebhookPoll), slog.Bool("webhook_allow_http", c.WebhookAllowHTTP),
+		slog.Any("webhook_allow_hosts", c.WebhookAllowHosts), slog.String("metrics_addr", c.MetricsAddr),
 	)
 }
 

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/khaosat/khaosat/internal/app"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -17,9 +17,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/khaosat/khaosat"
-	"github.com/khaosat/khaosat/internal/export"
-	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -55,6 +52,7 @@ func parseExportConfig(args, env []string, stderr io.Writer) (*exportConfig, err
 	fs.StringVar(&o.Labels, "labels", "codes", "choices as codes, or labels in vi or en")
 	fs.StringVar(&header, "header", "names", "header row of field names or labels")
 	fs.BoolVar(&o.Split, "split", false, "one 0/1 column per choice of a multiple-choice field")
+	fs.BoolVar(&o.RawText, "raw-text", false, "CSV/ZIP: write text that begins like a spreadsheet formula (=, +, -, @, tab, CR) as it is, without the leading quote")
 	fs.StringVar(&o.Unit, "unit", "", "only this unit and the units below it")
 	fs.StringVar(&from, "from", "", "only survey dates on or after YYYY-MM-DD")
 	fs.StringVar(&to, "to", "", "only survey dates on or before YYYY-MM-DD")
@@ -124,28 +122,23 @@ func exportCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	store, closeStore, err := openExportStore(ctx, &cfg.Config, log)
+	// Beside a running server the export reads the same database file;
+	// SQLite coordinates the two processes.
+	db, err := openDB(ctx, &cfg.Config, app.Alongside)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
-	if err != nil {
-		return err
-	}
-	catalog := survey.NewCatalog(store, log)
+	defer db.Close()
 	// The export holds all the answers: intake opens the sealed ones.
 	prot, err := protection(&cfg.Config)
 	if err != nil {
 		return err
 	}
-	auditor := survey.NewAuditor(store)
-	prot.Audit = auditor
-	intake, err := survey.NewIntake(store, catalog, units, prot)
+	svc, err := app.Build(ctx, db.Store, app.Config{Log: log, Protection: prot})
 	if err != nil {
 		return err
 	}
-	exports := survey.NewExports(intake, store, auditor, export.Formats())
+	exports := svc.Exports
 	job, err := exports.Prepare(ctx, cliActor(), cfg.Form, cfg.Options)
 	if err != nil {
 		return describe(err)
@@ -221,24 +214,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// openExportStore connects like serve does; with the embedded database it
-// first tries the socket of a server already running on the data
-// directory, since two engines must not share the files.
-func openExportStore(ctx context.Context, cfg *Config, log *slog.Logger) (*mongo.Store, func(), error) {
-	if cfg.MongoDBURI == "" {
-		sock, err := filepath.Abs(filepath.Join(cfg.DataDir, "db", "mongodb.sock"))
-		if err == nil {
-			if _, err := os.Stat(sock); err == nil {
-				cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-				store, err := mongo.Connect(cctx, "mongodb://"+url.PathEscape(sock)+"/?serverSelectionTimeoutMS=2000", cfg.Database)
-				cancel()
-				if err == nil {
-					return store, func() { _ = store.Close(context.Background()) }, nil
-				}
-			}
-		}
-	}
-	return openStore(ctx, cfg, log)
 }

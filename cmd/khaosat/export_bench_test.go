@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"os"
@@ -11,11 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/export"
-	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -34,7 +33,7 @@ func benchExportSize(tb testing.TB) int {
 
 // benchExports builds the export service over the shared server's database,
 // as `khaosat export` does.
-func benchExports(tb testing.TB) (*survey.Exports, *mongo.Store) {
+func benchExports(tb testing.TB) (*survey.Exports, *sqlite.Store) {
 	tb.Helper()
 	store := dbOf(tb, shared)
 	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
@@ -68,34 +67,33 @@ func runExport(tb testing.TB, ex *survey.Exports, format, unit string, progress 
 	return rows
 }
 
-// rawScan reads documents with the driver alone, decoded into bson.Raw.
-func rawScan(tb testing.TB, store *mongo.Store, filter any) int64 {
+// rawScan reads the stored documents with plain SQL, undecoded.
+func rawScan(tb testing.TB, db *sql.DB, query string, args ...any) int64 {
 	tb.Helper()
-	ctx := context.Background()
-	cur, err := store.Database().Collection("submissions").Find(ctx, filter)
+	rows, err := db.Query(query, args...)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer cur.Close(ctx)
+	defer rows.Close()
 	var n int64
-	for cur.Next(ctx) {
-		var d bson.Raw
-		if err := cur.Decode(&d); err != nil {
+	for rows.Next() {
+		var d sql.RawBytes
+		if err := rows.Scan(&d); err != nil {
 			tb.Fatal(err)
 		}
 		n++
 	}
-	if err := cur.Err(); err != nil {
+	if err := rows.Err(); err != nil {
 		tb.Fatal(err)
 	}
 	return n
 }
 
 // BenchmarkExportThroughput compares csv and zip exports (cursor → View →
-// writer, to io.Discard) with raw driver scans of the same documents from
+// writer, to io.Discard) with raw SQL scans of the same documents from
 // the same database, in the same run: one with the export's own filter
-// (scope, unit subtree, not deleted) and one with the plain filter
-// {form, unit}. Order: raw, plain, csv, zip, zip, csv, plain, raw.
+// (unit, survey dates of the hierarchy, not deleted) and one with the
+// plain filter (form, unit). Order: raw, plain, csv, zip, zip, csv, plain, raw.
 func BenchmarkExportThroughput(b *testing.B) {
 	n := benchExportSize(b)
 	const unit = "00292"
@@ -103,12 +101,15 @@ func BenchmarkExportThroughput(b *testing.B) {
 	seedCopies(b, shared, unit, n)
 	b.Logf("inserted %d household submissions in %v", n, time.Since(t0))
 	ex, store := benchExports(b)
-	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
-	if err != nil {
-		b.Fatal(err)
+	db := rawDB(b, shared)
+	_ = store
+	same := func() int64 {
+		return rawScan(b, db, `SELECT doc FROM submissions WHERE form = 'household' AND (survey_date >= ? AND unit IN (?)) AND deleted_at IS NULL`,
+			time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), unit)
 	}
-	same := mongo.ExportFilter(survey.ExportQuery{SubmissionQuery: survey.SubmissionQuery{Form: "household", UnitFilter: units.Scope([]string{unit})}})
-	plain := bson.M{"form": "household", "unit": unit}
+	plain := func() int64 {
+		return rawScan(b, db, `SELECT doc FROM submissions WHERE form = 'household' AND unit = ?`, unit)
+	}
 	var raw, rawPlain, csvT, zipT time.Duration
 	timed := func(d *time.Duration, f func() int64) {
 		start := time.Now()
@@ -119,14 +120,14 @@ func BenchmarkExportThroughput(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		timed(&raw, func() int64 { return rawScan(b, store, same) })
-		timed(&rawPlain, func() int64 { return rawScan(b, store, plain) })
+		timed(&raw, same)
+		timed(&rawPlain, plain)
 		timed(&csvT, func() int64 { return runExport(b, ex, "csv", unit, nil) })
 		timed(&zipT, func() int64 { return runExport(b, ex, "zip", unit, nil) })
 		timed(&zipT, func() int64 { return runExport(b, ex, "zip", unit, nil) })
 		timed(&csvT, func() int64 { return runExport(b, ex, "csv", unit, nil) })
-		timed(&rawPlain, func() int64 { return rawScan(b, store, plain) })
-		timed(&raw, func() int64 { return rawScan(b, store, same) })
+		timed(&rawPlain, plain)
+		timed(&raw, same)
 	}
 	b.StopTimer()
 	docs := float64(2 * n * b.N)

@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,24 +23,10 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
-
-// dbOf connects to the embedded database of a test server, to look at
-// what the API wrote (the audit log) and to seed data in bulk.
-func dbOf(tb testing.TB, ts *testServer) *mongo.Store {
-	tb.Helper()
-	sock := filepath.Join(ts.dataDir, "db", "mongodb.sock")
-	store, err := mongo.Connect(context.Background(), "mongodb://"+url.PathEscape(sock)+"/", "khaosat")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close(context.Background()) })
-	return store
-}
 
 // parseCSV reads an export CSV (BOM, header) into one map per row.
 func parseCSV(tb testing.TB, b []byte) []map[string]string {
@@ -234,17 +219,13 @@ func TestExportXLSXAndJSONL(t *testing.T) {
 }
 
 // exportEntries returns the audit entries of exports by username.
-func exportEntries(t *testing.T, store *mongo.Store, username string) []bson.M {
+func exportEntries(t *testing.T, store *sqlite.Store, username string) []*survey.AuditEntry {
 	t.Helper()
-	cur, err := store.Database().Collection("audit").Find(context.Background(), bson.M{"action": "export", "username": username})
+	es, err := store.ListAudit(context.Background(), survey.AuditQuery{Action: "export", User: username, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []bson.M
-	if err := cur.All(context.Background(), &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return es
 }
 
 func whoami(t *testing.T, c *client) string {
@@ -300,13 +281,13 @@ func TestExportRolesAndAudit(t *testing.T) {
 		t.Fatalf("%d audit entries, want 1", len(entries))
 	}
 	d := details(entries[0])
-	want := bson.M{"format": "zip", "labels": "en", "split": true, "rows": int64(len(mine)), "include_deleted": false,
+	want := map[string]any{"format": "zip", "labels": "en", "split": true, "rows": int64(len(mine)), "include_deleted": false, "raw_text": false,
 		"from": "2026-06-15", "to": "2026-06-15", "outcome": "complete"}
 	if diff := cmp.Diff(want, d); diff != "" {
 		t.Errorf("audit details (-want +got):\n%s", diff)
 	}
-	if entries[0]["target"] != "household" {
-		t.Errorf("audit target = %v", entries[0]["target"])
+	if entries[0].Target != "household" {
+		t.Errorf("audit target = %v", entries[0].Target)
 	}
 
 	// An admin sees both units.
@@ -389,26 +370,22 @@ func seedCopies(tb testing.TB, ts *testServer, unit string, n int) {
 		tb.Fatalf("%d %s", r.status, r.body)
 	}
 	ctx := context.Background()
-	subs := dbOf(tb, ts).Database().Collection("submissions")
-	var doc bson.M
-	if err := subs.FindOne(ctx, bson.M{"_id": e["id"]}).Decode(&doc); err != nil {
+	store := dbOf(tb, ts)
+	doc, err := store.Submission(ctx, e["id"].(string))
+	if err != nil {
 		tb.Fatal(err)
 	}
 	const batch = 1000
-	docs := make([]any, 0, batch)
+	subs := make([]*survey.Submission, 0, batch)
 	for i := 1; i < n; i++ {
-		d := make(bson.M, len(doc))
-		for k, v := range doc {
-			d[k] = v
-		}
-		d["_id"] = uuid.NewString()
-		delete(d, "sealed")
-		docs = append(docs, d)
-		if len(docs) == batch || i == n-1 {
-			if _, err := subs.InsertMany(ctx, docs); err != nil {
+		c := *doc
+		c.ID, c.Sealed = uuid.NewString(), nil
+		subs = append(subs, &c)
+		if len(subs) == batch || i == n-1 {
+			if err := store.LoadSubmissions(ctx, subs, nil); err != nil {
 				tb.Fatal(err)
 			}
-			docs = docs[:0]
+			subs = subs[:0]
 		}
 	}
 }
@@ -492,16 +469,10 @@ func TestExportStreamsAndStops(t *testing.T) {
 	}
 }
 
-func details(entry bson.M) bson.M {
-	d := bson.M{}
-	for _, e := range entry["details"].(bson.D) {
-		d[e.Key] = e.Value
-	}
-	return d
-}
+func details(entry *survey.AuditEntry) map[string]any { return entry.Details }
 
 // waitForExport waits for the audit entry of the user's export.
-func waitForExport(t *testing.T, store *mongo.Store, username string) []bson.M {
+func waitForExport(t *testing.T, store *sqlite.Store, username string) []*survey.AuditEntry {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {

@@ -1,20 +1,14 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/khaosat/khaosat/internal/mongo"
-	"github.com/khaosat/khaosat/internal/survey"
 )
 
 type feedEvent struct {
@@ -246,43 +240,4 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// TestChangeFeedPassesAbandonedNumber takes a sequence number straight
-// from the store and never writes its event (a writer that died between
-// reserving and committing): readers wait for it, then pass it, and the
-// late writer can no longer use it.
-func TestChangeFeedPassesAbandonedNumber(t *testing.T) {
-	admin := adminClient(t, shared)
-	col := newUser(t, shared, "collector", "00004")
-	start := feedEnd(t, admin)
-	ctx := context.Background()
-	sock := filepath.Join(shared.dataDir, "db", "mongodb.sock")
-	store, err := mongo.Connect(ctx, "mongodb://"+url.PathEscape(sock)+"/", "khaosat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close(ctx)
-	seq, err := store.NextEventSeq(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := submitOne(t, col) // its event comes after the hole
-	began := time.Now()
-	p := readFeed(t, admin, start, "&limit=1000")
-	waited := time.Since(began)
-	var ids []string
-	for _, e := range p.Items {
-		ids = append(ids, e.ID)
-	}
-	if !contains(ids, env["id"].(string)) {
-		t.Fatalf("the event after the hole is missing: %+v", p.Items)
-	}
-	if waited < 2*time.Second {
-		t.Errorf("the reader passed the hole after %v; it should wait for the writer first", waited)
-	}
-	err = store.InsertEvent(ctx, &survey.Event{Seq: seq, Kind: survey.EventCreate, At: time.Now()})
-	if !errors.Is(err, survey.ErrDuplicate) {
-		t.Errorf("a late write of the passed number: %v, want ErrDuplicate", err)
-	}
 }

@@ -5,53 +5,25 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"github.com/khaosat/khaosat/internal/app"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
-// reconcileEvery is how often the server repairs indicator facts left
-// pending by a failed write.
-const reconcileEvery = 5 * time.Minute
-
-// startIndicators loads the indicator set, brings the stored facts up to
-// it (a changed definition set is detected by its hash and rebuilt;
-// pending marks are reconciled), and keeps reconciling on a timer until
-// ctx ends.
-// With the embedded engine (one process owns the database) the facts are
-// also mirrored in memory, which that engine cannot query fast.
-func startIndicators(ctx context.Context, ind *survey.Indicators, log *slog.Logger, embedded bool) (*survey.Indicators, error) {
+// startIndicators brings the stored facts up to the loaded indicator set
+// (a changed definition set is detected by its hash and rebuilt).
+func startIndicators(ctx context.Context, ind *survey.Indicators) error {
 	if err := ind.EnsureCurrent(ctx); err != nil {
-		return nil, fmt.Errorf("indicator facts: %w", err)
+		return fmt.Errorf("indicator facts: %w", err)
 	}
-	if embedded {
-		if err := ind.CacheFacts(ctx); err != nil {
-			return nil, fmt.Errorf("indicator facts: %w", err)
-		}
-	}
-	go func() {
-		t := time.NewTicker(reconcileEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if n, err := ind.Reconcile(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("reconciling indicator facts", "error", err)
-				} else if n > 0 {
-					log.Info("reconciled pending indicator facts", "submissions", n)
-				}
-			}
-		}
-	}()
-	return ind, nil
+	return nil
 }
 
 // indicatorsCmd is `khaosat indicators [rebuild] [flags]`: print the
@@ -83,6 +55,7 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 	by := fs.String("by", "", "break down by sex and/or age_group, comma-separated")
 	codes := fs.String("codes", "", "indicator codes, comma-separated; default all")
 	format := fs.String("format", "text", "output: text or csv")
+	as := fs.String("as", "", "print the table as this user would see it (their units, small sensitive cells suppressed); default the operator, who sees everything")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,31 +67,25 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg := &Config{DataDir: *dataDir, MongoDBURI: *uri, Database: *dbName, DataKey: *dataKey, HashSecret: *hashSecret}
-	store, closeStore, err := openStore(ctx, cfg, log)
+	access := app.Alongside // the table reads; beside a running server it reads the same file
+	if rebuild {
+		access = app.Exclusive
+	}
+	db, err := openDB(ctx, cfg, access)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
-	if err != nil {
-		return err
-	}
-	set, err := survey.LoadIndicatorSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
-	if err != nil {
-		return err
-	}
-	ind := survey.NewIndicators(set, units, store, log)
+	defer db.Close()
 	// Facts come from all the answers: intake opens the sealed ones.
 	prot, err := protection(cfg)
 	if err != nil {
 		return err
 	}
-	prot.Audit = survey.NewAuditor(store)
-	intake, err := survey.NewIntake(store, survey.NewCatalog(store, log), units, prot)
+	svc, err := app.Build(ctx, db.Store, app.Config{Log: log, Protection: prot})
 	if err != nil {
 		return err
 	}
-	intake.UseIndicators(ind)
+	ind := svc.Indicators
 	if rebuild {
 		start := time.Now()
 		n, err := ind.Rebuild(ctx)
@@ -128,10 +95,22 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 		_, err = fmt.Fprintf(stdout, "rebuilt the indicator facts of %d submissions in %s\n", n, time.Since(start).Round(time.Millisecond))
 		return err
 	}
-	if err := ind.EnsureCurrent(ctx); err != nil {
-		return err
+	if db.Embedded == nil || access == app.Exclusive {
+		if err := ind.EnsureCurrent(ctx); err != nil {
+			return err
+		}
 	}
 	operator := survey.Actor{UserID: "cli", Username: "cli", Role: survey.RoleAdmin}
+	if *as != "" {
+		u, err := db.Store.UserByUsername(ctx, *as)
+		if err != nil {
+			return fmt.Errorf("--as %s: %w", *as, err)
+		}
+		operator = survey.ActorOf(u)
+		if *unit == survey.CityCode && !slices.Contains(u.Units, survey.CityCode) && len(u.Units) == 1 {
+			*unit = u.Units[0]
+		}
+	}
 	t, err := ind.Table(ctx, operator, survey.TableQuery{Codes: splitCSV(*codes), Period: *period, From: *from, To: *to,
 		Unit: *unit, Level: *level, By: splitCSV(*by)})
 	if err != nil {
@@ -154,17 +133,20 @@ func printTable(w io.Writer, t *survey.Table, format string) error {
 	header := []string{"indicator", "unit", "unit_name", "hierarchy", "sex", "age_group", "numerator", "denominator", "value"}
 	rows := [][]string{}
 	for _, r := range t.Rows {
-		num, val := "", ""
+		num, den, val := "", "", ""
 		if r.Numerator != nil {
 			num = strconv.Itoa(*r.Numerator)
+		}
+		if r.Denominator != nil {
+			den = strconv.Itoa(*r.Denominator)
 		}
 		if r.Value != nil {
 			val = strconv.FormatFloat(*r.Value, 'f', -1, 64)
 		}
 		if r.Suppressed {
-			num, val = "(suppressed)", "(suppressed)"
+			num, den, val = "(suppressed)", "(suppressed)", "(suppressed)"
 		}
-		rows = append(rows, []string{r.Indicator, r.Unit, r.UnitName, r.Hierarchy, r.Sex, r.AgeGroup, num, strconv.Itoa(r.Denominator), val})
+		rows = append(rows, []string{r.Indicator, r.Unit, r.UnitName, r.Hierarchy, r.Sex, r.AgeGroup, num, den, val})
 	}
 	if format == "csv" {
 		cw := csv.NewWriter(w)

@@ -36,7 +36,7 @@ type tableRow struct {
 	Sex         string   `json:"sex"`
 	AgeGroup    string   `json:"age_group"`
 	Numerator   *int     `json:"numerator"`
-	Denominator int      `json:"denominator"`
+	Denominator *int     `json:"denominator"`
 	Value       *float64 `json:"value"`
 	Suppressed  bool     `json:"suppressed"`
 }
@@ -49,14 +49,17 @@ type table struct {
 func asRecords(rows []tableRow) [][]string {
 	out := [][]string{{"indicator", "unit", "unit_name", "hierarchy", "sex", "age_group", "numerator", "denominator", "value", "suppressed"}}
 	for _, r := range rows {
-		num, val := "", ""
+		num, den, val := "", "", ""
 		if r.Numerator != nil {
 			num = strconv.Itoa(*r.Numerator)
+		}
+		if r.Denominator != nil {
+			den = strconv.Itoa(*r.Denominator)
 		}
 		if r.Value != nil {
 			val = strconv.FormatFloat(*r.Value, 'f', -1, 64)
 		}
-		out = append(out, []string{r.Indicator, r.Unit, r.UnitName, r.Hierarchy, r.Sex, r.AgeGroup, num, strconv.Itoa(r.Denominator), val, strconv.FormatBool(r.Suppressed)})
+		out = append(out, []string{r.Indicator, r.Unit, r.UnitName, r.Hierarchy, r.Sex, r.AgeGroup, num, den, val, strconv.FormatBool(r.Suppressed)})
 	}
 	return out
 }
@@ -158,7 +161,7 @@ func TestIndicatorsAPI(t *testing.T) {
 	if c := cell(newUser(t, shared, "manager", unit)); c.Suppressed || c.Numerator == nil || *c.Numerator != 1 {
 		t.Errorf("manager: %+v", c)
 	}
-	if c := cell(newUser(t, shared, "supervisor", unit)); !c.Suppressed || c.Numerator != nil || c.Value != nil {
+	if c := cell(newUser(t, shared, "supervisor", unit)); !c.Suppressed || c.Numerator != nil || c.Denominator != nil || c.Value != nil {
 		t.Errorf("supervisor without the grant: %+v", c)
 	}
 
@@ -206,6 +209,15 @@ func TestIndicatorsCLI(t *testing.T) {
 		"hazardous_conditions": []any{}, "works_far_from_family": "no", "attends_school": "yes", "sector": "trade"})); r.status != http.StatusCreated {
 		t.Fatalf("labour: %d %s", r.status, r.body)
 	}
+	hiv := envelope(validExamples(t, "hiv")["positive_on_art.json"])
+	hiv["unit"] = "00070"
+	if r := col.do("POST", "/api/v1/forms/hiv/submissions", hiv); r.status != http.StatusCreated {
+		t.Fatalf("hiv: %d %s", r.status, r.body)
+	}
+	if r := adminClient(t, ts).do("POST", "/api/v1/users", map[string]any{"username": "cli-supervisor", "password": "password-cli-sup",
+		"display_name": "Giám sát", "role": "supervisor", "units": []string{"00070"}}); r.status != http.StatusCreated {
+		t.Fatalf("supervisor: %d %s", r.status, r.body)
+	}
 	if err := ts.stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +225,7 @@ func TestIndicatorsCLI(t *testing.T) {
 	if err := run(context.Background(), []string{"indicators", "rebuild", "--data-dir", dir}, nil, &out, &errOut); err != nil {
 		t.Fatalf("rebuild: %v\n%s", err, errOut.String())
 	}
-	if !strings.Contains(out.String(), "rebuilt the indicator facts of 1 submissions") {
+	if !strings.Contains(out.String(), "rebuilt the indicator facts of 2 submissions") {
 		t.Errorf("rebuild printed %q", out.String())
 	}
 	out.Reset()
@@ -239,6 +251,21 @@ func TestIndicatorsCLI(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no row for 00070:\n%s", out.String())
+	}
+	// As a supervisor without the sensitive grant, the one hiv child is
+	// suppressed: numerator, denominator and value.
+	out.Reset()
+	args = []string{"indicators", "--data-dir", dir, "--period", "2026", "--codes", "HIV_STATUS_KNOWN", "--format", "csv", "--as", "cli-supervisor"}
+	if err := run(context.Background(), args, nil, &out, &errOut); err != nil {
+		t.Fatalf("indicators --as: %v\n%s", err, errOut.String())
+	}
+	if recs, err = csv.NewReader(&out).ReadAll(); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"indicator", "unit", "unit_name", "hierarchy", "sex", "age_group", "numerator", "denominator", "value"},
+		{"HIV_STATUS_KNOWN", "00070", "Phường Hoàn Kiếm", "hanoi-2025-07", "", "", "(suppressed)", "(suppressed)", "(suppressed)"}}
+	if d := cmp.Diff(want, recs); d != "" {
+		t.Errorf("--as cli-supervisor (-want +got):\n%s", d)
 	}
 	if err := run(context.Background(), []string{"indicators", "--data-dir", dir, "--period", "2026Q9"}, nil, &out, &errOut); err == nil {
 		t.Errorf("a bad period was accepted")

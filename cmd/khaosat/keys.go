@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/khaosat/khaosat/internal/app"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,9 +110,13 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+	// The database first: on a data directory in use this fails before
+	// the key ring is touched.
+	db, err := openDB(ctx, cfg, app.Exclusive)
+	if err != nil {
+		return err
 	}
+	defer db.Close()
 	keys, fromFile, err := dataKeys(cfg)
 	if err != nil {
 		return fmt.Errorf("data key: %w", err)
@@ -132,11 +136,7 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	store, closeStore, err := openStore(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return err
-	}
-	defer closeStore()
+	store := db.Store
 	prot.Audit = survey.NewAuditor(store)
 	intake, err := survey.NewIntake(store, nil, nil, prot)
 	if err != nil {

@@ -2,31 +2,28 @@ package main
 
 import (
 	"context"
+	"github.com/khaosat/khaosat/internal/survey"
 	"net/http"
-	"net/url"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	mdb "go.mongodb.org/mongo-driver/v2/mongo"
-
-	"github.com/khaosat/khaosat/internal/mongo"
 )
 
-// sharedDB connects to the shared test server's embedded database, to
-// check what is stored.
-func sharedDB(t *testing.T) *mdb.Database {
+// auditCount counts the audit entries of an action on a target.
+func auditCount(t *testing.T, action, target string) int {
 	t.Helper()
-	ctx := context.Background()
-	sock := filepath.Join(shared.dataDir, "db", "mongodb.sock")
-	store, err := mongo.Connect(ctx, "mongodb://"+url.PathEscape(sock)+"/", "khaosat")
+	es, err := dbOf(t, shared).ListAudit(context.Background(), survey.AuditQuery{Action: action, Limit: 10000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close(ctx) })
-	return store.Database()
+	n := 0
+	for _, e := range es {
+		if e.Target == target {
+			n++
+		}
+	}
+	return n
 }
 
 const subsPath = "/api/v1/forms/household/submissions/"
@@ -107,14 +104,12 @@ func TestEditHistoryDiff(t *testing.T) {
 		t.Errorf("edit naming another id: %d %s, want 422 /id mismatch", r.status, r.body)
 	}
 
-	db := sharedDB(t)
-	var doc bson.M
-	if err := db.Collection("submissions").FindOne(context.Background(), bson.M{"_id": env["id"]}).Decode(&doc); err != nil ||
-		doc["revision"] != int32(3) {
-		t.Errorf("stored after two edits: revision=%v %v", doc["revision"], err)
+	db := dbOf(t, shared)
+	if doc, err := db.Submission(context.Background(), env["id"].(string)); err != nil || doc.Revision != 3 {
+		t.Errorf("stored after two edits: %v", err)
 	}
-	if n, _ := db.Collection("submission_history").CountDocuments(context.Background(), bson.M{"submission": env["id"]}); n != 2 {
-		t.Errorf("%d kept revisions, want 2", n)
+	if h, _ := db.History(context.Background(), env["id"].(string)); len(h) != 2 {
+		t.Errorf("%d kept revisions, want 2", len(h))
 	}
 	var hist struct {
 		Revisions []struct {
@@ -340,16 +335,15 @@ func TestSoftDeleteAndRestore(t *testing.T) {
 
 	// Kept, marked and audited (TestIndicatorsFollowTheLifecycle checks
 	// that the indicators drop it).
-	db := sharedDB(t)
-	var doc bson.M
-	if err := db.Collection("submissions").FindOne(context.Background(), bson.M{"_id": id}).Decode(&doc); err != nil {
+	doc, err := dbOf(t, shared).Submission(context.Background(), id)
+	if err != nil {
 		t.Fatalf("the deleted submission is not kept: %v", err)
 	}
-	if doc["deleted_at"] == nil {
-		t.Errorf("stored after delete: deleted_at=%v", doc["deleted_at"])
+	if doc.DeletedAt == nil {
+		t.Errorf("stored after delete: deleted_at=%v", doc.DeletedAt)
 	}
-	if n, err := db.Collection("audit").CountDocuments(context.Background(), bson.M{"action": "submission.delete", "target": id}); err != nil || n != 1 {
-		t.Errorf("audit entries of the delete: %d %v, want 1", n, err)
+	if n := auditCount(t, "submission.delete", id); n != 1 {
+		t.Errorf("audit entries of the delete: %d, want 1", n)
 	}
 
 	r := col.do("POST", "/api/v1/forms/household/submissions", env)
@@ -379,8 +373,8 @@ func TestSoftDeleteAndRestore(t *testing.T) {
 	if r := col.do("GET", path, nil); r.status != http.StatusOK {
 		t.Errorf("read after restore: %d", r.status)
 	}
-	if n, err := db.Collection("audit").CountDocuments(context.Background(), bson.M{"action": "submission.restore", "target": id}); err != nil || n != 1 {
-		t.Errorf("audit entries of the restore: %d %v, want 1", n, err)
+	if n := auditCount(t, "submission.restore", id); n != 1 {
+		t.Errorf("audit entries of the restore: %d, want 1", n)
 	}
 	if n := countSubmissions(t, col, "household", ""); n != 2 {
 		t.Errorf("list after restore: %d, want 2", n)

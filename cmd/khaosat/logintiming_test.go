@@ -37,18 +37,8 @@ func timingServer(tb testing.TB) *testServer {
 	return mustStart(tb, tb.TempDir(), "--login-max-failures", "1000", "--login-max-failures-address", "100000")
 }
 
-// TestLoginTimingHidesUnknownUsers: a login of a missing account costs
-// the same password-hash work as a wrong password, so response time does
-// not tell whether a username exists (medians within a factor 1.6; without
-// the dummy hash the missing account answers ~20× faster).
-func TestLoginTimingHidesUnknownUsers(t *testing.T) {
-	unknown, wrong := loginTimes(t, timingServer(t), 15)
-	if r := float64(unknown) / float64(wrong); r < 1/1.6 || r > 1.6 {
-		t.Errorf("median login time: unknown user %v, wrong password %v (ratio %.2f)", unknown, wrong, r)
-	}
-}
-
-// BenchmarkLoginTiming reports the median login time of an unknown user
+// BenchmarkLoginTiming reports (the rule itself, one equal hash verification
+// for every failed login, is tested in internal/survey by counting) the median login time of an unknown user
 // as a ratio to a wrong password measured in the same run (1 = same).
 func BenchmarkLoginTiming(b *testing.B) {
 	ts := timingServer(b)

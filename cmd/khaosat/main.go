@@ -5,6 +5,7 @@
 //	khaosat keys rotate       re-encrypt sensitive answers under a new data key
 //	khaosat indicators [flags] print the indicator table (indicators rebuild: recompute facts)
 //	khaosat export [flags]    export a form's submissions to a file or stdout
+//	khaosat backup --to DIR   copy the embedded database, online, into a new data directory
 //	khaosat version           print the version
 package main
 
@@ -36,6 +37,7 @@ func commands() map[string]command {
 		"keys":       {"rotate the data key: keys rotate re-encrypts sensitive answers", keysCmd},
 		"indicators": {"print the indicator table; 'indicators rebuild' recomputes the facts", indicatorsCmd},
 		"export":     {"export a form's submissions to a file (csv, zip, xlsx, jsonl)", exportCmd},
+		"backup":     {"copy the embedded database into a new data directory, while the server runs", backupCmd},
 		"version": {"print the version", func(_ context.Context, _, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "khaosat", version)
 			return err

@@ -15,9 +15,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	_ "modernc.org/sqlite" // read the embedded engine's files as they are on disk
 
 	"github.com/khaosat/khaosat/internal/seal"
+	"github.com/khaosat/khaosat/internal/sqlite"
 )
 
 // sensitiveKeys are the x-sensitive fields of the household and hiv forms.
@@ -28,41 +30,28 @@ var sensitiveKeys = []string{"special_circumstances", "hiv_status", "on_art", "m
 // in one table per collection), bypassing khaosat and the wire protocol.
 func storedSubmissions(t *testing.T, dataDir string) map[string]string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dataDir, "db", "*.sqlite"))
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, sqlite.FileName)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT id, doc FROM submissions`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
 	out := map[string]string{}
-	for _, f := range files {
-		db, err := sql.Open("sqlite", "file:"+f+"?mode=ro")
-		if err != nil {
+	for rows.Next() {
+		var id string
+		var doc []byte
+		if err := rows.Scan(&id, &doc); err != nil {
 			t.Fatal(err)
 		}
-		var table string
-		err = db.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = 'submissions'`).Scan(&table)
-		if err == sql.ErrNoRows {
-			db.Close()
-			continue
-		}
+		js, err := bson.MarshalExtJSON(bson.Raw(doc), false, false)
 		if err != nil {
-			t.Fatalf("%s: %v", f, err)
+			t.Fatalf("stored row is not BSON: %v", err)
 		}
-		rows, err := db.Query(`SELECT _ferretdb_sjson FROM "` + table + `"`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var doc string
-			if err := rows.Scan(&doc); err != nil {
-				t.Fatal(err)
-			}
-			var d struct {
-				ID string `json:"_id"`
-			}
-			if err := json.Unmarshal([]byte(doc), &d); err != nil {
-				t.Fatalf("stored row is not JSON: %v", err)
-			}
-			out[d.ID] = doc
-		}
-		rows.Close()
-		db.Close()
+		out[id] = string(js)
 	}
 	return out
 }
@@ -225,9 +214,9 @@ func checkAtRest(t *testing.T, dir, marker string, ids ...string) string {
 		}
 		keyID = sealed["key"].(string)
 	}
-	// Every byte under the data directory, WAL files included. The form
-	// schemas are stored as JSON strings, whose quotes are escaped, so a
-	// bare `"hiv_status":` can only come from an answer.
+	// Every byte under the data directory, WAL files included. Answers
+	// are BSON, where a field name ends with a NUL byte; the form schemas
+	// (JSON text) name the fields too, but never with a NUL after them.
 	seen := false
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || d.Type()&fs.ModeSocket != 0 {
@@ -240,7 +229,7 @@ func checkAtRest(t *testing.T, dir, marker string, ids ...string) string {
 		}
 		seen = seen || bytes.Contains(b, []byte(marker))
 		for _, k := range sensitiveKeys {
-			if bytes.Contains(b, []byte(`"`+k+`":`)) {
+			if bytes.Contains(b, []byte(k+"\x00")) {
 				t.Errorf("%s holds the answer of %s in the clear", p, k)
 			}
 		}

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat"
-	"github.com/khaosat/khaosat/internal/export"
+	"github.com/khaosat/khaosat/internal/app"
 	"github.com/khaosat/khaosat/internal/httpapi"
-	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/metrics"
 	"github.com/khaosat/khaosat/internal/password"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
@@ -32,55 +32,11 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// openStore connects to MongoDB, or starts the embedded engine when no URI
-// is configured, and makes sure the indexes exist. The returned function
-// closes both.
-func openStore(ctx context.Context, cfg *Config, log *slog.Logger) (*mongo.Store, func(), error) {
-	uri := cfg.MongoDBURI
-	var emb *mongo.Embedded
-	if uri == "" {
-		var err error
-		if emb, err = mongo.StartEmbedded(cfg.DataDir); err != nil {
-			return nil, nil, err
-		}
-		uri = emb.URI()
-		log.Info("started the embedded database", "dir", cfg.DataDir)
-	}
-	store, err := mongo.Connect(ctx, uri, cfg.Database)
-	if err != nil {
-		if emb != nil {
-			_ = emb.Stop(context.Background())
-		}
-		return nil, nil, err
-	}
-	if err := store.EnsureIndexes(ctx); err != nil {
-		_ = store.Close(context.Background())
-		if emb != nil {
-			_ = emb.Stop(context.Background())
-		}
-		return nil, nil, err
-	}
-	if emb != nil {
-		store.SingleProcess()
-		if err := emb.IndexIDs(ctx, cfg.Database); err != nil {
-			_ = store.Close(context.Background())
-			_ = emb.Stop(context.Background())
-			return nil, nil, err
-		}
-	}
-	closeAll := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := store.Close(ctx); err != nil {
-			log.Warn("closing the database client", "error", err)
-		}
-		if emb != nil {
-			if err := emb.Stop(ctx); err != nil {
-				log.Warn("stopping the embedded database", "error", err)
-			}
-		}
-	}
-	return store, closeAll, nil
+// openDB opens the configured engine through the one wiring: the
+// embedded SQLite database in the data directory (taking its lock), or
+// MongoDB when a URI is configured.
+func openDB(ctx context.Context, cfg *Config, access app.Access) (*app.DB, error) {
+	return app.Open(ctx, app.Options{DataDir: cfg.DataDir, MongoDBURI: cfg.MongoDBURI, Database: cfg.Database, Access: access})
 }
 
 func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
@@ -89,6 +45,12 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if cfg.MongoDBURI == "" {
+		// Before anything is written into the directory.
+		if err := app.RefuseFerretDB(cfg.DataDir); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -104,30 +66,39 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	}
 	log.Info("starting khaosat", "version", version, "config", cfg)
 
-	store, closeStore, err := openStore(ctx, cfg, log)
+	db, err := openDB(ctx, cfg, app.Exclusive)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-
-	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Warn("closing the database", "error", err)
+		}
+	}()
+	if db.Embedded != nil {
+		log.Info("opened the embedded database", "file", db.Embedded.Path())
+	}
+	store := db.Store
+	meters := metrics.New()
+	if o, ok := store.(interface{ SetObserver(survey.StoreObserver) }); ok {
+		o.SetObserver(meters) // the embedded engine reports its operations
+	}
+	prot, err := protection(cfg)
 	if err != nil {
 		return err
 	}
-	auditor := survey.NewAuditor(store)
-	catalog := survey.NewCatalog(store, log).UseAuditor(auditor)
-	if err := catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
-		return err
+	if cfg.MongoDBURI != "" && (cfg.DataKey == "" || cfg.HashSecret == "") {
+		log.Warn("the data key ring or the hash secret comes from the data directory; instances sharing a database need the same --data-key and --hash-secret")
 	}
-	set, err := survey.LoadIndicatorSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
+	svc, err := app.Build(ctx, store, app.Config{Log: log, Protection: prot, Hasher: password.New(password.Default),
+		MaxAttachment: cfg.MaxAttachment, Publish: true})
 	if err != nil {
 		return err
 	}
-	indicators := survey.NewIndicators(set, units, store, log)
-	accounts, err := survey.NewAccounts(store, store, password.New(password.Default), units, auditor)
-	if err != nil {
+	if err := startIndicators(ctx, svc.Indicators); err != nil {
 		return err
 	}
+	accounts := svc.Accounts
 	accounts.SetThrottle(&survey.Throttle{PerAccount: cfg.LoginFailures, PerAddress: cfg.LoginFailuresAddr, Window: 15 * time.Minute})
 	accounts.SetEnrollmentTTL(cfg.EnrollmentTTL)
 	generated, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword, log)
@@ -145,32 +116,15 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	prot, err := protection(cfg)
-	if err != nil {
-		return err
-	}
-	if cfg.MongoDBURI != "" && (cfg.DataKey == "" || cfg.HashSecret == "") {
-		log.Warn("the data key ring or the hash secret comes from the data directory; instances sharing a database need the same --data-key and --hash-secret")
-	}
-	prot.Audit = auditor
-	intake, err := survey.NewIntake(store, catalog, units, prot)
-	if err != nil {
-		return err
-	}
-	intake.SetFeed(survey.NewFeed(store))
-	intake.UseIndicators(indicators)
-	if _, err := startIndicators(ctx, indicators, log, cfg.MongoDBURI == ""); err != nil {
-		return err
-	}
-	lifecycle := survey.NewLifecycle(intake, store, auditor)
-	lifecycle.UseAttachments(store, cfg.MaxAttachment)
-	hooks := survey.NewHooks(store, intake)
+	hooks := svc.Hooks
+	guard := &webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowHosts: cfg.WebhookAllowHosts}
+	hooks.SetURLCheck(guard.Check)
 	handler := httpapi.New(httpapi.Deps{
-		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
-		Lifecycle: lifecycle, Hooks: hooks,
-		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins, Web: web.Files,
-		Indicators: indicators,
-		Exports:    survey.NewExports(intake, store, auditor, export.Formats()),
+		Log: log, Accounts: accounts, Catalog: svc.Catalog, Intake: svc.Intake, Units: svc.Units,
+		Lifecycle: svc.Lifecycle, Hooks: hooks,
+		Tokens: signer, Auditor: svc.Auditor, Ping: survey.ObservedPing(meters, store.Ping), OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins, Web: web.Files,
+		Indicators: svc.Indicators, Metrics: meters,
+		Exports: svc.Exports,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -186,12 +140,19 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	dispatcher := &webhook.Dispatcher{Hooks: hooks, Client: &http.Client{Timeout: 15 * time.Second}, Log: log,
-		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12}
+	dispatcher := &webhook.Dispatcher{Hooks: hooks, Client: guard.Client(15 * time.Second), Log: log,
+		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12, Metrics: meters}
 	hookCtx, stopHooks := context.WithCancel(ctx)
 	hooksDone := make(chan struct{})
 	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }() // before the database closes
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, meters.Handler(), log, stdout)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())

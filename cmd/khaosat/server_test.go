@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/mongotest"
 )
 
 // TestRestartKeepsEverything stops a server and starts another on the same
@@ -69,7 +70,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 // TestExternalMongoDBURI points the server at another wire-protocol server
 // (a second embedded engine) and checks the data lands there.
 func TestExternalMongoDBURI(t *testing.T) {
-	emb, err := mongo.StartEmbedded(t.TempDir())
+	emb, err := mongotest.StartEmbedded(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

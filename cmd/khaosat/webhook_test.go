@@ -44,7 +44,7 @@ func TestWebhookSurvivesRestart(t *testing.T) {
 	defer recv.Close()
 
 	dir := t.TempDir()
-	args := []string{"--webhook-backoff", "400ms", "--webhook-poll", "50ms"}
+	args := append([]string{"--webhook-backoff", "400ms", "--webhook-poll", "50ms"}, localHooks...)
 	ts, err := startServer(dir, args...)
 	if err != nil {
 		t.Fatal(err)

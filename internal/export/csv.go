@@ -17,6 +17,8 @@ type csvTable struct {
 	buf *bufio.Writer
 	w   *csv.Writer
 	rec []string
+	// neutral: text cells that begin like a formula are neutralised.
+	neutral bool
 }
 
 func newCSVTable(w io.Writer, header []string) (*csvTable, error) {
@@ -35,6 +37,9 @@ func newCSVTable(w io.Writer, header []string) (*csvTable, error) {
 func (t *csvTable) write(cells []any) error {
 	for i, c := range cells {
 		t.rec[i] = text(c)
+		if _, isText := c.(string); isText && t.neutral {
+			t.rec[i] = Neutralise(t.rec[i])
+		}
 	}
 	return t.w.Write(t.rec)
 }
@@ -61,6 +66,7 @@ func NewCSV(w io.Writer, spec *survey.ExportSpec) (survey.ExportWriter, error) {
 	if err != nil {
 		return nil, err
 	}
+	out.neutral = neutralising(spec)
 	return &CSV{em: newEmitter(root, spec.Options), out: out}, nil
 }
 

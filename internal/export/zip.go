@@ -52,6 +52,7 @@ func NewZip(w io.Writer, spec *survey.ExportSpec) (survey.ExportWriter, error) {
 			z.Discard()
 			return nil, err
 		}
+		s.out.neutral = neutralising(spec)
 	}
 	entry, err := z.create(z.root.name + ".csv")
 	if err != nil {
@@ -62,6 +63,7 @@ func NewZip(w io.Writer, spec *survey.ExportSpec) (survey.ExportWriter, error) {
 		z.Discard()
 		return nil, err
 	}
+	z.rootOut.neutral = neutralising(spec)
 	return z, nil
 }
 

@@ -23,6 +23,9 @@ func decodeJSON(c *gin.Context, v any) error {
 	if err != nil {
 		return err
 	}
+	if err := checkText(b); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,6 +42,9 @@ func exportOptions(c *gin.Context) (survey.ExportOptions, error) {
 		return o, err
 	}
 	if o.IncludeDeleted, err = boolParam(c, "include_deleted"); err != nil {
+		return o, err
+	}
+	if o.RawText, err = boolParam(c, "raw_text"); err != nil {
 		return o, err
 	}
 	switch c.Query("header") {
@@ -81,7 +85,9 @@ func (s *Server) export(c *gin.Context) {
 	c.Header("Content-Type", job.ContentType)
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": job.Filename}))
 	c.Status(http.StatusOK)
+	start := time.Now()
 	rows, err := job.Run(ctx, c.Writer)
+	s.obs().Export(o.Format, outcome(err), rows, time.Since(start))
 	if err == nil {
 		return
 	}

@@ -63,7 +63,7 @@ type tableRowJSON struct {
 	Sex         string   `json:"sex,omitempty"`
 	AgeGroup    string   `json:"age_group,omitempty"`
 	Numerator   *int     `json:"numerator"`
-	Denominator int      `json:"denominator"`
+	Denominator *int     `json:"denominator"`
 	Value       *float64 `json:"value"`
 	Suppressed  bool     `json:"suppressed,omitempty"`
 }
@@ -121,7 +121,9 @@ func (s *Server) indicatorTable(c *gin.Context) {
 			return
 		}
 	}
+	start := time.Now()
 	t, err := s.Indicators.Table(c.Request.Context(), actor(c), q)
+	s.obs().IndicatorQuery(outcome(err), time.Since(start))
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -187,7 +189,9 @@ func cellsOf(r tableRowJSON, cols []string) []any {
 				v = *r.Numerator
 			}
 		case "denominator":
-			v = r.Denominator
+			if r.Denominator != nil {
+				v = *r.Denominator
+			}
 		case "value":
 			if r.Value != nil {
 				v = *r.Value

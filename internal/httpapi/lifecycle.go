@@ -59,6 +59,13 @@ func decodeStrict(c *gin.Context, limit int64, v any) error {
 	if err != nil {
 		return err
 	}
+	// A sync batch is checked item by item, as each is submitted: one bad
+	// item must not hold back the others.
+	if limit != syncBodyLimit {
+		if err := checkText(body); err != nil {
+			return err
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil || dec.More() {
@@ -86,6 +93,7 @@ func (s *Server) sync(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
+	s.obs().SyncBatch(len(req.Submissions))
 	results, err := s.Lifecycle.Sync(c.Request.Context(), actor(c), req.Submissions)
 	if err != nil {
 		s.writeError(c, err)
@@ -93,6 +101,11 @@ func (s *Server) sync(c *gin.Context) {
 	}
 	out := make([]itemResultJSON, len(results))
 	for i, r := range results {
+		form := ""
+		if r.Submission != nil {
+			form = r.Submission.FormID
+		}
+		s.observeIntake(form, r.Created, r.Err)
 		out[i] = itemResultJSON{ID: r.ID, Status: http.StatusOK}
 		switch {
 		case r.Err != nil:

@@ -48,6 +48,10 @@ type Deps struct {
 	// Web is the web root (web.Files): the phone app at /, the console at
 	// /console/; nil serves no pages.
 	Web fs.FS
+
+	// Metrics observes requests, intake, sync, exports and indicator
+	// queries; nil observes nothing.
+	Metrics Observer
 }
 
 // Server holds the handlers' dependencies.
@@ -72,7 +76,7 @@ func NewRouter(d Deps) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // the client address is the peer's: X-Forwarded-For must not dodge login throttling
 	r.ContextWithFallback = true
-	r.Use(s.requestIDMiddleware, s.accessLog, s.recovery, securityHeaders, s.cors, s.limitBody(s.bodyLimits()))
+	r.Use(s.requestIDMiddleware, s.observeRequests, s.accessLog, s.recovery, securityHeaders, s.cors, s.limitBody(s.bodyLimits()))
 	site, err := newStaticSite(d.Web)
 	if err != nil { // the web root is embedded: this is a broken build
 		s.log.Error("read the web root", "error", err)

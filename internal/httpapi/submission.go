@@ -68,6 +68,7 @@ func (s *Server) submit(c *gin.Context) {
 		return
 	}
 	sub, created, err := s.Intake.Submit(c.Request.Context(), actor(c), c.Param("form"), body)
+	s.observeIntake(c.Param("form"), created, err)
 	if err != nil {
 		s.writeError(c, err)
 		return

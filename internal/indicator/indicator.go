@@ -150,6 +150,7 @@ func compile(d Definition, forms map[string]*schema.Form) (*Indicator, error) {
 		return nil, err
 	}
 	ind.usesAge = ind.usesAge || numAge
+	ind.Sensitive = ind.Sensitive || derivedSensitive(env, form, ind.fields, den, d.Numerator)
 	return ind, nil
 }
 

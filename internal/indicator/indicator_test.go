@@ -60,9 +60,16 @@ func TestLoadShippedSet(t *testing.T) {
 			t.Errorf("indicator %d is %s, want %s", i, s.Indicators[i].Code, code)
 		}
 	}
-	for _, code := range []string{"ON_ART", "HIV_STATUS_KNOWN", "AIDS_ORPHANS"} {
+	// Sensitive: every indicator of the hiv form and those reading
+	// special_circumstances (INDICATORS.md), whatever the file says.
+	for _, code := range []string{"ON_ART", "HIV_STATUS_KNOWN", "AIDS_ORPHANS", "OVC_SUPPORT", "CSPC_RATE", "CSPC_ASSISTED"} {
 		if ind, _ := s.ByCode(code); !ind.Sensitive {
 			t.Errorf("%s is not sensitive", code)
+		}
+	}
+	for _, code := range []string{"CHILD_POP", "BIRTH_REG_U5", "ORPHAN_RATE", "SCHOOL_6_14", "CHILD_LABOUR", "FUNC_DIFF_2_4"} {
+		if ind, _ := s.ByCode(code); ind.Sensitive {
+			t.Errorf("%s is sensitive", code)
 		}
 	}
 }

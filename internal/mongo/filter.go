@@ -2,8 +2,6 @@ package mongo
 
 import (
 	"context"
-	"strings"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -67,7 +65,7 @@ func (s *Store) listSameItem(ctx context.Context, q survey.SubmissionQuery, grou
 			return nil, err
 		}
 		for _, sub := range batch {
-			if holdsForOneItem(sub.Data, groups) {
+			if survey.AnswersHold(sub.Data, q.Answers) {
 				out = append(out, sub)
 				if len(out) == q.Limit {
 					return out, nil
@@ -87,116 +85,4 @@ func dotted(c survey.AnswerCond) string {
 		return c.Path
 	}
 	return c.Repeat + "." + c.Path
-}
-
-func holdsForOneItem(data map[string]any, groups map[string][]survey.AnswerCond) bool {
-	for repeat, conds := range groups {
-		items, _ := lookup(data, repeat).([]any)
-		found := false
-		for _, it := range items {
-			m, ok := it.(map[string]any)
-			if !ok {
-				continue
-			}
-			all := true
-			for _, c := range conds {
-				all = all && holds(lookup(m, c.Path), c.Op, c.Value)
-			}
-			if all {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-func lookup(m map[string]any, path string) any {
-	var v any = m
-	for _, tok := range strings.Split(path, ".") {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = mm[tok]
-	}
-	return v
-}
-
-// holds compares one stored answer with a condition's value.
-func holds(v any, op string, want any) bool {
-	if list, ok := v.([]any); ok { // a multiple choice: has the code, or not
-		has := false
-		for _, x := range list {
-			has = has || x == want
-		}
-		return (op == "eq" && has) || (op == "ne" && !has)
-	}
-	c, ok := compare(v, want)
-	if !ok {
-		return op == "ne" && v != want
-	}
-	switch op {
-	case "eq":
-		return c == 0
-	case "ne":
-		return c != 0
-	case "gt":
-		return c > 0
-	case "gte":
-		return c >= 0
-	case "lt":
-		return c < 0
-	case "lte":
-		return c <= 0
-	}
-	return false
-}
-
-func compare(a, b any) (int, bool) {
-	num := func(x any) (float64, bool) {
-		switch n := x.(type) {
-		case int64:
-			return float64(n), true
-		case float64:
-			return n, true
-		}
-		return 0, false
-	}
-	if x, ok := num(a); ok {
-		if y, ok := num(b); ok {
-			return cmpOrdered(x, y), true
-		}
-		return 0, false
-	}
-	switch x := a.(type) {
-	case string:
-		if y, ok := b.(string); ok {
-			return strings.Compare(x, y), true
-		}
-	case time.Time:
-		if y, ok := b.(time.Time); ok {
-			return x.Compare(y), true
-		}
-	case bool:
-		if y, ok := b.(bool); ok && x == y {
-			return 0, true
-		} else if ok {
-			return 1, true
-		}
-	}
-	return 0, false
-}
-
-func cmpOrdered(x, y float64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }

@@ -2,9 +2,7 @@ package mongo
 
 import (
 	"context"
-	"hash/fnv"
 	"strconv"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -31,24 +29,6 @@ var lifecycleIndexes = map[string][]mdb.IndexModel{
 	colComments: {
 		{Keys: bson.D{{Key: "submission", Value: 1}, {Key: "at", Value: 1}}, Options: options.Index().SetName("submission_at")},
 	},
-}
-
-// The embedded engine evaluates an update's filter and writes the result
-// as two steps, so two conditional updates of one document can both match
-// and the later silently overwrites the earlier (measured: 3 of 10
-// concurrent edits of one revision "won"). It serves exactly one process,
-// so an in-process lock per document makes each conditional update atomic
-// there; on MongoDB the server already makes single-document updates
-// atomic and the lock only serialises this process's own writers. Every
-// update of a submission document must take it (see lockSubmission).
-type docLocks [256]sync.Mutex
-
-func (l *docLocks) lock(id string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	m := &l[h.Sum32()%uint32(len(l))]
-	m.Lock()
-	return m.Unlock
 }
 
 // notDeleted selects submissions that are not soft-deleted.
@@ -83,8 +63,8 @@ type historyDoc struct {
 	Doc        submissionDoc `bson:"doc"`
 }
 
-// PutHistory keeps a copy of one revision (idempotent).
-func (s *Store) PutHistory(ctx context.Context, sub *survey.Submission) error {
+// putHistory keeps a copy of one revision (idempotent).
+func (s *Store) putHistory(ctx context.Context, sub *survey.Submission) error {
 	h := historyDoc{ID: sub.ID + "/" + strconv.Itoa(sub.Revision), Submission: sub.ID, Revision: sub.Revision, Doc: *toSubmissionDoc(sub)}
 	_, err := s.db.Collection(colHistory).ReplaceOne(ctx, bson.D{{Key: "_id", Value: h.ID}}, h, options.Replace().SetUpsert(true))
 	if mdb.IsDuplicateKeyError(err) {
@@ -122,94 +102,44 @@ func (s *Store) HistoryRevision(ctx context.Context, id string, rev int) (*surve
 }
 
 func matchFilter(id string, m survey.Match) bson.D {
-	return bson.D{{Key: "_id", Value: id}, {Key: "revision", Value: m.Revision}, {Key: "review_state", Value: m.ReviewState},
-		{Key: "deleted_at", Value: bson.D{{Key: "$exists", Value: false}}}}
+	del := bson.E{Key: "deleted_at", Value: bson.D{{Key: "$exists", Value: false}}}
+	if m.DeletedAt != nil {
+		del = bson.E{Key: "deleted_at", Value: *m.DeletedAt}
+	}
+	return bson.D{{Key: "_id", Value: id}, {Key: "revision", Value: m.Revision}, {Key: "review_state", Value: m.ReviewState}, del}
 }
 
-// matchedFilter returns the filter of a conditional update of submission
-// id, the caller holding the document's lock. With several processes
-// (MongoDB) the condition goes into the filter, so the server applies it
-// atomically. With the embedded engine, which serves one process only, it
-// is checked here with a read by _id, and the write is addressed by _id
-// alone: that engine serves only a bare {_id} filter from an index and
-// scans the whole collection for any other.
-func (s *Store) matchedFilter(ctx context.Context, id string, m survey.Match) (bson.D, error) {
-	if !s.singleProcess {
-		return matchFilter(id, m), nil
+// UpdateSubmission replaces a submission that matches c.Match, facts
+// included, in one conditional document write (atomic on MongoDB). The
+// history copy goes first (a copy of a revision that stays current is
+// harmless), the comment and the event after.
+func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange) error {
+	if c.History != nil {
+		if err := s.putHistory(ctx, c.History); err != nil {
+			return err
+		}
 	}
-	var d struct {
-		Revision    int        `bson:"revision"`
-		ReviewState string     `bson:"review_state"`
-		DeletedAt   *time.Time `bson:"deleted_at"`
-	}
-	err := s.db.Collection(colSubmissions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	seq, err := s.reserveSeq(ctx, c.Event)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if d.Revision != m.Revision || d.ReviewState != m.ReviewState || d.DeletedAt != nil {
-		return nil, mdb.ErrNoDocuments
+	d := toSubmissionDoc(c.Next)
+	d.setFacts(c.Facts)
+	r, err := s.db.Collection(colSubmissions).ReplaceOne(ctx, matchFilter(c.Next.ID, c.Match), d)
+	if err == nil && r.MatchedCount == 0 {
+		err = mdb.ErrNoDocuments
 	}
-	return bson.D{{Key: "_id", Value: id}}, nil
-}
-
-func matched(op string, r *mdb.UpdateResult, err error) error {
 	if err != nil {
-		return translate(op, err)
+		s.skipSeq(ctx, seq)
+		return translate("update submission", err)
 	}
-	if r.MatchedCount == 0 {
-		return translate(op, mdb.ErrNoDocuments)
+	ctx = context.WithoutCancel(ctx) // the change is stored: record the rest even if the client left
+	if c.Comment != nil {
+		if err := s.AddComment(ctx, c.Comment); err != nil {
+			return err
+		}
 	}
-	return nil
-}
-
-// ReplaceSubmission replaces a submission that matches m.
-func (s *Store) ReplaceSubmission(ctx context.Context, sub *survey.Submission, m survey.Match) error {
-	defer s.subLocks.lock(sub.ID)()
-	f, err := s.matchedFilter(ctx, sub.ID, m)
-	if err != nil {
-		return translate("replace submission", err)
-	}
-	r, err := s.db.Collection(colSubmissions).ReplaceOne(ctx, f, toSubmissionDoc(sub))
-	return matched("replace submission", r, err)
-}
-
-// SetReview records a review decision on a submission that matches m.
-func (s *Store) SetReview(ctx context.Context, id string, m survey.Match, n *survey.ReviewNote) error {
-	defer s.subLocks.lock(id)()
-	f, err := s.matchedFilter(ctx, id, m)
-	if err != nil {
-		return translate("review submission", err)
-	}
-	r, err := s.db.Collection(colSubmissions).UpdateOne(ctx, f, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "review_state", Value: n.State}, {Key: "last_review", Value: toReviewNoteDoc(n)},
-		{Key: "updated_at", Value: n.At}, {Key: "facts_pending", Value: true},
-	}}})
-	return matched("review submission", r, err)
-}
-
-// MarkDeleted soft-deletes a submission that matches m.
-func (s *Store) MarkDeleted(ctx context.Context, id string, m survey.Match, at time.Time, by string) error {
-	defer s.subLocks.lock(id)()
-	f, err := s.matchedFilter(ctx, id, m)
-	if err != nil {
-		return translate("delete submission", err)
-	}
-	r, err := s.db.Collection(colSubmissions).UpdateOne(ctx, f, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "deleted_at", Value: at}, {Key: "deleted_by", Value: by}, {Key: "updated_at", Value: at}, {Key: "facts_pending", Value: true},
-	}}})
-	return matched("delete submission", r, err)
-}
-
-// Unmark restores a submission deleted at deletedAt.
-func (s *Store) Unmark(ctx context.Context, id string, deletedAt time.Time) error {
-	defer s.subLocks.lock(id)()
-	r, err := s.db.Collection(colSubmissions).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "deleted_at", Value: deletedAt}},
-		bson.D{
-			{Key: "$unset", Value: bson.D{{Key: "deleted_at", Value: ""}, {Key: "deleted_by", Value: ""}}},
-			{Key: "$set", Value: bson.D{{Key: "facts_pending", Value: true}, {Key: "updated_at", Value: time.Now().UTC().Truncate(time.Millisecond)}}},
-		})
-	return matched("restore submission", r, err)
+	return s.commitEvent(ctx, seq, c.Event)
 }
 
 type commentDoc struct {
@@ -264,22 +194,21 @@ type eventDoc struct {
 	By          string    `bson:"by,omitempty"`
 }
 
-// NextEventSeq allocates the next event sequence number from a counter
-// document (an atomic $inc).
-func (s *Store) NextEventSeq(ctx context.Context) (int64, error) {
-	return s.NextEventSeqs(ctx, 1)
-}
+// eventSkip fills a sequence number whose writer gave up (its write
+// failed, or it never finished); readers pass over it.
+const eventSkip = "skip"
 
-// NextEventSeqs allocates n consecutive event sequence numbers and
-// returns the last.
-func (s *Store) NextEventSeqs(ctx context.Context, n int) (int64, error) {
-	// The counter is one document: the same lost-update risk as above.
-	defer s.subLocks.lock(colCounters + "/" + colEvents)()
+// reserveSeq takes the number of the event of a change about to be
+// written, from a counter document ($inc); 0 when there is no event.
+func (s *Store) reserveSeq(ctx context.Context, e *survey.Event) (int64, error) {
+	if e == nil {
+		return 0, nil
+	}
 	var c struct {
 		Seq int64 `bson:"seq"`
 	}
 	err := s.db.Collection(colCounters).FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: colEvents}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(n)}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}}},
 		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
 	if err != nil {
 		return 0, translate("next event number", err)
@@ -287,16 +216,86 @@ func (s *Store) NextEventSeqs(ctx context.Context, n int) (int64, error) {
 	return c.Seq, nil
 }
 
-// InsertEvent stores an event under its sequence number.
-func (s *Store) InsertEvent(ctx context.Context, e *survey.Event) error {
-	_, err := s.db.Collection(colEvents).InsertOne(ctx, eventDoc{Seq: e.Seq, Kind: e.Kind, Submission: e.SubmissionID,
-		Form: e.Form, Unit: e.Unit, SurveyDate: e.SurveyDate, Collector: e.Collector, Revision: e.Revision,
-		ReviewState: e.ReviewState, At: e.At, By: e.By})
-	return translate("insert event", err)
+// skipSeq gives up a reserved number: the change did not happen. Best
+// effort: a number left empty is filled by a reader after s.settle.
+func (s *Store) skipSeq(ctx context.Context, seq int64) {
+	if seq == 0 {
+		return
+	}
+	_, _ = s.db.Collection(colEvents).InsertOne(context.WithoutCancel(ctx), eventDoc{Seq: seq, Kind: eventSkip, At: time.Now().UTC()})
+}
+
+// commitEvent stores the event of a change that happened under its
+// reserved number, or under a new one when a reader has given the number
+// up (or the counter handed it out twice).
+func (s *Store) commitEvent(ctx context.Context, seq int64, e *survey.Event) error {
+	if e == nil {
+		return nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	for {
+		e.Seq = seq
+		_, err := s.db.Collection(colEvents).InsertOne(ctx, eventDoc{Seq: e.Seq, Kind: e.Kind, Submission: e.SubmissionID,
+			Form: e.Form, Unit: e.Unit, SurveyDate: e.SurveyDate, Collector: e.Collector, Revision: e.Revision,
+			ReviewState: e.ReviewState, At: e.At, By: e.By})
+		if !mdb.IsDuplicateKeyError(err) {
+			return translate("insert event", err)
+		}
+		if seq, err = s.reserveSeq(ctx, e); err != nil {
+			return err
+		}
+	}
 }
 
 // Events returns up to limit events after sequence number after.
+//
+// A number is taken before its change is written and its event stored
+// after, so a number may be missing for a moment while later ones exist;
+// a reader never reads past it. A number still missing after s.settle is
+// filled with a skip event; the late writer's insert then fails on the
+// taken number and it takes a new one, so nothing is skipped or repeated.
 func (s *Store) Events(ctx context.Context, after int64, limit int) ([]*survey.Event, error) {
+	var out []*survey.Event
+	var gapSince time.Time
+	for {
+		docs, err := s.eventDocs(ctx, after, limit)
+		if err != nil {
+			return nil, err
+		}
+		gap := false
+		for _, d := range docs {
+			if d.Seq != after+1 {
+				gap = true
+				break
+			}
+			after = d.Seq
+			if d.Kind != eventSkip {
+				out = append(out, d.domain())
+			}
+		}
+		switch {
+		case !gap && len(docs) < limit, len(out) > 0:
+			return out, nil
+		case !gap:
+			gapSince = time.Time{}
+			continue // a page of skip events only
+		}
+		if gapSince.IsZero() {
+			gapSince = time.Now()
+		}
+		if time.Since(gapSince) >= s.settle {
+			s.skipSeq(ctx, after+1)
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) eventDocs(ctx context.Context, after int64, limit int) ([]eventDoc, error) {
 	cur, err := s.db.Collection(colEvents).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
@@ -306,11 +305,11 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]*survey.E
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, translate("list events", err)
 	}
-	out := make([]*survey.Event, len(docs))
-	for i, d := range docs {
-		out[i] = &survey.Event{Seq: d.Seq, Kind: d.Kind, SubmissionID: d.Submission, Form: d.Form, Unit: d.Unit,
-			SurveyDate: d.SurveyDate.UTC(), Collector: d.Collector, Revision: d.Revision, ReviewState: d.ReviewState,
-			At: d.At.UTC(), By: d.By}
-	}
-	return out, nil
+	return docs, nil
+}
+
+func (d *eventDoc) domain() *survey.Event {
+	return &survey.Event{Seq: d.Seq, Kind: d.Kind, SubmissionID: d.Submission, Form: d.Form, Unit: d.Unit,
+		SurveyDate: d.SurveyDate.UTC(), Collector: d.Collector, Revision: d.Revision, ReviewState: d.ReviewState,
+		At: d.At.UTC(), By: d.By}
 }

@@ -56,7 +56,6 @@ func (s *Store) SealedNotUnder(ctx context.Context, keyID, after string, limit i
 
 // ReplaceSealed swaps the sealed answers of a submission if they are still old.
 func (s *Store) ReplaceSealed(ctx context.Context, id string, old, new *survey.SealedAnswers) error {
-	defer s.subLocks.lock(id)() // like every update of a submission
 	res, err := s.db.Collection(colSubmissions).UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "sealed.key", Value: old.KeyID}, {Key: "sealed.box", Value: old.Box}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "sealed", Value: toSealedDoc(new)}}}})

@@ -1,6 +1,5 @@
 // Package mongo implements the survey stores over the official MongoDB Go
-// driver (v2), and starts the embedded FerretDB engine used when no MongoDB
-// URI is configured. Driver errors are translated here: no documents →
+// driver (v2), for production on a MongoDB replica set. Driver errors are translated here: no documents →
 // survey.ErrNotFound, duplicate key → survey.ErrDuplicate.
 package mongo
 
@@ -21,12 +20,11 @@ import (
 
 // Store is the database of one khaosat deployment.
 type Store struct {
-	client   *mdb.Client
-	db       *mdb.Database
-	subLocks *docLocks
-	// singleProcess: the database serves this process only (the embedded
-	// engine), so the per-document locks make conditional updates atomic.
-	singleProcess bool
+	client *mdb.Client
+	db     *mdb.Database
+	// settle is how long a feed reader waits for a missing event number
+	// before it fills it with a skip event (see Events).
+	settle time.Duration
 }
 
 // Connect opens a client to uri and selects database name. Writes are
@@ -41,7 +39,7 @@ func Connect(ctx context.Context, uri, name string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	s := &Store{client: client, db: client.Database(name), subLocks: new(docLocks)}
+	s := &Store{client: client, db: client.Database(name), settle: 3 * time.Second}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.Background())
 		return nil, fmt.Errorf("connect to database: %w", err)
@@ -91,6 +89,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		colSubmissions: {
 			{Keys: bson.D{{Key: "form", Value: 1}, {Key: "received_at", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("form_received")},
 			{Keys: bson.D{{Key: "form", Value: 1}, {Key: "unit", Value: 1}, {Key: "survey_date", Value: 1}}, Options: options.Index().SetName("form_unit_date")},
+			{Keys: bson.D{{Key: "fh", Value: 1}, {Key: "unit", Value: 1}, {Key: "survey_date", Value: 1}}, Options: options.Index().SetName("facts_unit_date")},
 		},
 	}
 	for col, models := range lifecycleIndexes {
@@ -121,9 +120,3 @@ func translate(op string, err error) error {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 }
-
-// SingleProcess declares that no other process writes to this database
-// (the embedded engine): conditional updates are then checked under the
-// per-document lock and addressed by _id, which that engine serves from
-// an index.
-func (s *Store) SingleProcess() { s.singleProcess = true }

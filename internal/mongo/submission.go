@@ -34,7 +34,11 @@ type submissionDoc struct {
 	Revision      int            `bson:"revision"`
 	ReviewState   string         `bson:"review_state"`
 	ContentHash   string         `bson:"content_hash"`
-	FactsPending  bool           `bson:"facts_pending,omitempty"`
+	// The indicator facts of the current state live in the document
+	// itself, so they are written with it in one atomic document write.
+	FactsHier     string         `bson:"fh,omitempty"`
+	FactsDistrict string         `bson:"fd,omitempty"`
+	Facts         []factDoc      `bson:"facts,omitempty"`
 	Sealed        *sealedDoc     `bson:"sealed,omitempty"`
 	LastReview    *reviewNoteDoc `bson:"last_review,omitempty"`
 	DeletedAt     *time.Time     `bson:"deleted_at,omitempty"`
@@ -47,7 +51,7 @@ func toSubmissionDoc(s *survey.Submission) *submissionDoc {
 		ID: s.ID, Form: s.FormID, FormVersion: s.FormVersion, Unit: s.Unit, SurveyDate: s.SurveyDate,
 		StartedAt: s.StartedAt, EndedAt: s.EndedAt, DeviceID: s.DeviceID, Data: s.Data, Collector: s.Collector,
 		CollectorName: s.CollectorName, ReceivedAt: s.ReceivedAt, UpdatedAt: s.UpdatedAt, Revision: s.Revision,
-		ReviewState: s.ReviewState, ContentHash: s.ContentHash, FactsPending: s.FactsPending, Sealed: toSealedDoc(s.Sealed),
+		ReviewState: s.ReviewState, ContentHash: s.ContentHash, Sealed: toSealedDoc(s.Sealed),
 		LastReview: toReviewNoteDoc(s.LastReview), DeletedAt: s.DeletedAt, DeletedBy: s.DeletedBy,
 		UpdatedBy: s.UpdatedBy,
 	}
@@ -62,7 +66,7 @@ func (d *submissionDoc) domain() *survey.Submission {
 		ID: d.ID, FormID: d.Form, FormVersion: d.FormVersion, Unit: d.Unit, SurveyDate: d.SurveyDate.UTC(),
 		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
 		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
-		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash, FactsPending: d.FactsPending,
+		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash,
 		Sealed:     d.Sealed.domain(),
 		LastReview: d.LastReview.domain(), DeletedAt: utcPtr(d.DeletedAt), DeletedBy: d.DeletedBy,
 		UpdatedBy: d.UpdatedBy,
@@ -129,10 +133,24 @@ func plain(v any) any {
 	}
 }
 
-// InsertSubmission stores a new submission.
-func (s *Store) InsertSubmission(ctx context.Context, sub *survey.Submission) error {
-	_, err := s.db.Collection(colSubmissions).InsertOne(ctx, toSubmissionDoc(sub))
-	return translate("insert submission", err)
+// CreateSubmission stores a new submission with its facts (one document
+// write) and its change event. Without a transaction the event is a
+// second write: its number is taken before the submission is written, so
+// a later change of it always sorts after, and a number whose writer
+// failed is filled with a skip event (by the writer, or by a reader after
+// a wait: see Events).
+func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) error {
+	seq, err := s.reserveSeq(ctx, e)
+	if err != nil {
+		return err
+	}
+	d := toSubmissionDoc(sub)
+	d.setFacts(f)
+	if _, err := s.db.Collection(colSubmissions).InsertOne(ctx, d); err != nil {
+		s.skipSeq(ctx, seq)
+		return translate("insert submission", err)
+	}
+	return s.commitEvent(ctx, seq, e)
 }
 
 // Submission finds a submission by id.

@@ -55,6 +55,9 @@ func malformed(vi, en string) *Error { return Errorf(CodeMalformed, vi, en) }
 // break a rule are collected as field errors (422). prefix is prepended to
 // every path (e.g. "/submissions/3" inside a batch).
 func ParseEnvelope(body []byte, prefix string, now time.Time) (*Envelope, []FieldError, error) {
+	if te := CheckText(body, prefix, AnswerLines(prefix)); len(te) > 0 {
+		return nil, nil, invalid(te) // before decoding, which would hide invalid UTF-8
+	}
 	var top map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&top); err != nil || top == nil {

@@ -22,6 +22,10 @@ type ExportOptions struct {
 	ReviewState    string
 	Version        int // 0 = every version
 	IncludeDeleted bool
+	// RawText writes text cells of CSV and ZIP exports as they are, even
+	// when they begin like a spreadsheet formula (by default they are
+	// neutralised); recorded in the export's audit entry.
+	RawText bool
 }
 
 // ExportQuery is a SubmissionQuery with the filters only exports have.
@@ -357,7 +361,7 @@ func (e *Exports) record(ctx context.Context, actor Actor, sub *Submission) (*Ex
 // auditDetails names the filters and the outcome; never an answer.
 func (j *ExportJob) auditDetails(ctx context.Context, rows int64, err error) map[string]any {
 	o := j.spec.Options
-	d := map[string]any{"format": o.Format, "labels": o.Labels, "split": o.Split, "rows": rows, "include_deleted": o.IncludeDeleted}
+	d := map[string]any{"format": o.Format, "labels": o.Labels, "split": o.Split, "rows": rows, "include_deleted": o.IncludeDeleted, "raw_text": o.RawText}
 	if o.Unit != "" {
 		d["unit"] = o.Unit
 	}

@@ -15,9 +15,6 @@ const (
 	EventReview  = "review"
 	EventDelete  = "delete"
 	EventRestore = "restore"
-	// EventSkip fills a sequence number whose writer gave up (its write
-	// failed, or it never finished); readers pass over it.
-	EventSkip = "skip"
 )
 
 // Event is one committed change of a submission, as the change feed
@@ -36,39 +33,22 @@ type Event struct {
 	By           string // username of the actor
 }
 
-// EventStore persists change events. Events are keyed by their sequence
-// number, so a number can be written once only.
+// EventStore reads the change feed. Events are written by the store
+// together with the change they record (CreateSubmission,
+// UpdateSubmission), numbered inside the same write: the feed has no gap
+// and no event is visible before its change.
 type EventStore interface {
-	// NextEventSeq allocates the next sequence number (atomic, never reused).
-	NextEventSeq(ctx context.Context) (int64, error)
-	// NextEventSeqs allocates n consecutive numbers and returns the last.
-	NextEventSeqs(ctx context.Context, n int) (int64, error)
-	// InsertEvent stores e under e.Seq; ErrDuplicate when the number is taken.
-	InsertEvent(ctx context.Context, e *Event) error
 	// Events returns up to limit events with Seq > after, in Seq order.
 	Events(ctx context.Context, after int64, limit int) ([]*Event, error)
 }
 
 // Feed is the ordered log of submission changes.
-//
-// Without transactions, a sequence number allocated before a write may
-// become visible after a higher one. The writer therefore takes its number
-// before its write (so that every later change of the same submission,
-// which needs this write to have happened, gets a higher number) and stores
-// the event after it; a reader never reads past a missing number. A number
-// still missing after Settle is filled with a skip event by the reader; the
-// write of the late writer then fails on the taken number and it takes a
-// new one, so nothing is ever skipped or repeated.
 type Feed struct {
-	store  EventStore
-	Settle time.Duration
-	now    func() time.Time
+	store EventStore
 }
 
 // NewFeed returns the change feed over store.
-func NewFeed(store EventStore) *Feed {
-	return &Feed{store: store, Settle: 3 * time.Second, now: time.Now}
-}
+func NewFeed(store EventStore) *Feed { return &Feed{store: store} }
 
 // SetFeed makes the intake record a create event for every new submission.
 func (s *Intake) SetFeed(f *Feed) { s.feed = f }
@@ -81,69 +61,13 @@ func newEvent(kind string, actor Actor, sub *Submission, at time.Time) *Event {
 	}
 }
 
-// seqBlock is a run of numbers taken at once for the writes of a batch,
-// used in order by one goroutine. Taking them before the batch's writes
-// keeps the rule that a change after a write gets a higher number.
-type seqBlock struct{ next, last int64 }
-
-type seqBlockKey struct{}
-
-// withBlock returns ctx carrying n numbers for the reserves made under it,
-// and a function that gives up the ones left unused.
-func (f *Feed) withBlock(ctx context.Context, n int) (context.Context, func(), error) {
-	if f == nil || n < 2 {
-		return ctx, func() {}, nil
-	}
-	last, err := f.store.NextEventSeqs(ctx, n)
-	if err != nil {
-		return nil, nil, err
-	}
-	b := &seqBlock{next: last - int64(n) + 1, last: last}
-	return context.WithValue(ctx, seqBlockKey{}, b), func() {
-		for ; b.next <= b.last; b.next++ {
-			f.release(ctx, b.next)
-		}
-	}, nil
-}
-
-// reserve takes the sequence number of an event about to happen.
-func (f *Feed) reserve(ctx context.Context) (int64, error) {
-	if f == nil {
-		return 0, nil
-	}
-	if b, ok := ctx.Value(seqBlockKey{}).(*seqBlock); ok && b.next <= b.last {
-		b.next++
-		return b.next - 1, nil
-	}
-	return f.store.NextEventSeq(ctx)
-}
-
-// release gives up a reserved number: the change did not happen.
-func (f *Feed) release(ctx context.Context, seq int64) {
-	if f == nil {
-		return
-	}
-	// Best effort: a number left empty is filled by a reader after Settle.
-	_ = f.store.InsertEvent(context.WithoutCancel(ctx), &Event{Seq: seq, Kind: EventSkip, At: f.now().UTC()})
-}
-
-// commit stores the event of a change that happened, under its reserved
-// number, or under a new one when a reader has given the number up.
-func (f *Feed) commit(ctx context.Context, seq int64, e *Event) error {
-	if f == nil {
+// event returns the change event of a write, or nil when intake keeps no
+// feed.
+func (s *Intake) event(kind string, actor Actor, sub *Submission, at time.Time) *Event {
+	if s.feed == nil {
 		return nil
 	}
-	ctx = context.WithoutCancel(ctx) // the change is stored: record it even if the client left
-	for {
-		e.Seq = seq
-		err := f.store.InsertEvent(ctx, e)
-		if !isDuplicate(err) {
-			return err
-		}
-		if seq, err = f.store.NextEventSeq(ctx); err != nil {
-			return err
-		}
-	}
+	return newEvent(kind, actor, sub, at)
 }
 
 // Feed limits.
@@ -179,50 +103,31 @@ func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string
 		limit = DefaultFeedLimit
 	}
 	limit = min(limit, MaxFeedLimit)
-	f := s.feed
+	scope := newFeedScope(s, actor)
 	var out []*Event
-	var gapSince time.Time
 	scanned := 0
 	for len(out) < limit && scanned < feedMaxScan {
-		evs, err := f.store.Events(ctx, after, feedScanBatch)
+		evs, err := s.feed.store.Events(ctx, after, feedScanBatch)
 		if err != nil {
 			return nil, "", err
 		}
-		if len(evs) == 0 {
-			break
-		}
-		progressed := false
 		for _, e := range evs {
-			if e.Seq != after+1 {
-				break // a number still in flight: never read past it
-			}
-			after, progressed = e.Seq, true
+			after = e.Seq
 			scanned++
-			if e.Kind != EventSkip && (formID == "" || e.Form == formID) &&
-				s.canSee(actor, &Submission{Collector: e.Collector, Unit: e.Unit, SurveyDate: e.SurveyDate}) {
+			if formID != "" && e.Form != formID {
+				continue
+			}
+			if ok, err := scope.visible(ctx, e); err != nil {
+				return nil, "", err
+			} else if ok {
 				out = append(out, e)
 				if len(out) == limit {
 					break
 				}
 			}
 		}
-		if progressed {
-			gapSince = time.Time{}
-			continue
-		}
-		// Number after+1 is missing while later ones exist: its writer is
-		// between reserving and committing. Wait for it, then give it up.
-		if gapSince.IsZero() {
-			gapSince = f.now()
-		}
-		if f.now().Sub(gapSince) >= f.Settle {
-			f.release(ctx, after+1)
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return nil, "", ctx.Err()
-		case <-time.After(10 * time.Millisecond):
+		if len(evs) < feedScanBatch {
+			break
 		}
 	}
 	return out, encodeFeedCursor(after), nil

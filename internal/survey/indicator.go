@@ -6,8 +6,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/indicator"
@@ -47,10 +45,11 @@ type FactCell struct {
 	Den, Num  int
 }
 
-// Facts are the indicator facts of one submission's current state: small
-// and flat, so that a query counts them without reading submissions. One
-// document per submission (rather than one per row × indicator) keeps the
-// number of documents a query scans at the number of submissions.
+// Facts are the indicator facts of one submission's current state. A
+// store keeps them as small per-submission rows (one per cell: submission
+// × indicator × sex × age group), written in the same atomic step as the
+// submission, and counts them with a GROUP BY (or $group): nothing grows
+// with the number of submissions but the number of rows.
 type Facts struct {
 	SubmissionID string
 	Form         string
@@ -58,14 +57,8 @@ type Facts struct {
 	District     string // "" in a hierarchy without districts
 	Hierarchy    string // the hierarchy valid on the survey date
 	SurveyDate   time.Time
-	// Stamp is the submission's UpdatedAt when the facts were derived.
-	Stamp time.Time
-	// FirstRevision: the submission was never edited, so its unit and
-	// survey date (where its facts live) never changed; the store may skip
-	// looking for facts to move.
-	FirstRevision bool
 	// Cells are empty when the submission does not count (rejected,
-	// deleted): the document stays, as a tombstone that keeps the stamp.
+	// deleted): writing them removes its rows.
 	Cells []FactCell
 }
 
@@ -77,46 +70,53 @@ type FactsPart struct {
 	Communes  []string
 }
 
-// FactsQuery selects facts in some parts (ORed).
+// FactsQuery is a count of facts: the cells of Indicators (all when
+// empty) inside one of Parts (ORed), summed per unit of Level and, when
+// asked, per sex and per age group.
 type FactsQuery struct {
-	Parts []FactsPart
+	Parts      []FactsPart
+	Indicators []string
+	Level      Level // commune, district or city
+	BySex      bool
+	ByAge      bool
 }
 
-// FactsStore persists indicator facts.
+// FactCount is one group of a FactsQuery: the summed denominators and
+// numerators. Unit is the commune or district code (and Hierarchy its
+// hierarchy); at city level both are "". Sex and AgeGroup are "" unless
+// the query breaks down by them.
+type FactCount struct {
+	Hierarchy string
+	Unit      string
+	Indicator string
+	Sex       string
+	AgeGroup  string
+	Den, Num  int
+}
+
+// FactsStore counts indicator facts and rebuilds them.
 type FactsStore interface {
-	// PutFacts stores the facts of a submission in place of any it had
-	// (also when its unit or survey date changed). Idempotent.
-	PutFacts(ctx context.Context, f *Facts) error
-	// ClearFactsPending clears the pending mark of a submission if it is
-	// still in the state (updated_at) the facts were derived from; stale
-	// is true when it is not (a newer write happened meanwhile).
-	ClearFactsPending(ctx context.Context, id string, updatedAt time.Time) (stale bool, err error)
-	// Submission reads a submission's current state (plaintext answers).
-	Submission(ctx context.Context, id string) (*Submission, error)
-	// PendingSubmissions returns up to limit submissions marked pending.
-	PendingSubmissions(ctx context.Context, limit int) ([]*Submission, error)
+	// CountFacts sums the facts q selects, grouped as q asks; the store
+	// counts (GROUP BY, $group), it does not hand facts to the caller.
+	CountFacts(ctx context.Context, q FactsQuery) ([]FactCount, error)
+	// ReplaceFacts stores the facts of a submission in place of any it
+	// had; used by Rebuild only (writes keep facts with their change).
+	ReplaceFacts(ctx context.Context, f *Facts) error
 	// EachSubmission calls fn for every stored submission.
 	EachSubmission(ctx context.Context, fn func(*Submission) error) error
-	// ScanFacts calls fn for the facts of each submission that q selects
-	// (every one when q has no parts).
-	ScanFacts(ctx context.Context, q FactsQuery, fn func(*Facts)) error
 	// IndicatorSetHash returns the hash of the definitions the stored facts
 	// were derived from ("" when none).
 	IndicatorSetHash(ctx context.Context) (string, error)
 	SetIndicatorSetHash(ctx context.Context, hash string) error
 }
 
-// Indicators maintains the facts and answers indicator queries.
+// Indicators derives facts and answers indicator queries.
 type Indicators struct {
 	set   *indicator.Set
 	units *Units
 	store FactsStore
 	log   *slog.Logger
 	now   func() time.Time
-	cache atomic.Pointer[factsCache] // nil: queries read the store
-
-	writer     atomic.Pointer[factsWriter] // with the cache: stores facts in the background
-	writerOnce sync.Once
 
 	// plain returns a stored submission with its sealed answers opened;
 	// set by UseIndicators. Facts are derived from all the answers.
@@ -159,28 +159,13 @@ func (s *Intake) plainSubmission(ctx context.Context, sub *Submission) (*Submiss
 	return &out, nil
 }
 
-// ApplyStored is Apply for a submission read back from the store: its
-// sealed answers are opened first (through the intake set by UseIndicators).
-func (ind *Indicators) ApplyStored(ctx context.Context, sub *Submission) error {
-	if ind.plain != nil {
-		var err error
-		if sub, err = ind.plain(ctx, sub); err != nil {
-			return err
-		}
-	}
-	return ind.Apply(ctx, sub)
-}
-
-// applyFacts keeps a submission's facts after intake wrote it: a failure is
-// logged and left to reconciliation (the submission stays marked pending,
-// and every query reconciles pending marks first).
-func (s *Intake) applyFacts(ctx context.Context, sub *Submission) {
+// factsOf returns the facts of sub (every answer in clear, storage form)
+// for writing with it, or nil when intake keeps no indicators.
+func (s *Intake) factsOf(sub *Submission) (*Facts, error) {
 	if s.indicators == nil {
-		return
+		return nil, nil
 	}
-	if err := s.indicators.Apply(ctx, sub); err != nil {
-		s.indicators.log.Warn("indicator facts left pending", "submission", sub.ID, "error", err)
-	}
+	return s.indicators.factsOf(sub)
 }
 
 // counts reports whether a submission's current state counts in the
@@ -189,64 +174,10 @@ func counts(sub *Submission) bool {
 	return sub.ReviewState != ReviewRejected && sub.DeletedAt == nil
 }
 
-// Apply recomputes the facts of a submission's current state and clears
-// its pending mark. It is idempotent, so a crash anywhere is repaired by
-// applying again; every write of a submission must be followed by it.
-// sub.Data must be the plaintext answers in storage form.
-//
-// With the in-memory mirror (CacheFacts), the mirror is updated before
-// Apply returns, so the next query counts the write, and the facts write
-// and the clearing of the mark are queued for a background writer: the
-// mark stays on the stored submission until then, so a crash before is
-// repaired at start-up.
-func (ind *Indicators) Apply(ctx context.Context, sub *Submission) error {
-	if w := ind.writer.Load(); w != nil {
-		f, err := ind.factsOf(sub)
-		if err != nil {
-			return err
-		}
-		ind.cache.Load().put(f)
-		if w.enqueue(sub) {
-			return nil
-		}
-	}
-	return ind.applyStore(ctx, sub)
-}
-
-// applyStore writes the facts of sub and clears its pending mark.
-func (ind *Indicators) applyStore(ctx context.Context, sub *Submission) error {
-	for try := 0; ; try++ {
-		f, err := ind.factsOf(sub)
-		if err != nil {
-			return err
-		}
-		if err := ind.store.PutFacts(ctx, f); err != nil {
-			return err
-		}
-		if c := ind.cache.Load(); c != nil {
-			c.put(f)
-		}
-		stale, err := ind.store.ClearFactsPending(ctx, sub.ID, sub.UpdatedAt)
-		if err != nil || !stale {
-			return err
-		}
-		// A newer write raced with us and our facts may have overwritten
-		// its: derive them again from what is stored now. If this keeps
-		// happening, the pending mark stays for reconciliation.
-		if try == 2 {
-			return nil
-		}
-		if sub, err = ind.store.Submission(ctx, sub.ID); err != nil {
-			return err
-		}
-	}
-}
-
 // factsOf evaluates every indicator of the submission's form on each of
 // its rows, once.
 func (ind *Indicators) factsOf(sub *Submission) (*Facts, error) {
-	f := &Facts{SubmissionID: sub.ID, Form: sub.FormID, Commune: sub.Unit, SurveyDate: sub.SurveyDate, Stamp: sub.UpdatedAt,
-		FirstRevision: sub.Revision == 1}
+	f := &Facts{SubmissionID: sub.ID, Form: sub.FormID, Commune: sub.Unit, SurveyDate: sub.SurveyDate}
 	u, ok := ind.units.At(sub.Unit, sub.SurveyDate)
 	if !ok {
 		return nil, fmt.Errorf("indicator facts of %s: unit %s not valid on %s", sub.ID, sub.Unit, sub.SurveyDate.Format(time.DateOnly))
@@ -318,39 +249,6 @@ func rowsOf(data map[string]any, rows string) []map[string]any {
 	return out
 }
 
-// reconcileBatch is how many pending submissions one pass repairs at most.
-const reconcileBatch = 500
-
-// Reconcile applies the facts of every submission still marked pending (a
-// crash or a failed write between storing a submission and its facts). It
-// returns how many it repaired.
-func (ind *Indicators) Reconcile(ctx context.Context) (int, error) {
-	n := 0
-	var firstErr error
-	for {
-		subs, err := ind.store.PendingSubmissions(ctx, reconcileBatch)
-		if err != nil {
-			return n, err
-		}
-		done := 0
-		for _, sub := range subs {
-			// One submission that cannot be applied (its unit unknown to a
-			// newer unit list, say) must not hold back the others.
-			if err := ind.ApplyStored(ctx, sub); err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("reconcile %s: %w", sub.ID, err)
-				}
-				continue
-			}
-			done++
-		}
-		n += done
-		if len(subs) < reconcileBatch || done == 0 {
-			return n, firstErr
-		}
-	}
-}
-
 // Rebuild recomputes the facts of every submission (after the definitions
 // changed) and records the definitions' hash. A crash part-way leaves the
 // old hash, so the next start rebuilds again.
@@ -358,7 +256,17 @@ func (ind *Indicators) Rebuild(ctx context.Context) (int, error) {
 	n := 0
 	err := ind.store.EachSubmission(ctx, func(sub *Submission) error {
 		n++
-		return ind.ApplyStored(ctx, sub)
+		if ind.plain != nil {
+			var err error
+			if sub, err = ind.plain(ctx, sub); err != nil {
+				return err
+			}
+		}
+		f, err := ind.factsOf(sub)
+		if err != nil {
+			return err
+		}
+		return ind.store.ReplaceFacts(ctx, f)
 	})
 	if err != nil {
 		return n, fmt.Errorf("rebuild indicator facts: %w", err)
@@ -370,26 +278,23 @@ func (ind *Indicators) Rebuild(ctx context.Context) (int, error) {
 }
 
 // EnsureCurrent rebuilds the facts when they were derived from other
-// definitions than the loaded ones, then reconciles pending marks. The
-// server runs it at start-up.
+// definitions than the loaded ones. The server runs it at start-up; there
+// is nothing else to repair, since facts are written with their change.
 func (ind *Indicators) EnsureCurrent(ctx context.Context) error {
 	hash, err := ind.store.IndicatorSetHash(ctx)
 	if err != nil {
 		return err
 	}
-	if hash != ind.set.Hash {
-		start := ind.now()
-		n, err := ind.Rebuild(ctx)
-		if err != nil {
-			return err
-		}
-		ind.log.Info("rebuilt indicator facts for a changed definition set", "submissions", n, "duration", ind.now().Sub(start).String())
+	if hash == ind.set.Hash {
+		return nil
 	}
-	n, err := ind.Reconcile(ctx)
-	if n > 0 {
-		ind.log.Info("reconciled pending indicator facts", "submissions", n)
+	start := ind.now()
+	n, err := ind.Rebuild(ctx)
+	if err != nil {
+		return err
 	}
-	return err
+	ind.log.Info("rebuilt indicator facts for a changed definition set", "submissions", n, "duration", ind.now().Sub(start).String())
+	return nil
 }
 
 // LoadIndicatorSet reads the indicator definitions file of fsys and

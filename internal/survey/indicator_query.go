@@ -23,8 +23,8 @@ type TableQuery struct {
 	By     []string // "sex", "age_group"
 }
 
-// TableRow is one cell of the table. Numerator and Value are nil when
-// suppressed; Value is nil when the denominator is 0.
+// TableRow is one cell of the table. Numerator, Denominator and Value are
+// nil when suppressed; Value is nil when the denominator is 0.
 type TableRow struct {
 	Indicator   string
 	Unit        string
@@ -33,7 +33,7 @@ type TableRow struct {
 	Sex         string
 	AgeGroup    string
 	Numerator   *int
-	Denominator int
+	Denominator *int
 	Value       *float64
 	Suppressed  bool
 }
@@ -108,9 +108,8 @@ func periodRange(q TableQuery, now time.Time) (time.Time, time.Time, error) {
 	return from, to, nil
 }
 
-// Table computes indicators for the actor. It counts facts only, never
-// submissions; facts whose write failed are repaired by Reconcile (at
-// start-up and on a timer).
+// Table computes indicators for the actor. The store counts facts, never
+// submissions; facts are written with their submission, so never stale.
 func (ind *Indicators) Table(ctx context.Context, actor Actor, q TableQuery) (*Table, error) {
 	if !actor.CanReadIndicators() {
 		return nil, forbidden()
@@ -153,7 +152,13 @@ func (ind *Indicators) Table(ctx context.Context, actor Actor, q TableQuery) (*T
 	if err != nil {
 		return nil, err
 	}
-	return t, ind.fill(ctx, actor, t, scopes)
+	if err := ind.fill(ctx, actor, t, scopes); err != nil {
+		return nil, err
+	}
+	if err := ind.suppress(ctx, actor, t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 func defaultUnit(actor Actor, unit string) (string, error) {
@@ -225,10 +230,12 @@ type tallyKey struct {
 }
 
 func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes []scope) error {
-	q := FactsQuery{}
-	codes := map[string]bool{}
-	for _, def := range t.Indicators {
-		codes[def.Code] = true
+	bySex, byAge := slices.Contains(t.By, "sex"), slices.Contains(t.By, "age_group")
+	q := FactsQuery{Level: t.Level, BySex: bySex, ByAge: byAge}
+	if len(t.Indicators) != len(ind.set.Indicators) {
+		for _, def := range t.Indicators {
+			q.Indicators = append(q.Indicators, def.Code)
+		}
 	}
 	for _, s := range scopes {
 		p := FactsPart{Hierarchy: s.h.id, From: s.from, To: s.to}
@@ -247,42 +254,29 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 		}
 		q.Parts = append(q.Parts, p)
 	}
-	bySex, byAge := slices.Contains(t.By, "sex"), slices.Contains(t.By, "age_group")
-	tally := map[tallyKey][2]int{}
-	err := ind.scanFacts(ctx, q, func(f *Facts) {
-		unit := f.Commune
-		switch t.Level {
-		case LevelDistrict:
-			unit = f.District
-		case LevelCity:
-			unit = CityCode
-		}
-		hier := f.Hierarchy
-		if t.Level == LevelCity {
-			hier = "" // the city is one unit across hierarchies
-		}
-		if unit == "" {
-			return
-		}
-		for _, c := range f.Cells {
-			if !codes[c.Indicator] {
-				continue
-			}
-			k := tallyKey{hier: hier, unit: unit, code: c.Indicator}
-			if bySex {
-				k.sex = c.Sex
-			}
-			if byAge {
-				k.ag = c.AgeGroup
-			}
-			v := tally[k]
-			v[0] += c.Den
-			v[1] += c.Num
-			tally[k] = v
-		}
-	})
+	counts, err := ind.store.CountFacts(ctx, q)
 	if err != nil {
 		return err
+	}
+	tally := make(map[tallyKey][2]int, len(counts))
+	for _, c := range counts {
+		k := tallyKey{hier: c.Hierarchy, unit: c.Unit, sex: c.Sex, ag: c.AgeGroup, code: c.Indicator}
+		if t.Level == LevelCity {
+			k.hier, k.unit = "", CityCode // the city is one unit across hierarchies
+		}
+		if !bySex {
+			k.sex = ""
+		}
+		if !byAge {
+			k.ag = ""
+		}
+		if k.unit == "" {
+			continue // a hierarchy without districts
+		}
+		v := tally[k]
+		v[0] += c.Den
+		v[1] += c.Num
+		tally[k] = v
 	}
 	sexes, ags := []string{""}, []string{""}
 	if bySex {
@@ -320,15 +314,11 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 	return nil
 }
 
-// makeRow computes a cell's value and applies small-cell suppression.
+// makeRow computes a cell's value; suppress hides the small cells after.
 func makeRow(actor Actor, def *indicator.Indicator, u *Unit, sex, ag string, den, num int) TableRow {
-	r := TableRow{Indicator: def.Code, Unit: u.Code, UnitName: u.Name, Hierarchy: u.Hierarchy, Sex: sex, AgeGroup: ag, Denominator: den}
-	if def.Sensitive && !actor.SeesSensitive() && num >= 1 && num <= 4 {
-		r.Suppressed = true
-		return r
-	}
-	n := num
-	r.Numerator = &n
+	r := TableRow{Indicator: def.Code, Unit: u.Code, UnitName: u.Name, Hierarchy: u.Hierarchy, Sex: sex, AgeGroup: ag}
+	n, d := num, den
+	r.Numerator, r.Denominator = &n, &d
 	if den == 0 {
 		return r
 	}

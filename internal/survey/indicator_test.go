@@ -2,14 +2,11 @@ package survey_test
 
 import (
 	"context"
-	"errors"
-	"sync/atomic"
+	"encoding/json"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -18,7 +15,7 @@ import (
 // (nil: null), suppressed.
 type cell struct {
 	Num   any
-	Den   int
+	Den   any
 	Value any
 	Supp  bool
 }
@@ -35,7 +32,7 @@ func cells(t *testing.T, w *world, actor survey.Actor, q survey.TableQuery) map[
 		if r.AgeGroup != "" {
 			k += " " + r.AgeGroup
 		}
-		out[k] = cell{ptr(r.Numerator), r.Denominator, ptr(r.Value), r.Suppressed}
+		out[k] = cell{ptr(r.Numerator), ptr(r.Denominator), ptr(r.Value), r.Suppressed}
 	}
 	return out
 }
@@ -144,8 +141,10 @@ func hivAt(status, onART, mother string, support ...any) map[string]any {
 	return d
 }
 
-// TestIndicatorSuppression: sensitive cells with a numerator of 1–4 are
-// hidden from a supervisor without the sensitive grant, and only from them.
+// TestIndicatorSuppression: sensitive cells with a numerator or a
+// denominator of 1–4 are hidden (numerator, denominator and value) from a
+// supervisor without the sensitive grant, and only from them; ON_ART's
+// denominator of 2 (children living with HIV) was shown before.
 func TestIndicatorSuppression(t *testing.T) {
 	w := mustWorld(t, nil)
 	for _, d := range []map[string]any{
@@ -160,8 +159,8 @@ func TestIndicatorSuppression(t *testing.T) {
 		"AIDS_ORPHANS": {1, 6, 1.0, false}, "OVC_SUPPORT": {1, 6, 16.7, false},
 	}
 	hidden := map[string]cell{
-		"HIV_STATUS_KNOWN": {5, 6, 83.3, false}, "ON_ART": {nil, 2, nil, true},
-		"AIDS_ORPHANS": {nil, 6, nil, true}, "OVC_SUPPORT": {1, 6, 16.7, false},
+		"HIV_STATUS_KNOWN": {5, 6, 83.3, false}, "ON_ART": {nil, nil, nil, true},
+		"AIDS_ORPHANS": {nil, nil, nil, true}, "OVC_SUPPORT": {nil, nil, nil, true},
 	}
 	for _, tt := range []struct {
 		name  string
@@ -219,8 +218,8 @@ func TestIndicatorHierarchy(t *testing.T) {
 			t.Fatalf("%+v: %v", q, err)
 		}
 		for _, r := range tab.Rows {
-			if r.Denominator > 0 {
-				nonzero = append(nonzero, row{r.Hierarchy, r.Unit, r.UnitName, r.Denominator})
+			if *r.Denominator > 0 {
+				nonzero = append(nonzero, row{r.Hierarchy, r.Unit, r.UnitName, *r.Denominator})
 			}
 		}
 		return len(tab.Rows), nonzero
@@ -254,140 +253,44 @@ func TestIndicatorHierarchy(t *testing.T) {
 	}
 }
 
-// failingFacts is the real store with facts writes that fail on demand.
-type failingFacts struct {
-	survey.FactsStore
-	failPut, failClear atomic.Bool
-}
-
-var errInjected = errors.New("injected failure")
-
-func (f *failingFacts) PutFacts(ctx context.Context, x *survey.Facts) error {
-	if f.failPut.Load() {
-		return errInjected
-	}
-	return f.FactsStore.PutFacts(ctx, x)
-}
-
-func (f *failingFacts) ClearFactsPending(ctx context.Context, id string, at time.Time) (bool, error) {
-	if f.failClear.Load() {
-		return false, errInjected
-	}
-	return f.FactsStore.ClearFactsPending(ctx, id, at)
-}
-
-// TestIndicatorCrash: facts writes that fail (before or after the facts
-// are stored) leave the indicators right after reconciliation, with no
-// double counting; moving a submission to another commune and month moves
-// its facts; a changed definition set rebuilds everything.
-func TestIndicatorCrash(t *testing.T) {
-	var ff *failingFacts
-	w := mustWorld(t, func(s survey.FactsStore) survey.FactsStore { ff = &failingFacts{FactsStore: s}; return ff })
+// TestIndicatorFactsMoveAndRebuild: an edit moving a submission to
+// another commune and month moves its facts with it (in the same write);
+// a changed definition set makes start-up rebuild every fact.
+func TestIndicatorFactsMoveAndRebuild(t *testing.T) {
+	w := mustWorld(t, nil)
+	life := survey.NewLifecycle(w.intake, w.store, survey.NewAuditor(w.store))
 	ctx := context.Background()
 	q := survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_POP"}}
 	pop := func() any { return cells(t, w, admin, q)["CHILD_POP"].Num }
 
 	w.submit(t, "household", env("00070", "2026-02-01", household(child("male", "2020-01-01"))))
-	ff.failPut.Store(true)
 	moved := w.submit(t, "household", env("00070", "2026-02-02", household(child("male", "2020-01-01"), child("male", "2019-01-01"))))
-	ff.failPut.Store(false)
-	ff.failClear.Store(true)
-	w.submit(t, "household", env("00070", "2026-02-03", household(child("female", "2018-01-01"))))
-	ff.failClear.Store(false)
-	if got := pop(); got != 2 {
-		t.Fatalf("before reconciling: CHILD_POP %v, want 2 (the failed write is missing)", got)
+	if got := pop(); got != 3 {
+		t.Fatalf("after intake: CHILD_POP %v, want 3", got)
 	}
-	n, err := w.indicators.Reconcile(ctx)
-	if err != nil || n != 2 {
-		t.Fatalf("reconcile: %d, %v; want 2 repaired", n, err)
-	}
-	if got := pop(); got != 4 {
-		t.Errorf("after reconciling: CHILD_POP %v, want 4", got)
-	}
-	if n, _ := w.indicators.Reconcile(ctx); n != 0 {
-		t.Errorf("a second reconcile repaired %d", n)
-	}
-
-	// An edit moves the submission to another commune and month.
-	_, err = w.store.Database().Collection("submissions").UpdateOne(ctx, bson.D{{Key: "_id", Value: moved.ID}}, bson.D{{Key: "$set", Value: bson.D{
-		{Key: "unit", Value: "00082"}, {Key: "survey_date", Value: time.Date(2026, 4, 5, 0, 0, 0, 0, time.UTC)},
-		{Key: "updated_at", Value: moved.UpdatedAt.Add(time.Second)}, {Key: "facts_pending", Value: true}}},
-		{Key: "$inc", Value: bson.D{{Key: "revision", Value: 1}}}})
-	if err != nil {
+	e := env("00082", "2026-04-05", household(child("male", "2020-01-01"), child("male", "2019-01-01")))
+	e["id"] = moved.ID
+	body, _ := json.Marshal(e)
+	if _, err := life.Edit(ctx, admin, "household", moved.ID, 1, body); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := w.indicators.Reconcile(ctx); err != nil || n != 1 {
-		t.Fatalf("reconcile after the move: %d, %v", n, err)
-	}
-	if got := pop(); got != 2 {
-		t.Errorf("after the move: CHILD_POP in 00070 %v, want 2", got)
+	if got := pop(); got != 1 {
+		t.Errorf("after the move: CHILD_POP in 00070 %v, want 1", got)
 	}
 	if got := cells(t, w, admin, survey.TableQuery{Period: "2026Q2", Unit: "00082", Codes: []string{"CHILD_POP"}})["CHILD_POP"].Num; got != 2 {
 		t.Errorf("after the move: CHILD_POP in 00082 %v, want 2", got)
 	}
 
-	// Facts lost and a definition set that changed: start-up rebuilds.
-	for _, c := range []string{"facts", "facts_loc"} {
-		if err := w.store.Database().Collection(c).Drop(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if err := w.store.SetIndicatorSetHash(ctx, "an older definition set"); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.indicators.EnsureCurrent(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := pop(); got != 2 {
-		t.Errorf("after the rebuild: CHILD_POP %v, want 2", got)
+	if got := pop(); got != 1 {
+		t.Errorf("after the rebuild: CHILD_POP %v, want 1", got)
 	}
 	if h, _ := w.store.IndicatorSetHash(ctx); h != w.indicators.Set().Hash {
 		t.Errorf("stored hash %q, want the set's", h)
-	}
-}
-
-// TestIndicatorMirror: with the in-memory mirror, a write counts at once,
-// the background writer stores the facts and clears the marks, and a
-// failed background write is repaired by reconciliation.
-func TestIndicatorMirror(t *testing.T) {
-	var ff *failingFacts
-	w := mustWorld(t, func(s survey.FactsStore) survey.FactsStore { ff = &failingFacts{FactsStore: s}; return ff })
-	ctx := context.Background()
-	if err := w.indicators.CacheFacts(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q := survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_POP"}}
-	w.submit(t, "household", env("00070", "2026-02-01", household(child("male", "2020-01-01"))))
-	if err := w.indicators.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ff.failPut.Store(true)
-	w.submit(t, "household", env("00070", "2026-02-02", household(child("male", "2020-01-01"), child("male", "2019-01-01"))))
-	if got := cells(t, w, admin, q)["CHILD_POP"].Num; got != 3 {
-		t.Errorf("at once from memory: CHILD_POP %v, want 3", got)
-	}
-	if err := w.indicators.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ff.failPut.Store(false)
-	fromStore := survey.NewIndicators(w.indicators.Set(), w.units, w.store, w.log)
-	tab, err := fromStore.Table(ctx, admin, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := *tab.Rows[0].Numerator; got != 1 {
-		t.Errorf("in the store before reconciling: CHILD_POP %d, want 1 (the failed write)", got)
-	}
-	if n, err := w.indicators.Reconcile(ctx); err != nil || n != 1 {
-		t.Fatalf("reconcile: %d, %v; want 1", n, err)
-	}
-	if err := w.indicators.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := w.indicators.Reconcile(ctx); err != nil || n != 0 {
-		t.Errorf("second reconcile: %d, %v; want nothing left pending", n, err)
-	}
-	if tab, _ = fromStore.Table(ctx, admin, q); *tab.Rows[0].Numerator != 3 {
-		t.Errorf("in the store after reconciling: CHILD_POP %d, want 3", *tab.Rows[0].Numerator)
 	}
 }

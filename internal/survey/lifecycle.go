@@ -29,35 +29,43 @@ type Comment struct {
 	ReviewState  string
 }
 
-// Match is the state a conditional write expects to find: without
-// transactions every change of a submission is a compare-and-set on it.
+// Match is the state a conditional write expects to find: every change
+// of a submission is a compare-and-set on its revision and review state.
 type Match struct {
 	Revision    int
 	ReviewState string
+	// DeletedAt nil: the submission must not be deleted; otherwise it must
+	// be deleted at exactly this time (a restore).
+	DeletedAt *time.Time
+}
+
+// SubmissionChange is one change of a stored submission and everything
+// that goes with it, written by the store as one atomic step.
+type SubmissionChange struct {
+	Match Match       // what the stored submission must still be
+	Next  *Submission // its new state, as stored (sensitive answers sealed)
+	// History is the revision to keep in history (an edit), or nil.
+	History *Submission
+	// Event is the change event; the store gives it its number. Nil: no feed.
+	Event *Event
+	// Facts replace the submission's indicator facts. Nil: no indicators.
+	Facts *Facts
+	// Comment joins the comment thread (a review with a comment), or nil.
+	Comment *Comment
 }
 
 // LifecycleStore persists what happens to a submission after intake.
 type LifecycleStore interface {
 	SubmissionStore
 	EventStore
-	// PutHistory keeps a copy of one revision; writing the same revision
-	// again is harmless (a revision never changes once it exists).
-	PutHistory(ctx context.Context, s *Submission) error
+	// UpdateSubmission applies c, all or nothing, if the stored
+	// submission matches c.Match; ErrNotFound otherwise (then nothing is
+	// written). Of concurrent changes of one revision exactly one wins.
+	UpdateSubmission(ctx context.Context, c *SubmissionChange) error
 	// History returns the kept revisions of a submission, oldest first.
 	History(ctx context.Context, id string) ([]*Submission, error)
 	// HistoryRevision returns one kept revision; ErrNotFound if none.
 	HistoryRevision(ctx context.Context, id string, rev int) (*Submission, error)
-	// ReplaceSubmission stores s in place of the stored submission if that
-	// one is not deleted and matches m; ErrNotFound otherwise.
-	ReplaceSubmission(ctx context.Context, s *Submission, m Match) error
-	// SetReview records a review decision if the submission matches m;
-	// ErrNotFound otherwise.
-	SetReview(ctx context.Context, id string, m Match, note *ReviewNote) error
-	// MarkDeleted soft-deletes a submission that is not deleted and
-	// matches m; ErrNotFound otherwise.
-	MarkDeleted(ctx context.Context, id string, m Match, at time.Time, by string) error
-	// Unmark restores a submission deleted at deletedAt; ErrNotFound otherwise.
-	Unmark(ctx context.Context, id string, deletedAt time.Time) error
 	AddComment(ctx context.Context, c *Comment) error
 	// Comments returns a submission's thread, oldest first.
 	Comments(ctx context.Context, id string) ([]*Comment, error)
@@ -142,58 +150,58 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	next := *cur
 	next.FormVersion, next.Unit, next.SurveyDate = env.FormVersion, env.Unit, env.SurveyDate
 	next.StartedAt, next.EndedAt, next.DeviceID, next.Location = env.StartedAt, env.EndedAt, env.DeviceID, env.Location
-	next.Data, next.ContentHash, next.FactsPending, next.Sealed = data, hash, true, nil
+	next.Data, next.ContentHash, next.Sealed = data, hash, nil
 	next.Revision = cur.Revision + 1
 	next.UpdatedAt = now.UTC().Truncate(time.Millisecond)
 	next.UpdatedBy = actor.Username
 	if cur.ReviewState == ReviewHasIssues {
 		next.ReviewState = ReviewReceived
 	}
-	seq, err := l.in.feed.reserve(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// History first: if the replace below never happens, the copy is of
-	// a revision that is still current, which is harmless.
-	if err := l.store.PutHistory(ctx, cur); err != nil {
-		l.in.feed.release(ctx, seq)
-		return nil, err
-	}
 	stored, err := l.in.sealForStore(sf, &next)
 	if err != nil {
-		l.in.feed.release(ctx, seq)
 		return nil, err
 	}
-	err = l.store.ReplaceSubmission(ctx, stored, Match{Revision: cur.Revision, ReviewState: cur.ReviewState})
+	facts, err := l.in.factsOf(&next) // next holds all the answers in clear
 	if err != nil {
-		l.in.feed.release(ctx, seq)
-		if isNotFound(err) {
-			return nil, errStale()
-		}
 		return nil, err
 	}
-	if err := l.in.feed.commit(ctx, seq, newEvent(EventEdit, actor, &next, now)); err != nil {
+	err = l.store.UpdateSubmission(ctx, &SubmissionChange{
+		Match: matchOf(cur), Next: stored, History: cur,
+		Event: l.in.event(EventEdit, actor, &next, now), Facts: facts,
+	})
+	if isNotFound(err) {
+		return nil, errStale()
+	}
+	if err != nil {
 		return nil, err
 	}
-	l.in.applyFacts(ctx, &next) // next holds all the answers in clear
 	return &next, nil
 }
 
-// refreshFacts re-derives the indicator facts of a submission after a
-// change of its state (review, deletion, restore), from the stored
-// document. A failure leaves the pending mark for reconciliation.
-func (l *Lifecycle) refreshFacts(ctx context.Context, id string) {
-	ind := l.in.indicators
-	if ind == nil {
-		return
+// matchOf is the state a change of cur expects to find.
+func matchOf(cur *Submission) Match {
+	return Match{Revision: cur.Revision, ReviewState: cur.ReviewState, DeletedAt: cur.DeletedAt}
+}
+
+// change writes a state change of a stored submission (review, deletion,
+// restore) that keeps its answers: the facts are derived again from the
+// new state, with the sealed answers opened in memory.
+func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event, c *Comment) error {
+	var facts *Facts
+	if l.in.indicators != nil {
+		plain, err := l.in.plainSubmission(ctx, next)
+		if err != nil {
+			return err
+		}
+		if facts, err = l.in.factsOf(plain); err != nil {
+			return err
+		}
 	}
-	sub, err := l.store.Submission(ctx, id)
-	if err == nil {
-		err = ind.ApplyStored(ctx, sub)
+	err := l.store.UpdateSubmission(ctx, &SubmissionChange{Match: matchOf(cur), Next: next, Event: ev, Facts: facts, Comment: c})
+	if isNotFound(err) {
+		return errStale()
 	}
-	if err != nil {
-		ind.log.Warn("indicator facts left pending", "submission", id, "error", err)
-	}
+	return err
 }
 
 // checkEnvelope applies intake's rules to a parsed envelope (known version,
@@ -235,7 +243,7 @@ func (l *Lifecycle) History(ctx context.Context, actor Actor, formID, id string)
 	var out []Revision
 	for _, s := range append(old, cur) {
 		if s.Revision > cur.Revision || (len(out) > 0 && out[len(out)-1].Revision == s.Revision) {
-			continue // a copy of the current revision, left by an edit that lost its race
+			continue // never on a store that writes history with the edit; kept for safety
 		}
 		out = append(out, Revision{Revision: s.Revision, FormVersion: s.FormVersion, UpdatedAt: s.UpdatedAt, UpdatedBy: s.updatedBy(), ReviewState: s.ReviewState})
 	}

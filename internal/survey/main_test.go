@@ -3,51 +3,26 @@ package survey_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strings"
-	"sync/atomic"
+	"path/filepath"
 	"testing"
 
 	"github.com/khaosat/khaosat"
-	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/seal"
+	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
-
-// embeddedURI is the engine started once for every test of the package.
-var embeddedURI string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "khaosat-survey-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	emb, err := mongo.StartEmbedded(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	embeddedURI = emb.URI()
-	code := m.Run()
-	_ = emb.Stop(context.Background())
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-var dbSeq atomic.Int64
 
 // world is a real store in a fresh database with the shipped forms, units
 // and indicator set, and the services over it.
 type world struct {
-	store      *mongo.Store
+	store      *sqlite.Store
 	units      *survey.Units
 	catalog    *survey.Catalog
 	intake     *survey.Intake
 	indicators *survey.Indicators
+	life       *survey.Lifecycle // set by tests that change submissions
 	log        *slog.Logger
 }
 
@@ -58,22 +33,9 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 func mustWorld(tb testing.TB, facts func(survey.FactsStore) survey.FactsStore) *world {
 	tb.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("t%d_%s", dbSeq.Add(1), strings.NewReplacer("/", "_", " ", "_").Replace(tb.Name()))
-	if len(name) > 60 {
-		name = name[:60]
-	}
-	store, err := mongo.Connect(ctx, embeddedURI, name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = store.Drop(context.Background())
-		_ = store.Close(context.Background())
-	})
-	if err := store.EnsureIndexes(ctx); err != nil {
-		tb.Fatal(err)
-	}
+	store := mustStore(tb)
 	w := &world{store: store, log: quietLog()}
+	var err error
 	if w.units, err = survey.LoadUnits(khaosat.Content, khaosat.UnitsDir); err != nil {
 		tb.Fatal(err)
 	}
@@ -97,7 +59,7 @@ func mustWorld(tb testing.TB, facts func(survey.FactsStore) survey.FactsStore) *
 
 // mustIntake returns an intake service with a fresh data key and hash key,
 // auditing to store.
-func mustIntake(tb testing.TB, store *mongo.Store, catalog *survey.Catalog, units *survey.Units) *survey.Intake {
+func mustIntake(tb testing.TB, store *sqlite.Store, catalog *survey.Catalog, units *survey.Units) *survey.Intake {
 	tb.Helper()
 	key, err := seal.NewKey()
 	if err != nil {
@@ -112,6 +74,17 @@ func mustIntake(tb testing.TB, store *mongo.Store, catalog *survey.Catalog, unit
 		tb.Fatal(err)
 	}
 	return in
+}
+
+// mustStore opens a store on a fresh database file.
+func mustStore(tb testing.TB) *sqlite.Store {
+	tb.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), sqlite.FileName))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = store.Close() })
+	return store
 }
 
 var admin = survey.Actor{UserID: "u-admin", Username: "admin", Role: survey.RoleAdmin}

@@ -11,11 +11,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
-	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -26,20 +22,9 @@ func newCatalog(t *testing.T) *survey.Catalog {
 }
 
 // newCatalogStore is newCatalog with its store, which audits design actions.
-func newCatalogStore(t *testing.T) (*survey.Catalog, *mongo.Store) {
+func newCatalogStore(t *testing.T) (*survey.Catalog, *sqlite.Store) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := mongo.Connect(ctx, embeddedURI, "t"+strings.ReplaceAll(uuid.NewString(), "-", "")[:16])
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = store.Drop(context.Background())
-		_ = store.Close(context.Background())
-	})
-	if err := store.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store := mustStore(t)
 	return survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil))).UseAuditor(survey.NewAuditor(store)), store
 }
 
@@ -167,16 +152,8 @@ func TestDesignActionsAudited(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cur, err := store.Database().Collection("audit").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}}))
+	got, err := store.ListAudit(ctx, survey.AuditQuery{Limit: 100})
 	if err != nil {
-		t.Fatal(err)
-	}
-	var got []struct {
-		UserID string `bson:"user_id"`
-		Action string `bson:"action"`
-		Target string `bson:"target"`
-	}
-	if err := cur.All(ctx, &got); err != nil {
 		t.Fatal(err)
 	}
 	var actions []string

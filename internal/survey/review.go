@@ -74,25 +74,10 @@ func (l *Lifecycle) Review(ctx context.Context, actor Actor, formID, id string, 
 	}
 	now := l.in.now().UTC().Truncate(time.Millisecond)
 	note := &ReviewNote{State: in.State, Comment: text, At: now, By: actor.UserID, ByName: actor.Username}
-	seq, err := l.in.feed.reserve(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.store.SetReview(ctx, id, Match{Revision: cur.Revision, ReviewState: cur.ReviewState}, note); err != nil {
-		l.in.feed.release(ctx, seq)
-		if isNotFound(err) {
-			return nil, errStale()
-		}
-		return nil, err
-	}
 	next := *cur
-	next.ReviewState, next.LastReview, next.UpdatedAt, next.FactsPending = in.State, note, now, true
-	if err := l.in.feed.commit(ctx, seq, newEvent(EventReview, actor, &next, now)); err != nil {
-		return nil, err
-	}
-	l.refreshFacts(ctx, id)
+	next.ReviewState, next.LastReview, next.UpdatedAt = in.State, note, now
 	c := &Comment{ID: uuid.NewString(), SubmissionID: id, At: now, By: actor.UserID, ByName: actor.Username, Role: actor.Role, Text: text, ReviewState: in.State}
-	if err := l.store.AddComment(ctx, c); err != nil {
+	if err := l.change(ctx, cur, &next, l.in.event(EventReview, actor, &next, now), c); err != nil {
 		return nil, err
 	}
 	return &next, nil
@@ -168,22 +153,9 @@ func (l *Lifecycle) Delete(ctx context.Context, actor Actor, formID, id string) 
 		return err
 	}
 	now := l.in.now().UTC().Truncate(time.Millisecond)
-	seq, err := l.in.feed.reserve(ctx)
-	if err != nil {
-		return err
-	}
-	if err := l.store.MarkDeleted(ctx, id, Match{Revision: cur.Revision, ReviewState: cur.ReviewState}, now, actor.UserID); err != nil {
-		l.in.feed.release(ctx, seq)
-		if isNotFound(err) {
-			return errStale()
-		}
-		return err
-	}
-	if err := l.in.feed.commit(ctx, seq, newEvent(EventDelete, actor, cur, now)); err != nil {
-		return err
-	}
-	l.refreshFacts(ctx, id)
-	return nil
+	next := *cur
+	next.DeletedAt, next.DeletedBy, next.UpdatedAt = &now, actor.UserID, now
+	return l.change(ctx, cur, &next, l.in.event(EventDelete, actor, cur, now), nil)
 }
 
 // Restore brings back a soft-deleted submission (managers and admins,
@@ -214,22 +186,10 @@ func (l *Lifecycle) Restore(ctx context.Context, actor Actor, formID, id string)
 	if err := l.audit.Record(ctx, actor, AuditSubmissionRestore, id, map[string]any{"form": formID}); err != nil {
 		return nil, err
 	}
-	seq, err := l.in.feed.reserve(ctx)
-	if err != nil {
+	live.DeletedBy, live.UpdatedAt = "", now
+	if err := l.change(ctx, sub, &live, l.in.event(EventRestore, actor, &live, now), nil); err != nil {
 		return nil, err
 	}
-	if err := l.store.Unmark(ctx, id, *sub.DeletedAt); err != nil {
-		l.in.feed.release(ctx, seq)
-		if isNotFound(err) {
-			return nil, errStale()
-		}
-		return nil, err
-	}
-	live.DeletedBy, live.FactsPending = "", true
-	if err := l.in.feed.commit(ctx, seq, newEvent(EventRestore, actor, &live, now)); err != nil {
-		return nil, err
-	}
-	l.refreshFacts(ctx, id)
 	return &live, nil
 }
 

@@ -40,11 +40,6 @@ type Submission struct {
 	Revision      int
 	ReviewState   string
 	ContentHash   string
-	// FactsPending is true from the moment a write of this submission is
-	// stored until the indicator facts derived from it are written: a
-	// crash in between leaves the mark, and start-up reconciles marked
-	// submissions. Every write of a submission sets it.
-	FactsPending bool
 	// Sealed holds the answers of x-sensitive fields, encrypted; they are
 	// absent from Data as stored. Nil for a submission built in memory.
 	Sealed *SealedAnswers
@@ -76,10 +71,17 @@ type SubmissionQuery struct {
 	Limit       int
 }
 
-// SubmissionStore persists submissions.
+// SubmissionStore persists submissions. Every rule that must hold
+// atomically is one call that the store makes atomic (a transaction, or
+// one document write): the domain never holds a lock and never reserves.
 type SubmissionStore interface {
-	// InsertSubmission stores a new submission; ErrDuplicate when the id exists.
-	InsertSubmission(ctx context.Context, s *Submission) error
+	// CreateSubmission stores a new submission together with its change
+	// event and its indicator facts, all or nothing. The store gives e
+	// its sequence number (e.Seq) inside the same write, so the change
+	// feed has no gap and never shows an event before its submission.
+	// e and f may be nil (no feed, no indicators). ErrDuplicate when the
+	// id exists; nothing is written then.
+	CreateSubmission(ctx context.Context, s *Submission, e *Event, f *Facts) error
 	Submission(ctx context.Context, id string) (*Submission, error)
 	// ListSubmissions returns up to q.Limit submissions after q.After in
 	// (received_at, id) order.
@@ -135,7 +137,7 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		ID: env.ID, FormID: formID, FormVersion: env.FormVersion, Unit: env.Unit, SurveyDate: env.SurveyDate,
 		StartedAt: env.StartedAt, EndedAt: env.EndedAt, DeviceID: env.DeviceID, Location: env.Location,
 		Data: data, Collector: actor.UserID, CollectorName: actor.Username, ReceivedAt: received, UpdatedAt: received,
-		Revision: 1, ReviewState: ReviewReceived, ContentHash: hash, FactsPending: true,
+		Revision: 1, ReviewState: ReviewReceived, ContentHash: hash,
 	}
 	if form.Status == FormClosed {
 		// A retry of what was stored before the form closed is still a retry.
@@ -148,26 +150,17 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 	if err != nil {
 		return nil, false, err
 	}
-	// The event's place in the change feed is taken before the write, so
-	// that any later change of this submission sorts after its creation.
-	seq, err := s.feed.reserve(ctx)
+	facts, err := s.factsOf(sub) // sub holds every answer in clear
 	if err != nil {
 		return nil, false, err
 	}
-	err = s.store.InsertSubmission(ctx, stored)
-	if err != nil {
-		s.feed.release(ctx, seq)
-	}
+	err = s.store.CreateSubmission(ctx, stored, s.event(EventCreate, actor, sub, now), facts)
 	if isDuplicate(err) {
 		return s.resolveDuplicate(ctx, actor, sub)
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if err := s.feed.commit(ctx, seq, newEvent(EventCreate, actor, sub, s.now())); err != nil {
-		return nil, false, err
-	}
-	s.applyFacts(ctx, sub)
 	return sub, true, nil
 }
 

@@ -17,7 +17,7 @@ import (
 type Webhook struct {
 	ID        string
 	URL       string
-	Secret    string // HMAC-SHA256 key; shown to the owner once
+	Secret    string // HMAC-SHA256 key; shown to the owner once, stored sealed (OpenSecret)
 	Form      string // "" = every form
 	Events    []string
 	Owner     Actor // whose scope the deliveries follow
@@ -64,9 +64,10 @@ type WebhookStore interface {
 
 // Hooks is the service that registers webhooks.
 type Hooks struct {
-	store WebhookStore
-	in    *Intake
-	now   func() time.Time
+	store    WebhookStore
+	in       *Intake
+	now      func() time.Time
+	checkURL URLChecker
 }
 
 // NewHooks returns the webhook service.
@@ -95,6 +96,11 @@ func (h *Hooks) Register(ctx context.Context, actor Actor, in NewWebhook) (*Webh
 	u, err := url.Parse(in.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(in.URL) > 2000 {
 		fe = append(fe, fieldErr("/url", "format", "Địa chỉ phải là URL http(s) đầy đủ, không chứa mật khẩu.", "The url must be a full http(s) URL without credentials."))
+	}
+	if len(fe) == 0 {
+		if e := h.checkURLAllowed(ctx, in.URL); e != nil {
+			fe = append(fe, *e)
+		}
 	}
 	if len(in.Events) == 0 {
 		fe = append(fe, fieldErr("/events", "required", "Chọn ít nhất một loại sự kiện.", "Choose at least one kind of event."))
@@ -133,10 +139,14 @@ func (h *Hooks) Register(ctx context.Context, actor Actor, in NewWebhook) (*Webh
 	}
 	hook := &Webhook{ID: uuid.NewString(), URL: in.URL, Secret: hex.EncodeToString(secret), Form: in.Form,
 		Events: slices.Clone(in.Events), Owner: actor, Cursor: cursor, CreatedAt: h.now().UTC().Truncate(time.Millisecond)}
-	if err := h.store.InsertWebhook(ctx, hook); err != nil {
+	stored := *hook
+	if stored.Secret, err = h.sealSecret(hook.ID, hook.Secret); err != nil {
 		return nil, err
 	}
-	return hook, nil
+	if err := h.store.InsertWebhook(ctx, &stored); err != nil {
+		return nil, err
+	}
+	return hook, nil // the secret in clear, for the one answer that shows it
 }
 
 // List returns the webhooks the actor owns (an admin: all).

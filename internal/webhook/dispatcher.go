@@ -44,6 +44,31 @@ type Dispatcher struct {
 	Backoff     time.Duration // wait after the first failure; doubles each time
 	MaxBackoff  time.Duration
 	MaxAttempts int
+	// Metrics, if set, is told the outbox's due deliveries and each
+	// attempt's outcome.
+	Metrics Observer
+}
+
+// Observer is told what the dispatcher does, for metrics.
+type Observer interface {
+	WebhookDue(n int)
+	WebhookDelivery(outcome string) // delivered, retry, failed, refused
+}
+
+func (d *Dispatcher) observe(del *survey.Delivery) {
+	if d.Metrics == nil {
+		return
+	}
+	switch {
+	case del.State == survey.DeliveryDelivered:
+		d.Metrics.WebhookDelivery("delivered")
+	case del.LastError == "refused":
+		d.Metrics.WebhookDelivery("refused")
+	case del.State == survey.DeliveryFailed:
+		d.Metrics.WebhookDelivery("failed")
+	default:
+		d.Metrics.WebhookDelivery("retry")
+	}
 }
 
 // Run works until ctx ends.
@@ -89,6 +114,9 @@ func (d *Dispatcher) sendDue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if d.Metrics != nil {
+		d.Metrics.WebhookDue(len(due))
+	}
 	secrets := map[string]*survey.Webhook{}
 	for _, del := range due {
 		w, ok := secrets[del.Hook]
@@ -102,6 +130,7 @@ func (d *Dispatcher) sendDue(ctx context.Context) error {
 			del.State, del.LastError = survey.DeliveryFailed, "webhook deleted"
 		} else {
 			d.attempt(ctx, w, del)
+			d.observe(del)
 		}
 		if err := store.UpdateDelivery(context.WithoutCancel(ctx), del); err != nil {
 			return err
@@ -117,7 +146,13 @@ func (d *Dispatcher) attempt(ctx context.Context, w *survey.Webhook, del *survey
 		Unit: e.Unit, SurveyDate: e.SurveyDate.Format(time.DateOnly), Revision: e.Revision, ReviewState: e.ReviewState, At: e.At, By: e.By}})
 	ts := time.Now().Unix()
 	del.Attempts++
-	status, err := d.post(ctx, w.URL, body, ts, Sign(w.Secret, ts, body), del.ID)
+	secret, err := d.Hooks.OpenSecret(w)
+	if err != nil {
+		del.State, del.LastError = survey.DeliveryFailed, "the webhook secret cannot be opened"
+		d.Log.Error("webhook secret", "webhook", w.ID, "error", err)
+		return
+	}
+	status, err := d.post(ctx, w.URL, body, ts, Sign(secret, ts, body), del.ID)
 	del.LastStatus = status
 	if err == nil && status >= 200 && status < 300 {
 		now := time.Now().UTC().Truncate(time.Millisecond)
@@ -125,7 +160,7 @@ func (d *Dispatcher) attempt(ctx context.Context, w *survey.Webhook, del *survey
 		return
 	}
 	if err != nil {
-		del.LastError = err.Error()
+		del.LastError = deliveryError(err)
 	} else {
 		del.LastError = "HTTP " + strconv.Itoa(status)
 	}
@@ -151,7 +186,7 @@ func (d *Dispatcher) post(ctx context.Context, url string, body []byte, ts int64
 	req.Header.Set(HeaderDelivery, id)
 	res, err := d.Client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("send: %w", err)
+		return 0, err
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))

@@ -1,4 +1,7 @@
-package mongo
+// Package mongotest starts an in-process FerretDB (SQLite backend) that
+// speaks the MongoDB wire protocol: a stand-in for MongoDB in tests only.
+// It is never part of the khaosat binary.
+package mongotest
 
 import (
 	"context"

@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/export"
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// Services are the domain services over one store.
+type Services struct {
+	Units      *survey.Units
+	Auditor    *survey.Auditor
+	Catalog    *survey.Catalog
+	Indicators *survey.Indicators
+	Intake     *survey.Intake
+	Lifecycle  *survey.Lifecycle
+	Hooks      *survey.Hooks
+	Exports    *survey.Exports
+	Accounts   *survey.Accounts // nil without a Hasher
+}
+
+// Config is what the services need besides the store.
+type Config struct {
+	Log *slog.Logger
+	// Protection keeps answers safe at rest; its Audit is set here.
+	Protection survey.Protection
+	// Hasher hashes passwords; nil builds no account service.
+	Hasher survey.PasswordHasher
+	// MaxAttachment is the size limit of one attachment (0: the default).
+	MaxAttachment int64
+	// Publish publishes the shipped form files that changed (the server
+	// does it at start-up; read-only verbs do not).
+	Publish bool
+}
+
+// Build builds the services over store.
+func Build(ctx context.Context, store Store, c Config) (*Services, error) {
+	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Services{Units: units, Auditor: survey.NewAuditor(store)}
+	s.Catalog = survey.NewCatalog(store, c.Log).UseAuditor(s.Auditor)
+	if c.Publish {
+		if err := s.Catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
+			return nil, err
+		}
+	}
+	set, err := survey.LoadIndicatorSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
+	if err != nil {
+		return nil, err
+	}
+	s.Indicators = survey.NewIndicators(set, units, store, c.Log)
+	prot := c.Protection
+	prot.Audit = s.Auditor
+	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot); err != nil {
+		return nil, err
+	}
+	s.Intake.SetFeed(survey.NewFeed(store))
+	s.Intake.UseIndicators(s.Indicators)
+	s.Lifecycle = survey.NewLifecycle(s.Intake, store, s.Auditor)
+	maxAtt := c.MaxAttachment
+	if maxAtt <= 0 {
+		maxAtt = survey.DefaultMaxAttachment
+	}
+	s.Lifecycle.UseAttachments(store, maxAtt)
+	s.Hooks = survey.NewHooks(store, s.Intake)
+	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats())
+	if c.Hasher != nil {
+		if s.Accounts, err = survey.NewAccounts(store, store, c.Hasher, units, s.Auditor); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}

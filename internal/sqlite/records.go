@@ -1,0 +1,646 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// The small records (accounts, forms, tokens, webhooks, audit entries)
+// are stored as BSON of the domain struct itself: their field names are
+// the stored names, so renaming one needs a migration. Columns beside the
+// document carry what is looked up or compared and set.
+
+func (s *Store) exec(ctx context.Context, op, query string, args ...any) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(query, args...)
+		return translate(op, err)
+	})
+}
+
+// execMatched is exec that fails with ErrNotFound when no row changed:
+// a compare-and-set inside the single writer.
+func (s *Store) execMatched(ctx context.Context, op, query string, args ...any) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		r, err := tx.Exec(query, args...)
+		if err != nil {
+			return translate(op, err)
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return translate(op, errNoMatch)
+		}
+		return nil
+	})
+}
+
+func getOne[T any](ctx context.Context, s *Store, op, query string, args ...any) (_ *T, err error) {
+	defer func(start time.Time) { s.observe(op, start, err) }(time.Now())
+	var raw []byte
+	if err := s.r.QueryRowContext(ctx, query, args...).Scan(&raw); err != nil {
+		return nil, translate(op, err)
+	}
+	v := new(T)
+	if err := decode(raw, v); err != nil {
+		return nil, translate(op, err)
+	}
+	return v, nil
+}
+
+func getAll[T any](ctx context.Context, s *Store, op, query string, args ...any) (_ []*T, err error) {
+	defer func(start time.Time) { s.observe(op, start, err) }(time.Now())
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		var raw []byte
+		if err := rows.Scan(&raw); err != nil {
+			return nil, translate(op, err)
+		}
+		v := new(T)
+		if err := decode(raw, v); err != nil {
+			return nil, translate(op, err)
+		}
+		out = append(out, v)
+	}
+	return out, translate(op, rows.Err())
+}
+
+func utc(t *time.Time) { *t = t.UTC() }
+
+// --- users
+
+func fixUser(u *survey.User) *survey.User {
+	utc(&u.CreatedAt)
+	utc(&u.UpdatedAt)
+	return u
+}
+
+// InsertUser stores a new account.
+func (s *Store) InsertUser(ctx context.Context, u *survey.User) error {
+	doc, err := encode(u)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "insert user", `INSERT INTO users (id, username, doc) VALUES (?, ?, ?)`, u.ID, u.Username, doc)
+}
+
+// UserByUsername finds an account by its username.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*survey.User, error) {
+	u, err := getOne[survey.User](ctx, s, "find user by username", `SELECT doc FROM users WHERE username = ?`, username)
+	if err != nil {
+		return nil, err
+	}
+	return fixUser(u), nil
+}
+
+// UserByID finds an account by id.
+func (s *Store) UserByID(ctx context.Context, id string) (*survey.User, error) {
+	u, err := getOne[survey.User](ctx, s, "find user by id", `SELECT doc FROM users WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	return fixUser(u), nil
+}
+
+// ListUsers returns all accounts by username.
+func (s *Store) ListUsers(ctx context.Context) ([]*survey.User, error) {
+	us, err := getAll[survey.User](ctx, s, "list users", `SELECT doc FROM users ORDER BY username`)
+	for _, u := range us {
+		fixUser(u)
+	}
+	return us, err
+}
+
+// CountUsers counts accounts.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, translate("count users", err)
+}
+
+// UpdateUser replaces an account.
+func (s *Store) UpdateUser(ctx context.Context, u *survey.User) error {
+	doc, err := encode(u)
+	if err != nil {
+		return err
+	}
+	return s.execMatched(ctx, "update user", `UPDATE users SET username = ?, doc = ? WHERE id = ?`, u.Username, doc, u.ID)
+}
+
+// --- forms
+
+func fixForm(f *survey.Form) *survey.Form {
+	utc(&f.CreatedAt)
+	utc(&f.UpdatedAt)
+	return f
+}
+
+// Form finds a form record.
+func (s *Store) Form(ctx context.Context, id string) (*survey.Form, error) {
+	f, err := getOne[survey.Form](ctx, s, "find form", `SELECT doc FROM forms WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	return fixForm(f), nil
+}
+
+// Forms lists form records by id.
+func (s *Store) Forms(ctx context.Context) ([]*survey.Form, error) {
+	fs, err := getAll[survey.Form](ctx, s, "list forms", `SELECT doc FROM forms ORDER BY id`)
+	for _, f := range fs {
+		fixForm(f)
+	}
+	return fs, err
+}
+
+// CreateForm stores a new form record without versions.
+func (s *Store) CreateForm(ctx context.Context, f *survey.Form) error {
+	doc, err := encode(f)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "create form", `INSERT INTO forms (id, doc) VALUES (?, ?)`, f.ID, doc)
+}
+
+// modifyForm reads, changes and writes a form record in one transaction.
+func (s *Store) modifyForm(ctx context.Context, op, id string, change func(f *survey.Form, found bool) bool) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var raw []byte
+		f := &survey.Form{}
+		err := tx.QueryRow(`SELECT doc FROM forms WHERE id = ?`, id).Scan(&raw)
+		found := err == nil
+		if err != nil && err != sql.ErrNoRows {
+			return translate(op, err)
+		}
+		if found {
+			if err := decode(raw, f); err != nil {
+				return translate(op, err)
+			}
+		}
+		if !change(f, found) {
+			return translate(op, errNoMatch)
+		}
+		doc, err := encode(f)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(`INSERT INTO forms (id, doc) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`, id, doc)
+		return translate(op, err)
+	})
+}
+
+// UpsertForm creates the form record if needed and raises its current
+// version; the title follows the current version only.
+func (s *Store) UpsertForm(ctx context.Context, id string, title survey.Label, version int, now time.Time) error {
+	return s.modifyForm(ctx, "upsert form", id, func(f *survey.Form, found bool) bool {
+		if !found {
+			*f = survey.Form{ID: id, Status: survey.FormOpen, CreatedAt: now}
+		}
+		if version > f.CurrentVersion {
+			f.CurrentVersion = version
+		}
+		if f.CurrentVersion == version {
+			f.Title, f.UpdatedAt = title, now
+		}
+		return true
+	})
+}
+
+// SetFormStatus opens or closes a form.
+func (s *Store) SetFormStatus(ctx context.Context, id string, status survey.FormStatus, now time.Time) error {
+	return s.modifyForm(ctx, "set form status", id, func(f *survey.Form, found bool) bool {
+		f.Status, f.UpdatedAt = status, now
+		return found
+	})
+}
+
+func fixVersion(v *survey.FormVersion) *survey.FormVersion {
+	utc(&v.PublishedAt)
+	return v
+}
+
+// InsertVersion stores a new form version.
+func (s *Store) InsertVersion(ctx context.Context, v *survey.FormVersion) error {
+	doc, err := encode(v)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "insert form version", `INSERT INTO form_versions (form, version, doc) VALUES (?, ?, ?)`, v.FormID, v.Version, doc)
+}
+
+// Version finds one version of a form.
+func (s *Store) Version(ctx context.Context, form string, n int) (*survey.FormVersion, error) {
+	v, err := getOne[survey.FormVersion](ctx, s, "find form version", `SELECT doc FROM form_versions WHERE form = ? AND version = ?`, form, n)
+	if err != nil {
+		return nil, err
+	}
+	return fixVersion(v), nil
+}
+
+// LatestVersion finds the highest version of a form.
+func (s *Store) LatestVersion(ctx context.Context, form string) (*survey.FormVersion, error) {
+	v, err := getOne[survey.FormVersion](ctx, s, "find latest form version",
+		`SELECT doc FROM form_versions WHERE form = ? ORDER BY version DESC LIMIT 1`, form)
+	if err != nil {
+		return nil, err
+	}
+	return fixVersion(v), nil
+}
+
+// Draft finds a form's draft.
+func (s *Store) Draft(ctx context.Context, form string) (*survey.Draft, error) {
+	d, err := getOne[survey.Draft](ctx, s, "find form draft", `SELECT doc FROM form_drafts WHERE form = ?`, form)
+	if err != nil {
+		return nil, err
+	}
+	utc(&d.UpdatedAt)
+	return d, nil
+}
+
+// PutDraft creates or replaces a form's draft.
+func (s *Store) PutDraft(ctx context.Context, d *survey.Draft) error {
+	doc, err := encode(d)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "put form draft", `INSERT INTO form_drafts (form, hash, doc) VALUES (?, ?, ?)
+		ON CONFLICT (form) DO UPDATE SET hash = excluded.hash, doc = excluded.doc`, d.FormID, d.Hash, doc)
+}
+
+// DeleteDraft removes a form's draft, only if its hash is hash when hash
+// is not empty.
+func (s *Store) DeleteDraft(ctx context.Context, form, hash string) error {
+	if hash == "" {
+		return s.execMatched(ctx, "delete form draft", `DELETE FROM form_drafts WHERE form = ?`, form)
+	}
+	return s.execMatched(ctx, "delete form draft", `DELETE FROM form_drafts WHERE form = ? AND hash = ?`, form, hash)
+}
+
+// --- refresh tokens and enrollments
+
+func fixRefresh(t *survey.RefreshToken) *survey.RefreshToken {
+	utc(&t.CreatedAt)
+	utc(&t.ExpiresAt)
+	t.UsedAt, t.RevokedAt = utcPtr(t.UsedAt), utcPtr(t.RevokedAt)
+	return t
+}
+
+// InsertRefresh stores a refresh token's hash.
+func (s *Store) InsertRefresh(ctx context.Context, t *survey.RefreshToken) error {
+	doc, err := encode(t)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "insert refresh token", `INSERT INTO refresh_tokens (hash, family, user_id, device_id, used_at, revoked_at, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.Hash, t.Family, t.UserID, t.DeviceID, msPtr(t.UsedAt), msPtr(t.RevokedAt), doc)
+}
+
+// refreshSelect reads a token with its columns, which are the truth for
+// its use and revocation.
+const refreshSelect = `SELECT doc, used_at, revoked_at FROM refresh_tokens`
+
+func (s *Store) refreshTokens(ctx context.Context, op, where string, args ...any) ([]*survey.RefreshToken, error) {
+	rows, err := s.r.QueryContext(ctx, refreshSelect+" WHERE "+where, args...)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	defer rows.Close()
+	var out []*survey.RefreshToken
+	for rows.Next() {
+		var raw []byte
+		var used, revoked sql.NullInt64
+		if err := rows.Scan(&raw, &used, &revoked); err != nil {
+			return nil, translate(op, err)
+		}
+		t := &survey.RefreshToken{}
+		if err := decode(raw, t); err != nil {
+			return nil, translate(op, err)
+		}
+		t.UsedAt, t.RevokedAt = nullTime(used), nullTime(revoked)
+		out = append(out, fixRefresh(t))
+	}
+	return out, translate(op, rows.Err())
+}
+
+func nullTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// RefreshByHash finds a refresh token by its hash.
+func (s *Store) RefreshByHash(ctx context.Context, hash string) (*survey.RefreshToken, error) {
+	ts, err := s.refreshTokens(ctx, "find refresh token", "hash = ?", hash)
+	if err != nil {
+		return nil, err
+	}
+	if len(ts) == 0 {
+		return nil, translate("find refresh token", sql.ErrNoRows)
+	}
+	return ts[0], nil
+}
+
+// UseRefresh marks an unused, unrevoked token used: a compare-and-set,
+// so of two concurrent uses one wins.
+func (s *Store) UseRefresh(ctx context.Context, hash string, at time.Time) error {
+	return s.execMatched(ctx, "use refresh token",
+		`UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND revoked_at IS NULL`, ms(at), hash)
+}
+
+// RevokeRefreshFamily revokes every token of a family.
+func (s *Store) RevokeRefreshFamily(ctx context.Context, family string, at time.Time) error {
+	return s.exec(ctx, "revoke refresh family", `UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL`, ms(at), family)
+}
+
+// RevokeUserRefresh revokes every token of a user.
+func (s *Store) RevokeUserRefresh(ctx context.Context, userID string, at time.Time) error {
+	return s.exec(ctx, "revoke user refresh tokens", `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, ms(at), userID)
+}
+
+// DeviceTokens returns a user's unrevoked device-bound refresh tokens.
+func (s *Store) DeviceTokens(ctx context.Context, userID string) ([]*survey.RefreshToken, error) {
+	return s.refreshTokens(ctx, "find device tokens", "user_id = ? AND device_id != '' AND revoked_at IS NULL", userID)
+}
+
+// RevokeDevice revokes every token of a user on a device.
+func (s *Store) RevokeDevice(ctx context.Context, userID, deviceID string, at time.Time) error {
+	return s.exec(ctx, "revoke device", `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND device_id = ? AND revoked_at IS NULL`,
+		ms(at), userID, deviceID)
+}
+
+// InsertEnrollment stores an enrollment code's hash.
+func (s *Store) InsertEnrollment(ctx context.Context, e *survey.Enrollment) error {
+	doc, err := encode(e)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "insert enrollment", `INSERT INTO enrollments (hash, used_at, doc) VALUES (?, ?, ?)`, e.Hash, msPtr(e.UsedAt), doc)
+}
+
+// EnrollmentByHash finds an enrollment by its code's hash.
+func (s *Store) EnrollmentByHash(ctx context.Context, hash string) (*survey.Enrollment, error) {
+	var raw []byte
+	var used sql.NullInt64
+	var dev sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT doc, used_at, device FROM enrollments WHERE hash = ?`, hash).Scan(&raw, &used, &dev)
+	if err != nil {
+		return nil, translate("find enrollment", err)
+	}
+	e := &survey.Enrollment{}
+	if err := decode(raw, e); err != nil {
+		return nil, translate("find enrollment", err)
+	}
+	utc(&e.CreatedAt)
+	utc(&e.ExpiresAt)
+	e.UsedAt = nullTime(used)
+	if dev.Valid {
+		e.DeviceID = dev.String
+	}
+	return e, nil
+}
+
+// UseEnrollment marks an unused code used by a device: a compare-and-set.
+func (s *Store) UseEnrollment(ctx context.Context, hash, deviceID string, at time.Time) error {
+	return s.execMatched(ctx, "use enrollment", `UPDATE enrollments SET used_at = ?, device = ? WHERE hash = ? AND used_at IS NULL`,
+		ms(at), deviceID, hash)
+}
+
+// --- audit
+
+type auditDoc struct {
+	Role    string         `bson:"role,omitempty"`
+	Target  string         `bson:"target,omitempty"`
+	Details map[string]any `bson:"details,omitempty"`
+}
+
+// AppendAudit inserts one audit entry.
+func (s *Store) AppendAudit(ctx context.Context, e *survey.AuditEntry) error {
+	e.ID = uuid.NewString()
+	doc, err := encode(auditDoc{Role: string(e.Role), Target: e.Target, Details: e.Details})
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "append audit entry", `INSERT INTO audit (id, at, user_id, username, action, doc) VALUES (?, ?, ?, ?, ?, ?)`,
+		e.ID, ms(e.At), e.UserID, e.Username, e.Action, doc)
+}
+
+// ListAudit returns entries newest first, (at, id) descending.
+func (s *Store) ListAudit(ctx context.Context, q survey.AuditQuery) ([]*survey.AuditEntry, error) {
+	w := &where{}
+	if q.Action != "" {
+		w.add("action = ?", q.Action)
+	}
+	if q.User != "" {
+		w.add("(user_id = ? OR username = ?)", q.User, q.User)
+	}
+	if !q.From.IsZero() {
+		w.add("at >= ?", ms(q.From))
+	}
+	if !q.To.IsZero() {
+		w.add("at <= ?", ms(q.To))
+	}
+	if q.After != nil {
+		w.add("(at < ? OR (at = ? AND id < ?))", ms(q.After.At), ms(q.After.At), q.After.ID)
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT id, at, user_id, username, action, doc FROM audit"+w.sql()+" ORDER BY at DESC, id DESC LIMIT ?",
+		append(w.args, q.Limit)...)
+	if err != nil {
+		return nil, translate("list audit entries", err)
+	}
+	defer rows.Close()
+	var out []*survey.AuditEntry
+	for rows.Next() {
+		var e survey.AuditEntry
+		var at int64
+		var raw []byte
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Username, &e.Action, &raw); err != nil {
+			return nil, translate("list audit entries", err)
+		}
+		var d auditDoc
+		if err := decode(raw, &d); err != nil {
+			return nil, translate("list audit entries", err)
+		}
+		e.At, e.Role, e.Target = fromMS(at), survey.Role(d.Role), d.Target
+		if d.Details != nil {
+			e.Details = plainMap(d.Details)
+		}
+		out = append(out, &e)
+	}
+	return out, translate("list audit entries", rows.Err())
+}
+
+// --- attachments
+
+// PutAttachment stores the bytes of an attachment as a new row.
+func (s *Store) PutAttachment(ctx context.Context, a *survey.Attachment, body []byte) error {
+	doc, err := encode(a)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "store attachment", `INSERT INTO attachments (submission, name, doc, body) VALUES (?, ?, ?, ?)`,
+		a.SubmissionID, a.Name, doc, body)
+}
+
+func fixAttachment(a *survey.Attachment) *survey.Attachment {
+	utc(&a.UploadedAt)
+	return a
+}
+
+// OpenAttachment opens the latest upload of (submission, name).
+func (s *Store) OpenAttachment(ctx context.Context, submissionID, name string) (*survey.Attachment, io.ReadCloser, error) {
+	var raw, body []byte
+	err := s.r.QueryRowContext(ctx, `SELECT doc, body FROM attachments WHERE submission = ? AND name = ? ORDER BY seq DESC LIMIT 1`,
+		submissionID, name).Scan(&raw, &body)
+	if err != nil {
+		return nil, nil, translate("find attachment", err)
+	}
+	a := &survey.Attachment{}
+	if err := decode(raw, a); err != nil {
+		return nil, nil, translate("find attachment", err)
+	}
+	return fixAttachment(a), io.NopCloser(bytes.NewReader(body)), nil
+}
+
+// Attachments lists the latest upload of each name of a submission.
+func (s *Store) Attachments(ctx context.Context, submissionID string) ([]*survey.Attachment, error) {
+	as, err := getAll[survey.Attachment](ctx, s, "list attachments",
+		`SELECT doc FROM attachments a WHERE submission = ? AND seq = (SELECT MAX(seq) FROM attachments b WHERE b.submission = a.submission AND b.name = a.name)
+		ORDER BY seq DESC`, submissionID)
+	for _, a := range as {
+		fixAttachment(a)
+	}
+	return as, err
+}
+
+// --- webhooks
+
+func fixWebhook(h *survey.Webhook, cursor string) *survey.Webhook {
+	utc(&h.CreatedAt)
+	h.Cursor = cursor
+	return h
+}
+
+// InsertWebhook stores a new webhook.
+func (s *Store) InsertWebhook(ctx context.Context, h *survey.Webhook) error {
+	doc, err := encode(h)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "insert webhook", `INSERT INTO webhooks (id, created_at, cursor, doc) VALUES (?, ?, ?, ?)`, h.ID, ms(h.CreatedAt), h.Cursor, doc)
+}
+
+func (s *Store) webhooks(ctx context.Context, op, query string, args ...any) ([]*survey.Webhook, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	defer rows.Close()
+	var out []*survey.Webhook
+	for rows.Next() {
+		var raw []byte
+		var cursor string
+		if err := rows.Scan(&raw, &cursor); err != nil {
+			return nil, translate(op, err)
+		}
+		h := &survey.Webhook{}
+		if err := decode(raw, h); err != nil {
+			return nil, translate(op, err)
+		}
+		out = append(out, fixWebhook(h, cursor))
+	}
+	return out, translate(op, rows.Err())
+}
+
+// Webhooks lists every webhook.
+func (s *Store) Webhooks(ctx context.Context) ([]*survey.Webhook, error) {
+	return s.webhooks(ctx, "list webhooks", `SELECT doc, cursor FROM webhooks ORDER BY created_at, id`)
+}
+
+// Webhook finds one webhook.
+func (s *Store) Webhook(ctx context.Context, id string) (*survey.Webhook, error) {
+	hs, err := s.webhooks(ctx, "find webhook", `SELECT doc, cursor FROM webhooks WHERE id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(hs) == 0 {
+		return nil, translate("find webhook", sql.ErrNoRows)
+	}
+	return hs[0], nil
+}
+
+// DeleteWebhook removes a webhook and its pending deliveries (the log of
+// what was delivered stays), in one transaction.
+func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.Exec(`DELETE FROM webhooks WHERE id = ?`, id); err != nil {
+			return translate("delete webhook", err)
+		}
+		_, err := tx.Exec(`DELETE FROM webhook_deliveries WHERE hook = ? AND state = ?`, id, survey.DeliveryPending)
+		return translate("delete webhook deliveries", err)
+	})
+}
+
+// SetWebhookCursor records how far a webhook has read the change feed.
+func (s *Store) SetWebhookCursor(ctx context.Context, id, cursor string) error {
+	return s.exec(ctx, "advance webhook", `UPDATE webhooks SET cursor = ? WHERE id = ?`, cursor, id)
+}
+
+func fixDelivery(d *survey.Delivery) *survey.Delivery {
+	utc(&d.NextAt)
+	utc(&d.CreatedAt)
+	utc(&d.Event.At)
+	utc(&d.Event.SurveyDate)
+	d.DeliveredAt = utcPtr(d.DeliveredAt)
+	return d
+}
+
+// InsertDelivery adds an entry to the outbox.
+func (s *Store) InsertDelivery(ctx context.Context, d *survey.Delivery) error {
+	doc, err := encode(d)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "insert delivery", `INSERT INTO webhook_deliveries (id, hook, state, next_at, created_at, doc) VALUES (?, ?, ?, ?, ?, ?)`,
+		d.ID, d.Hook, d.State, ms(d.NextAt), ms(d.CreatedAt), doc)
+}
+
+// DueDeliveries returns pending deliveries due at now.
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*survey.Delivery, error) {
+	ds, err := getAll[survey.Delivery](ctx, s, "list deliveries",
+		`SELECT doc FROM webhook_deliveries WHERE state = ? AND next_at <= ? ORDER BY next_at, id LIMIT ?`, survey.DeliveryPending, ms(now), limit)
+	for _, d := range ds {
+		fixDelivery(d)
+	}
+	return ds, err
+}
+
+// UpdateDelivery records an attempt.
+func (s *Store) UpdateDelivery(ctx context.Context, d *survey.Delivery) error {
+	doc, err := encode(d)
+	if err != nil {
+		return err
+	}
+	return s.exec(ctx, "update delivery", `UPDATE webhook_deliveries SET state = ?, next_at = ?, doc = ? WHERE id = ?`,
+		d.State, ms(d.NextAt), doc, d.ID)
+}
+
+// Deliveries returns a webhook's latest deliveries.
+func (s *Store) Deliveries(ctx context.Context, hook string, limit int) ([]*survey.Delivery, error) {
+	ds, err := getAll[survey.Delivery](ctx, s, "list deliveries",
+		`SELECT doc FROM webhook_deliveries WHERE hook = ? ORDER BY created_at DESC, id DESC LIMIT ?`, hook, limit)
+	for _, d := range ds {
+		fixDelivery(d)
+	}
+	return ds, err
+}

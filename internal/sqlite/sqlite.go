@@ -1,0 +1,225 @@
+// Package sqlite implements the survey stores on an embedded SQLite
+// database (modernc.org/sqlite, pure Go): the default when no MongoDB is
+// configured. One file, WAL with synchronous=FULL (an acknowledged write
+// survives a power cut), one writer connection that commits concurrent
+// writes together (group commit), and a pool of read-only connections.
+// Every change of a submission is one transaction: the submission, its
+// history copy, its change event (numbered in the same transaction) and
+// its indicator facts commit together or not at all.
+//
+// Driver errors are translated here: no rows → survey.ErrNotFound, a
+// unique constraint → survey.ErrDuplicate.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// FileName is the database file inside the data directory.
+const FileName = "khaosat.db"
+
+// Store is the embedded database of one khaosat server.
+type Store struct {
+	path  string
+	w     *sql.DB // exactly one connection: the writer
+	r     *sql.DB // read-only connections
+	queue chan *writeReq
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+	owner bool // this process holds the data directory: it checkpoints on close
+	obs   observer
+}
+
+func dsn(file string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(0)")
+	if readOnly {
+		q.Add("mode", "ro")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+		q.Add("_txlock", "immediate")
+	}
+	return "file:" + file + "?" + q.Encode()
+}
+
+// Open opens (creating it if needed) the database file and brings its
+// schema to the current version. The caller holds the data directory's
+// lock: this process is the database's writer.
+func Open(ctx context.Context, file string) (*Store, error) {
+	// Created by us, readable by the owner only: it holds personal data
+	// (SQLite gives its WAL and shared-memory files the same mode).
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	f.Close()
+	s, err := open(ctx, file, migrate)
+	if s != nil {
+		s.owner = true
+	}
+	return s, err
+}
+
+// OpenAlongside opens the database of a server that is running, for a
+// command that reads (and writes little, such as audit entries): it
+// changes no schema, and its writes wait for the server's through
+// SQLite's own locking.
+func OpenAlongside(ctx context.Context, file string) (*Store, error) {
+	if _, err := os.Stat(file); err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return open(ctx, file, func(ctx context.Context, db *sql.DB) error {
+		var v int
+		if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if names, _ := fs.Glob(migrations, "migrations/*.sql"); v != len(names) {
+			return fmt.Errorf("the database has schema version %d, this program %d: use the server's own khaosat", v, len(names))
+		}
+		return nil
+	})
+}
+
+func open(ctx context.Context, file string, prepare func(context.Context, *sql.DB) error) (*Store, error) {
+	w, err := sql.Open("sqlite", dsn(file, false))
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := prepare(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn(file, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s := &Store{path: file, w: w, r: r, queue: make(chan *writeReq, 1024), stop: make(chan struct{}), done: make(chan struct{})}
+	go s.writer()
+	return s, nil
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close stops the writer after the writes already queued and closes the
+// database, checkpointing the WAL into the main file.
+func (s *Store) Close() error {
+	s.once.Do(func() { close(s.stop) })
+	<-s.done
+	err := s.r.Close()
+	if s.owner {
+		if _, cerr := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	if cerr := s.w.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// migrate applies the embedded migrations above PRAGMA user_version, each
+// in its own transaction with the version it brings.
+func migrate(ctx context.Context, db *sql.DB) error {
+	var cur int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	if cur > len(names) {
+		return fmt.Errorf("the database has schema version %d, newer than this program knows (%d): use a newer khaosat", cur, len(names))
+	}
+	for i, name := range names {
+		v := i + 1
+		if v <= cur {
+			continue
+		}
+		if n, _ := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0]); n != v {
+			return fmt.Errorf("migration %s is out of sequence (want number %d)", name, v)
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate to %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to %d (%s): %w", v, name, err)
+		}
+		if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(v)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate to %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate to %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// translate maps driver errors to the domain's sentinel errors, naming
+// the operation.
+func translate(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", op, survey.ErrNotFound)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%s: %w", op, survey.ErrDuplicate)
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// errNoMatch ends a conditional write that found nothing to change.
+var errNoMatch = survey.ErrNotFound

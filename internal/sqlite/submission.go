@@ -1,0 +1,394 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// CreateSubmission stores a new submission, its change event and its
+// facts in one transaction; the event's number is the rowid the insert
+// takes inside it.
+func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) error {
+	doc, err := encodeSubmission(sub)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := insertSubmission(tx, sub, doc); err != nil {
+			return err
+		}
+		if err := putFacts(tx, sub.ID, f); err != nil {
+			return err
+		}
+		return insertEvent(tx, e)
+	})
+}
+
+func insertSubmission(tx *sql.Tx, sub *survey.Submission, doc []byte) error {
+	_, err := tx.Exec(`INSERT INTO submissions (id, form, form_version, unit, survey_date, collector, received_at, revision, review_state, deleted_at, sealed_key, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sub.ID, sub.FormID, sub.FormVersion, sub.Unit, ms(sub.SurveyDate), sub.Collector, ms(sub.ReceivedAt), sub.Revision,
+		sub.ReviewState, msPtr(sub.DeletedAt), sealedKey(sub), doc)
+	return translate("insert submission", err)
+}
+
+func sealedKey(sub *survey.Submission) any {
+	if sub.Sealed == nil {
+		return nil
+	}
+	return sub.Sealed.KeyID
+}
+
+// UpdateSubmission applies a change in one transaction if the stored
+// submission still matches c.Match: the compare and the set happen under
+// the single writer, so of concurrent changes of one revision one wins.
+func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange) error {
+	next, err := encodeSubmission(c.Next)
+	if err != nil {
+		return err
+	}
+	var hist []byte
+	if c.History != nil {
+		if hist, err = encodeSubmission(c.History); err != nil {
+			return err
+		}
+	}
+	var comment []byte
+	if c.Comment != nil {
+		if comment, err = encodeComment(c.Comment); err != nil {
+			return err
+		}
+	}
+	n := c.Next
+	return s.write(ctx, func(tx *sql.Tx) error {
+		q := `UPDATE submissions SET form = ?, form_version = ?, unit = ?, survey_date = ?, collector = ?, received_at = ?,
+			revision = ?, review_state = ?, deleted_at = ?, sealed_key = ?, doc = ?
+			WHERE id = ? AND revision = ? AND review_state = ? AND `
+		args := []any{n.FormID, n.FormVersion, n.Unit, ms(n.SurveyDate), n.Collector, ms(n.ReceivedAt), n.Revision, n.ReviewState,
+			msPtr(n.DeletedAt), sealedKey(n), next, n.ID, c.Match.Revision, c.Match.ReviewState}
+		if c.Match.DeletedAt == nil {
+			q += "deleted_at IS NULL"
+		} else {
+			q += "deleted_at = ?"
+			args = append(args, ms(*c.Match.DeletedAt))
+		}
+		r, err := tx.Exec(q, args...)
+		if err != nil {
+			return translate("update submission", err)
+		}
+		if k, _ := r.RowsAffected(); k == 0 {
+			return translate("update submission", errNoMatch)
+		}
+		if hist != nil {
+			_, err := tx.Exec(`INSERT OR IGNORE INTO submission_history (submission, revision, doc) VALUES (?, ?, ?)`, c.History.ID, c.History.Revision, hist)
+			if err != nil {
+				return translate("keep history", err)
+			}
+		}
+		if comment != nil {
+			if err := insertComment(tx, c.Comment, comment); err != nil {
+				return err
+			}
+		}
+		if err := putFacts(tx, n.ID, c.Facts); err != nil {
+			return err
+		}
+		return insertEvent(tx, c.Event)
+	})
+}
+
+// Submission finds a submission by id.
+func (s *Store) Submission(ctx context.Context, id string) (*survey.Submission, error) {
+	var doc []byte
+	if err := s.r.QueryRowContext(ctx, `SELECT doc FROM submissions WHERE id = ?`, id).Scan(&doc); err != nil {
+		return nil, translate("find submission", err)
+	}
+	return decodeSubmission(doc)
+}
+
+// where collects the conditions and arguments of a query.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// scope adds "survey date in a hierarchy's period and unit among its
+// communes", one alternative per hierarchy.
+func (w *where) scope(parts []survey.ScopePart) {
+	var alts []string
+	for _, p := range parts {
+		if len(p.Communes) == 0 {
+			continue
+		}
+		c := "(survey_date >= ?"
+		w.args = append(w.args, ms(p.From))
+		if !p.To.IsZero() {
+			c += " AND survey_date <= ?"
+			w.args = append(w.args, ms(p.To))
+		}
+		c += " AND unit IN (" + placeholders(len(p.Communes)) + "))"
+		for _, u := range p.Communes {
+			w.args = append(w.args, u)
+		}
+		alts = append(alts, c)
+	}
+	if len(alts) == 0 {
+		w.conds = append(w.conds, "0") // nothing is visible
+		return
+	}
+	w.conds = append(w.conds, "("+strings.Join(alts, " OR ")+")")
+}
+
+// selection is what every query of submissions shares.
+func selection(q survey.SubmissionQuery) *where {
+	w := &where{}
+	if q.Form != "" {
+		w.add("form = ?", q.Form)
+	}
+	if q.Scope != nil {
+		w.scope(q.Scope)
+	}
+	if q.UnitFilter != nil {
+		w.scope(q.UnitFilter)
+	}
+	if q.Collector != "" {
+		w.add("collector = ?", q.Collector)
+	}
+	if !q.From.IsZero() {
+		w.add("survey_date >= ?", ms(q.From))
+	}
+	if !q.To.IsZero() {
+		w.add("survey_date <= ?", ms(q.To))
+	}
+	return w
+}
+
+// ListSubmissions returns a page in (received_at, id) order. Conditions
+// on answers are checked on the decoded submissions, page by page.
+func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) ([]*survey.Submission, error) {
+	w := selection(q)
+	w.add("deleted_at IS NULL")
+	if q.ReviewState != "" {
+		w.add("review_state = ?", q.ReviewState)
+	}
+	limit := q.Limit
+	batch := limit
+	if len(q.Answers) > 0 {
+		batch = max(2*limit, 100)
+	}
+	var out []*survey.Submission
+	after := q.After
+	for {
+		ww := *w
+		ww.conds = append([]string(nil), w.conds...)
+		ww.args = append([]any(nil), w.args...)
+		if after != nil {
+			ww.add("(received_at > ? OR (received_at = ? AND id > ?))", ms(after.ReceivedAt), ms(after.ReceivedAt), after.ID)
+		}
+		rows, err := s.r.QueryContext(ctx, "SELECT doc FROM submissions"+ww.sql()+" ORDER BY received_at, id LIMIT ?", append(ww.args, batch)...)
+		if err != nil {
+			return nil, translate("list submissions", err)
+		}
+		n := 0
+		var last *survey.Submission
+		for rows.Next() {
+			var doc []byte
+			if err := rows.Scan(&doc); err != nil {
+				rows.Close()
+				return nil, translate("list submissions", err)
+			}
+			sub, err := decodeSubmission(doc)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			n++
+			last = sub
+			if survey.AnswersHold(sub.Data, q.Answers) {
+				out = append(out, sub)
+				if len(out) == limit {
+					break
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate("list submissions", err)
+		}
+		if len(out) == limit || n < batch || len(q.Answers) == 0 {
+			return out, nil
+		}
+		after = &survey.PageKey{ReceivedAt: last.ReceivedAt, ID: last.ID}
+	}
+}
+
+// EachSubmission calls fn for every submission (deleted ones too).
+func (s *Store) EachSubmission(ctx context.Context, fn func(*survey.Submission) error) error {
+	return s.scan(ctx, "SELECT doc FROM submissions ORDER BY rowid", nil, fn)
+}
+
+// StreamSubmissions walks the submissions q selects in storage (arrival)
+// order, decoding one at a time: memory stays flat whatever the size.
+func (s *Store) StreamSubmissions(ctx context.Context, q survey.ExportQuery, fn func(*survey.Submission) error) error {
+	w := selection(q.SubmissionQuery)
+	if q.ReviewState != "" {
+		w.add("review_state = ?", q.ReviewState)
+	}
+	if q.Version > 0 {
+		w.add("form_version = ?", q.Version)
+	}
+	if !q.IncludeDeleted {
+		w.add("deleted_at IS NULL")
+	}
+	return s.scan(ctx, "SELECT doc FROM submissions"+w.sql()+" ORDER BY rowid", w.args, fn)
+}
+
+func (s *Store) scan(ctx context.Context, query string, args []any, fn func(*survey.Submission) error) error {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return translate("scan submissions", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var doc sql.RawBytes
+		if err := rows.Scan(&doc); err != nil {
+			return translate("scan submissions", err)
+		}
+		sub, err := decodeSubmission(doc)
+		if err != nil {
+			return err
+		}
+		if err := fn(sub); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return translate("scan submissions", err)
+	}
+	return ctx.Err()
+}
+
+// History returns the kept revisions of a submission, oldest first.
+func (s *Store) History(ctx context.Context, id string) ([]*survey.Submission, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT doc FROM submission_history WHERE submission = ? ORDER BY revision`, id)
+	if err != nil {
+		return nil, translate("list history", err)
+	}
+	defer rows.Close()
+	var out []*survey.Submission
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, translate("list history", err)
+		}
+		sub, err := decodeSubmission(doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sub)
+	}
+	return out, translate("list history", rows.Err())
+}
+
+// HistoryRevision returns one kept revision.
+func (s *Store) HistoryRevision(ctx context.Context, id string, rev int) (*survey.Submission, error) {
+	var doc []byte
+	err := s.r.QueryRowContext(ctx, `SELECT doc FROM submission_history WHERE submission = ? AND revision = ?`, id, rev).Scan(&doc)
+	if err != nil {
+		return nil, translate("find history", err)
+	}
+	return decodeSubmission(doc)
+}
+
+// SealedNotUnder returns submissions whose sealed answers are under
+// another key than keyID, in id order after after.
+func (s *Store) SealedNotUnder(ctx context.Context, keyID, after string, limit int) ([]*survey.Submission, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT doc FROM submissions WHERE sealed_key IS NOT NULL AND sealed_key != ? AND id > ? ORDER BY id LIMIT ?`,
+		keyID, after, limit)
+	if err != nil {
+		return nil, translate("find sealed submissions", err)
+	}
+	defer rows.Close()
+	var out []*survey.Submission
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, translate("find sealed submissions", err)
+		}
+		sub, err := decodeSubmission(doc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sub)
+	}
+	return out, translate("find sealed submissions", rows.Err())
+}
+
+// ReplaceSealed swaps the sealed answers of a submission if they are
+// still old (read and write in one transaction of the single writer).
+func (s *Store) ReplaceSealed(ctx context.Context, id string, old, new *survey.SealedAnswers) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var doc []byte
+		if err := tx.QueryRow(`SELECT doc FROM submissions WHERE id = ?`, id).Scan(&doc); err != nil {
+			return translate("replace sealed answers", err)
+		}
+		sub, err := decodeSubmission(doc)
+		if err != nil {
+			return err
+		}
+		if sub.Sealed == nil || sub.Sealed.KeyID != old.KeyID || string(sub.Sealed.Box) != string(old.Box) {
+			return translate("replace sealed answers", errNoMatch)
+		}
+		sub.Sealed = new
+		if doc, err = encodeSubmission(sub); err != nil {
+			return err
+		}
+		_, err = tx.Exec(`UPDATE submissions SET sealed_key = ?, doc = ? WHERE id = ?`, new.KeyID, doc, id)
+		return translate("replace sealed answers", err)
+	})
+}
+
+// LoadSubmissions stores many submissions and their facts (facts[i] of
+// subs[i], or nil) in one transaction, without change events: a bulk load
+// for tests, benchmarks and imports.
+func (s *Store) LoadSubmissions(ctx context.Context, subs []*survey.Submission, facts []*survey.Facts) error {
+	docs := make([][]byte, len(subs))
+	for i, sub := range subs {
+		var err error
+		if docs[i], err = encodeSubmission(sub); err != nil {
+			return err
+		}
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		for i, sub := range subs {
+			if err := insertSubmission(tx, sub, docs[i]); err != nil {
+				return err
+			}
+			if facts != nil {
+				if err := putFacts(tx, sub.ID, facts[i]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

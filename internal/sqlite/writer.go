@@ -1,0 +1,126 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// A write is a function run inside the writer's transaction.
+type writeFn func(tx *sql.Tx) error
+
+type writeReq struct {
+	fn   writeFn
+	done chan error
+}
+
+// maxBatch is the most writes one transaction carries.
+const maxBatch = 256
+
+// write runs fn in a transaction of the writer and returns once that
+// transaction is durable (or fn failed). Concurrent writes share one
+// transaction and one fsync (group commit); each runs inside its own
+// savepoint, so a failing write is undone alone and the others commit.
+// Once queued a write is waited for even if ctx ends: it may commit.
+func (s *Store) write(ctx context.Context, fn writeFn) (err error) {
+	defer func(start time.Time) { s.observe("write", start, err) }(time.Now())
+	req := &writeReq{fn: fn, done: make(chan error, 1)}
+	select {
+	case s.queue <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.stop:
+		return fmt.Errorf("write: the database is closed")
+	}
+	return <-req.done
+}
+
+// writer takes the queued writes, as many as are waiting, into one
+// transaction: while it commits, the next ones queue up.
+func (s *Store) writer() {
+	defer close(s.done)
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.queue:
+		case <-s.stop:
+			// Drain what was queued before the stop.
+			for {
+				select {
+				case r := <-s.queue:
+					s.commit([]*writeReq{r})
+				default:
+					return
+				}
+			}
+		}
+		batch := []*writeReq{first}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.queue:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+func (s *Store) commit(batch []*writeReq) {
+	ctx := context.Background() // a client that leaves does not undo the others' writes
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	errs := make([]error, len(batch))
+	for i, r := range batch {
+		if len(batch) == 1 {
+			errs[i] = r.fn(tx)
+			if errs[i] != nil {
+				tx.Rollback()
+				r.done <- errs[i]
+				return
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			errs[i] = err
+			continue
+		}
+		if errs[i] = r.fn(tx); errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+				// The transaction is unusable: fail the whole batch.
+				tx.Rollback()
+				for _, r := range batch {
+					r.done <- fmt.Errorf("rollback to savepoint: %w", err)
+				}
+				return
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+			tx.Rollback()
+			for _, r := range batch {
+				r.done <- fmt.Errorf("release savepoint: %w", err)
+			}
+			return
+		}
+	}
+	start := time.Now()
+	err = tx.Commit()
+	s.observe("commit", start, err)
+	if err != nil {
+		for _, r := range batch {
+			r.done <- fmt.Errorf("commit: %w", err)
+		}
+		return
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}

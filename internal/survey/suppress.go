@@ -1,0 +1,285 @@
+package survey
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/khaosat/khaosat/internal/indicator"
+)
+
+// Small-cell suppression of sensitive indicators (INDICATORS.md) for a
+// caller without the sensitive grant.
+//
+// Primary: a cell whose numerator or denominator is 1–4 is hidden.
+// Secondary: the cells a caller can ask for within a period are tied by
+// sums — a unit's cell is the sum of its sex cells, of its age-group
+// cells and of its sub-units' cells. Within each such group (the total
+// and its parts) a single hidden cell could be recovered by subtraction
+// or addition, so one more is hidden, the smallest other non-zero cell,
+// until no group has exactly one. The decision is taken once over every
+// cell the caller can reach (each unit of their area at every level, each
+// breakdown), and each query shows its rows with those marks: no two
+// answers of the same person can be combined to undo them.
+
+// cubeKey identifies one cell any query of the period can show.
+type cubeKey struct{ code, hier, unit, sex, ag string }
+
+// cubeCell is a cell's counts.
+type cubeCell struct{ den, num int }
+
+func (c cubeCell) small() bool {
+	return (c.num >= 1 && c.num <= 4) || (c.den >= 1 && c.den <= 4)
+}
+
+func (c cubeCell) zero() bool { return c.den == 0 && c.num == 0 }
+
+func keyLess(a, b cubeKey) int {
+	return strings.Compare(a.code+"\x00"+a.hier+"\x00"+a.unit+"\x00"+a.sex+"\x00"+a.ag,
+		b.code+"\x00"+b.hier+"\x00"+b.unit+"\x00"+b.sex+"\x00"+b.ag)
+}
+
+// cellGroup is a total and the parts that add up to it.
+type cellGroup struct {
+	total cubeKey
+	parts []cubeKey
+}
+
+// suppressCells returns the hidden cells of cells, whose sums are groups:
+// the primary ones, and the secondary ones that keep every group from
+// having exactly one hidden member. Deterministic: the same cells give
+// the same marks.
+func suppressCells(cells map[cubeKey]cubeCell, groups []cellGroup) map[cubeKey]bool {
+	hidden := map[cubeKey]bool{}
+	for k, c := range cells {
+		if c.small() {
+			hidden[k] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, g := range groups {
+			members := append([]cubeKey{g.total}, g.parts...)
+			n := 0
+			for _, k := range members {
+				if hidden[k] {
+					n++
+				}
+			}
+			if n != 1 {
+				continue
+			}
+			if k, ok := smallestOther(cells, hidden, members); ok {
+				hidden[k] = true
+				changed = true
+			}
+		}
+	}
+	return hidden
+}
+
+// smallestOther picks the shown member of a group to hide with its one
+// hidden member: the smallest non-zero one (by denominator, then
+// numerator, then key); a zero one only when nothing else is left, which
+// happens only when the parts do not add up to the total (rows without a
+// sex or an age group count in the total alone).
+func smallestOther(cells map[cubeKey]cubeCell, hidden map[cubeKey]bool, members []cubeKey) (cubeKey, bool) {
+	var best cubeKey
+	found, bestZero := false, true
+	for _, k := range members {
+		if hidden[k] {
+			continue
+		}
+		c, b := cells[k], cells[best]
+		z := c.zero()
+		better := !found || (bestZero && !z) ||
+			(z == bestZero && (c.den < b.den || (c.den == b.den && (c.num < b.num || (c.num == b.num && keyLess(k, best) < 0)))))
+		if better {
+			best, found, bestZero = k, true, z
+		}
+	}
+	return best, found
+}
+
+// cubeGroups lists the sums that tie the cells together: for every unit,
+// its sex cells and its age-group cells add up to it; every unit's cells
+// add up to its parent's. parent returns the key (hier, unit) of a unit's
+// parent row, ok false when there is none.
+func cubeGroups(cells map[cubeKey]cubeCell, parent func(hier, unit string) (string, string, bool)) []cellGroup {
+	type groupKey struct {
+		kind  int // 0 sex, 1 age group, 2 sub-units
+		total cubeKey
+	}
+	keys := make([]cubeKey, 0, len(cells))
+	for k := range cells {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, keyLess)
+	groups := map[groupKey]*cellGroup{}
+	var order []groupKey
+	for _, k := range keys {
+		var totals []groupKey
+		if k.sex != "" {
+			totals = append(totals, groupKey{0, cubeKey{k.code, k.hier, k.unit, "", k.ag}})
+		}
+		if k.ag != "" {
+			totals = append(totals, groupKey{1, cubeKey{k.code, k.hier, k.unit, k.sex, ""}})
+		}
+		if ph, pu, ok := parent(k.hier, k.unit); ok {
+			totals = append(totals, groupKey{2, cubeKey{k.code, ph, pu, k.sex, k.ag}})
+		}
+		for _, gk := range totals {
+			if _, ok := cells[gk.total]; !ok {
+				continue // a total no one can ask for
+			}
+			g := groups[gk]
+			if g == nil {
+				g = &cellGroup{total: gk.total}
+				groups[gk] = g
+				order = append(order, gk)
+			}
+			g.parts = append(g.parts, k)
+		}
+	}
+	out := make([]cellGroup, len(order))
+	for i, gk := range order {
+		out[i] = *groups[gk]
+	}
+	return out
+}
+
+// sensitiveRule reports whether suppression applies to the table.
+func sensitiveRule(actor Actor, t *Table) []*indicator.Indicator {
+	if actor.SeesSensitive() {
+		return nil
+	}
+	var out []*indicator.Indicator
+	for _, def := range t.Indicators {
+		if def.Sensitive {
+			out = append(out, def)
+		}
+	}
+	return out
+}
+
+// everything is who the cells are counted for before suppression.
+var everything = Actor{UserID: "indicators", Username: "indicators", Role: RoleAdmin}
+
+// suppress hides the cells of t's sensitive indicators that the actor may
+// not see, deciding over every cell the actor can reach in t's period.
+func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) error {
+	defs := sensitiveRule(actor, t)
+	if len(defs) == 0 {
+		return nil
+	}
+	cells, err := ind.reachable(ctx, actor, t, defs)
+	if err != nil {
+		return err
+	}
+	hidden := suppressCells(cells, cubeGroups(cells, ind.parentRow))
+	sens := map[string]bool{}
+	for _, d := range defs {
+		sens[d.Code] = true
+	}
+	for i := range t.Rows {
+		r := &t.Rows[i]
+		if !sens[r.Indicator] {
+			continue
+		}
+		k := cubeKey{r.Indicator, r.Hierarchy, r.Unit, r.Sex, r.AgeGroup}
+		c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
+		if _, reached := cells[k]; hidden[k] || c.small() || (!reached && !c.zero()) { // unreached: never in clear
+			r.Suppressed, r.Numerator, r.Denominator, r.Value = true, nil, nil, nil
+		}
+	}
+	return nil
+}
+
+// parentRow is the row a unit's row adds up into: its parent unit in the
+// same hierarchy, or the city row, which spans hierarchies.
+func (ind *Indicators) parentRow(hier, unit string) (string, string, bool) {
+	if hier == "" {
+		return "", "", false // the city
+	}
+	for _, h := range ind.units.hs {
+		if h.id != hier {
+			continue
+		}
+		u, ok := h.units[unit]
+		if !ok || u.Parent == "" {
+			return "", "", false
+		}
+		if u.Parent == CityCode {
+			return "", CityCode, true
+		}
+		return hier, u.Parent, true
+	}
+	return "", "", false
+}
+
+// reachable counts every non-zero cell of defs the actor can ask for in
+// t's period: each unit of their area, at each level, with each
+// breakdown. The commune cells by sex and age group come from the table
+// engine; the others are their sums, as the engine's own rows are (rows
+// without a sex or an age group, which only the totals count, are left
+// out here; suppress checks the rows it shows against the primary rule
+// themselves). Zero cells are left out: they are shown, and a group whose
+// total is zero hides nothing.
+func (ind *Indicators) reachable(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator) (map[cubeKey]cubeCell, error) {
+	communes := map[cubeKey]cubeCell{}
+	roots := map[string]bool{}
+	for _, root := range actor.Units {
+		roots[root] = true
+		sub := &Table{Indicators: defs, From: t.From, To: t.To, Unit: root, Level: LevelCommune, By: []string{"sex", "age_group"}}
+		scopes, err := ind.scopes(everything, sub)
+		if err != nil {
+			continue // the unit does not exist in this period
+		}
+		if err := ind.fill(ctx, everything, sub, scopes); err != nil {
+			return nil, err
+		}
+		for _, r := range sub.Rows {
+			c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
+			if c.zero() {
+				continue
+			}
+			for _, sex := range []string{r.Sex, ""} {
+				for _, ag := range []string{r.AgeGroup, ""} {
+					k := cubeKey{r.Indicator, r.Hierarchy, r.Unit, sex, ag}
+					v := communes[k]
+					v.den += c.den
+					v.num += c.num
+					communes[k] = v
+				}
+			}
+		}
+	}
+	cells := make(map[cubeKey]cubeCell, 2*len(communes))
+	for k, c := range communes {
+		cells[k] = c
+		// The units above the commune that the actor can ask for: those
+		// up to the highest of their units on the way.
+		var chain []cubeKey
+		top := -1
+		for h, u, ok := k.hier, k.unit, true; ok; h, u, ok = ind.parentRow(h, u) {
+			chain = append(chain, cubeKey{k.code, h, u, k.sex, k.ag})
+			if roots[u] {
+				top = len(chain) - 1
+			}
+		}
+		for _, a := range chain[1:max(top+1, 1)] {
+			v := cells[a]
+			v.den += c.den
+			v.num += c.num
+			cells[a] = v
+		}
+	}
+	return cells, nil
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}

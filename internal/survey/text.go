@@ -1,0 +1,226 @@
+package survey
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Text in requests must be valid UTF-8 without control characters. Go's
+// JSON decoder turns invalid UTF-8 into U+FFFD without a word and lets
+// "\u0000" through, so the raw body is checked before it is decoded, and
+// the field is named in the 422. Tab, CR and LF are allowed where text
+// may run over several lines (answers, comments, notes); every other C0
+// control (NUL among them) is refused everywhere. Text is normalised to
+// NFC where it is stored (schema.ToStorage for answers, and the comment,
+// user and filter code), so that Vietnamese typed as NFD on one keyboard
+// and NFC on another compares equal.
+
+// Codes of text problems.
+const (
+	CodeInvalidUTF8 = "invalid_utf8"
+	CodeControlChar = "control_character"
+)
+
+// maxTextErrors caps the field errors of one body.
+const maxTextErrors = 50
+
+// LineBreaksOK says whether the string at a JSON pointer may hold tab, CR
+// and LF.
+type LineBreaksOK func(pointer string) bool
+
+// AnswerLines allows line breaks in the answers of an envelope (under
+// prefix + "/data/").
+func AnswerLines(prefix string) LineBreaksOK {
+	return func(p string) bool { return strings.HasPrefix(p, prefix+"/data/") }
+}
+
+// NamedLines allows line breaks in top-level fields with these names
+// (e.g. a comment's "text").
+func NamedLines(names ...string) LineBreaksOK {
+	return func(p string) bool {
+		for _, n := range names {
+			if p == "/"+n {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+type textFrame struct {
+	obj       bool
+	expectKey bool
+	key       string
+	idx       int
+}
+
+// CheckText scans a raw JSON body and returns a field error (pointer
+// under prefix) for each string, key or value, holding invalid UTF-8
+// (raw, or an unpaired surrogate escape) or a control character other
+// than those lines allows. A body that is not JSON gives none: the
+// decoder reports it.
+func CheckText(raw []byte, prefix string, lines LineBreaksOK) []FieldError {
+	var stack []textFrame
+	var errs []FieldError
+	pointer := func() string {
+		var b strings.Builder
+		b.WriteString(prefix)
+		for _, f := range stack {
+			b.WriteByte('/')
+			if f.obj {
+				b.WriteString(escapePointer(f.key))
+			} else {
+				b.WriteString(strconv.Itoa(f.idx))
+			}
+		}
+		return b.String()
+	}
+	for i := 0; i < len(raw) && len(errs) < maxTextErrors; {
+		switch raw[i] {
+		case '{':
+			stack = append(stack, textFrame{obj: true, expectKey: true})
+			i++
+		case '[':
+			stack = append(stack, textFrame{})
+			i++
+		case '}', ']':
+			if len(stack) == 0 {
+				return errs
+			}
+			stack = stack[:len(stack)-1]
+			i++
+		case ',':
+			if n := len(stack); n > 0 {
+				if stack[n-1].obj {
+					stack[n-1].expectKey = true
+				} else {
+					stack[n-1].idx++
+				}
+			}
+			i++
+		case '"':
+			isKey := len(stack) > 0 && stack[len(stack)-1].obj && stack[len(stack)-1].expectKey
+			s, ctl, bad, end := scanString(raw, i)
+			if end < 0 {
+				return errs
+			}
+			i = end
+			if isKey {
+				top := &stack[len(stack)-1]
+				top.key, top.expectKey = s, false
+			}
+			p := pointer()
+			switch {
+			case bad:
+				errs = append(errs, fieldErr(p, CodeInvalidUTF8, "Văn bản không phải UTF-8 hợp lệ.", "The text is not valid UTF-8."))
+			case ctl == 2 || (ctl == 1 && (isKey || lines == nil || !lines(p))):
+				errs = append(errs, fieldErr(p, CodeControlChar, "Văn bản chứa ký tự điều khiển không được phép (như NUL, hoặc xuống dòng ở trường một dòng).",
+					"The text holds a control character that is not allowed (such as NUL, or a line break in a one-line field)."))
+			}
+		default:
+			i++
+		}
+	}
+	return errs
+}
+
+// scanString reads the JSON string starting at raw[i] (a quote) and
+// returns its text, whether it holds a control character (2: one never
+// allowed; 1: only tab, CR or LF), whether it holds invalid UTF-8, and
+// the index after its closing quote (-1 if it does not close).
+func scanString(raw []byte, i int) (s string, ctl int, bad bool, end int) {
+	var b strings.Builder
+	control := func(r rune) {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			ctl = max(ctl, 1)
+		case r < 0x20:
+			ctl = 2
+		}
+	}
+	for j := i + 1; j < len(raw); {
+		c := raw[j]
+		switch {
+		case c == '"':
+			return b.String(), ctl, bad, j + 1
+		case c == '\\':
+			if j+1 >= len(raw) {
+				return "", 0, false, -1
+			}
+			e := raw[j+1]
+			switch e {
+			case 'u':
+				r, n, ok := unicodeEscape(raw[j:])
+				if !ok {
+					bad = true
+				}
+				if r < 0x20 {
+					control(r)
+				}
+				b.WriteRune(r)
+				j += n
+				continue
+			case 'n':
+				control('\n')
+				b.WriteByte('\n')
+			case 'r':
+				control('\r')
+				b.WriteByte('\r')
+			case 't':
+				control('\t')
+				b.WriteByte('\t')
+			case 'b', 'f':
+				control(0x08)
+			default:
+				b.WriteByte(e)
+			}
+			j += 2
+		case c < 0x20:
+			control(rune(c))
+			j++
+		case c < utf8.RuneSelf:
+			b.WriteByte(c)
+			j++
+		default:
+			r, size := utf8.DecodeRune(raw[j:])
+			if r == utf8.RuneError && size <= 1 {
+				bad = true
+				b.WriteRune(utf8.RuneError) // as the decoder reads it
+				j++
+				continue
+			}
+			b.WriteRune(r)
+			j += size
+		}
+	}
+	return "", 0, false, -1
+}
+
+// unicodeEscape decodes \uXXXX (and a following low surrogate) at the
+// start of raw; ok is false for an unpaired surrogate or bad hex.
+func unicodeEscape(raw []byte) (rune, int, bool) {
+	hex := func(p []byte) (rune, bool) {
+		if len(p) < 6 || p[0] != '\\' || p[1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(p[2:6]), 16, 32)
+		return rune(n), err == nil
+	}
+	r, ok := hex(raw)
+	if !ok {
+		return utf8.RuneError, 2, false
+	}
+	if !utf16.IsSurrogate(r) {
+		return r, 6, true
+	}
+	if r >= 0xDC00 { // a low surrogate first
+		return utf8.RuneError, 6, false
+	}
+	lo, ok := hex(raw[6:])
+	if !ok || lo < 0xDC00 || lo > 0xDFFF {
+		return utf8.RuneError, 6, false
+	}
+	return utf16.DecodeRune(r, lo), 12, true
+}

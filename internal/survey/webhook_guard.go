@@ -1,0 +1,65 @@
+package survey
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+)
+
+// URLChecker decides at registration whether a webhook may be sent to a
+// URL; it returns why not (ok false) in both languages. The webhook
+// package's Guard implements it (https, no internal addresses).
+type URLChecker func(ctx context.Context, raw string) (why Label, ok bool)
+
+// SetURLCheck makes Register refuse the URLs check refuses. Without one,
+// every URL the format allows is accepted.
+func (h *Hooks) SetURLCheck(check URLChecker) { h.checkURL = check }
+
+// checkURLAllowed returns the field error of a refused URL, or nil.
+func (h *Hooks) checkURLAllowed(ctx context.Context, raw string) *FieldError {
+	if h.checkURL == nil {
+		return nil
+	}
+	if why, ok := h.checkURL(ctx, raw); !ok {
+		fe := fieldErr("/url", "not_allowed", why.VI, why.EN)
+		return &fe
+	}
+	return nil
+}
+
+// Webhook secrets are sealed at rest like sensitive answers: whoever
+// reads the database cannot forge deliveries. A sealed secret is stored
+// as "sealed:<key id>:<base64 box>", bound to its webhook's id.
+const sealedSecretPrefix = "sealed:"
+
+func secretAAD(id string) []byte { return []byte("webhook-secret:" + id) }
+
+// sealSecret returns the stored form of a webhook's secret.
+func (h *Hooks) sealSecret(id, secret string) (string, error) {
+	kid, box, err := h.in.prot.Sealer.Seal([]byte(secret), secretAAD(id))
+	if err != nil {
+		return "", err
+	}
+	return sealedSecretPrefix + kid + ":" + base64.RawStdEncoding.EncodeToString(box), nil
+}
+
+// OpenSecret returns the secret of a stored webhook, for signing its
+// deliveries. A secret stored before sealing (no prefix) is returned as
+// it is.
+func (h *Hooks) OpenSecret(w *Webhook) (string, error) {
+	rest, ok := strings.CutPrefix(w.Secret, sealedSecretPrefix)
+	if !ok {
+		return w.Secret, nil
+	}
+	kid, enc, ok := strings.Cut(rest, ":")
+	box, err := base64.RawStdEncoding.DecodeString(enc)
+	if !ok || err != nil {
+		return "", errors.New("webhook secret: malformed sealed value")
+	}
+	pt, err := h.in.prot.Sealer.Open(kid, box, secretAAD(w.ID))
+	if err != nil {
+		return "", err
+	}
+	return string(pt), nil
+}
