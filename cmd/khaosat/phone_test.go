@@ -113,6 +113,19 @@ func (p *phoneEnv) enrol() {
 	p.tab.waitFor(`!!navigator.serviceWorker.controller`) // the shell is cached: the app opens offline
 }
 
+// waitStored polls an expression over the phone's IndexedDB (db() in
+// scope, awaited) until it is true: what the app wrote has landed.
+func (p *phoneEnv) waitStored(expr string) {
+	p.t.Helper()
+	for i := 0; i < 300; i++ {
+		if evalIn[bool](p.tab, `(async () => { const {db} = await import('/app/db.js'); return !!(await `+expr+`); })()`) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.t.Fatalf("never stored: %s", expr)
+}
+
 // waiting is the outbox count in the top bar.
 func (p *phoneEnv) waiting() string {
 	return evalIn[string](p.tab, `document.querySelector('#waiting').dataset.count`)
@@ -178,6 +191,18 @@ func TestPhoneOfflineJourney(t *testing.T) {
 	p.tab.screenshot("question-error")
 	p.set("#q-members_total", "6")
 	p.tab.waitFor(`!document.querySelector('#q-members_total-err')`)
+
+	// The app is closed and reopened, still offline: the draft resumes where it was.
+	p.set("#"+fieldDOMID("/children/1/full_name"), "Nguyễn Thị Lan 2")
+	p.waitStored(`(await db()).get('drafts', location.hash.split('/').pop()).then(d => d.at === '/children/1/full_name' && d.data.children[1].full_name === 'Nguyễn Thị Lan 2')`)
+	p.tab.do(chromedp.Reload())
+	p.tab.waitFor(`!!document.querySelector('#q-children-1-full_name')`)
+	if !evalIn[bool](p.tab, `(() => { const r = document.querySelector('#q-children-1-full_name').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`) {
+		t.Error("the reopened draft is not at the question last answered")
+	}
+	if v := evalIn[string](p.tab, `document.querySelector('#q-members_total').value`); v != "6" {
+		t.Errorf("members_total after reopening: %q", v)
+	}
 	p.click("#finalise")
 	p.tab.waitFor(`!!document.querySelector('#outbox .card[data-state=waiting]')`)
 	id := evalIn[string](p.tab, `document.querySelector('#outbox .card').dataset.id`)
@@ -442,4 +467,43 @@ func newUserNamed(t *testing.T, role string, units ...string) string {
 		t.Fatalf("create user: %d %s", r.status, r.body)
 	}
 	return name
+}
+
+// TestPhoneRefusedSubmissions: what the server refuses comes back to the
+// collector: a 422 with its field errors on the questions, fixed and sent;
+// a 409 (the same id with other answers) shown plainly; the valid one of
+// the same batch stored.
+func TestPhoneRefusedSubmissions(t *testing.T) {
+	t.Parallel()
+	p := newPhone(t)
+	p.enrol()
+	taken := p.sendHousehold(1)
+	p.ns.setDown(true)
+	ids := p.queueHouseholds(3)
+	// An older app let a wrong answer through, and another phone reused an id.
+	p.js(`(async () => { const {db} = await import('/app/db.js'); const d = await db();
+		const bad = await d.get('outbox', %s); bad.submission.data.members_total = 99; await d.put('outbox', bad);
+		const dup = await d.get('outbox', %s); await d.delete('outbox', dup.id); dup.id = dup.submission.id = %s; await d.put('outbox', dup); })()`,
+		q(ids[0]), q(ids[1]), q(taken))
+	p.ns.setDown(false)
+	p.tab.do(chromedp.Navigate(p.ns.URL+"/#/outbox"), chromedp.Reload()) // opening the app sends the outbox
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=rejected]') && !!document.querySelector('#outbox .card[data-id=%s][data-state=conflict]') && !!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`,
+		q(ids[0]), q(taken), q(ids[2])))
+	if msg := evalIn[string](p.tab, fmt.Sprintf(`document.querySelector('#outbox .card[data-id=%s] .item-error').textContent`, q(taken))); msg == "" {
+		t.Error("the conflict is shown without the server's message")
+	}
+
+	// The refused one opens with the server's error beside its question; fixed, it goes.
+	p.click(fmt.Sprintf(`#outbox .card[data-id=%s] button`, q(ids[0])))
+	p.tab.waitFor(`!!document.querySelector('#q-members_total-err')`)
+	if got := evalIn[string](p.tab, `document.querySelector('#q-members_total-err').textContent`); !strings.Contains(got, "30") {
+		t.Errorf("server error beside members_total: %q", got)
+	}
+	p.set("#q-members_total", "6")
+	p.tab.waitFor(`!document.querySelector('#q-members_total-err')`)
+	p.click("#finalise")
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`, q(ids[0])))
+	if status, _ := serverSubmission(t, p.col, "household", ids[0]); status != http.StatusOK {
+		t.Errorf("the corrected submission: %d", status)
+	}
 }

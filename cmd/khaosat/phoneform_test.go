@@ -145,6 +145,14 @@ func TestPhoneNewFormLanguageAndVersions(t *testing.T) {
 		}
 	}
 	check("vi")
+	// Every input has a label, and every target a thumb can hit is at least 44 px high.
+	if bad := evalIn[[]string](p.tab, `[...document.querySelectorAll('input, select, textarea')].filter(el => el.labels.length === 0 && !el.closest('fieldset legend')).map(el => el.id || el.outerHTML)`); len(bad) > 0 {
+		t.Errorf("inputs without a label: %v", bad)
+	}
+	if small := evalIn[[]string](p.tab, `[...document.querySelectorAll('button, a, select, textarea, input:not([type=radio]):not([type=checkbox]):not([type=file]), label.choice')]
+		.filter(el => { const r = el.getBoundingClientRect(); return r.height > 0 && r.height < 44; }).map(el => el.id || el.textContent.trim().slice(0, 40))`); len(small) > 0 {
+		t.Errorf("touch targets under 44 px: %v", small)
+	}
 	p.click("#lang-switch")
 	p.tab.waitFor(`document.querySelector('#lang-switch').textContent === 'Tiếng Việt'`)
 	check("en")
@@ -274,6 +282,7 @@ func TestPhoneFillsEveryForm(t *testing.T) {
 	t.Parallel()
 	p := newPhone(t)
 	p.enrol()
+	p.tab.geolocation(21.0285, 105.8542, 15)
 	for form, example := range map[string]string{
 		"household":  "three_children.json",
 		"disability": "band_5_17.json",
@@ -288,6 +297,8 @@ func TestPhoneFillsEveryForm(t *testing.T) {
 			p.click(fmt.Sprintf(`button.new-submission[data-form=%s]`, form))
 			p.tab.waitFor(`!!document.querySelector('#env-date')`)
 			p.set("#env-date", "2026-06-15") // the examples' ages hold on that day
+			p.clickText("Lấy vị trí")
+			p.waitText("(±15 m)")
 			p.fillFrom(schema, data, "")
 			p.click("#finalise")
 			p.tab.waitFor(`!!document.querySelector('#outbox .card[data-state=sent]')`)
@@ -295,6 +306,9 @@ func TestPhoneFillsEveryForm(t *testing.T) {
 			status, sub := serverSubmission(t, p.admin, form, id)
 			if status != http.StatusOK {
 				t.Fatalf("stored: %d", status)
+			}
+			if loc, _ := sub["location"].(map[string]any); loc == nil || loc["lat"] != 21.0285 || loc["lon"] != 105.8542 || loc["accuracy"] != float64(15) {
+				t.Errorf("location: %v", sub["location"])
 			}
 			if diff := cmp.Diff(dropUUIDs(schema, data), dropUUIDs(schema, sub["data"])); diff != "" {
 				t.Errorf("answers (-example +server):\n%s", diff)

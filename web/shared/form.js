@@ -280,7 +280,9 @@ function Repeat({ ps, path, value, required, ctx }) {
   const id = fieldID(ctx.prefix, path);
   const errs = ctx.errors.get(path);
   const shown = errs && ctx.show(path) ? errs : null;
-  const [opened, setOpened] = useState(() => new Set());
+  // Entries start folded, except the one holding the question the collector
+  // was last at (ctx.focus), so that a draft resumes where it was left.
+  const [opened, setOpened] = useState(() => new Set(list.map((_, i) => i).filter(i => (ctx.focus || '').startsWith(path + '/' + i + '/'))));
   const isOpen = i => opened.has(i) || ctx.errorKey(path + '/' + i) !== '';
   const toggle = i => setOpened(prev => { const n = new Set(prev); if (isOpen(i)) n.delete(i); else n.add(i); return n; });
   const add = () => {
@@ -308,9 +310,10 @@ function Repeat({ ps, path, value, required, ctx }) {
  * answers), onChange(answers), errors ([{path, code, params, messages?}]),
  * show(path) → whether the errors of a question are shown yet,
  * onTouch(path), readOnly, prefix (DOM ids), lang (redraws on change),
- * Photo (a component for image questions).
+ * Photo (a component for image questions), focus (the pointer of the
+ * question to show unfolded when the form opens).
  */
-export function FormView({ schema, value, onChange, errors = [], show = () => true, onTouch = () => {}, readOnly = false, prefix = 'q', lang = 'vi', Photo = () => null }) {
+export function FormView({ schema, value, onChange, errors = [], show = () => true, onTouch = () => {}, readOnly = false, prefix = 'q', lang = 'vi', Photo = () => null, focus = '' }) {
   const map = byPath(errors);
   const keys = new Map();
   const errorKey = p => {
@@ -326,7 +329,7 @@ export function FormView({ schema, value, onChange, errors = [], show = () => tr
   const latest = useRef(value);
   latest.current = value;
   const ctx = {
-    prefix, errors: map, show, touch: onTouch, readOnly, lang, errorKey, Photo,
+    prefix, errors: map, show, touch: onTouch, readOnly, lang, errorKey, Photo, focus,
     get: p => pointerGet(latest.current, p),
     setAt: (p, x) => {
       latest.current = prune(schema, setIn(latest.current || {}, p.slice(1).split('/'), x));
