@@ -48,6 +48,15 @@ node_modules/.bin/esbuild node_modules/uplot/dist/uPlot.esm.js --format=esm --mi
 cp node_modules/uplot/dist/uPlot.min.css "$here/uplot.css"
 cp node_modules/axe-core/axe.min.js "$root/cmd/khaosat/testdata/axe.min.js"
 
+# Each package's own licence text.
+rm -rf "$here/licenses" && mkdir -p "$here/licenses"
+for d in node_modules/@codemirror/* node_modules/@lezer/* node_modules/@marijn/* node_modules/crelt \
+         node_modules/style-mod node_modules/w3c-keyname node_modules/uplot node_modules/axe-core; do
+  name="${d#node_modules/}"
+  lic="$(ls "$d" | grep -iE '^licen[cs]e' | head -1 || true)"
+  [ -n "$lic" ] && cp "$d/$lic" "$here/licenses/${name//\//__}.txt"
+done
+
 # The record: every package that ends up in a vendored file, with its version and licence.
 node -e '
 const fs = require("fs"), path = require("path");
