@@ -36,7 +36,7 @@ cat > entry.js <<'JS'
 export { EditorState, StateEffect } from "@codemirror/state";
 export { EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection } from "@codemirror/view";
 export { history, defaultKeymap, historyKeymap, indentWithTab } from "@codemirror/commands";
-export { syntaxTree, syntaxHighlighting, defaultHighlightStyle, bracketMatching, indentOnInput, foldGutter } from "@codemirror/language";
+export { syntaxTree, ensureSyntaxTree, syntaxHighlighting, defaultHighlightStyle, bracketMatching, indentOnInput, foldGutter } from "@codemirror/language";
 export { linter, lintGutter, forceLinting, setDiagnostics } from "@codemirror/lint";
 export { json, jsonParseLinter } from "@codemirror/lang-json";
 JS
