@@ -112,6 +112,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	stopBrowser()
 	if err := shared.stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "stop:", err)
 		code = 1

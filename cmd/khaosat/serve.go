@@ -20,6 +20,7 @@ import (
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
 	"github.com/khaosat/khaosat/internal/webhook"
+	"github.com/khaosat/khaosat/web"
 )
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
@@ -167,7 +168,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	handler := httpapi.New(httpapi.Deps{
 		Log: log, Accounts: accounts, Catalog: catalog, Intake: intake, Units: units,
 		Lifecycle: lifecycle, Hooks: hooks,
-		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins,
+		Tokens: signer, Auditor: auditor, Ping: store.Ping, OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins, Web: web.Files,
 		Indicators: indicators,
 		Exports:    survey.NewExports(intake, store, auditor, export.Formats()),
 	})

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -43,6 +44,10 @@ type Deps struct {
 	// Lifecycle serves sync, edits, review and deletion, over Intake.
 	Lifecycle *survey.Lifecycle
 	Hooks     *survey.Hooks
+
+	// Web is the web root (web.Files): the phone app at /, the console at
+	// /console/; nil serves no pages.
+	Web fs.FS
 }
 
 // Server holds the handlers' dependencies.
@@ -68,9 +73,11 @@ func NewRouter(d Deps) *gin.Engine {
 	_ = r.SetTrustedProxies(nil) // the client address is the peer's: X-Forwarded-For must not dodge login throttling
 	r.ContextWithFallback = true
 	r.Use(s.requestIDMiddleware, s.accessLog, s.recovery, securityHeaders, s.cors, s.limitBody(s.bodyLimits()))
-	r.NoRoute(func(c *gin.Context) {
-		s.writeError(c, survey.Errorf(survey.CodeNotFound, "Không có đường dẫn này.", "No such route."))
-	})
+	site, err := newStaticSite(d.Web)
+	if err != nil { // the web root is embedded: this is a broken build
+		s.log.Error("read the web root", "error", err)
+	}
+	r.NoRoute(s.noRoute(site))
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": errorJSON{Code: "method_not_allowed",
 			Message: "Phương thức không được hỗ trợ.", Messages: messagesJSON{VI: "Phương thức không được hỗ trợ.", EN: "Method not allowed."}, RequestID: requestID(c)}})
