@@ -1,7 +1,7 @@
 // The console's message catalogue: every string shown, in Vietnamese (the
 // default) and English. Values are strings or functions of arguments.
 
-import { setLanguage } from './api.js';
+import { lang as sharedLang, setLang as setSharedLang } from '/shared/i18n.js';
 
 const vi = {
   app: 'Khảo sát — Bảng điều khiển',
@@ -162,24 +162,22 @@ const en = {
 
 const catalogues = { vi, en };
 const KEY = 'khaosat.console.lang';
-let current = localStorage.getItem(KEY) === 'en' ? 'en' : 'vi';
-setLanguage(current);
-document.documentElement.lang = current;
+// The language is the shared one (the renderer and the API client read it).
+setSharedLang(localStorage.getItem(KEY) === 'en' ? 'en' : 'vi');
+document.documentElement.lang = sharedLang();
 
 /** The current language, 'vi' or 'en'. */
-export const language = () => current;
+export const language = () => sharedLang();
 
 /** Switches the language (kept across visits). */
 export function setLang(l) {
-  current = l === 'en' ? 'en' : 'vi';
-  localStorage.setItem(KEY, current);
-  document.documentElement.lang = current;
-  setLanguage(current);
+  setSharedLang(l === 'en' ? 'en' : 'vi');
+  localStorage.setItem(KEY, sharedLang());
 }
 
 /** t returns the message key (dotted for nested) in the current language. */
 export function t(key, ...args) {
-  let v = catalogues[current];
+  let v = catalogues[sharedLang()];
   for (const k of key.split('.')) v = v == null ? undefined : v[k];
   if (v === undefined) return key;
   return typeof v === 'function' ? v(...args) : v;
@@ -189,5 +187,5 @@ export function t(key, ...args) {
 export function label(l) {
   if (!l) return '';
   if (typeof l === 'string') return l;
-  return l[current] || l.vi || l.en || '';
+  return l[sharedLang()] || l.vi || l.en || '';
 }
