@@ -9,7 +9,7 @@ export function AuditPage() {
   const [f, setF] = useState({ action: '', user: '', from: '', to: '' });
   const [applied, setApplied] = useState({ ...f, cursor: '' });
   const page = useLoad(() => get('/api/v1/audit' + query({ ...applied, limit: 50 })), [JSON.stringify(applied)]);
-  const set = (k) => (v) => setF({ ...f, [k]: v });
+  const set = (k) => (v) => setF((p) => ({ ...p, [k]: v }));
   return html`<h1>${t('auditTitle')}</h1>
     <form class="card row" onSubmit=${(e) => { e.preventDefault(); setApplied({ ...f, cursor: '' }); }} aria-label=${t('filter')}>
       <${Input} label=${t('action')} name="action" value=${f.action} onInput=${set('action')} placeholder="login.failure" />
@@ -19,7 +19,7 @@ export function AuditPage() {
       <button type="submit" class="primary">${t('filter')}</button>
     </form>
     <${Loading} load=${page} />
-    ${page.data && html`<div class="table-wrap"><table>
+    ${page.data && html`<div class="table-wrap" tabindex="0"><table>
       <thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('action')}</th><th scope="col">${t('user')}</th><th scope="col">${t('target')}</th><th scope="col">${t('details')}</th></tr></thead>
       <tbody>${page.data.items.map((a) => html`<tr><td>${when(a.at)}</td><td><code>${a.action}</code></td><td>${a.username || ''}${a.role ? ` (${t('roles.' + a.role)})` : ''}</td>
         <td><code>${a.target || ''}</code></td><td><code>${a.details ? JSON.stringify(a.details) : ''}</code></td></tr>`)}</tbody></table></div>

@@ -148,6 +148,8 @@ function DraftEditor({ base, current, draft, onPublished }) {
   const [problems, setProblems] = useState({ errors: [], warnings: draft.warnings || [] });
   const [doc, setDoc] = useState(draft.schema);
   const saved = useRef(JSON.stringify(draft.schema));
+  // dirty: the editor holds changes the server has not saved as the draft.
+  const [dirty, setDirty] = useState(false);
 
   useEffect(() => {
     const lang = language();
@@ -156,7 +158,7 @@ function DraftEditor({ base, current, draft, onPublished }) {
       const syntax = parseLint(v);
       if (syntax.length) {
         setStatus({ kind: 'bad', text: t('jsonSyntax') });
-        setProblems({ errors: syntax.map((d) => ({ path: '', message: d.message, line: v.state.doc.lineAt(d.from).number })), warnings: [] });
+        setProblems({ errors: syntax.map((d) => ({ path: '', message: d.message, at: d.from, line: v.state.doc.lineAt(d.from).number })), warnings: [] });
         return syntax;
       }
       const text = v.state.doc.toString();
@@ -172,10 +174,14 @@ function DraftEditor({ base, current, draft, onPublished }) {
         const r = locate(v.state, p.path);
         return { from: r.from, to: r.to, severity, source: p.code, message: ((p.messages && p.messages[lang]) || p.message) + (p.path ? ` (${p.path})` : '') };
       };
-      const withLine = (p) => ({ ...p, line: v.state.doc.lineAt(locate(v.state, p.path).from).number });
+      const withLine = (p) => {
+        const at = locate(v.state, p.path).from;
+        return { ...p, at, line: v.state.doc.lineAt(at).number };
+      };
       try {
         const d = await put(base + '/draft', text);
         saved.current = text;
+        if (v.state.doc.toString() === text) setDirty(false);
         const warnings = d.warnings || [];
         setProblems({ errors: [], warnings: warnings.map(withLine) });
         setStatus({ kind: 'good', text: t('lintOk') + (warnings.length ? ' ' + t('lintWarnings', warnings.length) : '') });
@@ -197,9 +203,17 @@ function DraftEditor({ base, current, draft, onPublished }) {
         lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(), indentOnInput(), bracketMatching(),
         highlightActiveLine(), syntaxHighlighting(defaultHighlightStyle, { fallback: true }), json(),
         linter(source, { delay: 500 }), lintGutter(),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) {
+            setDirty(true);
+            setStatus({ kind: '', text: t('lintSaving') });
+          }
+        }),
         keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
         EditorView.contentAttributes.of({ 'aria-label': t('editorLabel') }),
         EditorView.theme({
+          '&': { height: '62vh', backgroundColor: '#fff', color: '#1b1f24' },
+          '.cm-scroller': { overflow: 'auto' },
           '.cm-gutters': { backgroundColor: '#eef1f4', color: '#3d4a57', borderRight: '1px solid #c9d1da' },
           '.cm-content': { fontFamily: 'ui-monospace, Menlo, Consolas, monospace', fontSize: '13px' },
           '.cm-activeLine': { backgroundColor: '#eef4fb' },
@@ -207,7 +221,13 @@ function DraftEditor({ base, current, draft, onPublished }) {
         }),
       ],
     });
-    view.current = new EditorView({ state, parent: host.current });
+    // The editor lives in a shadow root: there CodeMirror's styles are
+    // constructed style sheets, which the page's CSP (style-src 'self', no
+    // inline style elements) allows.
+    const shadow = host.current.shadowRoot || host.current.attachShadow({ mode: 'open' });
+    view.current = new EditorView({ state, parent: shadow, root: shadow });
+    // Keyboard users reach the scrolling area too (the content is inside it).
+    view.current.scrollDOM.setAttribute('tabindex', '0');
     return () => view.current.destroy();
   }, []);
 
@@ -216,25 +236,33 @@ function DraftEditor({ base, current, draft, onPublished }) {
       <h2 id="ed-h">${t('editorLabel')}</h2>
       <div class="editor-host" ref=${host}></div>
       <p class=${'lint-status ' + status.kind} role="status" aria-live="polite" data-testid="lint-status">${status.text}</p>
-      <${ProblemList} problems=${problems} />
+      <${ProblemList} problems=${problems} onJump=${(at) => {
+        const ed = view.current;
+        ed.dispatch({ selection: { anchor: at }, effects: EditorView.scrollIntoView(at, { y: 'center' }) });
+        ed.focus();
+      }} />
     </section>
     <section aria-labelledby="pv-h">
       <h2 id="pv-h">${t('preview')}</h2>
       <div class="card preview"><${Preview} schema=${doc} /></div>
       <${TestSubmission} base=${base} current=${current} />
       <${DraftDiff} base=${base} current=${current} />
-      <${Publish} base=${base} onPublished=${onPublished} />
+      <${Publish} base=${base} dirty=${dirty} onPublished=${onPublished} />
     </section>
   </div>`;
 }
 
-function ProblemList({ problems }) {
+// ProblemList lists the lint problems; each one's line is a button that
+// takes the cursor there.
+function ProblemList({ problems, onJump }) {
   const lang = language();
   const text = (p) => (p.messages && p.messages[lang]) || p.message;
   if (!problems.errors.length && !problems.warnings.length) return null;
+  const item = (p, kind, title) => html`<li class=${kind}><strong>${title}</strong>
+    ${p.line ? html` <button type="button" class="link" onClick=${() => onJump(p.at)}>${t('line', p.line)}</button>: ` : ' '}${text(p)} ${p.path && html`<code>${p.path}</code>`}</li>`;
   return html`<ul class="problems" data-testid="problems">
-    ${problems.errors.map((p) => html`<li class="error-item"><strong>${t('errorsTitle')}</strong> ${p.line ? t('line', p.line) + ': ' : ''}${text(p)} ${p.path && html`<code>${p.path}</code>`}</li>`)}
-    ${problems.warnings.map((p) => html`<li class="warning"><strong>${t('warningsTitle')}</strong> ${p.line ? t('line', p.line) + ': ' : ''}${text(p)} ${p.path && html`<code>${p.path}</code>`}</li>`)}
+    ${problems.errors.map((p) => item(p, 'error-item', t('errorsTitle')))}
+    ${problems.warnings.map((p) => item(p, 'warning', t('warningsTitle')))}
   </ul>`;
 }
 
@@ -275,7 +303,7 @@ function TestSubmission({ base, current }) {
 function ChangeList({ changes }) {
   if (!changes.length) return html`<p>${t('diffNone')}</p>`;
   return html`<ul class="problems" data-testid="diff">${changes.map((c) => html`<li>
-    ${c.breaking && html`<span class="badge breaking">${t('breaking')}</span> `}${label(c.message)} ${c.path && html`<code>${c.path}</code>`}
+    ${c.breaking && html`<span class="state-badge breaking">${t('breaking')}</span> `}${label(c.message)} ${c.path && html`<code>${c.path}</code>`}
   </li>`)}</ul>`;
 }
 
@@ -294,7 +322,7 @@ function DraftDiff({ base, current }) {
   </section>`;
 }
 
-function Publish({ base, onPublished }) {
+function Publish({ base, dirty, onPublished }) {
   const [notes, setNotes] = useState('');
   const act = useAction();
   const lang = language();
@@ -311,7 +339,7 @@ function Publish({ base, onPublished }) {
     <h3 id="pub-h">${t('publishTitle')}</h3>
     <form onSubmit=${publish}>
       <${Field} label=${t('releaseNotes')}>${(id) => html`<textarea id=${id} name="notes" rows="3" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea>`}<//>
-      <button type="submit" class="primary" disabled=${act.busy}>${t('publish')}</button>
+      <button type="submit" class="primary" disabled=${act.busy || dirty}>${t('publish')}</button>
     </form>
     ${breaking ? html`<div class="error" role="alert" data-testid="breaking">
       <p>${t('breakingRefused')}</p>

@@ -13,7 +13,7 @@ export function ExportsPage() {
   const [progress, setProgress] = useState('');
   const act = useAction();
   const abort = useRef(null);
-  const set = (k) => (v) => setO({ ...o, [k]: v });
+  const set = (k) => (v) => setO((p) => ({ ...p, [k]: v }));
   const form = o.form || (forms.data && forms.data[0] && forms.data[0].id) || '';
   const start = (e) => {
     e.preventDefault();

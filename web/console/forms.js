@@ -16,7 +16,7 @@ export function FormsPage() {
   return html`<h1>${t('formsTitle')}</h1>
     <${Loading} load=${forms} />
     <${ErrorBox} error=${act.error} />
-    ${forms.data && html`<div class="table-wrap"><table>
+    ${forms.data && html`<div class="table-wrap" tabindex="0"><table>
       <thead><tr><th scope="col">${t('form')}</th><th scope="col">${t('version')}</th><th scope="col">${t('status')}</th><th scope="col"><span class="sr">${t('edit')}</span></th></tr></thead>
       <tbody>${forms.data.map((f) => html`<tr data-form=${f.id}>
         <td><strong>${label(f.title)}</strong><br /><code>${f.id}</code></td>

@@ -87,9 +87,12 @@ export function IndicatorsPage({ user }) {
   const defaultUnit = user.units && user.units.length === 1 ? user.units[0] : '01';
   const [o, setO] = useState({ period: String(new Date().getFullYear()), level: 'commune', unit: defaultUnit, sex: false, age: false });
   const [applied, setApplied] = useState(o);
-  const set = (k) => (v) => setO({ ...o, [k]: v });
+  const set = (k) => (v) => setO((p) => ({ ...p, [k]: v }));
   const params = (a) => ({ period: a.period, level: a.level, unit: a.unit, by: [a.sex && 'sex', a.age && 'age_group'].filter(Boolean).join(',') });
-  const table = useLoad(() => get('/api/v1/indicators/table' + query(params(applied))), [JSON.stringify(applied)]);
+  // The loaded table keeps the query it answers, so that the charts never
+  // mix a new query with an old table.
+  const table = useLoad(() => get('/api/v1/indicators/table' + query(params(applied))).then((b) => ({ ...b, query: applied })),
+    [JSON.stringify(applied)]);
   const [code, setCode] = useState('');
   const act = useAction();
   const data = table.data;
@@ -100,7 +103,7 @@ export function IndicatorsPage({ user }) {
     e.preventDefault();
     setApplied(o);
   };
-  const file = (format) => act.run(() => download('/api/v1/indicators/table' + query({ ...params(applied), format })));
+  const file = (format) => act.run(() => download('/api/v1/indicators/table' + query({ ...params(data.query), format })));
   return html`<h1>${t('indicatorsTitle')}</h1>
     <form class="card row" onSubmit=${submit} aria-label=${t('filter')}>
       <${Select} label=${t('period')} name="period" value=${o.period} onChange=${set('period')} options=${periods()} />
@@ -122,7 +125,7 @@ export function IndicatorsPage({ user }) {
     ${data && html`
       <${Select} label=${t('chartIndicator')} name="chart-indicator" value=${chosen} onChange=${setCode}
         options=${defs.map((d) => ({ value: d.code, label: label(d.name) }))} />
-      ${def && html`<${Charts} def=${def} data=${data} applied=${applied} />`}
+      ${def && html`<${Charts} def=${def} data=${data} applied=${data.query} />`}
       <${Table} data=${data} />
       <p class="muted">${t('suppressedNote')}</p>`}`;
 }
@@ -154,7 +157,7 @@ function Table({ data }) {
   const bySex = data.by.includes('sex');
   const byAge = data.by.includes('age_group');
   const defs = new Map(data.indicators.map((d) => [d.code, d]));
-  return html`<div class="table-wrap"><table data-testid="indicator-table">
+  return html`<div class="table-wrap" tabindex="0"><table data-testid="indicator-table">
     <caption class="sr">${t('indicatorsTitle')} ${data.from} – ${data.to}</caption>
     <thead><tr><th scope="col">${t('indicator')}</th><th scope="col">${t('unit')}</th>
       ${bySex && html`<th scope="col">${t('sex')}</th>`}${byAge && html`<th scope="col">${t('ageGroup')}</th>`}

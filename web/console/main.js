@@ -96,7 +96,7 @@ function Shell({ user, rerender }) {
     <main id="main" tabindex="-1">
       ${allowed.length === 0 && html`<h1>${t('app')}</h1><p>${t('collectorNoConsole')}</p><p><a href="/">${t('openPhoneApp')}</a></p>`}
       ${allowed.length > 0 && r.page && !page && html`<h1>${t('app')}</h1><p role="alert">${t('notAllowed')}</p>`}
-      ${page && html`<${Page} key=${page + language()} page=${page} args=${r.args} user=${user} />`}
+      ${page && html`<${Page} key=${[page, ...r.args, language()].join('/')} page=${page} args=${r.args} user=${user} />`}
     </main>`;
 }
 

@@ -22,7 +22,7 @@ export function ReviewPage({ form: initialForm }) {
   const list = useLoad(() => (chosen ? get(`/api/v1/forms/${enc(chosen)}/submissions${query({ ...applied, cursor, limit: 50 })}`) : null),
     [chosen, JSON.stringify(applied), cursor]);
   const [selected, setSelected] = useState(new Set());
-  const set = (k) => (v) => setF({ ...f, [k]: v });
+  const set = (k) => (v) => setF((p) => ({ ...p, [k]: v }));
   const apply = (e) => {
     e.preventDefault();
     setCursor('');
@@ -52,13 +52,13 @@ export function ReviewPage({ form: initialForm }) {
       <button type="submit" class="primary">${t('filter')}</button>
     </form>
     <${Loading} load=${list} />
-    ${list.data && (items.length === 0 ? html`<p data-testid="empty">${t('noSubmissions')}</p>` : html`<div class="table-wrap"><table data-testid="queue">
+    ${list.data && (items.length === 0 ? html`<p data-testid="empty">${t('noSubmissions')}</p>` : html`<div class="table-wrap" tabindex="0"><table data-testid="queue">
       <thead><tr><th scope="col">${t('select')}</th><th scope="col">${t('surveyDate')}</th><th scope="col">${t('unit')}</th>
         <th scope="col">${t('collector')}</th><th scope="col">${t('reviewState')}</th><th scope="col">${t('received')}</th><th scope="col">${t('open')}</th></tr></thead>
       <tbody>${items.map((s) => html`<tr data-id=${s.id}>
         <td><input type="checkbox" aria-label=${t('select') + ' ' + s.id.slice(0, 8)} checked=${selected.has(s.id)} onChange=${(e) => toggle(s.id, e.target.checked)} /></td>
         <td>${s.survey_date}</td><td>${s.unit}</td><td>${s.collector}</td>
-        <td><span class=${'badge ' + s.review_state}>${t('states.' + s.review_state)}</span></td>
+        <td><span class=${'state-badge ' + s.review_state}>${t('states.' + s.review_state)}</span></td>
         <td>${when(s.received_at)}</td>
         <td><a href=${`#/review/${enc(chosen)}/${enc(s.id)}`}>${t('open')} <span class="sr">${s.id}</span></a></td>
       </tr>`)}</tbody></table></div>`)}
@@ -152,7 +152,7 @@ export function SubmissionPage({ form, id }) {
   });
   return html`<p><a href=${'#/review/' + enc(form)}>← ${t('back')}</a></p>
     <h1>${t('submissionTitle', label(version.title), id)}</h1>
-    <p><span class=${'badge ' + sub.review_state} data-testid="state">${t('states.' + sub.review_state)}</span>
+    <p><span class=${'state-badge ' + sub.review_state} data-testid="state">${t('states.' + sub.review_state)}</span>
       ${sub.review && sub.review.comment && html` — ${sub.review.comment}`}</p>
     <div class="grid2">
       <section aria-labelledby="ans-h">
@@ -187,7 +187,7 @@ function Thread({ base, comments, onAdded }) {
   };
   return html`<section class="card" aria-labelledby="th-h"><h2 id="th-h">${t('comments')}</h2>
     <ul class="thread">${comments.map((c) => html`<li><strong>${c.by}</strong> <span class="muted">${when(c.at)}</span>
-      ${c.review_state && html` <span class=${'badge ' + c.review_state}>${t('states.' + c.review_state)}</span>`}<br />${c.text}</li>`)}</ul>
+      ${c.review_state && html` <span class=${'state-badge ' + c.review_state}>${t('states.' + c.review_state)}</span>`}<br />${c.text}</li>`)}</ul>
     <form onSubmit=${add}>
       <${Field} label=${t('comment')}>${(id) => html`<textarea id=${id} name="thread-comment" rows="2" value=${text} onInput=${(e) => setText(e.target.value)}></textarea>`}<//>
       <button type="submit" disabled=${act.busy}>${t('addComment')}</button>
@@ -208,7 +208,7 @@ function History({ base, history }) {
     act.run(async () => setDiff(await get(`${base}/diff${query({ from: a, to: b })}`)));
   };
   return html`<section class="card" aria-labelledby="hi-h"><h2 id="hi-h">${t('history')}</h2>
-    <div class="table-wrap"><table><thead><tr><th scope="col">${t('revision')}</th><th scope="col">${t('by')}</th><th scope="col">${t('at')}</th><th scope="col">${t('reviewState')}</th></tr></thead>
+    <div class="table-wrap" tabindex="0"><table><thead><tr><th scope="col">${t('revision')}</th><th scope="col">${t('by')}</th><th scope="col">${t('at')}</th><th scope="col">${t('reviewState')}</th></tr></thead>
       <tbody>${history.map((h) => html`<tr><td class="num">${h.revision}</td><td>${h.updated_by}</td><td>${when(h.updated_at)}</td><td>${t('states.' + h.review_state)}</td></tr>`)}</tbody></table></div>
     ${history.length > 1 && html`<form class="row" onSubmit=${compare}>
       <${Select} label=${t('from')} value=${a} onChange=${setA} options=${revs} />

@@ -17,7 +17,7 @@ export function UsersPage() {
   return html`<h1>${t('usersTitle')}</h1>
     <${NewUser} onCreated=${(u) => { users.reload(); setOpen(u.id); }} />
     <${Loading} load=${users} />
-    ${users.data && html`<div class="table-wrap"><table data-testid="users">
+    ${users.data && html`<div class="table-wrap" tabindex="0"><table data-testid="users">
       <thead><tr><th scope="col">${t('username')}</th><th scope="col">${t('displayName')}</th><th scope="col">${t('role')}</th>
         <th scope="col">${t('units')}</th><th scope="col">${t('sensitive')}</th><th scope="col">${t('status')}</th><th scope="col">${t('edit')}</th></tr></thead>
       <tbody>${users.data.map((u) => html`<tr data-user=${u.username}>
@@ -35,7 +35,7 @@ function NewUser({ onCreated }) {
   const [u, setU] = useState(blank);
   const [msg, setMsg] = useState('');
   const act = useAction();
-  const set = (k) => (v) => setU({ ...u, [k]: v });
+  const set = (k) => (v) => setU((p) => ({ ...p, [k]: v }));
   const submit = (e) => {
     e.preventDefault();
     setMsg('');
@@ -67,7 +67,7 @@ function UserPanel({ user, onChanged }) {
   const [password, setPassword] = useState('');
   const [msg, setMsg] = useState('');
   const act = useAction();
-  const set = (k) => (v) => setU({ ...u, [k]: v });
+  const set = (k) => (v) => setU((p) => ({ ...p, [k]: v }));
   const base = `/api/v1/users/${encodeURIComponent(user.id)}`;
   const change = (body) => act.run(async () => {
     await patch(base, body);

@@ -15,7 +15,7 @@ export function WebhooksPage() {
   const [secret, setSecret] = useState('');
   const [open, setOpen] = useState('');
   const act = useAction();
-  const toggle = (ev, on) => setW({ ...w, events: on ? [...w.events, ev] : w.events.filter((x) => x !== ev) });
+  const toggle = (ev, on) => setW((p) => ({ ...p, events: on ? [...p.events, ev] : p.events.filter((x) => x !== ev) }));
   const create = (e) => {
     e.preventDefault();
     act.run(async () => {
@@ -33,8 +33,8 @@ export function WebhooksPage() {
   return html`<h1>${t('webhooksTitle')}</h1>
     <form class="card" onSubmit=${create}>
       <div class="row">
-        <${Input} label=${t('url')} name="url" type="url" value=${w.url} onInput=${(v) => setW({ ...w, url: v })} required />
-        ${forms.data && html`<${Select} label=${t('form')} name="form" value=${w.form} onChange=${(v) => setW({ ...w, form: v })}
+        <${Input} label=${t('url')} name="url" type="url" value=${w.url} onInput=${(v) => setW((p) => ({ ...p, url: v }))} required />
+        ${forms.data && html`<${Select} label=${t('form')} name="form" value=${w.form} onChange=${(v) => setW((p) => ({ ...p, form: v }))}
           options=${[{ value: '', label: t('anyForm') }, ...forms.data.map((f) => ({ value: f.id, label: label(f.title) }))]} />`}
       </div>
       <fieldset class="row"><legend>${t('events')}</legend>
@@ -45,7 +45,7 @@ export function WebhooksPage() {
     </form>
     <${ErrorBox} error=${act.error} />
     <${Loading} load=${hooks} />
-    ${hooks.data && html`<div class="table-wrap"><table>
+    ${hooks.data && html`<div class="table-wrap" tabindex="0"><table>
       <thead><tr><th scope="col">${t('url')}</th><th scope="col">${t('form')}</th><th scope="col">${t('events')}</th><th scope="col">${t('owner')}</th><th scope="col">${t('deliveries')}</th></tr></thead>
       <tbody>${hooks.data.map((h) => html`<tr><td><code>${h.url}</code></td><td>${h.form || t('anyForm')}</td>
         <td>${h.events.map((e) => t('eventsNames.' + e)).join(', ')}</td><td>${h.owner}</td>
