@@ -116,7 +116,7 @@ var phone = chromedp.EmulateViewport(360, 640, chromedp.EmulateScale(2), chromed
 func newTab(tb testing.TB, base string) *tab {
 	tb.Helper()
 	root := sharedBrowser(tb)
-	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	ctx, cancel := chromedp.NewContext(root)
 	t := &tab{tb: tb, ctx: ctx, cancel: cancel, base: base}
 	t.attach()
 	t.browser = chromedp.FromContext(ctx).BrowserContextID

@@ -1,1 +1,157 @@
-// phone app
+// The collectors' phone app: sign-in, forms kept offline, filling in,
+// the outbox and review feedback. Hash routes: #/ (forms and drafts),
+// #/fill/<id>, #/outbox, #/feedback.
+
+import { html, render, useEffect, useState, useCallback } from '../vendor/preact.js';
+import { createClient } from '../shared/api.js';
+import { lang, setLang, t } from '../shared/i18n.js';
+import './messages.js';
+import { kv, session, waiting as countWaiting } from './db.js';
+import { syncOutbox } from './sync.js';
+import { SignIn } from './signin.js';
+import { Home } from './home.js';
+import { Fill } from './fill.js';
+import { Outbox } from './outbox.js';
+import { Feedback } from './feedback.js';
+
+const api = createClient({ session, onSignedOut: err => window.dispatchEvent(new CustomEvent('signedout', { detail: err })) });
+
+/** app is what the screens share: the client, the user, and actions. */
+const app = { api, sync: null, refresh: () => {} };
+
+function route() {
+  const h = location.hash.replace(/^#/, '') || '/';
+  const parts = h.split('/').filter(Boolean);
+  return { name: parts[0] || 'home', arg: parts[1] ? decodeURIComponent(parts[1]) : null };
+}
+
+import { go } from './nav.js';
+
+function App() {
+  const [s, setS] = useState(undefined); // undefined: loading; null: signed out
+  const [, setLangState] = useState(lang());
+  const [r, setR] = useState(route());
+  const [online, setOnline] = useState(navigator.onLine);
+  const [waiting, setWaiting] = useState(0);
+  const [notice, setNotice] = useState(null);
+  const [tick, setTick] = useState(0);
+
+  const refreshCount = useCallback(async () => {
+    const cur = await session.load();
+    setWaiting(cur ? await countWaiting(cur.user.id) : 0);
+    setTick(x => x + 1);
+  }, []);
+  app.refresh = refreshCount;
+
+  const sync = useCallback(async () => {
+    const cur = await session.load();
+    if (!cur) return;
+    try { await syncOutbox(api, cur.user.id); } catch { /* offline: stays waiting */ }
+    await refreshCount();
+  }, []);
+  app.sync = sync;
+
+  useEffect(() => {
+    (async () => {
+      const l = await kv.get('lang');
+      if (l) setLang(l);
+      const cur = await session.load();
+      setS(cur || null);
+      await refreshCount();
+      if (cur && navigator.onLine) {
+        // Renewing at once finds a revoked device at its first contact.
+        try { await api.renew(); setS(await session.load()); } catch { /* offline or signed out */ }
+        sync();
+      }
+    })();
+    const onHash = () => setR(route());
+    const onOnline = () => { setOnline(true); sync(); };
+    const onOffline = () => setOnline(false);
+    const onSignedOut = e => {
+      const err = e.detail;
+      setNotice({ kind: 'error', text: (err && err.status === 401 ? t('err.device_revoked') + ' ' : '') + (err ? err.text() : t('err.session_ended')) });
+      setS(null);
+    };
+    const onLangChange = () => setLangState(lang());
+    window.addEventListener('hashchange', onHash);
+    window.addEventListener('online', onOnline);
+    window.addEventListener('offline', onOffline);
+    window.addEventListener('signedout', onSignedOut);
+    window.addEventListener('langchange', onLangChange);
+    let channel = null;
+    try { channel = new BroadcastChannel('khaosat'); channel.onmessage = () => refreshCount(); } catch { /* none */ }
+    const timer = setInterval(() => { if (navigator.onLine) sync(); }, 60000);
+    return () => {
+      window.removeEventListener('hashchange', onHash);
+      window.removeEventListener('online', onOnline);
+      window.removeEventListener('offline', onOffline);
+      window.removeEventListener('signedout', onSignedOut);
+      window.removeEventListener('langchange', onLangChange);
+      clearInterval(timer);
+      if (channel) channel.close();
+    };
+  }, []);
+
+  const switchLang = async () => {
+    const next = lang() === 'vi' ? 'en' : 'vi';
+    setLang(next);
+    await kv.set('lang', next);
+    setLangState(next);
+  };
+
+  if (s === undefined) return html`<p class="boot">…</p>`;
+  const langButton = html`<button type="button" class="btn-quiet lang" id="lang-switch" lang=${lang() === 'vi' ? 'en' : 'vi'}
+      aria-label=${t('lang.switch_label')} onClick=${switchLang}>${t('lang.switch')}</button>`;
+  if (!s) {
+    return html`<div class="screen"><header class="bar"><h1>${t('app.title')}</h1>${langButton}</header>
+      <main class="content">${notice && html`<p class="banner ${notice.kind}" role="alert" id="notice">${notice.text}</p>`}
+      <${SignIn} api=${api} onSignedIn=${async cur => { setNotice(null); setS(cur); go('/'); await refreshCount(); sync(); }} /></main></div>`;
+  }
+  app.user = s.user;
+  const signOut = async () => {
+    if (waiting > 0 && !confirm(t('signout.confirm_waiting', { n: waiting }))) return;
+    await api.signOut();
+    setS(null);
+  };
+  let screen;
+  switch (r.name) {
+    case 'fill': screen = html`<${Fill} key=${r.arg} id=${r.arg} app=${app} lang=${lang()} />`; break;
+    case 'outbox': screen = html`<${Outbox} app=${app} tick=${tick} online=${online} />`; break;
+    case 'feedback': screen = html`<${Feedback} app=${app} tick=${tick} online=${online} />`; break;
+    default: screen = html`<${Home} app=${app} tick=${tick} online=${online} onSignOut=${signOut} />`;
+  }
+  const tab = (name, path, label, extra) => html`<a href=${'#' + path} class=${'tab' + (r.name === name ? ' active' : '')}
+      aria-current=${r.name === name ? 'page' : undefined}>${label}${extra}</a>`;
+  return html`<div class="screen">
+    <header class="bar">
+      <h1>${t('app.title')}</h1>
+      <a href="#/outbox" class=${'waiting' + (waiting ? ' some' : '')} id="waiting" data-count=${waiting}
+        aria-label=${t('head.waiting_label', { n: waiting })}>${t('head.waiting', { n: waiting })}</a>
+      ${langButton}
+    </header>
+    ${!online && html`<p class="banner warn offline" role="status">${t('net.offline')}</p>`}
+    ${notice && html`<p class="banner ${notice.kind}" role="alert" id="notice">${notice.text}</p>`}
+    <main class="content">${screen}</main>
+    ${r.name !== 'fill' && html`<nav class="tabs" aria-label="Menu">
+      ${tab('home', '/', t('nav.forms'))}
+      ${tab('outbox', '/outbox', t('nav.outbox'), waiting ? html` <span class="badge">${waiting}</span>` : null)}
+      ${tab('feedback', '/feedback', t('nav.feedback'))}
+    </nav>`}
+  </div>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' }).catch(() => { /* the app works without it online */ });
+}
+if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+
+/** requestBackgroundSync asks the service worker to send the outbox when the network returns. */
+export async function requestBackgroundSync() {
+  try {
+    const reg = await navigator.serviceWorker.ready;
+    if (reg.sync) await reg.sync.register('outbox');
+  } catch { /* not supported: the page sends on open and on online */ }
+}
+app.requestBackgroundSync = requestBackgroundSync;

@@ -4,7 +4,15 @@
 // never from a form's field names. The answers are plain JSON as the server
 // stores them; every change goes through onChange with the new answers.
 
-import { html, memo, useRef } from '../vendor/preact.js';
+import { Component, html, useRef } from '../vendor/preact.js';
+
+/** memo redraws a component only when same(prev, next) is false. */
+function memo(render, same) {
+  return class extends Component {
+    shouldComponentUpdate(next) { return !same(this.props, next); }
+    render(props) { return render(props); }
+  };
+}
 import { pick, t } from './i18n.js';
 import { escape, pointerGet, validatorOf } from './validate.js';
 
@@ -85,11 +93,19 @@ export function prune(s, v) {
   return out;
 }
 
-/** generated fills the identifiers (format uuid) an object lacks. */
+/**
+ * generated fills what an object's answers start with: identifiers
+ * (format uuid), and [] for a required multiple choice that may be empty
+ * (no minItems): leaving every box unticked is the answer "none".
+ */
 export function generated(s, v = {}) {
   const out = { ...v };
+  const req = new Set(s.required || []);
   for (const [n, ps] of Object.entries(s.properties || {})) {
-    if (kindOf(ps) === 'uuid' && out[n] === undefined) out[n] = crypto.randomUUID();
+    if (out[n] !== undefined) continue;
+    const kind = kindOf(ps);
+    if (kind === 'uuid') out[n] = crypto.randomUUID();
+    else if (kind === 'multi' && req.has(n) && !ps.minItems) out[n] = [];
   }
   return out;
 }
@@ -234,8 +250,8 @@ function Fields({ s, value, path, ctx }) {
 /** Item is one entry of a repeat; redrawn only when its answers, errors or language change. */
 const Item = memo(function Item({ ps, path, value, index, remove, ctx }) {
   return html`<section class="item" data-path=${path} aria-labelledby=${fieldID(ctx.prefix, path) + '-h'}>
-    <div class="item-head"><h3 id=${fieldID(ctx.prefix, path) + '-h'}>${pick(ps['x-label'])} ${index + 1}</h3>
-      ${!ctx.readOnly && html`<button type="button" class="btn-quiet" onClick=${remove}>${t('form.remove_item', { n: index + 1 })}</button>`}</div>
+    <div class="item-head"><h3 id=${fieldID(ctx.prefix, path) + '-h'}>${t('form.item', { n: index + 1 })}</h3>
+      ${!ctx.readOnly && html`<button type="button" class="btn-quiet" onClick=${remove}>${t('form.remove')}</button>`}</div>
     <${Fields} s=${ps.items} value=${value} path=${path} ctx=${ctx} />
   </section>`;
 }, (a, b) => a.value === b.value && a.index === b.index && a.ctx.lang === b.ctx.lang && a.ctx.readOnly === b.ctx.readOnly &&
@@ -253,7 +269,7 @@ function Repeat({ ps, path, value, required, ctx }) {
         remove=${() => ctx.setAt(path, (ctx.get(path) || []).filter((_, j) => j !== i))} />`)}
     <${ErrorList} id=${id + '-err'} errs=${shown} />
     ${!ctx.readOnly && html`<button type="button" class="btn-secondary add" onClick=${() => { ctx.setAt(path, [...(ctx.get(path) || []), generated(ps.items)]); ctx.touch(path); }}>
-      ${t('form.add_item', { label: pick(ps['x-label']).toLowerCase() })}</button>`}
+      ${t('form.add_item')}</button>`}
   </fieldset>`;
 }
 
@@ -284,6 +300,7 @@ export function FormView({ schema, value, onChange, errors = [], show = () => tr
     get: p => pointerGet(latest.current, p),
     setAt: (p, x) => {
       latest.current = prune(schema, setIn(latest.current || {}, p.slice(1).split('/'), x));
+      onTouch(p);
       onChange(latest.current);
     },
   };

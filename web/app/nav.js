@@ -1,0 +1,2 @@
+// Navigation between the app's screens (hash routes).
+export function go(path) { location.hash = '#' + path; }

@@ -1,0 +1,117 @@
+// Sending the outbox: waiting submissions go to POST /api/v1/sync in
+// batches (new ones) or PUT with If-Match (corrections after review), and
+// each result is written back to the item. Sending is safe to repeat: an
+// item keeps its id, the server stores an id once, and an item leaves the
+// waiting state only when the server's answer has been read. One sender at a
+// time across the page and the service worker (a Web Lock).
+
+import { db } from './db.js';
+
+const BATCH = 50;
+
+/** notify tells every open page that the outbox changed. */
+export function notify() {
+  try { new BroadcastChannel('khaosat').postMessage({ type: 'outbox' }); } catch { /* no channel */ }
+}
+
+async function put(item) {
+  await (await db()).put('outbox', item);
+}
+
+function applyError(item, status, error) {
+  item.error = error || null;
+  item.status = status;
+  if (status === 422) item.state = 'rejected';
+  else if (status === 409 || status === 412) item.state = 'conflict';
+  else item.state = 'failed';
+}
+
+async function sendNew(api, items) {
+  const res = await api.json('POST', '/api/v1/sync', { submissions: items.map(i => ({ ...i.submission, form: i.form })) });
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k], r = res.results[k];
+    if (!r || r.id !== item.id) continue;
+    if (r.status === 200 || r.status === 201) {
+      Object.assign(item, { state: 'sent', status: r.status, revision: r.revision, sent_at: new Date().toISOString(), error: null });
+    } else if (r.status >= 500) {
+      continue; // the server failed: it stays waiting
+    } else {
+      applyError(item, r.status, r.error);
+    }
+    await put(item);
+  }
+}
+
+async function sendEdit(api, item) {
+  const path = `/api/v1/forms/${encodeURIComponent(item.form)}/submissions/${encodeURIComponent(item.id)}`;
+  try {
+    const res = await api.request('PUT', path, { body: item.submission, headers: { 'If-Match': `"${item.base_revision}"` } });
+    const sub = await res.json();
+    Object.assign(item, { state: 'sent', status: 200, revision: sub.revision, sent_at: new Date().toISOString(), error: null });
+  } catch (err) {
+    if (err.status === 0 || err.status >= 500 || err.status === 401) throw err;
+    if (err.status === 412) {
+      // Sent before, answer lost? Then the stored revision is ours.
+      const cur = await api.json('GET', path);
+      if (cur.revision > item.base_revision && JSON.stringify(cur.data) === JSON.stringify(item.submission.data)) {
+        Object.assign(item, { state: 'sent', status: 200, revision: cur.revision, sent_at: new Date().toISOString(), error: null });
+        await put(item);
+        return;
+      }
+    }
+    applyError(item, err.status, { code: err.code, messages: err.messages, fields: err.fields });
+  }
+  await put(item);
+}
+
+/** uploadPhotos sends the photos of sent submissions that are not uploaded yet. */
+async function uploadPhotos(api, item) {
+  const d = await db();
+  const all = (await d.getAll('photos')).filter(p => p.submission === item.id && !p.uploaded);
+  for (const p of all) {
+    await api.request('PUT', `/api/v1/forms/${encodeURIComponent(item.form)}/submissions/${encodeURIComponent(item.id)}/attachments/${encodeURIComponent(p.name)}`,
+      { body: p.blob, headers: { 'Content-Type': p.type } });
+    await d.put('photos', { ...p, uploaded: true });
+  }
+}
+
+/** uploadPending uploads the photos of submissions the server has stored. */
+async function uploadPending(api, user) {
+  const d = await db();
+  const pending = (await d.getAll('photos')).filter(p => !p.uploaded);
+  const ids = new Set(pending.map(p => p.submission));
+  for (const id of ids) {
+    const item = await d.get('outbox', id);
+    if (item && item.user === user && item.state === 'sent') await uploadPhotos(api, item);
+  }
+}
+
+/**
+ * syncOutbox sends every waiting item of the user and returns how many were
+ * sent. A network failure stops it (the items stay waiting) and is thrown.
+ */
+export async function syncOutbox(api, user) {
+  const run = async () => {
+    let sent = 0;
+    for (;;) {
+      const waiting = (await (await db()).getAllFromIndex('outbox', 'state', 'waiting'))
+        .filter(i => i.user === user).sort((a, b) => a.queued_at.localeCompare(b.queued_at));
+      const fresh = waiting.filter(i => i.kind !== 'edit').slice(0, BATCH);
+      const edits = waiting.filter(i => i.kind === 'edit');
+      if (!fresh.length && !edits.length) break;
+      try {
+        if (fresh.length) await sendNew(api, fresh);
+        for (const e of edits) await sendEdit(api, e);
+      } finally {
+        notify();
+      }
+      const left = (await (await db()).getAllFromIndex('outbox', 'state', 'waiting')).filter(i => i.user === user);
+      sent += waiting.length - left.length;
+      if (left.length >= waiting.length) break; // nothing moved (server errors): try again later
+    }
+    await uploadPending(api, user);
+    return sent;
+  };
+  if (globalThis.navigator && navigator.locks) return navigator.locks.request('khaosat-sync', run);
+  return run();
+}
