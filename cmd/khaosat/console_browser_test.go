@@ -63,7 +63,7 @@ type console struct {
 // openConsole signs in as a in a fresh browser context at 1280×800.
 func openConsole(t *testing.T, ts *testServer, a account) *console {
 	t.Helper()
-	c := &console{tab: newTab(t, ts.base), ts: ts}
+	c := &console{tab: newIsolatedTab(t, ts.base), ts: ts}
 	c.do(chromedp.EmulateViewport(1280, 800))
 	c.do(chromedp.Navigate(ts.base + "/console/"))
 	c.waitFor(`!!document.querySelector("input[name=username]")`)
@@ -72,6 +72,26 @@ func openConsole(t *testing.T, ts *testServer, a account) *console {
 	c.js(`document.querySelector("form button[type=submit]").click()`)
 	c.waitFor(`!!document.querySelector("header nav") || document.body.innerText.includes("Cộng tác viên dùng")`)
 	return c
+}
+
+// newIsolatedTab opens a page in a browser context of its own: each role's
+// session and storage apart from the others'.
+func newIsolatedTab(tb testing.TB, base string) *tab {
+	tb.Helper()
+	root := sharedBrowser(tb)
+	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	t := &tab{tb: tb, ctx: ctx, cancel: cancel, base: base}
+	t.attach()
+	t.browser = chromedp.FromContext(ctx).BrowserContextID
+	tb.Cleanup(func() {
+		t.cancel()
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		for _, e := range t.errs {
+			tb.Errorf("page: %s", e)
+		}
+	})
+	return t
 }
 
 // js runs a JavaScript expression (a promise is awaited) and returns its JSON value.

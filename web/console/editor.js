@@ -168,7 +168,6 @@ function DraftEditor({ base, current, draft, onPublished }) {
       } catch {
         return [];
       }
-      setDoc(parsed);
       setStatus({ kind: '', text: t('lintSaving') });
       const diag = (p, severity) => {
         const r = locate(v.state, p.path);
@@ -182,6 +181,7 @@ function DraftEditor({ base, current, draft, onPublished }) {
         const d = await put(base + '/draft', text);
         saved.current = text;
         if (v.state.doc.toString() === text) setDirty(false);
+        setDoc(parsed); // the preview draws what the server accepted as the draft
         const warnings = d.warnings || [];
         setProblems({ errors: [], warnings: warnings.map(withLine) });
         setStatus({ kind: 'good', text: t('lintOk') + (warnings.length ? ' ' + t('lintWarnings', warnings.length) : '') });
