@@ -340,7 +340,7 @@ func supervisorJourney(t *testing.T, ts *testServer, sup, granted account, mine,
 	c := openConsole(t, ts, sup)
 	c.route("#/review/labour", "Hàng đợi duyệt")
 	c.waitFor(`!!document.querySelector("tr[data-id=\"` + mine + `\"]")`)
-	if c.js(`!!document.querySelector("tr[data-id=\"`+theirs+`\"]")`).(bool) {
+	if c.js(`!!document.querySelector("tr[data-id=\"` + theirs + `\"]")`).(bool) {
 		t.Error("the queue shows a submission of another commune")
 	}
 	c.axe("review queue")
@@ -502,7 +502,7 @@ func refusedJourney(t *testing.T, ts *testServer, collector, otherSup, sup accou
 	}
 	o.route("#/review/labour", "Hàng đợi duyệt")
 	o.waitFor(`!!document.querySelector("tr[data-id=\"` + theirs + `\"]")`)
-	if o.js(`!!document.querySelector("tr[data-id=\"`+mine+`\"]")`).(bool) {
+	if o.js(`!!document.querySelector("tr[data-id=\"` + mine + `\"]")`).(bool) {
 		t.Error("a supervisor of another commune sees its submission in the queue")
 	}
 	for _, h := range []string{"#/review/labour/" + mine, "#/review/hiv/" + hiv} {
