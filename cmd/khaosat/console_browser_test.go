@@ -340,6 +340,11 @@ func supervisorJourney(t *testing.T, ts *testServer, sup, granted account, mine,
 	c := openConsole(t, ts, sup)
 	c.route("#/review/labour", "Hàng đợi duyệt")
 	c.waitFor(`!!document.querySelector("tr[data-id=\"` + mine + `\"]")`)
+	// A tablet held upright: the same queue, folded.
+	c.do(chromedp.EmulateViewport(768, 1024))
+	c.screenshot("console-supervisor-queue-tablet")
+	c.axe("review queue on a tablet")
+	c.do(chromedp.EmulateViewport(1280, 800))
 	if c.js(`!!document.querySelector("tr[data-id=\"` + theirs + `\"]")`).(bool) {
 		t.Error("the queue shows a submission of another commune")
 	}
@@ -368,6 +373,7 @@ func supervisorJourney(t *testing.T, ts *testServer, sup, granted account, mine,
 	c.see("Construction")
 	c.see("Has issues")
 	c.axe("submission in English")
+	c.screenshot("console-supervisor-submission-en")
 	c.click("Tiếng Việt")
 	c.see("Giới tính")
 
@@ -396,19 +402,25 @@ func managerJourney(t *testing.T, ts *testServer, mgr account) {
 	c.route("#/indicators", "Bảng chỉ số")
 	c.waitFor(`!!document.querySelector("[data-testid=indicator-table] tbody tr")`)
 	year := time.Now().Format("2006")
-	compareDashboard(t, c, mgr, "period="+year+"&level=commune&unit=01")
+	// The city's 16 indicators, then one indicator by commune with its chart.
+	compareDashboard(t, c, mgr, "period="+year+"&level=city&unit=01", "")
+	c.axe("indicators")
+	c.fill("select[name=level]", "commune")
+	c.click("Xem")
+	c.fill("select[name=indicator]", "CHILD_LABOUR")
+	compareDashboard(t, c, mgr, "period="+year+"&level=commune&unit=01&codes=CHILD_LABOUR", "CHILD_LABOUR")
 	c.waitFor(`(() => { const cv = document.querySelector("[data-testid=chart-bar] canvas"); if (!cv || !cv.width) return false;
 		const d = cv.getContext("2d").getImageData(0, 0, cv.width, cv.height).data; for (let i = 3; i < d.length; i += 4) if (d[i]) return true; return false })()`)
 	c.waitFor(`!!document.querySelector("[data-testid=chart-line] canvas")`)
-	c.axe("indicators")
 	c.screenshot("console-manager-indicators")
 
-	// With the sex and age-group breakdowns, by district.
+	// The 16 with the sex and age-group breakdowns, for the city.
 	c.fill("select[name=level]", "city")
+	c.fill("select[name=indicator]", "")
 	c.js(`document.querySelector("input[name=by-sex]").click(), document.querySelector("input[name=by-age]").click(), true`)
 	c.click("Xem")
-	c.waitFor(`!!document.querySelector("[data-testid=indicator-table] th") && [...document.querySelectorAll("[data-testid=indicator-table] th")].some(th => th.textContent === "Nhóm tuổi")`)
-	compareDashboard(t, c, mgr, "period="+year+"&level=city&unit=01&by=sex,age_group")
+	c.waitFor(`[...document.querySelectorAll("[data-testid=indicator-table] th")].some(th => th.textContent === "Nhóm tuổi")`)
+	compareDashboard(t, c, mgr, "period="+year+"&level=city&unit=01&by=sex,age_group", "")
 	c.click("Tải XLSX")
 	if got, want := len(xlsxRows(t, downloaded(t, dir, ".xlsx"), ""))-1, len(apiTable(t, mgr, "period="+year+"&level=city&unit=01&by=sex,age_group").Rows); got != want {
 		t.Errorf("the dashboard's XLSX has %d rows, the API's table %d", got, want)
@@ -528,7 +540,7 @@ func refusedJourney(t *testing.T, ts *testServer, collector, otherSup, sup accou
 	s := openConsole(t, ts, sup)
 	s.route("#/indicators", "Bảng chỉ số")
 	s.waitFor(`!!document.querySelector("[data-testid=indicator-table] tbody tr")`)
-	compareDashboard(t, s, sup, "period="+time.Now().Format("2006")+"&level=commune&unit=00004")
+	compareDashboard(t, s, sup, "period="+time.Now().Format("2006")+"&level=commune&unit=00004", "")
 	s.see("ẩn (<5)")
 	s.screenshot("console-supervisor-indicators")
 }
@@ -559,7 +571,7 @@ func apiTable(tb testing.TB, a account, q string) indicatorTable {
 
 // compareDashboard checks the dashboard's table against the API's table for
 // the same query, row for row and cell for cell.
-func compareDashboard(t *testing.T, c *console, a account, q string) {
+func compareDashboard(t *testing.T, c *console, a account, q, code string) {
 	t.Helper()
 	tbl := apiTable(t, a, q)
 	types := map[string]string{}
@@ -582,7 +594,8 @@ func compareDashboard(t *testing.T, c *console, a account, q string) {
 		}
 		want = append(want, []string{r.Indicator, r.Unit, r.Sex, r.AgeGroup, num, strconv.Itoa(r.Denominator), val})
 	}
-	c.waitFor(`document.querySelectorAll("[data-testid=indicator-table] tbody tr").length === ` + strconv.Itoa(len(want)))
+	c.waitFor(`document.querySelectorAll("[data-testid=indicator-table] tbody tr").length === ` + strconv.Itoa(len(want)) +
+		` && [...document.querySelectorAll("[data-testid=indicator-table] tbody tr")].every(tr => ` + jsString(code) + ` === "" || tr.dataset.indicator === ` + jsString(code) + `)`)
 	var got [][]string
 	js := `JSON.stringify([...document.querySelectorAll("[data-testid=indicator-table] tbody tr")].map(tr => [tr.dataset.indicator, tr.dataset.unit,
 		tr.dataset.sex, tr.dataset.age, ...["numerator", "denominator", "value"].map(k => tr.querySelector("[data-cell=" + k + "]").textContent)]))`

@@ -66,7 +66,7 @@ const vi = {
   breakdown: 'Phân tách', bySex: 'Giới tính', byAge: 'Nhóm tuổi', show: 'Xem',
   indicator: 'Chỉ số', numerator: 'Tử số', denominator: 'Mẫu số', value: 'Giá trị', sex: 'Giới tính', ageGroup: 'Nhóm tuổi',
   sexes: { male: 'Nam', female: 'Nữ' }, suppressed: 'ẩn (<5)', suppressedNote: 'Ô «ẩn» có tử số từ 1 đến 4 ở chỉ số nhạy cảm: không hiển thị để bảo vệ trẻ em.',
-  chartBy: 'Biểu đồ theo đơn vị', chartTrend: 'Xu hướng theo tháng', chartIndicator: 'Chỉ số của biểu đồ',
+  chartBy: 'Biểu đồ theo đơn vị', chartTrend: 'Xu hướng theo tháng', allIndicators: 'Tất cả 16 chỉ số',
   downloadCsv: 'Tải CSV', downloadXlsx: 'Tải XLSX', month: (m) => `Th${m}`,
   // users
   usersTitle: 'Người dùng', newUser: 'Tạo người dùng', displayName: 'Họ tên', role: 'Vai trò',
@@ -144,7 +144,7 @@ const en = {
   breakdown: 'Breakdown', bySex: 'Sex', byAge: 'Age group', show: 'Show',
   indicator: 'Indicator', numerator: 'Numerator', denominator: 'Denominator', value: 'Value', sex: 'Sex', ageGroup: 'Age group',
   sexes: { male: 'Male', female: 'Female' }, suppressed: 'suppressed (<5)', suppressedNote: '«Suppressed» cells of sensitive indicators have a numerator of 1 to 4: hidden to protect the children.',
-  chartBy: 'Chart by unit', chartTrend: 'Trend by month', chartIndicator: 'Indicator charted',
+  chartBy: 'Chart by unit', chartTrend: 'Trend by month', allIndicators: 'All 16 indicators',
   downloadCsv: 'Download CSV', downloadXlsx: 'Download XLSX', month: (m) => `M${m}`,
   usersTitle: 'Users', newUser: 'Create a user', displayName: 'Full name', role: 'Role',
   units: 'Units (codes, comma-separated)', sensitive: 'May read sensitive data', disabled: 'Disabled',

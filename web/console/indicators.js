@@ -85,7 +85,9 @@ function Chart({ title, labels, values, kind }) {
 
 export function IndicatorsPage({ user }) {
   const defaultUnit = user.units && user.units.length === 1 ? user.units[0] : '01';
-  const [o, setO] = useState({ period: String(new Date().getFullYear()), level: 'commune', unit: defaultUnit, sex: false, age: false });
+  // The city's 16 indicators at a glance; a commune's user starts at their commune.
+  const [o, setO] = useState({ period: String(new Date().getFullYear()), level: defaultUnit === '01' ? 'city' : 'commune',
+    unit: defaultUnit, sex: false, age: false });
   const [applied, setApplied] = useState(o);
   const set = (k) => (v) => setO((p) => ({ ...p, [k]: v }));
   const params = (a) => ({ period: a.period, level: a.level, unit: a.unit, by: [a.sex && 'sex', a.age && 'age_group'].filter(Boolean).join(',') });
@@ -97,8 +99,9 @@ export function IndicatorsPage({ user }) {
   const act = useAction();
   const data = table.data;
   const defs = (data && data.indicators) || [];
-  const chosen = code || (defs[0] && defs[0].code) || '';
-  const def = defs.find((d) => d.code === chosen);
+  // code '' shows every indicator in the table; the charts draw one.
+  const charted = code || (defs[0] && defs[0].code) || '';
+  const def = defs.find((d) => d.code === charted);
   const submit = (e) => {
     e.preventDefault();
     setApplied(o);
@@ -123,10 +126,10 @@ export function IndicatorsPage({ user }) {
     <${ErrorBox} error=${act.error} />
     <${Loading} load=${table} />
     ${data && html`
-      <${Select} label=${t('chartIndicator')} name="chart-indicator" value=${chosen} onChange=${setCode}
-        options=${defs.map((d) => ({ value: d.code, label: label(d.name) }))} />
+      <${Select} label=${t('indicator')} name="indicator" value=${code} onChange=${setCode}
+        options=${[{ value: '', label: t('allIndicators') }, ...defs.map((d) => ({ value: d.code, label: label(d.name) }))]} />
       ${def && html`<${Charts} def=${def} data=${data} applied=${data.query} />`}
-      <${Table} data=${data} />
+      <${Table} data=${data} code=${code} />
       <p class="muted">${t('suppressedNote')}</p>`}`;
 }
 
@@ -153,7 +156,7 @@ function Charts({ def, data, applied }) {
   </div>`;
 }
 
-function Table({ data }) {
+function Table({ data, code }) {
   const bySex = data.by.includes('sex');
   const byAge = data.by.includes('age_group');
   const defs = new Map(data.indicators.map((d) => [d.code, d]));
@@ -162,7 +165,7 @@ function Table({ data }) {
     <thead><tr><th scope="col">${t('indicator')}</th><th scope="col">${t('unit')}</th>
       ${bySex && html`<th scope="col">${t('sex')}</th>`}${byAge && html`<th scope="col">${t('ageGroup')}</th>`}
       <th scope="col" class="num">${t('numerator')}</th><th scope="col" class="num">${t('denominator')}</th><th scope="col" class="num">${t('value')}</th></tr></thead>
-    <tbody>${data.rows.map((r) => {
+    <tbody>${data.rows.filter((r) => !code || r.indicator === code).map((r) => {
       const def = defs.get(r.indicator);
       return html`<tr data-indicator=${r.indicator} data-unit=${r.unit} data-sex=${r.sex || ''} data-age=${r.age_group || ''}>
         <td>${label(def.name)}</td><td>${r.unit_name} <code>${r.unit}</code></td>
