@@ -147,7 +147,6 @@ function DraftEditor({ base, current, draft, onPublished }) {
   const [status, setStatus] = useState({ kind: 'good', text: t('lintOk') });
   const [problems, setProblems] = useState({ errors: [], warnings: draft.warnings || [] });
   const [doc, setDoc] = useState(draft.schema);
-  const saved = useRef(JSON.stringify(draft.schema));
   // dirty: the editor holds changes the server has not saved as the draft.
   const [dirty, setDirty] = useState(false);
 
@@ -179,7 +178,6 @@ function DraftEditor({ base, current, draft, onPublished }) {
       };
       try {
         const d = await put(base + '/draft', text);
-        saved.current = text;
         if (v.state.doc.toString() === text) setDirty(false);
         setDoc(parsed); // the preview draws what the server accepted as the draft
         const warnings = d.warnings || [];

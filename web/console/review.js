@@ -22,6 +22,7 @@ export function ReviewPage({ form: initialForm }) {
   const list = useLoad(() => (chosen ? get(`/api/v1/forms/${enc(chosen)}/submissions${query({ ...applied, cursor, limit: 50 })}`) : null),
     [chosen, JSON.stringify(applied), cursor]);
   const [selected, setSelected] = useState(new Set());
+  const [bulkMsg, setBulkMsg] = useState('');
   const set = (k) => (v) => setF((p) => ({ ...p, [k]: v }));
   const apply = (e) => {
     e.preventDefault();
@@ -63,7 +64,8 @@ export function ReviewPage({ form: initialForm }) {
         <td><a href=${`#/review/${enc(chosen)}/${enc(s.id)}`}>${t('open')} <span class="sr">${s.id}</span></a></td>
       </tr>`)}</tbody></table></div>`)}
     ${list.data && list.data.next_cursor && html`<button type="button" onClick=${() => setCursor(list.data.next_cursor)}>${t('next')}</button>`}
-    ${selected.size > 0 && html`<${BulkReview} form=${chosen} ids=${[...selected]} onDone=${() => { setSelected(new Set()); list.reload(); }} />`}`;
+    ${selected.size > 0 && html`<${BulkReview} form=${chosen} ids=${[...selected]} onDone=${(m) => { setBulkMsg(m); setSelected(new Set()); list.reload(); }} />`}
+    <${Notice} text=${bulkMsg} />`;
 }
 
 function Decision({ onSubmit, busy, heading }) {
@@ -91,10 +93,10 @@ function BulkReview({ form, ids, onDone }) {
   const submit = (state, comment) => act.run(async () => {
     const r = await post(`/api/v1/forms/${enc(form)}/bulk/review`, { ids, state, comment });
     const ok = r.results.filter((x) => x.status === 200).length;
-    setMsg(t('bulkDone', ok, ids.length));
     const failed = r.results.find((x) => x.status !== 200);
-    if (failed) act.setError({ message: (failed.error.messages && failed.error.messages[language()]) || failed.error.message });
-    else onDone();
+    if (!failed) return onDone(t('bulkDone', ok, ids.length));
+    setMsg(t('bulkDone', ok, ids.length));
+    act.setError({ message: (failed.error.messages && failed.error.messages[language()]) || failed.error.message });
   });
   return html`<div>
     <${Decision} heading=${t('bulkTitle', ids.length)} onSubmit=${submit} busy=${act.busy} />
@@ -166,7 +168,7 @@ export function SubmissionPage({ form, id }) {
         </dl>
       </section>
       <section>
-        <${Decision} heading=${t('decision')} onSubmit=${review} busy=${act.busy} />
+        <${Decision} heading=${t('reviewThis')} onSubmit=${review} busy=${act.busy} />
         <${ErrorBox} error=${act.error} /><${Notice} text=${msg} />
         <${Thread} base=${base} comments=${comments} onAdded=${load.reload} />
         <${History} base=${base} history=${history} />
