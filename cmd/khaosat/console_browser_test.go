@@ -499,6 +499,26 @@ func adminJourney(t *testing.T, ts *testServer, admin account) {
 		c.axe(p.hash)
 	}
 	c.see("enrollment.create")
+
+	// Session renewal: with a refused access token the console renews the
+	// session with its refresh token and goes on; signing out revokes it.
+	before := c.js(`(() => { const k = "khaosat.console.session"; const s = JSON.parse(localStorage.getItem(k));
+		s.access_token = s.access_token.slice(0, -4) + "AAAA"; localStorage.setItem(k, JSON.stringify(s)); return s.refresh_token })()`).(string)
+	c.do(chromedp.Reload())
+	c.route("#/audit", "Nhật ký")
+	c.see("enrollment.create")
+	after := c.js(`JSON.parse(localStorage.getItem("khaosat.console.session")).refresh_token`).(string)
+	if after == before {
+		t.Error("the session was not renewed after its access token was refused")
+	}
+	c.click("Đăng xuất")
+	c.see("Đã đăng xuất.")
+	if c.js(`localStorage.getItem("khaosat.console.session")`) != nil {
+		t.Error("the session is still stored after signing out")
+	}
+	if r := newClient(t, ts).do("POST", "/api/v1/auth/refresh", map[string]any{"refresh_token": after}); r.status != http.StatusUnauthorized {
+		t.Errorf("the refresh token after signing out: %d, want 401", r.status)
+	}
 }
 
 // refusedJourney: what the API refuses a user, the console does not show.

@@ -29,9 +29,17 @@ function store(s) {
   for (const f of listeners) f(s);
 }
 
+const ended = new Set();
 const client = createClient({
   session: { load: async () => session, save: async (s) => store(s), clear: async () => store(null) },
+  onSignedOut: (err) => ended.forEach((f) => f(err)),
 });
+
+/** Calls f(apiError) when the session could not be renewed (expired, revoked, account disabled). */
+export function onSessionEnded(f) {
+  ended.add(f);
+  return () => ended.delete(f);
+}
 
 /** Calls f(session) whenever the session changes (sign in, renewal, sign out). */
 export function onSession(f) {

@@ -3,7 +3,7 @@
 // ones the API lets it use.
 
 import { html, render, useEffect, useState } from '/vendor/preact.js';
-import { login, logout, onSession, currentSession, get } from './api.js';
+import { login, logout, onSession, onSessionEnded, currentSession, get } from './api.js';
 import { t, setLang, language } from './i18n.js';
 import { ErrorBox, Input, useAction } from './ui.js';
 import { FormsPage } from './forms.js';
@@ -29,7 +29,7 @@ function route() {
   return { page: parts[0] || '', args: parts.slice(1) };
 }
 
-function SignIn() {
+function SignIn({ notice }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const act = useAction();
@@ -44,6 +44,7 @@ function SignIn() {
       <${Input} label=${t('password')} name="password" type="password" value=${password} onInput=${setPassword} required autocomplete="current-password" />
       <${ErrorBox} error=${act.error} />
       <button type="submit" class="primary" disabled=${act.busy}>${t('signIn')}</button>
+      <p class="notice" role="status">${notice || ''}</p>
     </form>
   </main>`;
 }
@@ -67,7 +68,7 @@ function Page({ page, args, user }) {
   return null;
 }
 
-function Shell({ user, rerender }) {
+function Shell({ user, rerender, signOut }) {
   const [r, setR] = useState(route());
   useEffect(() => {
     const f = () => setR(route());
@@ -91,7 +92,7 @@ function Shell({ user, rerender }) {
       </nav>
       <span class="who">${t('signedInAs', user.display_name || user.username, t('roles.' + user.role))}</span>
       <${LangSwitch} onChange=${rerender} />
-      <button type="button" onClick=${() => logout()}>${t('signOut')}</button>
+      <button type="button" onClick=${signOut}>${t('signOut')}</button>
     </header>
     <main id="main" tabindex="-1">
       ${allowed.length === 0 && html`<h1>${t('app')}</h1><p>${t('collectorNoConsole')}</p><p><a href="/">${t('openPhoneApp')}</a></p>`}
@@ -105,7 +106,11 @@ function App() {
   const [, setTick] = useState(0);
   const rerender = () => setTick((n) => n + 1);
   const [user, setUser] = useState(null);
+  const [notice, setNotice] = useState('');
   useEffect(() => onSession((n) => setS(n)), []);
+  useEffect(() => onSessionEnded(() => setNotice(t('sessionEnded'))), []);
+  // The sign-in page says so once the server has ended the session.
+  const signOut = () => logout().then(() => setNotice(t('signedOut')));
   useEffect(() => {
     if (!s) {
       setUser(null);
@@ -115,10 +120,10 @@ function App() {
     get('/api/v1/me').then(setUser).catch(() => setUser(s.user));
   }, [s && s.user && s.user.id]);
   if (!s) {
-    return html`<header class="top"><span class="brand">${t('app')}</span><${LangSwitch} onChange=${rerender} /></header><${SignIn} />`;
+    return html`<header class="top"><span class="brand">${t('app')}</span><${LangSwitch} onChange=${rerender} /></header><${SignIn} notice=${notice} />`;
   }
   if (!user) return html`<p class="muted" role="status">${t('loading')}</p>`;
-  return html`<${Shell} user=${user} rerender=${rerender} />`;
+  return html`<${Shell} user=${user} rerender=${rerender} signOut=${signOut} />`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));
