@@ -502,18 +502,18 @@ func adminJourney(t *testing.T, ts *testServer, admin account) {
 
 	// Session renewal: with a refused access token the console renews the
 	// session with its refresh token and goes on; signing out revokes it.
-	before := c.js(`(() => { const k = "khaosat.console.session"; const s = JSON.parse(localStorage.getItem(k));
-		s.access_token = s.access_token.slice(0, -4) + "AAAA"; localStorage.setItem(k, JSON.stringify(s)); return s.refresh_token })()`).(string)
+	before := c.js(`(() => { const k = "khaosat.console.session"; const s = JSON.parse(sessionStorage.getItem(k));
+		s.access_token = s.access_token.slice(0, -4) + "AAAA"; sessionStorage.setItem(k, JSON.stringify(s)); return s.refresh_token })()`).(string)
 	c.do(chromedp.Reload())
 	c.route("#/audit", "Nhật ký")
 	c.see("enrollment.create")
-	after := c.js(`JSON.parse(localStorage.getItem("khaosat.console.session")).refresh_token`).(string)
+	after := c.js(`JSON.parse(sessionStorage.getItem("khaosat.console.session")).refresh_token`).(string)
 	if after == before {
 		t.Error("the session was not renewed after its access token was refused")
 	}
 	c.click("Đăng xuất")
 	c.see("Đã đăng xuất.")
-	if c.js(`localStorage.getItem("khaosat.console.session")`) != nil {
+	if c.js(`sessionStorage.getItem("khaosat.console.session")`) != nil {
 		t.Error("the session is still stored after signing out")
 	}
 	if r := newClient(t, ts).do("POST", "/api/v1/auth/refresh", map[string]any{"refresh_token": after}); r.status != http.StatusUnauthorized {
@@ -577,6 +577,7 @@ func refusedJourney(t *testing.T, ts *testServer, collector, otherSup, sup accou
 	compareDashboard(t, s, sup, "period="+time.Now().Format("2006")+"&level=commune&unit=00004", "")
 	s.fill("select[name=indicator]", "HIV_STATUS_KNOWN")
 	s.waitFor(`document.querySelector("[data-testid=indicator-table] tbody tr [data-cell=numerator]").textContent === "ẩn (<5)"`)
+	s.waitFor(`!!document.querySelector("[data-testid=chart-line] canvas")`)
 	s.screenshot("console-supervisor-indicators")
 }
 

@@ -1,5 +1,6 @@
 // The console's use of the shared API client (web/shared/api.js): its
-// session lives in localStorage (a console is a desk, not a phone), is
+// session lives in sessionStorage, so it survives a reload but not the
+// closing of the tab (consoles run on shared office computers), is
 // renewed before the access token expires (and by the shared client once
 // more on a 401), and every page calls the helpers below. Downloads stream
 // into a Blob with progress, so a long export never holds the page.
@@ -15,7 +16,7 @@ let renewTimer = 0;
 
 function load() {
   try {
-    return JSON.parse(localStorage.getItem(KEY)) || null;
+    return JSON.parse(sessionStorage.getItem(KEY)) || null;
   } catch {
     return null;
   }
@@ -23,8 +24,8 @@ function load() {
 
 function store(s) {
   session = s;
-  if (s) localStorage.setItem(KEY, JSON.stringify(s));
-  else localStorage.removeItem(KEY);
+  if (s) sessionStorage.setItem(KEY, JSON.stringify(s));
+  else sessionStorage.removeItem(KEY);
   schedule();
   for (const f of listeners) f(s);
 }
