@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
@@ -315,3 +316,17 @@ func cut(w http.ResponseWriter) {
 
 // setDown cuts or restores the network.
 func (ns *netSwitch) setDown(down bool) { ns.down.Store(down) }
+
+// geolocation grants the page's origin the location and fixes it.
+func (t *tab) geolocation(lat, lon, accuracy float64) {
+	t.tb.Helper()
+	if _, err := chromedp.CallBrowser(t.ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "geolocation"}, Setting: browser.PermissionSettingGranted,
+		Origin: t.base, BrowserContextID: t.browser}); err != nil {
+		t.tb.Fatal(err)
+	}
+	if _, err := chromedp.Call(t.ctx, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{
+		Latitude: &lat, Longitude: &lon, Accuracy: &accuracy}); err != nil {
+		t.tb.Fatal(err)
+	}
+}

@@ -7,11 +7,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 )
 
 // phone is a collector of ward 00004 with a phone (a fresh browser context)
@@ -108,6 +113,19 @@ func (p *phoneEnv) enrol() {
 	p.tab.waitFor(`!!navigator.serviceWorker.controller`) // the shell is cached: the app opens offline
 }
 
+// waitStored polls an expression over the phone's IndexedDB (db() in
+// scope, awaited) until it is true: what the app wrote has landed.
+func (p *phoneEnv) waitStored(expr string) {
+	p.t.Helper()
+	for i := 0; i < 300; i++ {
+		if evalIn[bool](p.tab, `(async () => { const {db} = await import('/app/db.js'); return !!(await `+expr+`); })()`) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.t.Fatalf("never stored: %s", expr)
+}
+
 // waiting is the outbox count in the top bar.
 func (p *phoneEnv) waiting() string {
 	return evalIn[string](p.tab, `document.querySelector('#waiting').dataset.count`)
@@ -152,6 +170,7 @@ func serverSubmission(t *testing.T, c *client, form, id string) (int, map[string
 // fixed) and finalised, the app reopens offline with 1 waiting, the network
 // returns and the server holds exactly that submission.
 func TestPhoneOfflineJourney(t *testing.T) {
+	t.Parallel()
 	p := newPhone(t)
 	p.enrol()
 	p.tab.screenshot("form-list")
@@ -168,10 +187,22 @@ func TestPhoneOfflineJourney(t *testing.T) {
 	if got := evalIn[string](p.tab, `document.querySelector('#q-members_total-err').textContent`); !strings.Contains(got, "30") {
 		t.Errorf("error beside members_total: %q", got)
 	}
-	p.js(`document.querySelector('#q-members_total').scrollIntoView({block: 'center'})`)
+	p.js(`document.querySelector('#q-head_name').closest('.q').scrollIntoView({block: 'start'})`)
 	p.tab.screenshot("question-error")
 	p.set("#q-members_total", "6")
 	p.tab.waitFor(`!document.querySelector('#q-members_total-err')`)
+
+	// The app is closed and reopened, still offline: the draft resumes where it was.
+	p.set("#"+fieldDOMID("/children/1/full_name"), "Nguyễn Thị Lan 2")
+	p.waitStored(`(await db()).get('drafts', location.hash.split('/').pop()).then(d => d.at === '/children/1/full_name' && d.data.children[1].full_name === 'Nguyễn Thị Lan 2')`)
+	p.tab.do(chromedp.Reload())
+	p.tab.waitFor(`!!document.querySelector('#q-children-1-full_name')`)
+	if !evalIn[bool](p.tab, `(() => { const r = document.querySelector('#q-children-1-full_name').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`) {
+		t.Error("the reopened draft is not at the question last answered")
+	}
+	if v := evalIn[string](p.tab, `document.querySelector('#q-members_total').value`); v != "6" {
+		t.Errorf("members_total after reopening: %q", v)
+	}
 	p.click("#finalise")
 	p.tab.waitFor(`!!document.querySelector('#outbox .card[data-state=waiting]')`)
 	id := evalIn[string](p.tab, `document.querySelector('#outbox .card').dataset.id`)
@@ -207,5 +238,272 @@ func TestPhoneOfflineJourney(t *testing.T) {
 	p.col.do("GET", "/api/v1/me/submissions", nil).json(t, &mine)
 	if len(mine.Items) != 1 {
 		t.Errorf("the collector has %d submissions on the server, want exactly 1", len(mine.Items))
+	}
+}
+
+// sendHousehold fills and sends a household with n children from the
+// phone, online, and returns its id once the server has it.
+func (p *phoneEnv) sendHousehold(n int) string {
+	p.t.Helper()
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/#/"))
+	p.click(`button.new-submission[data-form=household]`)
+	p.tab.waitFor(`!!document.querySelector('#q-address')`)
+	p.fillHousehold(n)
+	p.click("#finalise")
+	p.tab.waitFor(`!!document.querySelector('#outbox .card[data-state=sent]')`)
+	return evalIn[string](p.tab, `document.querySelector('#outbox .card[data-state=sent]').dataset.id`)
+}
+
+// TestPhoneReviewFeedback: a supervisor marks a submission has_issues with
+// a comment; the phone shows the comment, the collector corrects the answer
+// and resends it as an edit, and the server has revision 2.
+func TestPhoneReviewFeedback(t *testing.T) {
+	t.Parallel()
+	p := newPhone(t)
+	p.enrol()
+	id := p.sendHousehold(1)
+
+	sup := newUser(t, shared, "supervisor", "00004")
+	comment := "Tên chủ hộ viết sai, hãy kiểm tra lại."
+	if r := sup.do("POST", "/api/v1/forms/household/submissions/"+id+"/review", map[string]any{"state": "has_issues", "comment": comment}); r.status != http.StatusOK {
+		t.Fatalf("review: %d %s", r.status, r.body)
+	}
+
+	p.click(`a[href="#/feedback"]`)
+	p.waitText(comment)
+	p.click(fmt.Sprintf(`#feedback .card[data-id=%s] button.correct`, q(id)))
+	p.tab.waitFor(`!!document.querySelector('#review-comment')`)
+	if got := evalIn[string](p.tab, `document.querySelector('#review-comment').textContent`); !strings.Contains(got, comment) {
+		t.Errorf("comment on the correction: %q", got)
+	}
+	p.set("#q-head_name", "Nguyễn Văn Hưng")
+	p.click("#finalise")
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`, q(id)))
+	if got := evalIn[string](p.tab, fmt.Sprintf(`document.querySelector('#outbox .card[data-id=%s] .state').textContent`, q(id))); !strings.Contains(got, "2") {
+		t.Errorf("outbox after the correction: %q, want revision 2", got)
+	}
+	status, sub := serverSubmission(t, p.col, "household", id)
+	if status != http.StatusOK || sub["revision"] != float64(2) || sub["data"].(map[string]any)["head_name"] != "Nguyễn Văn Hưng" {
+		t.Fatalf("server after the correction: %d revision %v head_name %v", status, sub["revision"], sub["data"].(map[string]any)["head_name"])
+	}
+	// The feedback list no longer asks for it.
+	p.click(`a[href="#/feedback"]`)
+	p.tab.waitFor(fmt.Sprintf(`!document.querySelector('#feedback .card[data-id=%s]')`, q(id)))
+}
+
+// queueHouseholds puts n finalised households (the three-children example,
+// each with its own id) into the phone's outbox with the app's own code, as
+// if filled in one by one, and returns their ids.
+func (p *phoneEnv) queueHouseholds(n int) []string {
+	p.t.Helper()
+	var example map[string]any
+	readJSON(p.t, "forms/testdata/household/valid/three_children.json", &example)
+	b, _ := json.Marshal(example)
+	return evalIn[[]string](p.tab, fmt.Sprintf(`(async () => {
+		const data = await import('/app/data.js'), { session, deviceID } = await import('/app/db.js');
+		const s = await session.load(), form = (await data.listForms()).find(f => f.id === 'household');
+		const example = %s, ids = [];
+		for (let i = 0; i < %d; i++) {
+			const answers = { ...example, children: example.children.map(c => ({ ...c, child_id: crypto.randomUUID() })) };
+			const d = await data.newDraft({ form, user: s.user, unit: '00004', deviceId: await deviceID(), data: answers });
+			await data.finalise(d);
+			ids.push(d.id);
+		}
+		return ids;
+	})()`, b, n))
+}
+
+// countOnServer returns how many of ids the server lists for the collector.
+func countOnServer(t *testing.T, c *client, ids []string) map[string]int {
+	t.Helper()
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	seen := map[string]int{}
+	cursor := ""
+	for {
+		var page struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		c.do("GET", "/api/v1/me/submissions?limit=100&cursor="+cursor, nil).json(t, &page)
+		for _, it := range page.Items {
+			if want[it.ID] {
+				seen[it.ID]++
+			}
+		}
+		if page.NextCursor == nil || *page.NextCursor == "" {
+			return seen
+		}
+		cursor = *page.NextCursor
+	}
+}
+
+// TestPhoneClosedMidSync: the app is closed while a sync of 20 submissions
+// is on the wire (the server stored them, the answer never arrives);
+// reopened, it sends them again and the server holds each exactly once, and
+// the outbox is empty.
+func TestPhoneClosedMidSync(t *testing.T) {
+	t.Parallel()
+	p := newPhone(t)
+	p.enrol()
+	p.ns.setDown(true) // queue while offline, so that nothing leaves early
+	ids := p.queueHouseholds(20)
+	p.ns.setDown(false)
+
+	reached, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	hold := func(r *http.Request) {
+		if r.URL.Path == "/api/v1/sync" {
+			once.Do(func() { close(reached) })
+			<-release
+		}
+	}
+	p.ns.after.Store(&hold)
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/#/outbox"))
+	p.click("#send-now")
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sync never reached the server")
+	}
+	p.tab.closePage() // the answer is on its way: the app is gone
+	if got := countOnServer(t, p.col, ids); len(got) != 20 {
+		t.Fatalf("the server stored %d of the 20 before the page closed, want all", len(got))
+	}
+	p.ns.after.Store(nil)
+	close(release)
+
+	p.tab.reopen()
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/#/outbox"))
+	p.tab.waitFor(`document.querySelector('#waiting') && document.querySelector('#waiting').dataset.count === '0'`)
+	p.tab.waitFor(`document.querySelectorAll('#outbox .card').length === 20`)
+	if n := evalIn[int](p.tab, `document.querySelectorAll('#outbox .card[data-state=sent]').length`); n != 20 {
+		t.Errorf("outbox: %d sent, want 20%s", n, p.tab.pageText())
+	}
+	got := countOnServer(t, p.col, ids)
+	for _, id := range ids {
+		if got[id] != 1 {
+			t.Errorf("submission %s is on the server %d times", id, got[id])
+		}
+	}
+}
+
+// TestPhoneSessions: the sign-in screen; a wrong password said plainly; a
+// password session and signing out; enrolling by scanning the QR code the
+// admin prints; the session surviving the app's restart; a revoked device
+// signed out at its next contact with a clear message, its waiting
+// submission kept and sent after enrolling again.
+func TestPhoneSessions(t *testing.T) {
+	t.Parallel()
+	p := newPhone(t)
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
+	p.tab.waitFor(`!!document.querySelector('#code')`)
+	p.tab.screenshot("sign-in")
+
+	// Password: wrong, then right, then signing out.
+	name := newUserNamed(t, "collector", "00004")
+	p.click("#tab-password")
+	p.set("#username", name)
+	p.set("#password", "not-the-password")
+	p.click("#signin-form button[type=submit]")
+	p.tab.waitFor(`!!document.querySelector('#signin-error')`)
+	p.set("#password", "password-"+name)
+	p.click("#signin-form button[type=submit]")
+	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
+	p.click("#sign-out")
+	p.tab.waitFor(`!!document.querySelector('#signin-form')`)
+
+	// Enrolling by scanning the QR code: a photo of it fills the code in.
+	e := createEnrollment(t, p.admin, p.userID)
+	png := p.admin.do("GET", e.QRPNG, nil)
+	qrFile := filepath.Join(t.TempDir(), "qr.png")
+	if err := os.WriteFile(qrFile, png.body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.tab.do(chromedp.SetUploadFiles(chromedp.CSS("#qr-file"), []string{qrFile}))
+	p.tab.waitFor(fmt.Sprintf(`document.querySelector('#code').value === %s`, q(e.Code)))
+	p.click("#signin-form button[type=submit]")
+	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
+
+	// The phone restarts: still signed in.
+	p.tab.reopen()
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
+	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
+
+	// A submission waits offline; the admin revokes the device.
+	p.ns.setDown(true)
+	ids := p.queueHouseholds(1)
+	device := evalIn[string](p.tab, `(async () => (await import('/app/db.js')).deviceID())()`)
+	wantStatus(t, p.admin.do("DELETE", "/api/v1/users/"+p.userID+"/devices/"+device, nil), http.StatusNoContent, "revoke")
+	p.ns.setDown(false)
+	p.tab.do(chromedp.Reload())
+	p.tab.waitFor(`!!document.querySelector('#notice') && !!document.querySelector('#signin-form')`)
+	if msg := evalIn[string](p.tab, `document.querySelector('#notice').textContent`); !strings.Contains(msg, "thu hồi") {
+		t.Errorf("revoked device message: %q", msg)
+	}
+	if got := countOnServer(t, p.col, ids); len(got) != 0 {
+		t.Fatalf("sent by a revoked device: %v", got)
+	}
+
+	// Enrolled again: the waiting submission goes, once.
+	p.enrol()
+	p.tab.waitFor(`document.querySelector('#waiting').dataset.count === '0'`)
+	if got := countOnServer(t, p.col, ids); got[ids[0]] != 1 {
+		t.Errorf("after enrolling again the server has %v, want the waiting submission once", got)
+	}
+}
+
+// newUserNamed creates an account whose password is "password-" + its name.
+func newUserNamed(t *testing.T, role string, units ...string) string {
+	t.Helper()
+	name := role + "-" + strings.ReplaceAll(uuid.NewString()[:13], "-", "")
+	r := adminClient(t, shared).do("POST", "/api/v1/users", map[string]any{
+		"username": name, "password": "password-" + name, "display_name": "Người dùng thử", "role": role, "units": units})
+	if r.status != http.StatusCreated {
+		t.Fatalf("create user: %d %s", r.status, r.body)
+	}
+	return name
+}
+
+// TestPhoneRefusedSubmissions: what the server refuses comes back to the
+// collector: a 422 with its field errors on the questions, fixed and sent;
+// a 409 (the same id with other answers) shown plainly; the valid one of
+// the same batch stored.
+func TestPhoneRefusedSubmissions(t *testing.T) {
+	t.Parallel()
+	p := newPhone(t)
+	p.enrol()
+	taken := p.sendHousehold(1)
+	p.ns.setDown(true)
+	ids := p.queueHouseholds(3)
+	// An older app let a wrong answer through, and another phone reused an id.
+	p.js(`(async () => { const {db} = await import('/app/db.js'); const d = await db();
+		const bad = await d.get('outbox', %s); bad.submission.data.members_total = 99; await d.put('outbox', bad);
+		const dup = await d.get('outbox', %s); await d.delete('outbox', dup.id); dup.id = dup.submission.id = %s; await d.put('outbox', dup); })()`,
+		q(ids[0]), q(ids[1]), q(taken))
+	p.ns.setDown(false)
+	p.tab.do(chromedp.Navigate(p.ns.URL+"/#/outbox"), chromedp.Reload()) // opening the app sends the outbox
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=rejected]') && !!document.querySelector('#outbox .card[data-id=%s][data-state=conflict]') && !!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`,
+		q(ids[0]), q(taken), q(ids[2])))
+	if msg := evalIn[string](p.tab, fmt.Sprintf(`document.querySelector('#outbox .card[data-id=%s] .item-error').textContent`, q(taken))); msg == "" {
+		t.Error("the conflict is shown without the server's message")
+	}
+
+	// The refused one opens with the server's error beside its question; fixed, it goes.
+	p.click(fmt.Sprintf(`#outbox .card[data-id=%s] button`, q(ids[0])))
+	p.tab.waitFor(`!!document.querySelector('#q-members_total-err')`)
+	if got := evalIn[string](p.tab, `document.querySelector('#q-members_total-err').textContent`); !strings.Contains(got, "30") {
+		t.Errorf("server error beside members_total: %q", got)
+	}
+	p.set("#q-members_total", "6")
+	p.tab.waitFor(`!document.querySelector('#q-members_total-err')`)
+	p.click("#finalise")
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`, q(ids[0])))
+	if status, _ := serverSubmission(t, p.col, "household", ids[0]); status != http.StatusOK {
+		t.Errorf("the corrected submission: %d", status)
 	}
 }

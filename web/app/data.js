@@ -3,6 +3,11 @@
 
 import { db, kv } from './db.js';
 
+// Form versions read in this page, so that opening a form just listed does
+// not read its schema from storage again.
+const versions = new Map();
+const remember = (form, n, v) => { versions.set(form + '@' + n, v); return v; };
+
 /**
  * refreshForms brings the phone's forms up to date with GET /api/v1/forms:
  * a new or changed version is downloaded (If-None-Match), a form that is no
@@ -30,11 +35,14 @@ export async function refreshForms(api) {
 
 /** listForms is the forms on the phone, by title. */
 export async function listForms() {
-  return (await (await db()).getAll('forms')).sort((a, b) => a.id.localeCompare(b.id));
+  const forms = (await (await db()).getAll('forms')).sort((a, b) => a.id.localeCompare(b.id));
+  for (const f of forms) remember(f.id, f.version, { form: f.id, version: f.version, schema: f.schema, title: f.title });
+  return forms;
 }
 
 /** version returns a stored form version, downloading it when missing. */
 export async function version(api, form, n) {
+  if (versions.has(form + '@' + n)) return versions.get(form + '@' + n);
   const d = await db();
   let v = await d.get('versions', [form, n]);
   if (!v && api) {
@@ -42,7 +50,7 @@ export async function version(api, form, n) {
     v = { form, version: n, schema: r.schema, title: r.title };
     await d.put('versions', v);
   }
-  return v;
+  return v && remember(form, n, v);
 }
 
 /** units returns the communes the collector may survey: [{code, name}], kept for offline. */
@@ -156,10 +164,15 @@ export async function correct(api, sub, user) {
   const existing = await getDraft(sub.id);
   if (existing) return existing;
   const v = await version(api, sub.form, sub.form_version);
+  // The server withholds sensitive answers from a collector without the
+  // grant, even their own; an edit replaces every answer, so the phone
+  // starts from the copy it sent when it still has that revision.
+  const sent = await (await db()).get('outbox', sub.id);
+  const data = sent && sent.state === 'sent' && sent.revision === sub.revision && (sub.redacted || []).length ? sent.submission.data : sub.data;
   const d = {
     id: sub.id, user: user.id, form: sub.form, version: sub.form_version, title: v.title, kind: 'edit', base_revision: sub.revision,
     envelope: { unit: sub.unit, survey_date: sub.survey_date, started_at: sub.started_at, ended_at: sub.ended_at, device_id: sub.device_id, location: sub.location },
-    data: sub.data, review: sub.review, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), server_errors: [],
+    data, review: sub.review, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), server_errors: [],
   };
   await (await db()).put('drafts', d);
   return d;

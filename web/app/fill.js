@@ -3,7 +3,7 @@
 // (the form's JSON Schema and its age rules), the draft saved on every
 // change, and finalising into the outbox.
 
-import { html, useEffect, useMemo, useRef, useState } from '../vendor/preact.js';
+import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from '../vendor/preact.js';
 import { lang as currentLang, pick, t } from '../shared/i18n.js';
 import { FormView, errorText, fieldID } from '../shared/form.js';
 import { validate } from '../shared/validate.js';
@@ -12,7 +12,7 @@ import { go } from './nav.js';
 import { makePhoto } from './photo.js';
 
 /** metrics are the timings the browser tests read (opening, each change). */
-const metrics = globalThis.__khaosatMetrics = globalThis.__khaosatMetrics || { open: [], validate: [], change: [] };
+const metrics = globalThis.__khaosatMetrics = globalThis.__khaosatMetrics || { open: [], painted: [], validate: [], change: [] };
 
 function Envelope({ d, units: us, set, errors, show }) {
   const [geo, setGeo] = useState(null);
@@ -81,10 +81,24 @@ export function Fill({ id, app, lang }) {
     return [...errs, ...server];
   }, [d && d.data, d && d.envelope.survey_date, d && d.server_errors, schema]);
 
-  useEffect(() => {
+  // Timings: to the form in the page (layout effect), and to the frame
+  // after it was painted (effect).
+  const drawnAt = useRef(0);
+  useLayoutEffect(() => {
     if (!d || !schema) return;
-    if (opened.current) { metrics.open.push(performance.now() - opened.current); opened.current = 0; }
+    if (opened.current && !drawnAt.current) {
+      drawnAt.current = opened.current;
+      metrics.open.push(performance.now() - opened.current);
+      // Resume where the collector was: their last question in view.
+      const at = d.at && document.getElementById(fieldID('q', d.at));
+      if (at) at.scrollIntoView({ block: 'center' });
+    }
     if (changed.current) { metrics.change.push(performance.now() - changed.current); changed.current = 0; }
+  });
+  useEffect(() => {
+    if (!d || !schema || !opened.current) return;
+    metrics.painted.push(performance.now() - opened.current);
+    opened.current = 0;
   });
 
   if (d === undefined) return html`<p class="boot">…</p>`;
@@ -95,7 +109,7 @@ export function Fill({ id, app, lang }) {
     cur.current = next;
     setD(next);
     setSaved(false);
-    saving.current = saving.current.then(() => saveDraft(next)).then(() => setSaved(true));
+    saving.current = saving.current.then(() => saveDraft(next)).then(() => setSaved(true), () => setSaved(false));
   };
   const dropServer = p => (cur.current.server_errors || []).filter(e => {
     const ep = e.path.startsWith('/data/') ? e.path.slice(5) : e.path;
@@ -113,13 +127,14 @@ export function Fill({ id, app, lang }) {
   const touchAndRemember = p => { lastTouched.current = p; onTouch(p); };
   const onChange = data => {
     const p = lastTouched.current;
-    update({ ...cur.current, data, server_errors: p ? dropServer(p) : cur.current.server_errors });
+    update({ ...cur.current, data, at: p || cur.current.at, server_errors: p ? dropServer(p) : cur.current.server_errors });
   };
 
   const submit = async () => {
     setShowAll(true);
     await saving.current;
-    const errs = validate(schema, d.data, d.envelope.survey_date);
+    const latest = cur.current; // not the draft of the last drawing: a change may not be drawn yet
+    const errs = validate(schema, latest.data, latest.envelope.survey_date);
     if (errs.length) {
       setSummary(t('fill.errors', { n: errs.length }));
       requestAnimationFrame(() => {
@@ -128,7 +143,7 @@ export function Fill({ id, app, lang }) {
       });
       return;
     }
-    await finalise(d);
+    await finalise(latest);
     await app.refresh();
     app.requestBackgroundSync && app.requestBackgroundSync();
     go('/outbox');
@@ -145,7 +160,7 @@ export function Fill({ id, app, lang }) {
     ${(d.server_errors || []).length > 0 && html`<p class="banner error" role="alert">${t('fill.server_errors')}</p>`}
     <${Envelope} d=${d} units=${us} set=${setEnvelope} errors=${errors} show=${show} />
     <${FormView} schema=${schema} value=${d.data} lang=${lang || currentLang()} errors=${errors} show=${show}
-      onTouch=${touchAndRemember} onChange=${onChange} prefix="q" Photo=${Photo} />
+      onTouch=${touchAndRemember} onChange=${onChange} prefix="q" Photo=${Photo} focus=${d.at || ''} />
     ${unknown.length > 0 && html`<div class="banner error">${unknown.map(e => html`<p>${e.path}: ${errorText(e)}</p>`)}</div>`}
     <div class="finalise">
       ${summary && showAll && errors.length > 0 && html`<p class="banner error" role="alert" id="error-summary">${t('fill.errors', { n: errors.length })}</p>`}

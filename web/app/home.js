@@ -5,6 +5,7 @@
 import { html, useEffect, useState } from '../vendor/preact.js';
 import { pick, t } from '../shared/i18n.js';
 import { generated } from '../shared/form.js';
+import { validatorOf } from '../shared/validate.js';
 import { deviceID } from './db.js';
 import { deleteDraft, listDrafts, listForms, newDraft, refreshForms, units } from './data.js';
 import { go } from './nav.js';
@@ -15,7 +16,12 @@ export function Home({ app, tick, online, onSignOut }) {
   const [note, setNote] = useState(null);
 
   const load = async () => {
-    setForms(await listForms());
+    const list = await listForms();
+    setForms(list);
+    // Prepare each form's validator while the collector reads the list:
+    // opening a form then costs only its drawing.
+    const idle = globalThis.requestIdleCallback || (f => setTimeout(f, 200));
+    idle(() => list.forEach(f => validatorOf(f.schema)));
     setDrafts(await listDrafts(app.user.id));
   };
   const refresh = async () => {

@@ -14,7 +14,7 @@ import { Fill } from './fill.js';
 import { Outbox } from './outbox.js';
 import { Feedback } from './feedback.js';
 
-const api = createClient({ session, onSignedOut: err => window.dispatchEvent(new CustomEvent('signedout', { detail: err })) });
+const api = createClient({ session, onSignedOut: (err, s) => window.dispatchEvent(new CustomEvent('signedout', { detail: { err, deviceBound: !!(s && s.device_id) } })) });
 
 /** app is what the screens share: the client, the user, and actions. */
 const app = { api, sync: null, refresh: () => {} };
@@ -32,7 +32,7 @@ function App() {
   const [, setLangState] = useState(lang());
   const [r, setR] = useState(route());
   const [online, setOnline] = useState(navigator.onLine);
-  const [waiting, setWaiting] = useState(0);
+  const [waiting, setWaiting] = useState(null); // null until counted
   const [notice, setNotice] = useState(null);
   const [tick, setTick] = useState(0);
 
@@ -68,16 +68,14 @@ function App() {
     const onOnline = () => { setOnline(true); sync(); };
     const onOffline = () => setOnline(false);
     const onSignedOut = e => {
-      const err = e.detail;
-      setNotice({ kind: 'error', text: (err && err.status === 401 ? t('err.device_revoked') + ' ' : '') + (err ? err.text() : t('err.session_ended')) });
+      // A device-bound session ends only when an administrator revokes the device.
+      setNotice({ kind: 'error', text: e.detail.deviceBound ? t('err.device_revoked') : t('err.session_ended') });
       setS(null);
     };
-    const onLangChange = () => setLangState(lang());
     window.addEventListener('hashchange', onHash);
     window.addEventListener('online', onOnline);
     window.addEventListener('offline', onOffline);
     window.addEventListener('signedout', onSignedOut);
-    window.addEventListener('langchange', onLangChange);
     let channel = null;
     try { channel = new BroadcastChannel('khaosat'); channel.onmessage = () => refreshCount(); } catch { /* none */ }
     const timer = setInterval(() => { if (navigator.onLine) sync(); }, 60000);
@@ -86,7 +84,6 @@ function App() {
       window.removeEventListener('online', onOnline);
       window.removeEventListener('offline', onOffline);
       window.removeEventListener('signedout', onSignedOut);
-      window.removeEventListener('langchange', onLangChange);
       clearInterval(timer);
       if (channel) channel.close();
     };
@@ -95,8 +92,8 @@ function App() {
   const switchLang = async () => {
     const next = lang() === 'vi' ? 'en' : 'vi';
     setLang(next);
-    await kv.set('lang', next);
     setLangState(next);
+    await kv.set('lang', next);
   };
 
   if (s === undefined) return html`<p class="boot">…</p>`;
@@ -125,8 +122,8 @@ function App() {
   return html`<div class="screen">
     <header class="bar">
       <h1>${t('app.title')}</h1>
-      <a href="#/outbox" class=${'waiting' + (waiting ? ' some' : '')} id="waiting" data-count=${waiting}
-        aria-label=${t('head.waiting_label', { n: waiting })}>${t('head.waiting', { n: waiting })}</a>
+      <a href="#/outbox" class=${'waiting' + (waiting ? ' some' : '')} id="waiting" data-count=${waiting ?? undefined}
+        aria-label=${t('head.waiting_label', { n: waiting ?? '…' })}>${t('head.waiting', { n: waiting ?? '…' })}</a>
       ${langButton}
     </header>
     ${!online && html`<p class="banner warn offline" role="status">${t('net.offline')}</p>`}

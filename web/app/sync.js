@@ -7,7 +7,9 @@
 
 import { db } from './db.js';
 
-const BATCH = 50;
+// A batch is at most 100 submissions (~300 KB of households): few round
+// trips on a slow link, and a lost answer costs one resend of 100.
+const BATCH = 100;
 
 /** notify tells every open page that the outbox changed. */
 export function notify() {
@@ -28,6 +30,7 @@ function applyError(item, status, error) {
 
 async function sendNew(api, items) {
   const res = await api.json('POST', '/api/v1/sync', { submissions: items.map(i => ({ ...i.submission, form: i.form })) });
+  const done = [];
   for (let k = 0; k < items.length; k++) {
     const item = items[k], r = res.results[k];
     if (!r || r.id !== item.id) continue;
@@ -38,8 +41,11 @@ async function sendNew(api, items) {
     } else {
       applyError(item, r.status, r.error);
     }
-    await put(item);
+    done.push(item);
   }
+  // Every result of the batch in one transaction.
+  const tx = (await db()).transaction('outbox', 'readwrite');
+  await Promise.all([...done.map(i => tx.store.put(i)), tx.done]);
 }
 
 async function sendEdit(api, item) {

@@ -27,7 +27,7 @@ export class ApiError extends Error {
  * createClient returns the API client.
  * session: {load(): Promise<s|null>, save(s): Promise, clear(): Promise}
  *   where s = {access_token, refresh_token, device_id?, user}.
- * onSignedOut(apiError): called when the session cannot be renewed.
+ * onSignedOut(apiError, session): called when the session cannot be renewed.
  */
 export function createClient({ session, onSignedOut = () => {}, base = '' }) {
   let renewing = null;
@@ -64,7 +64,7 @@ export function createClient({ session, onSignedOut = () => {}, base = '' }) {
           const err = await failure(res);
           if (res.status === 401 || res.status === 403) {
             await session.clear();
-            onSignedOut(err);
+            onSignedOut(err, s);
           }
           throw err;
         }

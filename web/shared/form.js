@@ -4,7 +4,7 @@
 // never from a form's field names. The answers are plain JSON as the server
 // stores them; every change goes through onChange with the new answers.
 
-import { Component, html, useRef } from '../vendor/preact.js';
+import { Component, html, useRef, useState } from '../vendor/preact.js';
 
 /** memo redraws a component only when same(prev, next) is false. */
 function memo(render, same) {
@@ -187,7 +187,7 @@ function Question({ ps, name, path, value, required, set, ctx }) {
       }
       return html`<fieldset class="q" data-path=${path} id=${id} aria-describedby=${describedBy} aria-invalid=${shown ? 'true' : undefined}>
         <${Head} ps=${ps} required=${required} as="legend" />${hint}
-        <div class="choices">${choices.map((c, i) => html`<label class="choice" for=${id + '-' + i}>
+        <div class="choices">${choices.map((c, i) => html`<label class=${'choice' + (value === c.code ? ' on' : '')} for=${id + '-' + i}>
           <input type="radio" id=${id + '-' + i} name=${id} value=${String(c.code)} checked=${value === c.code} disabled=${ctx.readOnly}
             onChange=${() => { set(c.code); touch(); }} /><span>${pick(c)}</span></label>`)}</div>
         <${ErrorList} id=${id + '-err'} errs=${shown} /></fieldset>`;
@@ -197,7 +197,7 @@ function Question({ ps, name, path, value, required, set, ctx }) {
       const list = Array.isArray(value) ? value : [];
       return html`<fieldset class="q" data-path=${path} id=${id} aria-describedby=${describedBy} aria-invalid=${shown ? 'true' : undefined}>
         <${Head} ps=${ps} required=${required} as="legend" />${hint}
-        <div class="choices">${choices.map((c, i) => html`<label class="choice" for=${id + '-' + i}>
+        <div class="choices">${choices.map((c, i) => html`<label class=${'choice' + (list.includes(c.code) ? ' on' : '')} for=${id + '-' + i}>
           <input type="checkbox" id=${id + '-' + i} value=${String(c.code)} checked=${list.includes(c.code)} disabled=${ctx.readOnly}
             onChange=${e => { const on = e.target.checked, cur = ctx.get(path) || []; set(choices.map(x => x.code).filter(code => code === c.code ? on : cur.includes(code))); touch(); }} />
           <span>${pick(c)}</span></label>`)}</div>
@@ -247,14 +247,32 @@ function Fields({ s, value, path, ctx }) {
   });
 }
 
-/** Item is one entry of a repeat; redrawn only when its answers, errors or language change. */
-const Item = memo(function Item({ ps, path, value, index, remove, ctx }) {
-  return html`<section class="item" data-path=${path} aria-labelledby=${fieldID(ctx.prefix, path) + '-h'}>
-    <div class="item-head"><h3 id=${fieldID(ctx.prefix, path) + '-h'}>${t('form.item', { n: index + 1 })}</h3>
-      ${!ctx.readOnly && html`<button type="button" class="btn-quiet" onClick=${remove}>${t('form.remove')}</button>`}</div>
-    <${Fields} s=${ps.items} value=${value} path=${path} ctx=${ctx} />
+/** summary is an entry's first text answer, to name it when it is folded. */
+function summary(s, v) {
+  for (const n of order(s)) {
+    const ps = s.properties[n];
+    if (kindOf(ps) === 'text' && typeof (v || {})[n] === 'string') return v[n];
+  }
+  return '';
+}
+
+/**
+ * Item is one entry of a repeat, open (its questions) or folded (a line
+ * naming it): a household of ten children opens with ten lines, not five
+ * hundred inputs. Redrawn only when its answers, errors, language or fold
+ * change.
+ */
+const Item = memo(function Item({ ps, path, value, index, open, toggle, remove, ctx }) {
+  const id = fieldID(ctx.prefix, path);
+  const bad = ctx.errorKey(path) !== '';
+  const name = summary(ps.items, value);
+  return html`<section class=${'item' + (open ? '' : ' folded')} data-path=${path} aria-labelledby=${id + '-h'}>
+    <div class="item-head"><h3 id=${id + '-h'}>${t('form.item', { n: index + 1 })}${name ? ': ' + name : ''}${bad ? html` <span class="item-bad">⚠ ${t('form.item_errors')}</span>` : null}</h3>
+      <button type="button" class="btn-quiet" id=${id + '-toggle'} aria-expanded=${open ? 'true' : 'false'} onClick=${toggle}>${open ? t('form.fold') : t('form.open')}</button></div>
+    ${open && html`<${Fields} s=${ps.items} value=${value} path=${path} ctx=${ctx} />
+      ${!ctx.readOnly && html`<button type="button" class="btn-quiet remove" onClick=${remove}>${t('form.remove')}</button>`}`}
   </section>`;
-}, (a, b) => a.value === b.value && a.index === b.index && a.ctx.lang === b.ctx.lang && a.ctx.readOnly === b.ctx.readOnly &&
+}, (a, b) => a.value === b.value && a.index === b.index && a.open === b.open && a.ctx.lang === b.ctx.lang && a.ctx.readOnly === b.ctx.readOnly &&
   a.ctx.errorKey(a.path) === b.ctx.errorKey(b.path));
 
 function Repeat({ ps, path, value, required, ctx }) {
@@ -262,14 +280,28 @@ function Repeat({ ps, path, value, required, ctx }) {
   const id = fieldID(ctx.prefix, path);
   const errs = ctx.errors.get(path);
   const shown = errs && ctx.show(path) ? errs : null;
+  // Entries start folded, except the one holding the question the collector
+  // was last at (ctx.focus), so that a draft resumes where it was left.
+  const [opened, setOpened] = useState(() => new Set(list.map((_, i) => i).filter(i => (ctx.focus || '').startsWith(path + '/' + i + '/'))));
+  const isOpen = i => opened.has(i) || ctx.errorKey(path + '/' + i) !== '';
+  const toggle = i => setOpened(prev => { const n = new Set(prev); if (isOpen(i)) n.delete(i); else n.add(i); return n; });
+  const add = () => {
+    const cur = ctx.get(path) || [];
+    setOpened(prev => new Set(prev).add(cur.length));
+    ctx.setAt(path, [...cur, generated(ps.items)]);
+    ctx.touch(path);
+  };
+  const remove = i => {
+    setOpened(prev => new Set([...prev].filter(j => j !== i).map(j => (j > i ? j - 1 : j))));
+    ctx.setAt(path, (ctx.get(path) || []).filter((_, j) => j !== i));
+  };
   return html`<fieldset class="q repeat" data-path=${path} id=${id}>
     <${Head} ps=${ps} required=${required} as="legend" />
     ${ps['x-hint'] && html`<p class="q-hint">${pick(ps['x-hint'])}</p>`}
     ${list.map((item, i) => html`<${Item} key=${i} ps=${ps} path=${path + '/' + i} value=${item} index=${i} ctx=${ctx}
-        remove=${() => ctx.setAt(path, (ctx.get(path) || []).filter((_, j) => j !== i))} />`)}
+        open=${isOpen(i)} toggle=${() => toggle(i)} remove=${() => remove(i)} />`)}
     <${ErrorList} id=${id + '-err'} errs=${shown} />
-    ${!ctx.readOnly && html`<button type="button" class="btn-secondary add" onClick=${() => { ctx.setAt(path, [...(ctx.get(path) || []), generated(ps.items)]); ctx.touch(path); }}>
-      ${t('form.add_item')}</button>`}
+    ${!ctx.readOnly && html`<button type="button" class="btn-secondary add" onClick=${add}>${t('form.add_item')}</button>`}
   </fieldset>`;
 }
 
@@ -278,9 +310,10 @@ function Repeat({ ps, path, value, required, ctx }) {
  * answers), onChange(answers), errors ([{path, code, params, messages?}]),
  * show(path) → whether the errors of a question are shown yet,
  * onTouch(path), readOnly, prefix (DOM ids), lang (redraws on change),
- * Photo (a component for image questions).
+ * Photo (a component for image questions), focus (the pointer of the
+ * question to show unfolded when the form opens).
  */
-export function FormView({ schema, value, onChange, errors = [], show = () => true, onTouch = () => {}, readOnly = false, prefix = 'q', lang = 'vi', Photo = () => null }) {
+export function FormView({ schema, value, onChange, errors = [], show = () => true, onTouch = () => {}, readOnly = false, prefix = 'q', lang = 'vi', Photo = () => null, focus = '' }) {
   const map = byPath(errors);
   const keys = new Map();
   const errorKey = p => {
@@ -296,7 +329,7 @@ export function FormView({ schema, value, onChange, errors = [], show = () => tr
   const latest = useRef(value);
   latest.current = value;
   const ctx = {
-    prefix, errors: map, show, touch: onTouch, readOnly, lang, errorKey, Photo,
+    prefix, errors: map, show, touch: onTouch, readOnly, lang, errorKey, Photo, focus,
     get: p => pointerGet(latest.current, p),
     setAt: (p, x) => {
       latest.current = prune(schema, setIn(latest.current || {}, p.slice(1).split('/'), x));

@@ -15,7 +15,7 @@ const keywordCodes = {
   exclusiveMinimum: 'exclusive_minimum', exclusiveMaximum: 'exclusive_maximum',
   minLength: 'min_length', maxLength: 'max_length', minItems: 'min_items', maxItems: 'max_items',
   pattern: 'pattern', format: 'format', type: 'type', uniqueItems: 'unique_items',
-  false: 'forbidden', additionalProperties: 'unknown_field',
+  false: 'forbidden',
 };
 
 /** pointerGet reads a JSON pointer ("" or "/a/0/b") in v. */
@@ -43,6 +43,19 @@ export function validatorOf(schema) {
   return v;
 }
 
+/** declared reports whether the property at a data pointer is in its object's properties. */
+function declared(schema, ptr) {
+  const parts = ptr.slice(1).split('/').map(p => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let s = schema;
+  for (let i = 0; i < parts.length; i++) {
+    if (!s || typeof s !== 'object') return false;
+    const next = s.properties && Object.hasOwn(s.properties, parts[i]) ? s.properties[parts[i]] : /^\d+$/.test(parts[i]) && s.items ? s.items : undefined;
+    if (next === undefined) return false;
+    s = next;
+  }
+  return true;
+}
+
 /** schemaErrors validates data against the form's schema. */
 export function schemaErrors(schema, data) {
   const res = validatorOf(schema).validate(data);
@@ -50,8 +63,11 @@ export function schemaErrors(schema, data) {
   const out = [];
   const seen = new Set();
   for (const e of res.errors) {
-    const code = keywordCodes[e.keyword];
-    if (!code) continue; // a wrapper ("properties", "items", "allOf", "if"…): its cause is listed too
+    let code = keywordCodes[e.keyword];
+    if (!code) continue; // a wrapper ("properties", "items", "allOf", "if", "additionalProperties"…): its cause is listed too
+    // A false schema fails either a property the form does not declare
+    // (additionalProperties) or a declared one a rule forbids.
+    if (code === 'forbidden' && !declared(schema, e.instanceLocation.replace(/^#/, ''))) code = 'unknown_field';
     let path = e.instanceLocation.replace(/^#/, '');
     const params = {};
     if (code === 'required') {
