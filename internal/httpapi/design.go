@@ -221,12 +221,19 @@ func (s *Server) formDiff(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	to, err := versionNumber(c.Query("to"), "?to")
-	if err != nil {
-		s.writeError(c, err)
-		return
+	var to any = "draft"
+	var changes []schema.Change
+	if c.Query("to") == "draft" {
+		changes, err = s.Catalog.DiffDraft(c.Request.Context(), actor(c), c.Param("form"), from)
+	} else {
+		var n int
+		if n, err = versionNumber(c.Query("to"), "?to"); err != nil {
+			s.writeError(c, err)
+			return
+		}
+		to = n
+		changes, err = s.Catalog.Diff(c.Request.Context(), actor(c), c.Param("form"), from, n)
 	}
-	changes, err := s.Catalog.Diff(c.Request.Context(), actor(c), c.Param("form"), from, to)
 	if err != nil {
 		s.writeError(c, err)
 		return

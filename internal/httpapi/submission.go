@@ -117,6 +117,7 @@ func (s *Server) listSubmissions(c *gin.Context) {
 		return
 	}
 	f.Unit, f.Cursor, f.ReviewState = c.Query("unit"), c.Query("cursor"), c.Query("review_state")
+	f.Collector = c.Query("collector")
 	f.Q = c.Query("q")
 	subs, next, err := s.Intake.List(c.Request.Context(), actor(c), c.Param("form"), f)
 	if err != nil {

@@ -207,6 +207,9 @@ func selection(q survey.SubmissionQuery) bson.A {
 	if q.Collector != "" {
 		and = append(and, bson.D{{Key: "collector", Value: q.Collector}})
 	}
+	if q.CollectorName != "" {
+		and = append(and, bson.D{{Key: "collector_name", Value: q.CollectorName}})
+	}
 	if !q.From.IsZero() {
 		and = append(and, bson.D{{Key: "survey_date", Value: bson.D{{Key: "$gte", Value: q.From}}}})
 	}

@@ -419,6 +419,27 @@ func (c *Catalog) Codebook(ctx context.Context, actor Actor, formID string, n in
 	return schema.Codebook(versions), nil
 }
 
+// DiffDraft lists the changes from version from to the form's draft, with
+// the breaking ones that publishing the draft would refuse against that
+// version. Designers only, like the draft itself.
+func (c *Catalog) DiffDraft(ctx context.Context, actor Actor, formID string, from int) ([]schema.Change, error) {
+	if err := designOnly(actor); err != nil {
+		return nil, err
+	}
+	if _, err := c.storeForm(ctx, formID); err != nil {
+		return nil, err
+	}
+	a, err := c.Compiled(ctx, formID, from)
+	if err != nil {
+		return nil, err
+	}
+	_, b, err := c.draftForm(ctx, formID)
+	if err != nil {
+		return nil, err
+	}
+	return schema.Diff(a, b), nil
+}
+
 // Diff lists the changes from version from to version to of a form.
 func (c *Catalog) Diff(ctx context.Context, actor Actor, formID string, from, to int) ([]schema.Change, error) {
 	f, err := c.FormFor(ctx, actor, formID)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/schema"
@@ -60,15 +61,18 @@ type PageKey struct {
 // SubmissionQuery selects submissions. Scope and UnitFilter are ANDed; a
 // nil Scope means unrestricted and may only come from an admin's request.
 type SubmissionQuery struct {
-	Form        string
-	Scope       []ScopePart
-	UnitFilter  []ScopePart
-	Collector   string
-	From, To    time.Time    // survey date, inclusive; zero = open
-	ReviewState string       // "" = any
-	Answers     []AnswerCond // all must hold
-	After       *PageKey
-	Limit       int
+	Form       string
+	Scope      []ScopePart
+	UnitFilter []ScopePart
+	Collector  string
+	// CollectorName keeps the submissions sent under this username (the
+	// review queue's collector filter); it narrows Collector, never widens it.
+	CollectorName string
+	From, To      time.Time    // survey date, inclusive; zero = open
+	ReviewState   string       // "" = any
+	Answers       []AnswerCond // all must hold
+	After         *PageKey
+	Limit         int
 }
 
 // SubmissionStore persists submissions. Every rule that must hold
@@ -303,6 +307,7 @@ func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Subm
 // ListFilter is what a caller may ask of the submission list.
 type ListFilter struct {
 	Unit        string
+	Collector   string // a collector's username; "" = any
 	From, To    time.Time
 	ReviewState string
 	Q           string // conditions on answers, see answerFilter
@@ -323,7 +328,7 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 	if err != nil {
 		return nil, "", err
 	}
-	q := SubmissionQuery{Form: formID, From: f.From, To: f.To, Limit: f.Limit}
+	q := SubmissionQuery{Form: formID, From: f.From, To: f.To, Limit: f.Limit, CollectorName: strings.ToLower(strings.TrimSpace(f.Collector))}
 	if err := reviewStateFilter(f.ReviewState, &q); err != nil {
 		return nil, "", err
 	}
