@@ -113,7 +113,7 @@ func TestMetrics(t *testing.T) {
 		`khaosat_indicator_query_duration_seconds_count{outcome="ok"}`:                                       1,
 		`khaosat_http_requests_total{method="POST",route="/api/v1/forms/:form/submissions",status="201"}`:    1,
 		`khaosat_http_requests_total{method="POST",route="/api/v1/forms/:form/submissions",status="422"}`:    1,
-		`khaosat_http_requests_total{method="GET",route="web",status="404"}`:                           1,
+		`khaosat_http_requests_total{method="GET",route="web",status="404"}`:                                 1,
 		`khaosat_http_request_duration_seconds_count{method="POST",route="/api/v1/forms/:form/submissions"}`: 3,
 		`khaosat_webhook_deliveries_total{outcome="delivered"}`:                                              3,
 	} {

@@ -28,9 +28,9 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e 
 }
 
 func insertSubmission(tx *sql.Tx, sub *survey.Submission, doc []byte) error {
-	_, err := tx.Exec(`INSERT INTO submissions (id, form, form_version, unit, survey_date, collector, received_at, revision, review_state, deleted_at, sealed_key, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		sub.ID, sub.FormID, sub.FormVersion, sub.Unit, ms(sub.SurveyDate), sub.Collector, ms(sub.ReceivedAt), sub.Revision,
+	_, err := tx.Exec(`INSERT INTO submissions (id, form, form_version, unit, survey_date, collector, collector_name, received_at, revision, review_state, deleted_at, sealed_key, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sub.ID, sub.FormID, sub.FormVersion, sub.Unit, ms(sub.SurveyDate), sub.Collector, sub.CollectorName, ms(sub.ReceivedAt), sub.Revision,
 		sub.ReviewState, msPtr(sub.DeletedAt), sealedKey(sub), doc)
 	return translate("insert submission", err)
 }
@@ -64,10 +64,10 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 	}
 	n := c.Next
 	return s.write(ctx, func(tx *sql.Tx) error {
-		q := `UPDATE submissions SET form = ?, form_version = ?, unit = ?, survey_date = ?, collector = ?, received_at = ?,
+		q := `UPDATE submissions SET form = ?, form_version = ?, unit = ?, survey_date = ?, collector = ?, collector_name = ?, received_at = ?,
 			revision = ?, review_state = ?, deleted_at = ?, sealed_key = ?, doc = ?
 			WHERE id = ? AND revision = ? AND review_state = ? AND `
-		args := []any{n.FormID, n.FormVersion, n.Unit, ms(n.SurveyDate), n.Collector, ms(n.ReceivedAt), n.Revision, n.ReviewState,
+		args := []any{n.FormID, n.FormVersion, n.Unit, ms(n.SurveyDate), n.Collector, n.CollectorName, ms(n.ReceivedAt), n.Revision, n.ReviewState,
 			msPtr(n.DeletedAt), sealedKey(n), next, n.ID, c.Match.Revision, c.Match.ReviewState}
 		if c.Match.DeletedAt == nil {
 			q += "deleted_at IS NULL"
@@ -172,6 +172,9 @@ func selection(q survey.SubmissionQuery) *where {
 	}
 	if q.Collector != "" {
 		w.add("collector = ?", q.Collector)
+	}
+	if q.CollectorName != "" {
+		w.add("collector_name = ?", q.CollectorName)
 	}
 	if !q.From.IsZero() {
 		w.add("survey_date >= ?", ms(q.From))

@@ -65,7 +65,7 @@ const vi = {
   indicatorsTitle: 'Bảng chỉ số', period: 'Kỳ', level: 'Cấp', levels: { city: 'Thành phố', district: 'Quận/huyện', commune: 'Xã/phường' },
   breakdown: 'Phân tách', bySex: 'Giới tính', byAge: 'Nhóm tuổi', show: 'Xem',
   indicator: 'Chỉ số', numerator: 'Tử số', denominator: 'Mẫu số', value: 'Giá trị', sex: 'Giới tính', ageGroup: 'Nhóm tuổi',
-  sexes: { male: 'Nam', female: 'Nữ' }, suppressed: 'ẩn (<5)', suppressedNote: 'Ô «ẩn» có tử số từ 1 đến 4 ở chỉ số nhạy cảm: không hiển thị để bảo vệ trẻ em.',
+  sexes: { male: 'Nam', female: 'Nữ' }, suppressed: 'ẩn', suppressedNote: 'Ô «ẩn» của chỉ số nhạy cảm có tử số hoặc mẫu số từ 1 đến 4, hoặc sẽ để lộ một ô như vậy khi lấy tổng trừ đi các ô khác: không hiển thị để bảo vệ trẻ em.',
   chartBy: 'Biểu đồ theo đơn vị', chartTrend: 'Xu hướng theo tháng', allIndicators: 'Tất cả 16 chỉ số',
   downloadCsv: 'Tải CSV', downloadXlsx: 'Tải XLSX', month: (m) => `Th${m}`,
   // users
@@ -143,7 +143,7 @@ const en = {
   indicatorsTitle: 'Indicator dashboard', period: 'Period', level: 'Level', levels: { city: 'City', district: 'District', commune: 'Commune/ward' },
   breakdown: 'Breakdown', bySex: 'Sex', byAge: 'Age group', show: 'Show',
   indicator: 'Indicator', numerator: 'Numerator', denominator: 'Denominator', value: 'Value', sex: 'Sex', ageGroup: 'Age group',
-  sexes: { male: 'Male', female: 'Female' }, suppressed: 'suppressed (<5)', suppressedNote: '«Suppressed» cells of sensitive indicators have a numerator of 1 to 4: hidden to protect the children.',
+  sexes: { male: 'Male', female: 'Female' }, suppressed: 'suppressed', suppressedNote: '«Suppressed» cells of sensitive indicators have a numerator or denominator of 1 to 4, or would give such a cell away by subtraction from a total: hidden to protect the children.',
   chartBy: 'Chart by unit', chartTrend: 'Trend by month', allIndicators: 'All 16 indicators',
   downloadCsv: 'Download CSV', downloadXlsx: 'Download XLSX', month: (m) => `M${m}`,
   usersTitle: 'Users', newUser: 'Create a user', displayName: 'Full name', role: 'Role',

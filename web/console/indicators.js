@@ -37,8 +37,8 @@ export function months(period) {
 /** cell is the text of a table cell exactly as the dashboard shows it. */
 export function cellText(def, row, key) {
   if (key === 'numerator') return row.suppressed ? t('suppressed') : String(row.numerator);
+  if (row.suppressed) return t('suppressed'); // numerator, denominator and value alike
   if (key === 'denominator') return String(row.denominator);
-  if (row.suppressed) return t('suppressed');
   if (row.value === null || row.value === undefined) return '—';
   return def.type === 'percent' ? `${row.value} %` : String(row.value);
 }
@@ -171,7 +171,7 @@ function Table({ data, code }) {
         <td>${label(def.name)}</td><td>${r.unit_name} <code>${r.unit}</code></td>
         ${bySex && html`<td>${t('sexes.' + r.sex)}</td>`}${byAge && html`<td>${r.age_group}</td>`}
         <td class=${'num' + (r.suppressed ? ' suppressed' : '')} data-cell="numerator">${cellText(def, r, 'numerator')}</td>
-        <td class="num" data-cell="denominator">${cellText(def, r, 'denominator')}</td>
+        <td class=${'num' + (r.suppressed ? ' suppressed' : '')} data-cell="denominator">${cellText(def, r, 'denominator')}</td>
         <td class=${'num' + (r.suppressed ? ' suppressed' : '')} data-cell="value">${cellText(def, r, 'value')}</td>
       </tr>`;
     })}</tbody></table></div>`;

@@ -11,6 +11,7 @@ CREATE TABLE submissions (
 	unit         TEXT NOT NULL,
 	survey_date  INTEGER NOT NULL,
 	collector    TEXT NOT NULL,
+	collector_name TEXT NOT NULL, -- the username at the time of sending (the review queue's filter)
 	received_at  INTEGER NOT NULL,
 	revision     INTEGER NOT NULL,
 	review_state TEXT NOT NULL,
