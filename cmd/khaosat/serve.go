@@ -150,6 +150,12 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	hooksDone := make(chan struct{})
 	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }() // before the database closes
+	if hk, ok := store.(survey.Housekeeper); ok {
+		// Expired refresh tokens and enrollment codes, hourly.
+		houseDone := make(chan struct{})
+		go func() { defer close(houseDone); survey.Housekeeping(hookCtx, hk, time.Hour, time.Now, log) }()
+		defer func() { stopHooks(); <-houseDone }()
+	}
 	if cfg.MetricsAddr != "" {
 		stop, err := serveMetrics(cfg.MetricsAddr, meters.Handler(), log, stdout)
 		if err != nil {

@@ -360,3 +360,7 @@ func TestDeletionExpiresHistoryAndComments(t *testing.T) {
 		t.Errorf("after the restore %d are still marked to expire", n)
 	}
 }
+
+// TestHousekeeping: expired refresh tokens and enrollment codes are
+// removed (TTL indexes where MongoDB has them; DeleteExpired everywhere).
+func TestHousekeeping(t *testing.T) { storetest.Housekeeping(t, MustStore(t)) }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("Facts", func(t *testing.T) { t.Parallel(); testFacts(t, open(t)) })
 	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, open(t)) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, open(t)) })
+	t.Run("Housekeeping", func(t *testing.T) { t.Parallel(); testHousekeeping(t, open(t)) })
 	race := func(name string, fn func(t *testing.T, s Stores)) {
 		t.Run(name, func(t *testing.T) {
 			if c.NoAtomicConditionalUpdates != "" {
