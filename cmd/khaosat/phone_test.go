@@ -434,13 +434,15 @@ func TestPhoneSessions(t *testing.T) {
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
 	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
 
-	// A submission waits offline; the admin revokes the device.
+	// A submission waits offline, the app is closed; the admin revokes the device.
 	p.ns.setDown(true)
 	ids := p.queueHouseholds(1)
 	device := evalIn[string](p.tab, `(async () => (await import('/app/db.js')).deviceID())()`)
+	p.tab.closePage()
 	wantStatus(t, p.admin.do("DELETE", "/api/v1/users/"+p.userID+"/devices/"+device, nil), http.StatusNoContent, "revoke")
 	p.ns.setDown(false)
-	p.tab.do(chromedp.Reload())
+	p.tab.reopen()
+	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
 	p.tab.waitFor(`!!document.querySelector('#notice') && !!document.querySelector('#signin-form')`)
 	if msg := evalIn[string](p.tab, `document.querySelector('#notice').textContent`); !strings.Contains(msg, "thu hồi") {
 		t.Errorf("revoked device message: %q", msg)

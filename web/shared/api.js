@@ -55,10 +55,20 @@ export function createClient({ session, onSignedOut = () => {}, base = '' }) {
     return new ApiError(res.status, body);
   }
 
-  /** renew rotates the refresh token once, however many requests need it. */
+  /**
+   * renew rotates the refresh token once, however many requests need it.
+   * Pages and the service worker renew under one Web Lock, and whoever
+   * comes second takes the session the first one stored: presenting a
+   * refresh token already rotated would look like a stolen one to the
+   * server, which then revokes the whole session.
+   */
   function renew(s) {
     if (!renewing) {
-      renewing = (async () => {
+      const locked = f => (globalThis.navigator && navigator.locks ? navigator.locks.request('khaosat-session', f) : f());
+      renewing = locked(async () => {
+        const now = await session.load();
+        if (!now) throw new ApiError(401, null); // signed out meanwhile
+        if (now.refresh_token !== s.refresh_token) return now; // renewed meanwhile
         const res = await send('POST', '/api/v1/auth/refresh', { body: { refresh_token: s.refresh_token, device_id: s.device_id || '' } });
         if (!res.ok) {
           const err = await failure(res);
@@ -72,7 +82,7 @@ export function createClient({ session, onSignedOut = () => {}, base = '' }) {
         const next = { ...s, access_token: tok.access_token, refresh_token: tok.refresh_token, user: tok.user };
         await session.save(next);
         return next;
-      })().finally(() => { renewing = null; });
+      }).finally(() => { renewing = null; });
     }
     return renewing;
   }
