@@ -385,7 +385,7 @@ func supervisorJourney(t *testing.T, ts *testServer, sup, granted account, mine,
 	c.js(`document.querySelector("tr[data-id=\"` + mine + `\"] a").click(), true`)
 	c.see("Hoàng Văn Sơn")
 	c.see("Giới tính")
-	c.see("Xây dựng") // the sector's Vietnamese label, not its code
+	c.see("Xây dựng")  // the sector's Vietnamese label, not its code
 	c.click("So sánh") // the two revisions
 	c.see("/data/econ_hours")
 	c.js(`document.querySelector("input[name=decision][value=has_issues]").click(), true`)
