@@ -252,6 +252,13 @@ func TestConsole(t *testing.T) {
 	mine := submitFile(t, collector, "labour", "hazardous_construction.json", "00004")
 	theirs := submitFile(t, otherCollector, "labour", "no_work.json", "00070")
 	hiv := submitFile(t, collector, "hiv", "positive_on_art.json", "00004")
+	// The collector corrects the hours once: the submission has two revisions.
+	edit := map[string]any{}
+	r := collector.api.do("GET", "/api/v1/forms/labour/submissions/"+mine, nil)
+	r.json(t, &edit)
+	env := map[string]any{"id": mine, "form_version": edit["form_version"], "unit": edit["unit"], "survey_date": edit["survey_date"], "data": edit["data"]}
+	env["data"].(map[string]any)["econ_hours"] = 40
+	wantStatus(t, collector.api.do("PUT", "/api/v1/forms/labour/submissions/"+mine, env, "If-Match", `"1"`), http.StatusOK, "edit")
 	bulk := []string{submitFile(t, collector, "labour", "no_work.json", "00004"), submitFile(t, collector, "labour", "age_5_exactly_some_work.json", "00004")}
 
 	if os.Getenv("SKIPD") == "" {
@@ -303,6 +310,15 @@ func designerJourney(t *testing.T, ts *testServer, des account) {
 	if !c.eventually(`!!document.querySelector("[data-testid=preview]") && document.querySelector("[data-testid=preview]").textContent.includes("Ghi chú của người hỗ trợ")`) {
 		t.Errorf("the preview does not show the new question%s", c.pageText())
 	}
+	c.click("Thử một phiếu với bản nháp")
+	var answers map[string]any
+	readJSON(t, "forms/testdata/labour/valid/no_work.json", &answers)
+	answers["helper_note"] = "Gia đình hợp tác tốt"
+	c.fill("input[name=test-unit]", "00004")
+	c.fill("input[name=test-date]", "2026-06-15")
+	c.fill("textarea[name=test-data]", indent(t, answers))
+	c.click("Kiểm tra")
+	c.see("Phiếu hợp lệ với bản nháp.")
 	c.click("Xem khác biệt")
 	c.waitFor(`document.querySelector("[data-testid=diff]") && document.querySelector("[data-testid=diff]").textContent.includes("/helper_note")`)
 	c.screenshot("console-designer-editor")
@@ -369,7 +385,9 @@ func supervisorJourney(t *testing.T, ts *testServer, sup, granted account, mine,
 	c.js(`document.querySelector("tr[data-id=\"` + mine + `\"] a").click(), true`)
 	c.see("Hoàng Văn Sơn")
 	c.see("Giới tính")
-	c.see("Xây dựng") // the sector's Vietnamese label, not its code
+	c.see("Xây dựng")  // the sector's Vietnamese label, not its code
+	c.click("So sánh") // the two revisions
+	c.see("/data/econ_hours")
 	c.js(`document.querySelector("input[name=decision][value=has_issues]").click(), true`)
 	c.fill("textarea[name=comment]", "Số giờ làm việc cần kiểm tra lại.")
 	c.click("Lưu")
