@@ -19,7 +19,7 @@ func BenchmarkSync(b *testing.B) {
 	col := newUser(b, shared, "collector", "00004")
 	data := householdData(b)
 	const batch = 500
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients, MaxConnsPerHost: benchClients}}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32, MaxConnsPerHost: 32}}
 	var failures atomic.Int64
 	post := func(path string, body []byte) int {
 		req, _ := http.NewRequest("POST", shared.base+path, bytes.NewReader(body))
@@ -80,7 +80,7 @@ func BenchmarkSync(b *testing.B) {
 			seqTime += time.Since(start)
 		}
 		runPar := func() {
-			parTime += parallel(batch, func(i int) { post("/api/v1/forms/household/submissions", many[i]) })
+			parTime += parallel(32, batch, func(i int) { post("/api/v1/forms/household/submissions", many[i]) })
 		}
 		runBatch := func() {
 			start := time.Now()

@@ -14,11 +14,38 @@ func monthOf(t time.Time) int { return t.Year()*100 + int(t.Month()) }
 
 // putFacts replaces a submission's fact rows inside a transaction and
 // moves the monthly totals by the difference (nil f: no indicators kept).
-func putFacts(tx *sql.Tx, id string, f *survey.Facts) error {
+func putFacts(tx *wtx, id string, f *survey.Facts, fresh bool) error {
 	if f == nil {
 		return nil
 	}
-	// Take the old rows out of the totals, then out of the table.
+	if !fresh {
+		if err := dropFacts(tx, id); err != nil {
+			return err
+		}
+	}
+	if len(f.Cells) == 0 {
+		return nil
+	}
+	const row = `INSERT INTO facts (submission, hierarchy, commune, district, survey_date, month, indicator, sex, age_group, den, num)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const total = `INSERT INTO fact_months (hierarchy, commune, indicator, sex, age_group, month, district, den, num)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO UPDATE SET den = den + excluded.den, num = num + excluded.num, district = excluded.district`
+	date, month := ms(f.SurveyDate), monthOf(f.SurveyDate)
+	for _, c := range f.Cells {
+		if _, err := tx.Exec(row, id, f.Hierarchy, f.Commune, f.District, date, month, c.Indicator, c.Sex, c.AgeGroup, c.Den, c.Num); err != nil {
+			return translate("insert indicator facts", err)
+		}
+		if _, err := tx.Exec(total, f.Hierarchy, f.Commune, c.Indicator, c.Sex, c.AgeGroup, month, f.District, c.Den, c.Num); err != nil {
+			return translate("insert indicator facts", err)
+		}
+	}
+	return nil
+}
+
+// dropFacts takes a submission's fact rows out of the totals, then out of
+// the table.
+func dropFacts(tx *wtx, id string) error {
 	if _, err := tx.Exec(`INSERT INTO fact_months (hierarchy, commune, indicator, sex, age_group, month, district, den, num)
 		SELECT hierarchy, commune, indicator, sex, age_group, month, district, -den, -num FROM facts WHERE submission = ?
 		ON CONFLICT DO UPDATE SET den = den + excluded.den, num = num + excluded.num`, id); err != nil {
@@ -27,37 +54,12 @@ func putFacts(tx *sql.Tx, id string, f *survey.Facts) error {
 	if _, err := tx.Exec(`DELETE FROM facts WHERE submission = ?`, id); err != nil {
 		return translate("replace indicator facts", err)
 	}
-	if len(f.Cells) == 0 {
-		return nil
-	}
-	row, err := tx.Prepare(`INSERT INTO facts (submission, hierarchy, commune, district, survey_date, month, indicator, sex, age_group, den, num)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return translate("insert indicator facts", err)
-	}
-	defer row.Close()
-	total, err := tx.Prepare(`INSERT INTO fact_months (hierarchy, commune, indicator, sex, age_group, month, district, den, num)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO UPDATE SET den = den + excluded.den, num = num + excluded.num, district = excluded.district`)
-	if err != nil {
-		return translate("insert indicator facts", err)
-	}
-	defer total.Close()
-	date, month := ms(f.SurveyDate), monthOf(f.SurveyDate)
-	for _, c := range f.Cells {
-		if _, err := row.Exec(id, f.Hierarchy, f.Commune, f.District, date, month, c.Indicator, c.Sex, c.AgeGroup, c.Den, c.Num); err != nil {
-			return translate("insert indicator facts", err)
-		}
-		if _, err := total.Exec(f.Hierarchy, f.Commune, c.Indicator, c.Sex, c.AgeGroup, month, f.District, c.Den, c.Num); err != nil {
-			return translate("insert indicator facts", err)
-		}
-	}
 	return nil
 }
 
 // ReplaceFacts replaces the fact rows of a submission (a rebuild).
 func (s *Store) ReplaceFacts(ctx context.Context, f *survey.Facts) error {
-	return s.write(ctx, func(tx *sql.Tx) error { return putFacts(tx, f.SubmissionID, f) })
+	return s.write(ctx, func(tx *wtx) error { return putFacts(tx, f.SubmissionID, f, false) })
 }
 
 // CountFacts sums the facts q selects, grouped as q asks: the whole
@@ -170,7 +172,7 @@ func (s *Store) IndicatorSetHash(ctx context.Context) (string, error) {
 
 // SetIndicatorSetHash records the hash of the definitions the facts follow.
 func (s *Store) SetIndicatorSetHash(ctx context.Context, hash string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		_, err := tx.Exec(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, metaIndicators, hash)
 		return translate("write indicator meta", err)
 	})

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/survey"
@@ -10,7 +9,7 @@ import (
 
 // insertEvent appends e to the change feed inside the change's
 // transaction and sets its number (nil e: no feed).
-func insertEvent(tx *sql.Tx, e *survey.Event) error {
+func insertEvent(tx *wtx, e *survey.Event) error {
 	if e == nil {
 		return nil
 	}
@@ -65,7 +64,7 @@ func encodeComment(c *survey.Comment) ([]byte, error) {
 		Text: c.Text, ReviewState: c.ReviewState})
 }
 
-func insertComment(tx *sql.Tx, c *survey.Comment, doc []byte) error {
+func insertComment(tx *wtx, c *survey.Comment, doc []byte) error {
 	_, err := tx.Exec(`INSERT INTO comments (id, submission, at, doc) VALUES (?, ?, ?, ?)`, c.ID, c.SubmissionID, ms(c.At), doc)
 	return translate("insert comment", err)
 }
@@ -76,7 +75,7 @@ func (s *Store) AddComment(ctx context.Context, c *survey.Comment) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error { return insertComment(tx, c, doc) })
+	return s.write(ctx, func(tx *wtx) error { return insertComment(tx, c, doc) })
 }
 
 // Comments returns a submission's comment thread, oldest first.

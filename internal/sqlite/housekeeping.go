@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/survey"
@@ -37,7 +36,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (tokens, enrol
 	}
 	del := func(table string, hashes []string) (int64, error) {
 		var n int64
-		err := s.write(ctx, func(tx *sql.Tx) error {
+		err := s.write(ctx, func(tx *wtx) error {
 			for _, h := range hashes {
 				r, err := tx.Exec(`DELETE FROM `+table+` WHERE hash = ?`, h)
 				if err != nil {

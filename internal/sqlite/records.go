@@ -18,7 +18,7 @@ import (
 // document carry what is looked up or compared and set.
 
 func (s *Store) exec(ctx context.Context, op, query string, args ...any) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		_, err := tx.Exec(query, args...)
 		return translate(op, err)
 	})
@@ -27,7 +27,7 @@ func (s *Store) exec(ctx context.Context, op, query string, args ...any) error {
 // execMatched is exec that fails with ErrNotFound when no row changed:
 // a compare-and-set inside the single writer.
 func (s *Store) execMatched(ctx context.Context, op, query string, args ...any) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		r, err := tx.Exec(query, args...)
 		if err != nil {
 			return translate(op, err)
@@ -173,7 +173,7 @@ func (s *Store) CreateForm(ctx context.Context, f *survey.Form) error {
 
 // modifyForm reads, changes and writes a form record in one transaction.
 func (s *Store) modifyForm(ctx context.Context, op, id string, change func(f *survey.Form, found bool) bool) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		var raw []byte
 		f := &survey.Form{}
 		err := tx.QueryRow(`SELECT doc FROM forms WHERE id = ?`, id).Scan(&raw)
@@ -582,7 +582,7 @@ func (s *Store) Webhook(ctx context.Context, id string) (*survey.Webhook, error)
 // DeleteWebhook removes a webhook and its pending deliveries (the log of
 // what was delivered stays), in one transaction.
 func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		if _, err := tx.Exec(`DELETE FROM webhooks WHERE id = ?`, id); err != nil {
 			return translate("delete webhook", err)
 		}

@@ -50,12 +50,18 @@ type Store struct {
 	once  sync.Once
 	owner bool // this process holds the data directory: it checkpoints on close
 	obs   observer
+	// stmts are the writer's prepared statements by SQL text; only the
+	// writer goroutine touches them.
+	stmts      map[string]*sql.Stmt
+	unprepared map[string]bool
 }
 
 func dsn(file string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(0)")
+	// Savepoint journals in memory, not in temporary files.
+	q.Add("_pragma", "temp_store(2)")
 	if readOnly {
 		q.Add("mode", "ro")
 	} else {
@@ -125,7 +131,7 @@ func open(ctx context.Context, file string, prepare func(context.Context, *sql.D
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{path: file, w: w, r: r, queue: make(chan *writeReq, 1024), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{path: file, w: w, r: r, stmts: map[string]*sql.Stmt{}, unprepared: map[string]bool{}, queue: make(chan *writeReq, 1024), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.writer()
 	return s, nil
 }
@@ -144,6 +150,9 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.once.Do(func() { close(s.stop) })
 	<-s.done
+	for _, st := range s.stmts {
+		st.Close()
+	}
 	err := s.r.Close()
 	if s.owner {
 		if _, cerr := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); cerr != nil && err == nil {

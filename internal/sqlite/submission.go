@@ -16,18 +16,18 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e 
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		if err := insertSubmission(tx, sub, doc); err != nil {
 			return err
 		}
-		if err := putFacts(tx, sub.ID, f); err != nil {
+		if err := putFacts(tx, sub.ID, f, true); err != nil {
 			return err
 		}
 		return insertEvent(tx, e)
 	})
 }
 
-func insertSubmission(tx *sql.Tx, sub *survey.Submission, doc []byte) error {
+func insertSubmission(tx *wtx, sub *survey.Submission, doc []byte) error {
 	_, err := tx.Exec(`INSERT INTO submissions (id, form, form_version, unit, survey_date, collector, collector_name, received_at, revision, review_state, deleted_at, sealed_key, doc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sub.ID, sub.FormID, sub.FormVersion, sub.Unit, ms(sub.SurveyDate), sub.Collector, sub.CollectorName, ms(sub.ReceivedAt), sub.Revision,
@@ -63,7 +63,7 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 		}
 	}
 	n := c.Next
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		q := `UPDATE submissions SET form = ?, form_version = ?, unit = ?, survey_date = ?, collector = ?, collector_name = ?, received_at = ?,
 			revision = ?, review_state = ?, deleted_at = ?, sealed_key = ?, doc = ?
 			WHERE id = ? AND revision = ? AND review_state = ? AND `
@@ -93,7 +93,7 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 				return err
 			}
 		}
-		if err := putFacts(tx, n.ID, c.Facts); err != nil {
+		if err := putFacts(tx, n.ID, c.Facts, false); err != nil {
 			return err
 		}
 		return insertEvent(tx, c.Event)
@@ -349,7 +349,7 @@ func (s *Store) SealedNotUnder(ctx context.Context, keyID, after string, limit i
 // ReplaceSealed swaps the sealed answers of a submission if they are
 // still old (read and write in one transaction of the single writer).
 func (s *Store) ReplaceSealed(ctx context.Context, id string, old, new *survey.SealedAnswers) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		var doc []byte
 		if err := tx.QueryRow(`SELECT doc FROM submissions WHERE id = ?`, id).Scan(&doc); err != nil {
 			return translate("replace sealed answers", err)
@@ -381,13 +381,13 @@ func (s *Store) LoadSubmissions(ctx context.Context, subs []*survey.Submission, 
 			return err
 		}
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *wtx) error {
 		for i, sub := range subs {
 			if err := insertSubmission(tx, sub, docs[i]); err != nil {
 				return err
 			}
 			if facts != nil {
-				if err := putFacts(tx, sub.ID, facts[i]); err != nil {
+				if err := putFacts(tx, sub.ID, facts[i], true); err != nil {
 					return err
 				}
 			}

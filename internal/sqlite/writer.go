@@ -8,7 +8,36 @@ import (
 )
 
 // A write is a function run inside the writer's transaction.
-type writeFn func(tx *sql.Tx) error
+type writeFn func(tx *wtx) error
+
+// wtx is the writer's transaction. Its Exec reuses a statement prepared
+// once per SQL text on the writer's connection: parsing the SQL of every
+// write again cost a fifth of the writer's time. A text not prepared yet
+// runs as is and is prepared after the commit (the writer's one
+// connection is busy with the transaction until then).
+type wtx struct {
+	*sql.Tx
+	s *Store
+}
+
+// Exec runs query with args, through its prepared statement if it has one.
+func (tx *wtx) Exec(query string, args ...any) (sql.Result, error) {
+	if st, ok := tx.s.stmts[query]; ok {
+		return tx.Stmt(st).Exec(args...)
+	}
+	tx.s.unprepared[query] = true
+	return tx.Tx.Exec(query, args...)
+}
+
+// prepare prepares the statements used since the last call.
+func (s *Store) prepare() {
+	for q := range s.unprepared {
+		if st, err := s.w.Prepare(q); err == nil {
+			s.stmts[q] = st
+		}
+		delete(s.unprepared, q)
+	}
+}
 
 type writeReq struct {
 	fn   writeFn
@@ -66,12 +95,14 @@ func (s *Store) writer() {
 			}
 		}
 		s.commit(batch)
+		s.prepare()
 	}
 }
 
 func (s *Store) commit(batch []*writeReq) {
 	ctx := context.Background() // a client that leaves does not undo the others' writes
-	tx, err := s.w.BeginTx(ctx, nil)
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	tx := &wtx{Tx: sqlTx, s: s}
 	if err != nil {
 		for _, r := range batch {
 			r.done <- fmt.Errorf("begin: %w", err)
