@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -258,6 +259,12 @@ func unavailable(err error) bool {
 	}
 	var se mdb.ServerError
 	if errors.As(err, &se) {
+		// A server shutting down interrupts what it was doing: MongoDB says
+		// InterruptedAtShutdown (below); the FerretDB stand-in answers
+		// InternalError (1) with the cancelled context of its handler.
+		if se.HasErrorCode(1) && strings.Contains(err.Error(), "context canceled") {
+			return true
+		}
 		for _, code := range []int{91, 189, 10107, 11600, 11602, 13435, 13436} { // ShutdownInProgress, PrimarySteppedDown, NotWritablePrimary, InterruptedAtShutdown, InterruptedDueToReplStateChange, NotPrimaryNoSecondaryOk, NotPrimaryOrSecondary
 			if se.HasErrorCode(code) {
 				return true
