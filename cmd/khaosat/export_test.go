@@ -281,7 +281,7 @@ func TestExportRolesAndAudit(t *testing.T) {
 		t.Fatalf("%d audit entries, want 1", len(entries))
 	}
 	d := details(entries[0])
-	want := map[string]any{"format": "zip", "labels": "en", "split": true, "rows": int64(len(mine)), "include_deleted": false, "raw_text": false,
+	want := map[string]any{"format": "zip", "labels": "en", "split": true, "rows": int64(len(mine)), "include_deleted": false, "raw_text": false, "sensitive_rows": int64(2),
 		"from": "2026-06-15", "to": "2026-06-15", "outcome": "complete"}
 	if diff := cmp.Diff(want, d); diff != "" {
 		t.Errorf("audit details (-want +got):\n%s", diff)

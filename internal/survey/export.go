@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/schema"
@@ -262,12 +263,13 @@ const flushEvery = 200 * time.Millisecond
 // Every run, finished or not, is recorded in the audit log with its
 // filters and row count.
 func (j *ExportJob) Run(ctx context.Context, w io.Writer) (rows int64, err error) {
+	var sensitive atomic.Int64
 	defer func() {
 		// Recorded even when the client went away: use a context that
 		// outlives the request.
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if aerr := j.e.auditor.Record(actx, j.actor, AuditExport, j.spec.Form.ID, j.auditDetails(ctx, rows, err)); aerr != nil && err == nil {
+		if aerr := j.e.auditor.Record(actx, j.actor, AuditExport, j.spec.Form.ID, j.auditDetails(ctx, rows, sensitive.Load(), err)); aerr != nil && err == nil {
 			err = aerr
 		}
 	}()
@@ -309,7 +311,7 @@ func (j *ExportJob) Run(ctx context.Context, w io.Writer) (rows int64, err error
 		if !j.e.intake.canSee(j.actor, check) {
 			return nil
 		}
-		rec, err := j.e.record(ctx, j.actor, sub)
+		rec, err := j.e.record(context.WithValue(ctx, exportReadsKey{}, &sensitive), j.actor, sub)
 		if err != nil {
 			return err
 		}
@@ -359,9 +361,12 @@ func (e *Exports) record(ctx context.Context, actor Actor, sub *Submission) (*Ex
 }
 
 // auditDetails names the filters and the outcome; never an answer.
-func (j *ExportJob) auditDetails(ctx context.Context, rows int64, err error) map[string]any {
+func (j *ExportJob) auditDetails(ctx context.Context, rows, sensitive int64, err error) map[string]any {
 	o := j.spec.Options
 	d := map[string]any{"format": o.Format, "labels": o.Labels, "split": o.Split, "rows": rows, "include_deleted": o.IncludeDeleted, "raw_text": o.RawText}
+	if sensitive > 0 {
+		d["sensitive_rows"] = sensitive // submissions whose sealed answers were opened for it
+	}
 	if o.Unit != "" {
 		d["unit"] = o.Unit
 	}
