@@ -111,13 +111,14 @@ type tab struct {
 // phone is the viewport of the tests and the screenshots: 360×640 CSS px.
 var phone = chromedp.EmulateViewport(360, 640, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 
-// newTab opens a page in a fresh browser context (nothing shared with other
-// tests) and fails the test at its end if the page threw or broke its
-// Content-Security-Policy. base is the origin the page talks to.
-func newTab(tb testing.TB, base string) *tab {
+// newTab opens a page of the shared browser and fails the test at its end
+// if the page threw or broke its Content-Security-Policy. base is the
+// origin the page talks to. opts may ask for a browser context of its own
+// (chromedp.WithNewBrowserContext: storage apart from every other tab).
+func newTab(tb testing.TB, base string, opts ...chromedp.ContextOption) *tab {
 	tb.Helper()
 	root := sharedBrowser(tb)
-	ctx, cancel := chromedp.NewContext(root)
+	ctx, cancel := chromedp.NewContext(root, opts...)
 	t := &tab{tb: tb, ctx: ctx, cancel: cancel, base: base}
 	t.attach()
 	t.browser = chromedp.FromContext(ctx).BrowserContextID

@@ -78,20 +78,7 @@ func openConsole(t *testing.T, ts *testServer, a account) *console {
 // session and storage apart from the others'.
 func newIsolatedTab(tb testing.TB, base string) *tab {
 	tb.Helper()
-	root := sharedBrowser(tb)
-	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
-	t := &tab{tb: tb, ctx: ctx, cancel: cancel, base: base}
-	t.attach()
-	t.browser = chromedp.FromContext(ctx).BrowserContextID
-	tb.Cleanup(func() {
-		t.cancel()
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		for _, e := range t.errs {
-			tb.Errorf("page: %s", e)
-		}
-	})
-	return t
+	return newTab(tb, base, chromedp.WithNewBrowserContext())
 }
 
 // js runs a JavaScript expression (a promise is awaited) and returns its JSON value.
