@@ -101,7 +101,11 @@ func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.F
 			}
 			return w
 		}
-		// Whole months inside [From, To]: [m0, m1] (none when m0 > m1).
+		// Whole months inside [From, To] from the totals; the days before
+		// the first whole month and after the last from the rows, each day
+		// span its own query so that it is one range of the covering key
+		// (hierarchy, commune, survey_date). An empty span is no query: a
+		// year or a quarter reads the totals alone.
 		first := time.Date(p.From.Year(), p.From.Month(), 1, 0, 0, 0, 0, time.UTC)
 		if !first.Equal(p.From) {
 			first = first.AddDate(0, 1, 0)
@@ -112,19 +116,30 @@ func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.F
 		}
 		var queries []*where
 		var tables []string
+		days := func(lo, hi int64) { // survey_date in [lo, hi]
+			w := area()
+			if p.Communes == nil {
+				// A range on survey_date follows an equality on commune
+				// in the key: take the communes the totals know, a
+				// superset of those with rows (every row is added to
+				// them, and a total is never deleted).
+				w.add("commune IN (SELECT DISTINCT commune FROM fact_months WHERE hierarchy = ?)", p.Hierarchy)
+			}
+			w.add("survey_date >= ? AND survey_date <= ?", lo, hi)
+			queries, tables = append(queries, w), append(tables, "facts")
+		}
 		if first.Before(end) {
 			w := area()
 			w.add("month BETWEEN ? AND ?", monthOf(first), monthOf(end.AddDate(0, 0, -1)))
 			queries, tables = append(queries, w), append(tables, "fact_months")
-			// The days before the first whole month and after the last.
-			w = area()
-			w.add("((survey_date >= ? AND survey_date < ?) OR (survey_date >= ? AND survey_date <= ?))",
-				ms(p.From), ms(first), ms(end), ms(p.To))
-			queries, tables = append(queries, w), append(tables, "facts")
+			if p.From.Before(first) {
+				days(ms(p.From), ms(first)-1)
+			}
+			if !end.After(p.To) {
+				days(ms(end), ms(p.To))
+			}
 		} else {
-			w := area()
-			w.add("survey_date >= ? AND survey_date <= ?", ms(p.From), ms(p.To))
-			queries, tables = append(queries, w), append(tables, "facts")
+			days(ms(p.From), ms(p.To))
 		}
 		for i, w := range queries {
 			rows, err := s.r.QueryContext(ctx, sel+tables[i]+w.sql()+" GROUP BY 1, 2, 3, 4, 5", w.args...)

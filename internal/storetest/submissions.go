@@ -321,6 +321,10 @@ func testFacts(t *testing.T, s Stores) {
 			map[row]bool{{"00004", "A", "", 3, 1}: true, {"00004", "B", "", 1, 1}: true}},
 		{"partial months only", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-02-02"), To: day("2026-05-01")}}, Level: survey.LevelCommune},
 			map[row]bool{{"00004", "A", "", 1, 0}: true}},
+		{"one day across the city", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-02-01")}}, Level: survey.LevelCommune},
+			map[row]bool{{"00004", "A", "", 2, 1}: true, {"00004", "B", "", 1, 1}: true, {"00229", "A", "", 3, 3}: true}},
+		{"days before whole months, across the city", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-01-31"), To: day("2026-04-30")}}, Level: survey.LevelCommune},
+			map[row]bool{{"00004", "A", "", 2, 1}: true, {"00004", "B", "", 1, 1}: true, {"00229", "A", "", 3, 3}: true}},
 		{"no communes", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: year.From, To: year.To, Communes: []string{}}}}, map[row]bool{}},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/khaosat/khaosat/internal/app"
+	"github.com/khaosat/khaosat/internal/sqlite"
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// seedHouseholds fills the stopped server's data directory dir with
+// households of three children (the intake example) spread over every
+// commune of 2026 and the days of its first ten months, with their facts,
+// until they hold rows child rows.
+func seedHouseholds(b *testing.B, dir string, rows int) {
+	ctx := context.Background()
+	ts, err := startServer(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	col := newUser(b, ts, "collector", "00004")
+	e := envelope(householdData(b))
+	if r := col.do("POST", "/api/v1/forms/household/submissions", e); r.status != http.StatusCreated {
+		b.Fatalf("%d %s", r.status, r.body)
+	}
+	if err := ts.stop(); err != nil {
+		b.Fatal(err)
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	prot, err := protection(&Config{DataDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := app.Build(ctx, store, app.Config{Log: quietLogger(), Protection: prot})
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored, err := store.Submission(ctx, e["id"].(string))
+	if err != nil {
+		b.Fatal(err)
+	}
+	jan1 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	communes := svc.Units.Children(survey.CityCode, jan1)
+	r := rand.New(rand.NewPCG(10, 10))
+	var subs []*survey.Submission
+	var facts []*survey.Facts
+	for i := 3; i < rows; i += 3 {
+		c := *stored
+		c.ID, c.Sealed = uuid.NewString(), nil
+		c.Unit = communes[r.IntN(len(communes))].Code
+		c.SurveyDate = jan1.AddDate(0, 0, r.IntN(300))
+		f, err := svc.Indicators.FactsOf(&c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		subs, facts = append(subs, &c), append(facts, f)
+		if len(subs) == 5000 || i+3 >= rows {
+			if err := store.LoadSubmissions(ctx, subs, facts); err != nil {
+				b.Fatal(err)
+			}
+			subs, facts = subs[:0], facts[:0]
+		}
+	}
+}
+
+// BenchmarkIndicatorHTTP: indicator queries over HTTP on a real listener,
+// on KHAOSAT_BENCH_ROWS household child rows (default 200000): the whole
+// table and one indicator of one commune for an admin, and the same one
+// cell for a supervisor of the city without the sensitive grant (whose
+// answer is suppressed), each against the plain SQL GROUP BY of the same
+// cells on the server's database file in the same run (the baseline).
+func BenchmarkIndicatorHTTP(b *testing.B) {
+	dir := b.TempDir()
+	seedHouseholds(b, dir, envInt("KHAOSAT_BENCH_ROWS", 200_000))
+	ts, err := startServer(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ts.stop()
+	admin := adminClient(b, ts)
+	sup := newUser(b, ts, "supervisor", survey.CityCode)
+	db := rawDB(b, ts)
+	hc := &http.Client{}
+	get := func(b *testing.B, c *client, path string) {
+		req, _ := http.NewRequest("GET", ts.base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		res, err := hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			b.Fatalf("%s: %d %s", path, res.StatusCode, body)
+		}
+	}
+	raw := func(b *testing.B, query string, args ...any) time.Duration {
+		start := time.Now()
+		rows, err := db.Query(query, args...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		return time.Since(start)
+	}
+	run := func(b *testing.B, c *client, path string, query string, args ...any) {
+		get(b, c, path) // warm the caches of both sides alike
+		raw(b, query, args...)
+		var rawT time.Duration
+		for b.Loop() {
+			get(b, c, path)
+			b.StopTimer()
+			rawT += raw(b, query, args...)
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/query")
+		b.ReportMetric(float64(rawT.Microseconds())/1000/float64(b.N), "raw_ms/query")
+		b.ReportMetric(float64(b.Elapsed())/float64(rawT), "http/raw")
+	}
+	const (
+		wholeSQL = `SELECT hierarchy, commune, indicator, sex, age_group, SUM(den), SUM(num) FROM fact_months
+			WHERE month BETWEEN 202601 AND 202612 GROUP BY 1, 2, 3, 4, 5`
+		oneSQL = `SELECT SUM(den), SUM(num) FROM fact_months
+			WHERE hierarchy = (SELECT hierarchy FROM fact_months WHERE commune = '00004' LIMIT 1) AND commune = '00004'
+			AND indicator = 'CSPC_RATE' AND month BETWEEN 202601 AND 202612`
+	)
+	b.Run("whole table admin", func(b *testing.B) {
+		run(b, admin, "/api/v1/indicators/table?period=2026&level=commune&by=sex,age_group", wholeSQL)
+	})
+	b.Run("one indicator one commune admin", func(b *testing.B) {
+		run(b, admin, "/api/v1/indicators/CSPC_RATE?period=2026&unit=00004", oneSQL)
+	})
+	b.Run("one indicator one commune no grant", func(b *testing.B) {
+		run(b, sup, "/api/v1/indicators/CSPC_RATE?period=2026&unit=00004", oneSQL)
+	})
+	b.Run("whole table no grant", func(b *testing.B) {
+		run(b, sup, "/api/v1/indicators/table?period=2026&level=commune&by=sex,age_group", wholeSQL)
+	})
+}
