@@ -18,6 +18,7 @@ func putFacts(tx *wtx, id string, f *survey.Facts, fresh bool) error {
 	if f == nil {
 		return nil
 	}
+	tx.facts = true
 	if !fresh {
 		if err := dropFacts(tx, id); err != nil {
 			return err
@@ -46,6 +47,7 @@ func putFacts(tx *wtx, id string, f *survey.Facts, fresh bool) error {
 // dropFacts takes a submission's fact rows out of the totals, then out of
 // the table.
 func dropFacts(tx *wtx, id string) error {
+	tx.facts = true
 	if _, err := tx.Exec(`INSERT INTO fact_months (hierarchy, commune, indicator, sex, age_group, month, district, den, num)
 		SELECT hierarchy, commune, indicator, sex, age_group, month, district, -den, -num FROM facts WHERE submission = ?
 		ON CONFLICT DO UPDATE SET den = den + excluded.den, num = num + excluded.num`, id); err != nil {

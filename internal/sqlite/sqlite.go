@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -54,6 +55,8 @@ type Store struct {
 	// writer goroutine touches them.
 	stmts      map[string]*sql.Stmt
 	unprepared map[string]bool
+	// factsVersion counts the commits that changed indicator facts.
+	factsVersion atomic.Uint64
 }
 
 func dsn(file string, readOnly bool) string {
@@ -243,3 +246,8 @@ var errNoMatch = survey.ErrNotFound
 // compare the store with plain SQL on the same file. Application code
 // uses the store's methods.
 func (s *Store) ReadDB() *sql.DB { return s.r }
+
+// FactsVersion moves with every commit that changes indicator facts
+// (survey.FactsVersioner). Only the process that holds the data directory
+// writes facts: a store opened alongside a running server cannot tell.
+func (s *Store) FactsVersion() (uint64, bool) { return s.factsVersion.Load(), s.owner }

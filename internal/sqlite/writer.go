@@ -18,6 +18,9 @@ type writeFn func(tx *wtx) error
 type wtx struct {
 	*sql.Tx
 	s *Store
+	// facts is set by a write that changes indicator facts: the commit
+	// then moves the store's facts version.
+	facts bool
 }
 
 // Exec runs query with args, through its prepared statement if it has one.
@@ -150,6 +153,9 @@ func (s *Store) commit(batch []*writeReq) {
 			r.done <- fmt.Errorf("commit: %w", err)
 		}
 		return
+	}
+	if tx.facts {
+		s.factsVersion.Add(1) // before any writer hears of its commit
 	}
 	for i, r := range batch {
 		r.done <- errs[i]

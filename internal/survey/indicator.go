@@ -122,6 +122,9 @@ type Indicators struct {
 	// plain returns a stored submission with its sealed answers opened;
 	// set by UseIndicators. Facts are derived from all the answers.
 	plain func(ctx context.Context, sub *Submission) (*Submission, error)
+
+	// cache keeps the suppression decisions of the current facts.
+	cache suppressionCache
 }
 
 // NewIndicators returns the indicator service.

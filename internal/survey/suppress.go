@@ -35,8 +35,19 @@ func (c cubeCell) small() bool {
 func (c cubeCell) zero() bool { return c.den == 0 && c.num == 0 }
 
 func keyLess(a, b cubeKey) int {
-	return strings.Compare(a.code+"\x00"+a.hier+"\x00"+a.unit+"\x00"+a.sex+"\x00"+a.ag,
-		b.code+"\x00"+b.hier+"\x00"+b.unit+"\x00"+b.sex+"\x00"+b.ag)
+	if c := strings.Compare(a.code, b.code); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.hier, b.hier); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.unit, b.unit); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.sex, b.sex); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ag, b.ag)
 }
 
 // cellGroup is a total and the parts that add up to it.
@@ -172,27 +183,64 @@ func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) erro
 	if len(defs) == 0 {
 		return nil
 	}
-	cells, err := ind.reachable(ctx, actor, t, defs)
+	decided, err := ind.suppressions(ctx, actor, t, defs)
 	if err != nil {
 		return err
 	}
-	hidden := suppressCells(cells, cubeGroups(cells, ind.parentRow))
-	sens := map[string]bool{}
-	for _, d := range defs {
-		sens[d.Code] = true
-	}
 	for i := range t.Rows {
 		r := &t.Rows[i]
-		if !sens[r.Indicator] {
+		d, ok := decided[r.Indicator]
+		if !ok {
 			continue
 		}
 		k := cubeKey{r.Indicator, r.Hierarchy, r.Unit, r.Sex, r.AgeGroup}
 		c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
-		if _, reached := cells[k]; hidden[k] || c.small() || (!reached && !c.zero()) { // unreached: never in clear
+		if _, reached := d.cells[k]; d.hidden[k] || c.small() || (!reached && !c.zero()) { // unreached: never in clear
 			r.Suppressed, r.Numerator, r.Denominator, r.Value = true, nil, nil, nil
 		}
 	}
 	return nil
+}
+
+// suppressions returns the decision for each of defs over every cell the
+// actor can reach in t's period, from the cache when the facts have not
+// changed since it was taken. Cells of different indicators are never in
+// one group, so each indicator's decision is taken (and kept) alone and
+// is the one a decision over them all would take.
+func (ind *Indicators) suppressions(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator) (map[string]*suppression, error) {
+	out := make(map[string]*suppression, len(defs))
+	version, cacheable := uint64(0), false
+	if v, ok := ind.store.(FactsVersioner); ok {
+		version, cacheable = v.FactsVersion()
+	}
+	scope := reachScope(actor, t)
+	var missing []*indicator.Indicator
+	for _, def := range defs {
+		if d := ind.cache.get(cacheable, version, scope, def.Code); d != nil {
+			out[def.Code] = d
+		} else {
+			missing = append(missing, def)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	cells, err := ind.reachable(ctx, actor, t, missing)
+	if err != nil {
+		return nil, err
+	}
+	for _, def := range missing {
+		out[def.Code] = &suppression{cells: map[cubeKey]cubeCell{}}
+	}
+	for k, c := range cells {
+		out[k.code].cells[k] = c
+	}
+	for _, def := range missing {
+		d := out[def.Code]
+		d.hidden = suppressCells(d.cells, cubeGroups(d.cells, ind.parentRow))
+		ind.cache.put(cacheable, version, scope, def.Code, d)
+	}
+	return out, nil
 }
 
 // parentRow is the row a unit's row adds up into: its parent unit in the

@@ -1,0 +1,136 @@
+package survey_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// onlyFacts hides every method of the store but those of FactsStore: a
+// service over it cannot tell when facts change, so it keeps nothing and
+// decides every query afresh — the reference of the cached service.
+type onlyFacts struct{ survey.FactsStore }
+
+// suppressionWorld is a world with data and a service over the same store
+// that keeps no suppression decisions.
+func suppressionWorld(t *testing.T, seed uint64) (*world, *survey.Indicators, gen) {
+	w := mustWorld(t, nil)
+	g := gen{rand.New(rand.NewPCG(seed, seed*7919))}
+	forms := []string{"household", "hiv", "hiv"}
+	for range 80 {
+		s := g.sub(forms[g.r.IntN(len(forms))])
+		w.submit(t, s.form, s.envelope())
+	}
+	return w, survey.NewIndicators(w.indicators.Set(), w.units, onlyFacts{w.store}, w.log), g
+}
+
+var supCity = survey.Actor{UserID: "s-city", Username: "s-city", Role: survey.RoleSupervisor, Units: []string{survey.CityCode}}
+
+// TestSuppressionCacheFollowsWrites: a caller without the sensitive grant
+// asks the same tables between writes; every answer is the one a service
+// that keeps nothing gives, so a kept decision never outlives the facts it
+// was taken on. The writes do change the answers (the test can fail).
+func TestSuppressionCacheFollowsWrites(t *testing.T) {
+	w, ref, g := suppressionWorld(t, 21)
+	ctx := context.Background()
+	queries := []survey.TableQuery{
+		{Codes: sensitiveCodes, Period: "2026", Unit: survey.CityCode, Level: "commune", By: []string{"sex", "age_group"}},
+		{Codes: sensitiveCodes[:1], Period: "2026", Unit: survey.CityCode, Level: "city"},
+	}
+	var prev []survey.TableRow
+	changed := 0
+	for i := range 15 {
+		for _, q := range queries {
+			for range 2 { // the second answer comes from the kept decision
+				got, err := w.indicators.Table(ctx, supCity, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := ref.Table(ctx, supCity, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want.Rows, got.Rows); diff != "" {
+					t.Fatalf("after %d writes, %+v (-fresh +kept):\n%s", i, q, diff)
+				}
+			}
+		}
+		got, _ := w.indicators.Table(ctx, supCity, queries[0])
+		if prev != nil && !cmp.Equal(prev, got.Rows) {
+			changed++
+		}
+		prev = got.Rows
+		s := g.sub([]string{"household", "hiv"}[i%2])
+		s.date = day("2026-01-01").AddDate(0, 0, g.r.IntN(100))
+		s.unit = newCommunes[g.r.IntN(len(newCommunes))]
+		s.data = g.answers(s.form, s.date)
+		w.submit(t, s.form, s.envelope())
+	}
+	if changed == 0 {
+		t.Fatal("no write changed the answer: the test does not exercise the cache")
+	}
+}
+
+// TestSuppressionCacheRace races queries of callers without the grant
+// against writes; once the writes stop, the answers are the fresh ones.
+// Run with -race.
+func TestSuppressionCacheRace(t *testing.T) {
+	w, ref, g := suppressionWorld(t, 22)
+	ctx := context.Background()
+	q := survey.TableQuery{Codes: sensitiveCodes, Period: "2026", Unit: survey.CityCode, Level: "commune", By: []string{"sex"}}
+	var subs []*genSub
+	for range 20 {
+		s := g.sub("hiv")
+		s.date = day("2026-01-01").AddDate(0, 0, g.r.IntN(100))
+		s.unit = newCommunes[g.r.IntN(len(newCommunes))]
+		s.data = g.answers(s.form, s.date)
+		subs = append(subs, s)
+	}
+	done := make(chan struct{})
+	var readers, writers sync.WaitGroup
+	for range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := w.indicators.Table(ctx, supCity, q); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 2 {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			for _, s := range subs[i*10 : i*10+10] {
+				w.submit(t, s.form, s.envelope())
+			}
+		}()
+	}
+	writers.Wait()
+	close(done)
+	readers.Wait()
+	got, err := w.indicators.Table(ctx, supCity, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Table(ctx, supCity, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want.Rows, got.Rows); diff != "" {
+		t.Errorf("after the writes (-fresh +kept):\n%s", diff)
+	}
+}
