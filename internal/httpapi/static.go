@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,11 +26,35 @@ const webCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // staticFile is one file of the web root, ready to serve: its type, its
-// strong ETag (a hash of the content) and a gzip copy when that is smaller.
+// strong ETag (a hash of the content) and, once first asked for, a gzip
+// copy when that is smaller.
 type staticFile struct {
-	body, gz []byte
-	ctype    string
-	etag     string
+	body  []byte
+	ctype string
+	etag  string
+
+	zip sync.Once
+	gz  []byte // nil: not smaller (or not compressible); set by zip
+}
+
+// gzipped returns the gzip copy of a compressible file, or nil. It is made
+// on the first request for the file, not at start-up: compressing the
+// whole web root at the best level was half of what `serve` did before
+// listening.
+func (f *staticFile) gzipped() []byte {
+	f.zip.Do(func() {
+		if !compressible(f.ctype) {
+			return
+		}
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		zw.Write(f.body)
+		zw.Close()
+		if buf.Len() < len(f.body) {
+			f.gz = buf.Bytes()
+		}
+	})
+	return f.gz
 }
 
 // staticSite serves the web root embedded in the binary. URL paths are the
@@ -52,6 +77,7 @@ var aliases = map[string]string{
 }
 
 // newStaticSite reads the whole web root once: it is a few hundred KB.
+// Files are compressed later, each when first asked for (gzipped).
 func newStaticSite(root fs.FS) (*staticSite, error) {
 	site := &staticSite{files: map[string]*staticFile{}}
 	if root == nil {
@@ -66,17 +92,7 @@ func newStaticSite(root fs.FS) (*staticSite, error) {
 			return err
 		}
 		sum := sha256.Sum256(body)
-		f := &staticFile{body: body, ctype: contentType(p), etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
-		if compressible(f.ctype) {
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-			zw.Write(body)
-			zw.Close()
-			if buf.Len() < len(body) {
-				f.gz = buf.Bytes()
-			}
-		}
-		site.files[p] = f
+		site.files[p] = &staticFile{body: body, ctype: contentType(p), etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
 		return nil
 	})
 	return site, err
@@ -153,9 +169,11 @@ func (site *staticSite) serve(c *gin.Context) bool {
 		return true
 	}
 	body := f.body
-	if f.gz != nil && acceptsGzip(c.GetHeader("Accept-Encoding")) {
-		h.Set("Content-Encoding", "gzip")
-		body = f.gz
+	if acceptsGzip(c.GetHeader("Accept-Encoding")) {
+		if gz := f.gzipped(); gz != nil {
+			h.Set("Content-Encoding", "gzip")
+			body = gz
+		}
 	}
 	c.Status(http.StatusOK)
 	if c.Request.Method == http.MethodHead {
