@@ -258,7 +258,7 @@ func (c *Catalog) publish(ctx context.Context, sf *schema.Form, raw []byte, hash
 		}
 		olds := make([]*schema.Form, len(earlier))
 		for i, v := range earlier {
-			if olds[i], err = c.Compiled(ctx, sf.ID, v.Version); err != nil {
+			if olds[i], err = c.compiledAsPublished(ctx, sf.ID, v.Version); err != nil {
 				return nil, err
 			}
 		}
@@ -429,7 +429,7 @@ func (c *Catalog) DiffDraft(ctx context.Context, actor Actor, formID string, fro
 	if _, err := c.storeForm(ctx, formID); err != nil {
 		return nil, err
 	}
-	a, err := c.Compiled(ctx, formID, from)
+	a, err := c.compiledAsPublished(ctx, formID, from)
 	if err != nil {
 		return nil, err
 	}
@@ -446,11 +446,11 @@ func (c *Catalog) Diff(ctx context.Context, actor Actor, formID string, from, to
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Compiled(ctx, f.ID, from)
+	a, err := c.compiledAsPublished(ctx, f.ID, from)
 	if err != nil {
 		return nil, err
 	}
-	b, err := c.Compiled(ctx, f.ID, to)
+	b, err := c.compiledAsPublished(ctx, f.ID, to)
 	if err != nil {
 		return nil, err
 	}
