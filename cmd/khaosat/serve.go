@@ -150,6 +150,10 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	hooksDone := make(chan struct{})
 	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }() // before the database closes
+	// Answers of fields a newly published version marks sensitive, sealed
+	// in what is stored already; in the background, serving meanwhile.
+	sealDone := sealInBackground(hookCtx, svc, store, log)
+	defer func() { stopHooks(); <-sealDone }()
 	if hk, ok := store.(survey.Housekeeper); ok {
 		// Expired refresh tokens and enrollment codes, hourly.
 		houseDone := make(chan struct{})

@@ -165,8 +165,12 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if err != nil {
 		return nil, err
 	}
+	kept, err := l.in.resealed(ctx, cur) // cur may have been read before its answers were sealed
+	if err != nil {
+		return nil, err
+	}
 	err = l.store.UpdateSubmission(ctx, &SubmissionChange{
-		Match: matchOf(cur), Next: stored, History: cur,
+		Match: matchOf(cur), Next: stored, History: kept,
 		Event: l.in.event(EventEdit, actor, &next, now), Facts: facts,
 	})
 	if isNotFound(err) {
@@ -187,6 +191,12 @@ func matchOf(cur *Submission) Match {
 // restore) that keeps its answers: the facts are derived again from the
 // new state, with the sealed answers opened in memory.
 func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event, c *Comment) error {
+	// next is cur's stored answers: sealed again if cur was read before
+	// they were, so that this write does not put them back in clear.
+	next, err := l.in.resealed(ctx, next)
+	if err != nil {
+		return err
+	}
 	var facts *Facts
 	if l.in.indicators != nil {
 		plain, err := l.in.plainSubmission(ctx, next)
@@ -197,7 +207,7 @@ func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event
 			return err
 		}
 	}
-	err := l.store.UpdateSubmission(ctx, &SubmissionChange{Match: matchOf(cur), Next: next, Event: ev, Facts: facts, Comment: c})
+	err = l.store.UpdateSubmission(ctx, &SubmissionChange{Match: matchOf(cur), Next: next, Event: ev, Facts: facts, Comment: c})
 	if isNotFound(err) {
 		return errStale()
 	}

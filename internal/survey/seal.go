@@ -309,3 +309,13 @@ func (s *Intake) AuditPage(ctx context.Context, actor Actor, subs []*Submission)
 	}
 	return context.WithValue(ctx, auditedReadsKey{}, done), nil
 }
+
+// SameSealed reports whether a and b are the same sealed answers (both
+// none, or the same key and box): what a store's compare-and-set on
+// sealed answers compares.
+func SameSealed(a, b *SealedAnswers) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.KeyID == b.KeyID && bytes.Equal(a.Box, b.Box)
+}
