@@ -74,7 +74,7 @@ func newSealWorld(t *testing.T, s Stores) *sealWorld {
 		t.Fatal(err)
 	}
 	w := &sealWorld{s: s, catalog: survey.NewCatalog(s, log)}
-	old := fstest.MapFS{"forms/household.json": {Data: householdV1(t)}}
+	old := fstest.MapFS{"forms/household.json": {Data: HouseholdV1(t)}}
 	if err := w.catalog.PublishDir(ctx, old, "forms"); err != nil {
 		t.Fatal(err)
 	}
@@ -102,10 +102,10 @@ func newSealWorld(t *testing.T, s Stores) *sealWorld {
 	return w
 }
 
-// householdV1 is the shipped household form without the x-sensitive marks
+// HouseholdV1 is the shipped household form without the x-sensitive marks
 // of receiving_support and support_types: version 1 as existing installs
 // published it.
-func householdV1(t *testing.T) []byte {
+func HouseholdV1(t testing.TB) []byte {
 	t.Helper()
 	raw, err := khaosat.Content.ReadFile("forms/household.json")
 	if err != nil {
@@ -141,9 +141,9 @@ func (w *sealWorld) publishShipped(t *testing.T) {
 	}
 }
 
-// household returns a household envelope on version 1 whose first child is
+// Household returns a household envelope on version 1 whose first child is
 // in special circumstances, receiving support of the given types.
-func household(id, support string, types ...string) []byte {
+func Household(id, support string, types ...string) []byte {
 	if types == nil {
 		types = []string{}
 	}
@@ -248,8 +248,8 @@ func (w *sealWorld) outputs(t *testing.T, id string) outputs {
 func testSealReproduction(t *testing.T, s Stores, raw RawCopies) {
 	w := newSealWorld(t, s)
 	id := uuid.NewString()
-	w.submit(t, household(id, "no"))
-	if _, err := w.life.Edit(ctx, sealAdmin, "household", id, 1, household(id, "yes", "cash_allowance", "education")); err != nil {
+	w.submit(t, Household(id, "no"))
+	if _, err := w.life.Edit(ctx, sealAdmin, "household", id, 1, Household(id, "yes", "cash_allowance", "education")); err != nil {
 		t.Fatal(err)
 	}
 	found := inClear(t, s, raw, id)
@@ -315,7 +315,7 @@ func testSealReproduction(t *testing.T, s Stores, raw RawCopies) {
 
 	// A phone still on version 1 sends: sealed at intake already.
 	late := uuid.NewString()
-	w.submit(t, household(late, "yes", "legal"))
+	w.submit(t, Household(late, "yes", "legal"))
 	if found := inClear(t, s, raw, late); len(found) > 0 {
 		t.Errorf("a version 1 submission sent after version 2 was published holds %v in clear", found)
 	}
@@ -346,7 +346,7 @@ func testSealInterrupted(t *testing.T, s Stores, raw RawCopies) {
 	want := map[string]map[string]any{}
 	for i := range ids {
 		ids[i] = uuid.NewString()
-		w.submit(t, household(ids[i], "yes", []string{"cash_allowance", "education", "legal"}[:1+i%3]...))
+		w.submit(t, Household(ids[i], "yes", []string{"cash_allowance", "education", "legal"}[:1+i%3]...))
 		want[ids[i]] = w.view(t, sealAdmin, ids[i], 0)
 	}
 	w.publishShipped(t)
@@ -404,7 +404,7 @@ func testSealRace(t *testing.T, s Stores, raw RawCopies) {
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = uuid.NewString()
-		w.submit(t, household(ids[i], "no"))
+		w.submit(t, Household(ids[i], "no"))
 	}
 	w.publishShipped(t)
 
@@ -419,7 +419,7 @@ func testSealRace(t *testing.T, s Stores, raw RawCopies) {
 			_, err := w.life.Review(ctx, sealAdmin, "household", id, survey.ReviewInput{State: survey.ReviewApproved})
 			return err
 		}
-		if _, err := w.life.Edit(ctx, sealAdmin, "household", id, 1, household(id, "yes", "psychosocial")); err != nil {
+		if _, err := w.life.Edit(ctx, sealAdmin, "household", id, 1, Household(id, "yes", "psychosocial")); err != nil {
 			return err
 		}
 		edited.Store(id, true)
@@ -477,7 +477,7 @@ func testSealReadBefore(t *testing.T, s Stores, raw RawCopies, edit bool) {
 	h := &readHook{Stores: s}
 	w := newSealWorld(t, h)
 	id := uuid.NewString()
-	w.submit(t, household(id, "no"))
+	w.submit(t, Household(id, "no"))
 	w.publishShipped(t)
 	h.after = func() {
 		if _, err := w.in.SealAllStored(ctx, s, true, nil); err != nil {
@@ -486,7 +486,7 @@ func testSealReadBefore(t *testing.T, s Stores, raw RawCopies, edit bool) {
 	}
 	var err error
 	if edit {
-		_, err = w.life.Edit(ctx, sealAdmin, "household", id, 1, household(id, "yes", "nutrition"))
+		_, err = w.life.Edit(ctx, sealAdmin, "household", id, 1, Household(id, "yes", "nutrition"))
 	} else {
 		_, err = w.life.Review(ctx, sealAdmin, "household", id, survey.ReviewInput{State: survey.ReviewApproved})
 	}
