@@ -56,13 +56,22 @@ func sealCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 	return err
 }
 
-// sealLogger logs the progress of sealing stored answers: counts only.
+// sealLogger logs the progress of sealing stored answers, counts only: at
+// most every sealLogEvery, and when a form is done.
 func sealLogger(log *slog.Logger) func(survey.SealProgress) {
+	var last time.Time
 	return func(p survey.SealProgress) {
+		if !p.Done && time.Since(last) < sealLogEvery {
+			return
+		}
+		last = time.Now()
 		log.Info("sealing stored answers", "form", p.Form, "submissions", p.Scanned, "sealed", p.Sealed,
 			"revisions", p.RevisionsScanned, "revisions_sealed", p.RevisionsSealed, "busy", p.Busy, "done", p.Done)
 	}
 }
+
+// sealLogEvery spaces the progress lines of a long sweep.
+const sealLogEvery = 10 * time.Second
 
 // sealInBackground runs SealAllStored at server start without holding it
 // up; it stops with ctx (the next start goes on). It returns a channel
