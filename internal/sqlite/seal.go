@@ -9,16 +9,19 @@ import (
 )
 
 // SubmissionsAfter returns up to limit submissions of form (deleted ones
-// too) in id order after the id after.
+// too) in id order after the id after. The unary + keeps the planner on
+// the id index: through the form index it would sort every submission of
+// the form for each page (measured: 12 times slower than a scan at 20,000).
 func (s *Store) SubmissionsAfter(ctx context.Context, form, after string, limit int) ([]*survey.Submission, error) {
-	return s.docs(ctx, "list submissions", `SELECT doc FROM submissions WHERE form = ? AND id > ? ORDER BY id LIMIT ?`, form, after, limit)
+	return s.docs(ctx, "list submissions", `SELECT doc FROM submissions WHERE +form = ? AND id > ? ORDER BY id LIMIT ?`, form, after, limit)
 }
 
 // RevisionsAfter returns up to limit kept revisions of the submissions of
-// form in (submission, revision) order after after.
+// form in (submission, revision) order after after: the history's primary
+// key in order, each joined to its submission by id (+ as above).
 func (s *Store) RevisionsAfter(ctx context.Context, form string, after survey.RevisionKey, limit int) ([]*survey.Submission, error) {
 	return s.docs(ctx, "list history", `SELECT h.doc FROM submission_history h JOIN submissions s ON s.id = h.submission
-		WHERE s.form = ? AND (h.submission, h.revision) > (?, ?) ORDER BY h.submission, h.revision LIMIT ?`,
+		WHERE +s.form = ? AND (h.submission, h.revision) > (?, ?) ORDER BY h.submission, h.revision LIMIT ?`,
 		form, after.ID, after.Revision, limit)
 }
 

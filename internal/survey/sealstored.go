@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Sealing answers already stored.
@@ -142,9 +143,12 @@ func pathsHash(paths map[string]bool) string {
 
 // SealStored seals the answers of form's stored submissions and kept
 // revisions that the form seals (Catalog.SealedPaths) and that are still
-// in clear. progress, if not nil, is called after each batch.
+// in clear. progress, if not nil, is called after each batch. Each batch's
+// writes are kept in flight together (sealWorkers), so that an engine that
+// commits concurrent writes together (the embedded one) does.
 func (s *Intake) SealStored(ctx context.Context, store StoredSealStore, form string, progress func(SealProgress)) (SealProgress, error) {
 	p := SealProgress{Form: form}
+	var mu sync.Mutex // guards p while a batch is in flight
 	report := func() {
 		if progress != nil {
 			progress(p)
@@ -158,19 +162,18 @@ func (s *Intake) SealStored(ctx context.Context, store StoredSealStore, form str
 		if len(batch) == 0 {
 			break
 		}
-		for _, sub := range batch {
-			after = sub.ID
-			p.Scanned++
+		after = batch[len(batch)-1].ID
+		err = inFlight(ctx, batch, func(sub *Submission) error {
 			sealed, busy, err := s.sealSubmission(ctx, store, sub)
-			if err != nil {
-				return p, err
-			}
-			if sealed {
-				p.Sealed++
-			}
-			if busy {
-				p.Busy++
-			}
+			mu.Lock()
+			defer mu.Unlock()
+			p.Scanned++
+			p.Sealed += b2i(sealed)
+			p.Busy += b2i(busy)
+			return err
+		})
+		if err != nil {
+			return p, err
 		}
 		report()
 	}
@@ -182,29 +185,89 @@ func (s *Intake) SealStored(ctx context.Context, store StoredSealStore, form str
 		if len(batch) == 0 {
 			break
 		}
-		for _, rev := range batch {
-			after = RevisionKey{ID: rev.ID, Revision: rev.Revision}
+		last := batch[len(batch)-1]
+		after = RevisionKey{ID: last.ID, Revision: last.Revision}
+		err = inFlight(ctx, batch, func(rev *Submission) error {
+			sealed, err := s.sealRevision(ctx, store, rev)
+			mu.Lock()
+			defer mu.Unlock()
 			p.RevisionsScanned++
-			next, err := s.resealed(ctx, rev)
-			if err != nil {
-				return p, err
-			}
-			if next == rev {
-				continue
-			}
-			// A kept revision never changes but by sealing: if the
-			// compare-and-set fails, another sealer got there first.
-			if err := store.ResealRevision(ctx, rev, next); err == nil {
-				p.RevisionsSealed++
-			} else if !isNotFound(err) {
-				return p, err
-			}
+			p.RevisionsSealed += b2i(sealed)
+			return err
+		})
+		if err != nil {
+			return p, err
 		}
 		report()
 	}
 	p.Done = true
 	report()
 	return p, nil
+}
+
+// sealWorkers is how many writes of the sweep are in flight at once.
+const sealWorkers = 16
+
+// inFlight calls fn for every submission of batch, sealWorkers at a time,
+// and returns the first error (the calls under way finish; no new one
+// starts after it).
+func inFlight(ctx context.Context, batch []*Submission, fn func(*Submission) error) error {
+	work := make(chan *Submission)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for range min(sealWorkers, len(batch)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sub := range work {
+				if err := fn(sub); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, sub := range batch {
+		mu.Lock()
+		stop := first != nil
+		mu.Unlock()
+		if stop || ctx.Err() != nil {
+			break
+		}
+		work <- sub
+	}
+	close(work)
+	wg.Wait()
+	if first == nil {
+		first = context.Cause(ctx)
+	}
+	return first
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sealRevision seals a kept revision's answers in clear. A kept revision
+// never changes but by sealing: if the compare-and-set fails, another
+// sealer got there first.
+func (s *Intake) sealRevision(ctx context.Context, store StoredSealStore, rev *Submission) (bool, error) {
+	next, err := s.resealed(ctx, rev)
+	if err != nil || next == rev {
+		return false, err
+	}
+	err = store.ResealRevision(ctx, rev, next)
+	if isNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // sealSubmission seals sub's answers in clear, reading it again as long as
