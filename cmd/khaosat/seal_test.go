@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -146,4 +147,57 @@ func TestSealVerb(t *testing.T) {
 	if want := "household: sealed 0 of 1 submissions and 0 of 1 kept revisions"; !strings.Contains(out.String(), want) {
 		t.Errorf("the second seal said %q, want %q", out.String(), want)
 	}
+}
+
+// TestPublishingASensitiveMarkSealsStoredAnswers: a designer publishes a
+// household version that marks health_insurance sensitive; the running
+// server seals the answers it stored before, without a restart.
+func TestPublishingASensitiveMarkSealsStoredAnswers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ts := mustStart(t, dir)
+	col := newUser(t, ts, "collector", "00004")
+	e := envelope(householdData(t))
+	if r := col.do("POST", "/api/v1/forms/household/submissions", e); r.status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	id := e["id"].(string)
+	if !strings.Contains(storedSubmissions(t, dir)[id], "health_insurance") {
+		t.Fatal("health_insurance is not stored in clear before the new version")
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(mustRead(t, "../../forms/household.json"), &doc); err != nil {
+		t.Fatal(err)
+	}
+	child := doc["properties"].(map[string]any)["children"].(map[string]any)["items"].(map[string]any)["properties"].(map[string]any)
+	child["health_insurance"].(map[string]any)["x-sensitive"] = true
+	des := newUser(t, ts, "designer")
+	if r := des.do("PUT", "/api/v1/forms/household/draft", doc); r.status != http.StatusOK {
+		t.Fatalf("save the draft: %d %s", r.status, r.body)
+	}
+	if r := des.do("POST", "/api/v1/forms/household/publish", map[string]any{"notes": "health insurance is sensitive"}); r.status != http.StatusCreated {
+		t.Fatalf("publish: %d %s", r.status, r.body)
+	}
+	for deadline := time.Now().Add(time.Minute); strings.Contains(storedSubmissions(t, dir)[id], "health_insurance"); {
+		if time.Now().After(deadline) {
+			t.Fatal("health_insurance is still in clear a minute after the version marking it was published")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var got struct {
+		Data map[string]any `json:"data"`
+	}
+	adminClient(t, ts).do("GET", "/api/v1/forms/household/submissions/"+id, nil).json(t, &got)
+	if v := got.Data["children"].([]any)[0].(map[string]any)["health_insurance"]; v != "yes" {
+		t.Errorf("the admin reads health_insurance %v, want yes", v)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

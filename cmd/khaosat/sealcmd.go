@@ -74,22 +74,41 @@ func sealLogger(log *slog.Logger) func(survey.SealProgress) {
 const sealLogEvery = 10 * time.Second
 
 // sealInBackground runs SealAllStored at server start without holding it
-// up; it stops with ctx (the next start goes on). It returns a channel
-// closed when it has finished.
+// up, and again after each version published through the API (a designer
+// may mark a field sensitive): then after twice RecordCacheTTL, so that
+// what other instances stored before they learnt of the version is in the
+// database when the sweep goes by. It stops with ctx (the next start goes
+// on). It returns a channel closed when it has stopped.
 func sealInBackground(ctx context.Context, svc *app.Services, store survey.StoredSealStore, log *slog.Logger) <-chan struct{} {
+	again := make(chan struct{}, 1)
+	svc.Catalog.OnPublish(func(string) {
+		select {
+		case again <- struct{}{}:
+		default: // one is pending already
+		}
+	})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		start := time.Now()
-		forms, err := svc.Intake.SealAllStored(ctx, store, false, sealLogger(log))
-		if err != nil {
-			if ctx.Err() == nil {
-				log.Error("sealing stored answers stopped; the next start goes on", "error", err)
+		for {
+			start := time.Now()
+			forms, err := svc.Intake.SealAllStored(ctx, store, false, sealLogger(log))
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error("sealing stored answers stopped; it goes on at the next start or publication", "error", err)
+			case err == nil && len(forms) > 0:
+				log.Info("sealed stored answers", "forms", len(forms), "duration", time.Since(start).Round(time.Millisecond).String())
 			}
-			return
-		}
-		if len(forms) > 0 {
-			log.Info("sealed stored answers", "forms", len(forms), "duration", time.Since(start).Round(time.Millisecond).String())
+			select {
+			case <-again:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case <-time.After(2 * survey.RecordCacheTTL):
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	return done

@@ -75,6 +75,8 @@ type Catalog struct {
 	sealed   sync.Map // "form@latest" → map[string]bool, the sealed paths of versions 1..latest
 	forms    *ttlCache[*Form]
 	audit    *Auditor // nil: design actions are not audited
+	// onPublish is called after each version published (see OnPublish).
+	onPublish func(formID string)
 }
 
 // NewCatalog returns the form catalog.
