@@ -151,7 +151,8 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }() // before the database closes
 	if hk, ok := store.(survey.Housekeeper); ok {
-		// Expired refresh tokens and enrollment codes, hourly.
+		// Expired refresh tokens and enrollment codes, and deleted
+		// submissions past the restore window, hourly.
 		houseDone := make(chan struct{})
 		go func() { defer close(houseDone); survey.Housekeeping(hookCtx, hk, time.Hour, time.Now, log) }()
 		defer func() { stopHooks(); <-houseDone }()

@@ -125,9 +125,10 @@ const (
 	// An expired refresh token or enrolment code cannot be used; it is
 	// kept a week past its expiry for the security log's sake.
 	expiredTokenTTL = 7 * 24 * time.Hour
-	// A soft-deleted submission can be restored for 30 days
-	// (survey.Lifecycle.RestoreWindow); after that it is removed.
-	deletedTTL = 30 * 24 * time.Hour
+	// A soft-deleted submission can be restored for
+	// survey.DeletedRetention; after that it is removed (its attachments
+	// by housekeeping: see PurgeDeleted).
+	deletedTTL = survey.DeletedRetention
 )
 
 // ShardKey is the shard key of the submissions collection (see the README,
