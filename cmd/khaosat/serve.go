@@ -85,7 +85,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	store := db.Store
 	meters := metrics.New()
 	if o, ok := store.(interface{ SetObserver(survey.StoreObserver) }); ok {
-		o.SetObserver(meters) // the embedded engine reports its operations
+		o.SetObserver(meters) // the engine reports its operations (SQLite and MongoDB)
 	}
 	prot, err := protection(cfg)
 	if err != nil {

@@ -51,6 +51,8 @@ type Store struct {
 	// Missing lists the indexes EnsureIndexes could not create because
 	// the engine lacks their kind (see EnsureIndexes).
 	Missing []string
+	// obs reports the driver's commands (observe.go).
+	obs *observer
 }
 
 // Timeouts: with the database down or not answering, a request fails
@@ -70,7 +72,9 @@ const (
 // acknowledged by a majority of a replica set, so an acknowledged
 // submission survives the loss of the primary; reads go to the primary.
 func Connect(ctx context.Context, uri, name string) (*Store, error) {
+	obs := &observer{}
 	opts := options.Client().ApplyURI(uri).
+		SetMonitor(obs.monitor()).
 		SetWriteConcern(writeconcern.Majority()).
 		SetReadPreference(readpref.Primary()).
 		SetAppName("khaosat").
@@ -82,7 +86,7 @@ func Connect(ctx context.Context, uri, name string) (*Store, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	db := client.Database(name)
-	s := &Store{client: client, db: db,
+	s := &Store{client: client, db: db, obs: obs,
 		events:  db.Collection(colEvents, options.Collection().SetReadConcern(readconcern.Majority())),
 		appends: make(chan *appendReq), closed: make(chan struct{})}
 	if err := s.Ping(ctx); err != nil {
