@@ -179,6 +179,12 @@ func indexes() map[string][]mdb.IndexModel {
 		colEvents: {
 			{Keys: bson.D{{Key: "eid", Value: 1}}, Options: options.Index().SetUnique(true).SetName("eid_unique")},
 		},
+		colDeliveries: {
+			// The due deliveries in order, and the count of pending ones.
+			{Keys: bson.D{{Key: "state", Value: 1}, {Key: "next_at", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("state_next")},
+			// A webhook's delivery log, newest first.
+			{Keys: bson.D{{Key: "hook", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("hook_created")},
+		},
 	}
 	for col, models := range lifecycleIndexes {
 		idx[col] = append(idx[col], models...)

@@ -626,6 +626,14 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 	return ds, err
 }
 
+// PendingDeliveries counts the pending deliveries, on the
+// webhook_deliveries_due index (state first): the rows are not read.
+func (s *Store) PendingDeliveries(ctx context.Context) (n int64, err error) {
+	defer func(start time.Time) { s.observe("count pending deliveries", start, err) }(time.Now())
+	err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE state = ?`, survey.DeliveryPending).Scan(&n)
+	return n, translate("count pending deliveries", err)
+}
+
 // UpdateDelivery records an attempt.
 func (s *Store) UpdateDelivery(ctx context.Context, d *survey.Delivery) error {
 	doc, err := encode(d)

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, open(t)) })
 	t.Run("Housekeeping", func(t *testing.T) { t.Parallel(); testHousekeeping(t, open(t)) })
 	t.Run("PurgeDeleted", func(t *testing.T) { t.Parallel(); testPurgeDeleted(t, open(t)) })
+	t.Run("PendingDeliveries", func(t *testing.T) { t.Parallel(); testPendingDeliveries(t, open(t)) })
 	race := func(name string, fn func(t *testing.T, s Stores)) {
 		t.Run(name, func(t *testing.T) {
 			if c.NoAtomicConditionalUpdates != "" {
