@@ -41,46 +41,66 @@ type idDoc struct {
 	ID string `bson:"_id"`
 }
 
+type deletedDoc struct {
+	ID        string    `bson:"_id"`
+	DeletedAt time.Time `bson:"deleted_at"`
+}
+
 // PurgeDeleted implements survey.Housekeeper. Each submission deleted
 // before before is removed by a delete filtered on its deletion mark (a
 // restore, an update filtered on the same mark, either comes first and
-// the submission stays, or finds nothing), and only then its history
-// copies and comments: a restored submission never loses them. Its facts
-// are inside its document. A submission whose outbox still holds a change
-// to publish waits for the next run. Then the attachment files whose
-// submission no longer exists are removed, whoever removed it.
+// the submission stays, or finds nothing), and only then, a batch at a
+// time, its history copies and comments: a restored submission never
+// loses them (if the process stops in between, their purge_at mark lets
+// the TTL index remove them). Its facts are inside its document. A
+// submission whose outbox still holds a change to publish waits for the
+// next run. Then the attachment files whose submission no longer exists
+// are removed, whoever removed it.
 func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (survey.Purged, error) {
 	var p survey.Purged
 	subs := s.db.Collection(colSubmissions)
 	deleted := bson.D{{Key: "deleted_at", Value: bson.D{{Key: "$lt", Value: before}}}, {Key: "ob.0", Value: bson.D{{Key: "$exists", Value: false}}}}
-	after := ""
+	// In deletion order, on the TTL index of deleted_at; a submission
+	// skipped (its outbox not yet published) is passed by the key.
+	var last *deletedDoc
 	for {
-		cur, err := subs.Find(ctx, append(bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}, deleted...),
-			options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}).SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(housekeepingBatch))
+		filter := deleted
+		if last != nil {
+			filter = append(bson.D{{Key: "$or", Value: bson.A{
+				bson.D{{Key: "deleted_at", Value: bson.D{{Key: "$gt", Value: last.DeletedAt}}}},
+				bson.D{{Key: "deleted_at", Value: last.DeletedAt}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: last.ID}}}},
+			}}}, deleted...)
+		}
+		cur, err := subs.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "deleted_at", Value: 1}}).
+			SetSort(bson.D{{Key: "deleted_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(housekeepingBatch))
 		if err != nil {
 			return p, translate("find deleted submissions", err)
 		}
-		var ids []idDoc
-		if err := cur.All(ctx, &ids); err != nil {
+		var batch []deletedDoc
+		if err := cur.All(ctx, &batch); err != nil {
 			return p, translate("find deleted submissions", err)
 		}
-		for _, d := range ids {
-			after = d.ID
+		var purged []string
+		for i := range batch {
+			d := &batch[i]
+			last = d
 			r, err := subs.DeleteOne(ctx, append(bson.D{{Key: "_id", Value: d.ID}}, deleted...))
 			if err != nil {
 				return p, translate("purge submission", err)
 			}
-			if r.DeletedCount == 0 {
-				continue // restored meanwhile
+			if r.DeletedCount == 1 { // (0: restored meanwhile)
+				purged = append(purged, d.ID)
 			}
-			p.Submissions++
+		}
+		p.Submissions += int64(len(purged))
+		if len(purged) > 0 {
 			for _, col := range []string{colHistory, colComments} {
-				if _, err := s.db.Collection(col).DeleteMany(ctx, bson.D{{Key: "submission", Value: d.ID}}); err != nil {
-					return p, translate("purge submission", err)
+				if _, err := s.db.Collection(col).DeleteMany(ctx, bson.D{{Key: "submission", Value: bson.D{{Key: "$in", Value: purged}}}}); err != nil {
+					return p, translate("purge history and comments", err)
 				}
 			}
 		}
-		if len(ids) < housekeepingBatch {
+		if len(batch) < housekeepingBatch {
 			break
 		}
 	}
