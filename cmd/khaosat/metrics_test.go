@@ -42,6 +42,21 @@ func scrape(t *testing.T, url string) map[string]float64 {
 	return out
 }
 
+// metricsURLOf is the metrics address a server started with
+// --metrics-addr printed.
+func metricsURLOf(t *testing.T, ts *testServer) string {
+	t.Helper()
+	ts.mu.Lock()
+	out := ts.stdout.String()
+	ts.mu.Unlock()
+	_, after, ok := strings.Cut(out, "khaosat: metrics on ")
+	if !ok {
+		t.Fatalf("no metrics address in the output:\n%s", out)
+	}
+	url, _, _ := strings.Cut(after, "\n")
+	return url
+}
+
 // TestMetrics runs a server with --metrics-addr, makes some traffic
 // (submissions created, repeated and refused, a sync batch, an export, an
 // indicator query, a webhook delivery, a readiness ping) and checks the
@@ -50,14 +65,7 @@ func TestMetrics(t *testing.T) {
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer recv.Close()
 	ts := mustStart(t, t.TempDir(), append([]string{"--metrics-addr", "127.0.0.1:0", "--webhook-poll", "50ms"}, localHooks...)...)
-	ts.mu.Lock()
-	out := ts.stdout.String()
-	ts.mu.Unlock()
-	_, after, ok := strings.Cut(out, "khaosat: metrics on ")
-	if !ok {
-		t.Fatalf("no metrics address in the output:\n%s", out)
-	}
-	metricsURL, _, _ := strings.Cut(after, "\n")
+	metricsURL := metricsURLOf(t, ts)
 
 	admin := adminClient(t, ts)
 	mgr := newUser(t, ts, "manager", "00004")
@@ -151,14 +159,7 @@ func TestWebhookBacklogMetric(t *testing.T) {
 	}))
 	defer recv.Close()
 	ts := mustStart(t, t.TempDir(), append([]string{"--metrics-addr", "127.0.0.1:0", "--webhook-poll", "50ms", "--webhook-backoff", "1h"}, localHooks...)...)
-	ts.mu.Lock()
-	out := ts.stdout.String()
-	ts.mu.Unlock()
-	_, after, ok := strings.Cut(out, "khaosat: metrics on ")
-	if !ok {
-		t.Fatalf("no metrics address in the output:\n%s", out)
-	}
-	metricsURL, _, _ := strings.Cut(after, "\n")
+	metricsURL := metricsURLOf(t, ts)
 	mgr := newUser(t, ts, "manager", "00004")
 	if r := mgr.do("POST", "/api/v1/webhooks", map[string]any{"url": recv.URL, "events": []string{"create"}}); r.status != http.StatusCreated {
 		t.Fatalf("webhook: %d %s", r.status, r.body)
