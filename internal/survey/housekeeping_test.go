@@ -39,7 +39,10 @@ func TestHousekeepingPurgesPastTheRestoreWindow(t *testing.T) {
 
 	hctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { defer close(done); survey.Housekeeping(hctx, store, time.Hour, func() time.Time { return now }, quietLog()) }()
+	go func() {
+		defer close(done)
+		survey.Housekeeping(hctx, store, time.Hour, func() time.Time { return now }, quietLog())
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, err := store.Submission(ctx, old)
