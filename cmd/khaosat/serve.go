@@ -85,7 +85,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	store := db.Store
 	meters := metrics.New()
 	if o, ok := store.(interface{ SetObserver(survey.StoreObserver) }); ok {
-		o.SetObserver(meters) // the embedded engine reports its operations
+		o.SetObserver(meters) // the engine reports its operations (SQLite and MongoDB)
 	}
 	prot, err := protection(cfg)
 	if err != nil {
@@ -155,7 +155,8 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	sealDone := sealInBackground(hookCtx, svc, store, log)
 	defer func() { stopHooks(); <-sealDone }()
 	if hk, ok := store.(survey.Housekeeper); ok {
-		// Expired refresh tokens and enrollment codes, hourly.
+		// Expired refresh tokens and enrollment codes, and deleted
+		// submissions past the restore window, hourly.
 		houseDone := make(chan struct{})
 		go func() { defer close(houseDone); survey.Housekeeping(hookCtx, hk, time.Hour, time.Now, log) }()
 		defer func() { stopHooks(); <-houseDone }()

@@ -84,9 +84,14 @@ type Lifecycle struct {
 	MaxAttachment int64
 }
 
+// DeletedRetention is how long a soft-deleted submission is kept, and can
+// be restored, before housekeeping removes it for good (PurgeDeleted; on
+// MongoDB a TTL index on deleted_at too).
+const DeletedRetention = 30 * 24 * time.Hour
+
 // NewLifecycle returns the lifecycle service; in must use the same store.
 func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor) *Lifecycle {
-	return &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: 30 * 24 * time.Hour}
+	return &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: DeletedRetention}
 }
 
 // Intake returns the intake service the lifecycle builds on.
