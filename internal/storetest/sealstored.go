@@ -37,13 +37,87 @@ func SealStored(t *testing.T, open func(t *testing.T) Stores, raw RawCopies, rac
 	t.Run("InterruptAndRerun", func(t *testing.T) { t.Parallel(); testSealInterrupted(t, open(t), raw) })
 	t.Run("ReviewReadBeforeSealing", func(t *testing.T) { t.Parallel(); testSealReadBefore(t, open(t), raw, false) })
 	t.Run("EditReadBeforeSealing", func(t *testing.T) { t.Parallel(); testSealReadBefore(t, open(t), raw, true) })
-	t.Run("RaceWithEdits", func(t *testing.T) {
-		if race != "" {
-			t.Skip("not kept by this engine: " + race)
+	for name, fn := range map[string]func(*testing.T, Stores, RawCopies){
+		"RaceWithEdits": testSealRace, "RaceResealAndEditOfOneRevision": testRaceResealEdit, "RaceTenResealsOfOneSubmission": testRaceReseals} {
+		t.Run(name, func(t *testing.T) {
+			if race != "" {
+				t.Skip("not kept by this engine: " + race)
+			}
+			t.Parallel()
+			fn(t, open(t), raw)
+		})
+	}
+}
+
+// clearSub is a stored submission from before its answers were sealed,
+// and sealed its copy with them sealed (the box stands for them).
+func clearSub() (clear, sealed *survey.Submission) {
+	clear = newSub("00004", "2026-03-01")
+	clear.Sealed = nil
+	clear.Data["receiving_support"] = "yes"
+	s := *clear
+	s.Data = map[string]any{"members_total": int64(5)}
+	s.Sealed = &survey.SealedAnswers{KeyID: "k1", Box: []byte(uuid.NewString())}
+	return clear, &s
+}
+
+// testRaceResealAndEdit: the sealer's write and an edit of the same
+// revision at once. Whichever comes first, the edit's answers are what
+// stays (the sealer's write never overwrites a newer revision), and the
+// edit is never refused because of the sealer (sealing is no new revision).
+func testRaceResealEdit(t *testing.T, s Stores, _ RawCopies) {
+	for trial := range 20 {
+		cur, sealed := clearSub()
+		mustCreate(t, s, cur, nil)
+		next := edited(cur)
+		errs := together(2, func(i int) error {
+			if i == 0 {
+				return s.ResealAnswers(ctx, cur, sealed)
+			}
+			return s.UpdateSubmission(ctx, &survey.SubmissionChange{Match: survey.Match{Revision: 1, ReviewState: survey.ReviewReceived},
+				Next: next, History: sealed, Event: event(survey.EventEdit, next)})
+		})
+		if errs[1] != nil {
+			t.Fatalf("trial %d: the edit was refused: %v", trial, errs[1])
 		}
-		t.Parallel()
-		testSealRace(t, open(t), raw)
-	})
+		if errs[0] != nil && !errors.Is(errs[0], survey.ErrNotFound) {
+			t.Fatalf("trial %d: the sealer's write: %v", trial, errs[0])
+		}
+		got, err := s.Submission(ctx, cur.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Revision != 2 || !cmp.Equal(got.Data, next.Data) || got.Sealed != nil {
+			t.Fatalf("trial %d: stored revision %d, data %v, sealed %v; want the edit's", trial, got.Revision, got.Data, got.Sealed)
+		}
+	}
+}
+
+// testRaceReseals: ten sealers write the same submission at once (several
+// instances sweeping): one write wins, the others find it changed.
+func testRaceReseals(t *testing.T, s Stores, _ RawCopies) {
+	cur, _ := clearSub()
+	mustCreate(t, s, cur, nil)
+	boxes := make([]*survey.Submission, 10)
+	for i := range boxes {
+		_, boxes[i] = clearSub()
+		boxes[i].ID = cur.ID
+	}
+	errs := together(10, func(i int) error { return s.ResealAnswers(ctx, cur, boxes[i]) })
+	if n := wins(t, errs, survey.ErrNotFound); n != 1 {
+		t.Fatalf("%d of 10 concurrent seals of one submission won, want exactly one", n)
+	}
+	got, err := s.Submission(ctx, cur.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	won := false
+	for i, err := range errs {
+		won = won || (err == nil && survey.SameSealed(got.Sealed, boxes[i].Sealed))
+	}
+	if !won || got.Revision != 1 || got.ReviewState != survey.ReviewReceived || got.ContentHash != cur.ContentHash {
+		t.Errorf("stored %+v: want the winner's box and nothing else changed", got)
+	}
 }
 
 // The answers that version 1 of household left in clear.
