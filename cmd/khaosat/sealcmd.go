@@ -19,7 +19,7 @@ import (
 // after the last instance of a rolling upgrade runs the new version). The
 // shipped form files are published first, as the server does.
 func sealCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig(args, env, stderr)
+	cfg, err := parseConfig("seal", args, env, stderr)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func openDB(ctx context.Context, cfg *Config, access app.Access) (*app.DB, error
 }
 
 func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig(args, env, stderr)
+	cfg, err := parseConfig("serve", args, env, stderr)
 	if err != nil {
 		return err
 	}
