@@ -39,6 +39,14 @@ func (f *Form) FromStorage(doc map[string]any) map[string]any {
 	return convertObject(f.Fields, doc, fromStorage)
 }
 
+// FromStorageAt converts one value found at the instance path pointer
+// ("/children/0/sex") to its API form, as FromStorage converts the whole
+// document; a value of JSON types (json.Number) is read as its field's
+// kind says.
+func (f *Form) FromStorageAt(pointer string, v any) any {
+	return convert(f.Field(pointer), v, fromStorage)
+}
+
 // direction says which way convert goes.
 type direction int
 
@@ -72,10 +80,16 @@ func convert(f *Field, v any, dir direction) any {
 			return d.time().Format(time.DateOnly)
 		}
 	case KindInteger:
+		if _, ok := v.(int64); ok {
+			return v // already itself: boxing it again would allocate
+		}
 		if n, ok := asInt64(v); ok {
 			return n
 		}
 	case KindNumber:
+		if x, ok := v.(float64); ok && x != 0 { // 0 goes on: -0 becomes 0
+			return v
+		}
 		if x, ok := asFloat64(v); ok {
 			return x
 		}
@@ -107,9 +121,11 @@ func convertJSON(v any, dir direction) any {
 		return x
 	case string:
 		if dir == fromStorage {
-			return x
+			return v // v, not x: boxing x again would allocate
 		}
 		return norm.NFC.String(x)
+	case int64:
+		return v
 	case map[string]any:
 		return convertObject(nil, x, dir)
 	case []any:

@@ -269,13 +269,11 @@ func (s *Intake) View(ctx context.Context, actor Actor, sub *Submission) (map[st
 	if err != nil {
 		return nil, nil, err
 	}
-	data := sub.Data
 	if actor.SeesSensitive() {
-		if data, err = s.openAnswers(ctx, actor, sf, sub); err != nil {
-			return nil, nil, err
-		}
+		data, err := s.openView(ctx, actor, sf, sub)
+		return data, nil, err
 	}
-	data, redacted := Redact(actor, sf, sf.FromStorage(data))
+	data, redacted := Redact(actor, sf, sf.FromStorage(sub.Data))
 	return data, redacted, nil
 }
 
