@@ -305,21 +305,3 @@ func metaValue(name string, r *survey.ExportRecord) any {
 	}
 	return nil
 }
-
-// text writes a cell as CSV text: numbers unformatted, booleans as
-// true/false, nothing as an empty field.
-func text(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
-}
