@@ -110,6 +110,23 @@ func rawScan(tb testing.TB, db *sql.DB, query string, args ...any) int64 {
 	return n
 }
 
+// seedOnce stores n copies in unit unless a previous round of the
+// benchmark did (the testing package runs a benchmark more than once).
+func seedOnce(b *testing.B, db *sql.DB, unit string, n int, reseal func(c, orig *survey.Submission)) {
+	b.Helper()
+	var have int
+	if err := db.QueryRow(`SELECT count(*) FROM submissions WHERE form = 'household' AND unit = ?`, unit).Scan(&have); err != nil {
+		b.Fatal(err)
+	}
+	switch have {
+	case 0:
+		seedCopiesWith(b, shared, unit, n, reseal)
+	case n:
+	default:
+		b.Fatalf("%d submissions in %s already, want 0 or %d", have, unit, n)
+	}
+}
+
 // BenchmarkExportThroughput compares csv and zip exports (cursor → View →
 // writer, to io.Discard) by an admin with raw SQL scans of the same
 // documents from the same database, in the same run: the ratios
@@ -118,16 +135,17 @@ func rawScan(tb testing.TB, db *sql.DB, query string, args ...any) int64 {
 // without sealed answers (plain), one where every submission has sealed
 // answers that the export opens (sealed: AES-GCM and the JSON around it).
 // The raw scan has the export's own filter (unit, survey dates of the
-// hierarchy, not deleted). Each format runs twice, in mirrored order.
+// hierarchy, not deleted). Each step runs twice per round, in mirrored
+// order; the figures are each step's fastest run.
 func BenchmarkExportThroughput(b *testing.B) {
 	n := benchExportSize(b)
 	const plainUnit, sealedUnit = "00292", "09931"
 	ex, reseal := benchExports(b)
-	t0 := time.Now()
-	seedCopies(b, shared, plainUnit, n)
-	seedCopiesWith(b, shared, sealedUnit, n, reseal)
-	b.Logf("inserted 2×%d household submissions in %v", n, time.Since(t0))
 	db := rawDB(b, shared)
+	t0 := time.Now()
+	seedOnce(b, db, plainUnit, n, func(c, _ *survey.Submission) { c.Sealed = nil })
+	seedOnce(b, db, sealedUnit, n, reseal)
+	b.Logf("%d household submissions in each of two communes (%v)", n, time.Since(t0))
 	scan := func(unit string) func() int64 {
 		return func() int64 {
 			return rawScan(b, db, `SELECT doc FROM submissions WHERE form = 'household' AND (survey_date >= ? AND unit IN (?)) AND deleted_at IS NULL`,
@@ -145,13 +163,18 @@ func BenchmarkExportThroughput(b *testing.B) {
 		{"raw", scan(plainUnit)}, {"csv", exp("csv", plainUnit)}, {"zip", exp("zip", plainUnit)},
 		{"raw_sealed", scan(sealedUnit)}, {"csv_sealed", exp("csv", sealedUnit)}, {"zip_sealed", exp("zip", sealedUnit)},
 	}
+	// The fastest of the runs of each step: on a shared machine the
+	// others' load only ever adds time, so the minimum is the steadiest
+	// figure (-benchtime 3x and more give each step more chances).
 	took := map[string]time.Duration{}
 	timed := func(s step) {
 		start := time.Now()
 		if got := s.f(); got != int64(n) {
 			b.Fatalf("%s: %d rows, want %d", s.name, got, n)
 		}
-		took[s.name] += time.Since(start)
+		if d, ok := took[s.name]; !ok || time.Since(start) < d {
+			took[s.name] = time.Since(start)
+		}
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -163,11 +186,10 @@ func BenchmarkExportThroughput(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	runs := float64(2 * b.N)
 	b.ReportMetric(float64(n), "submissions")
 	for _, name := range []string{"raw", "csv", "zip", "raw_sealed", "csv_sealed", "zip_sealed"} {
 		// per 10,000 submissions, the unit of the issue's targets
-		b.ReportMetric(took[name].Seconds()/runs*10000/float64(n), name+"_s/10k")
+		b.ReportMetric(took[name].Seconds()*10000/float64(n), name+"_s/10k")
 	}
 	for _, name := range []string{"csv", "zip"} {
 		b.ReportMetric(took["raw"].Seconds()/took[name].Seconds(), name+"/raw")
@@ -243,10 +265,11 @@ func BenchmarkExportMemory(b *testing.B) {
 	n := benchExportSize(b)
 	const small, large = "00008", "00025"
 	ex, reseal := benchExports(b)
+	db := rawDB(b, shared)
 	t0 := time.Now()
-	seedCopiesWith(b, shared, small, n/10, reseal)
-	seedCopiesWith(b, shared, large, n, reseal)
-	b.Logf("inserted %d household submissions in %v", n+n/10, time.Since(t0))
+	seedOnce(b, db, small, n/10, reseal)
+	seedOnce(b, db, large, n, reseal)
+	b.Logf("%d and %d household submissions (%v)", n/10, n, time.Since(t0))
 	mb := func(v uint64) float64 { return float64(v) / (1 << 20) }
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
