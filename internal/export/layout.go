@@ -234,6 +234,9 @@ func (e *emitter) cell(c *column, r *survey.ExportRecord, obj map[string]any, ke
 	}
 	switch c.field.Kind {
 	case schema.KindChoice:
+		if _, ok := v.(string); ok && e.labels == "codes" {
+			return v // the code itself: boxing it again would allocate
+		}
 		return e.choiceText(c.field, v)
 	case schema.KindMultiChoice:
 		items, ok := v.([]any)
