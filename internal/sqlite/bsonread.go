@@ -317,17 +317,28 @@ func (d *docDecoder) submission(raw []byte) (*survey.Submission, error) {
 	return s, nil
 }
 
-func (e element) location() (*survey.Location, error) {
-	if e.typ == bsonNull {
-		return nil, nil
+// fields calls fn with each element of the embedded document e. It
+// reports whether there was a document: a null is none.
+func (e element) fields(fn func(f element) error) (bool, error) {
+	switch e.typ {
+	case bsonNull:
+		return false, nil
+	case bsonDocument:
+	default:
+		return false, fmt.Errorf("%w: %s is not a document", errBSON, e.key)
 	}
-	if e.typ != bsonDocument {
-		return nil, fmt.Errorf("%w: location is not a document", errBSON)
-	}
-	l := &survey.Location{}
 	it := newElements(e.val)
-	var err error
-	for f, ok := it.next(); ok && err == nil; f, ok = it.next() {
+	for f, ok := it.next(); ok; f, ok = it.next() {
+		if err := fn(f); err != nil {
+			return false, err
+		}
+	}
+	return it.err == nil, it.err
+}
+
+func (e element) location() (*survey.Location, error) {
+	l := &survey.Location{}
+	ok, err := e.fields(func(f element) (err error) {
 		switch string(f.key) {
 		case "lat":
 			l.Lat, err = f.double()
@@ -340,51 +351,37 @@ func (e element) location() (*survey.Location, error) {
 				l.Accuracy = &a
 			}
 		}
+		return err
+	})
+	if !ok {
+		return nil, err
 	}
-	if err == nil {
-		err = it.err
-	}
-	return l, err
+	return l, nil
 }
 
 func (e element) sealed() (*survey.SealedAnswers, error) {
-	if e.typ == bsonNull {
-		return nil, nil
-	}
-	if e.typ != bsonDocument {
-		return nil, fmt.Errorf("%w: sealed is not a document", errBSON)
-	}
 	s := &survey.SealedAnswers{}
-	it := newElements(e.val)
-	var err error
-	for f, ok := it.next(); ok && err == nil; f, ok = it.next() {
+	ok, err := e.fields(func(f element) (err error) {
 		switch string(f.key) {
 		case "key":
 			s.KeyID, err = f.text()
 		case "box":
 			if f.typ != bsonBinary {
-				return nil, fmt.Errorf("%w: sealed.box is not binary", errBSON)
+				return fmt.Errorf("%w: sealed.box is not binary", errBSON)
 			}
 			s.Box = binaryOf(f.val)
 		}
+		return err
+	})
+	if !ok {
+		return nil, err
 	}
-	if err == nil {
-		err = it.err
-	}
-	return s, err
+	return s, nil
 }
 
 func (e element) reviewNote() (*survey.ReviewNote, error) {
-	if e.typ == bsonNull {
-		return nil, nil
-	}
-	if e.typ != bsonDocument {
-		return nil, fmt.Errorf("%w: last_review is not a document", errBSON)
-	}
 	n := &survey.ReviewNote{}
-	it := newElements(e.val)
-	var err error
-	for f, ok := it.next(); ok && err == nil; f, ok = it.next() {
+	ok, err := e.fields(func(f element) (err error) {
 		switch string(f.key) {
 		case "state":
 			n.State, err = f.text()
@@ -397,11 +394,12 @@ func (e element) reviewNote() (*survey.ReviewNote, error) {
 		case "by_name":
 			n.ByName, err = f.text()
 		}
+		return err
+	})
+	if !ok {
+		return nil, err
 	}
-	if err == nil {
-		err = it.err
-	}
-	return n, err
+	return n, nil
 }
 
 // binaryOf copies the bytes of a binary value (the row buffer they are
