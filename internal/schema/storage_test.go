@@ -230,3 +230,21 @@ func TestFromStorageAt(t *testing.T) {
 		}
 	}
 }
+
+// TestFromStorageInPlace: the same result as FromStorage, in the input's
+// own maps and lists.
+func TestFromStorageInPlace(t *testing.T) {
+	f := MustCompile(t, filepath.Join("testdata", "sink.json"))
+	doc := sinkStored()
+	pets := doc["pets"].([]any)
+	got := f.FromStorageInPlace(doc)
+	if diff := cmp.Diff(sinkOut(), got); diff != "" {
+		t.Errorf("FromStorageInPlace() mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(sinkOut(), doc); diff != "" {
+		t.Errorf("the input is not the result (-want +input):\n%s", diff)
+	}
+	if pets[0].(map[string]any)["born"] != "2020-02-29" {
+		t.Errorf("a repeat item was copied, not converted: %v", pets[0])
+	}
+}

@@ -108,8 +108,11 @@ func (s *Intake) recordSensitiveRead(ctx context.Context, actor Actor, sub *Subm
 // (each by its own field): taking the whole document to storage form and
 // back, as fullAnswers does, normalised every text again and was most of
 // the cost of exporting a form with sensitive answers.
-func (s *Intake) openView(ctx context.Context, actor Actor, sf *schema.Form, sub *Submission) (map[string]any, error) {
-	api := sf.FromStorage(sub.Data)
+//
+// With owned, sub.Data is converted in place (see schema's
+// FromStorageInPlace) and must not be used again.
+func (s *Intake) openView(ctx context.Context, actor Actor, sf *schema.Form, sub *Submission, owned bool) (map[string]any, error) {
+	api := fromStorage(sf, sub.Data, owned)
 	if sub.Sealed == nil {
 		return api, nil
 	}
