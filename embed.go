@@ -5,9 +5,9 @@ package khaosat
 
 import "embed"
 
-// Content is forms/ (the *.json form schemas and units/) and api/openapi.yaml.
+// Content is forms/ (the *.json form schemas, their release notes and units/) and api/openapi.yaml.
 //
-//go:embed forms/*.json forms/units/*.csv forms/units/*.json forms/indicators/*.json api/openapi.yaml
+//go:embed forms/*.json forms/notes/*.txt forms/units/*.csv forms/units/*.json forms/indicators/*.json api/openapi.yaml
 var Content embed.FS
 
 // FormsDir and UnitsDir are the paths of the forms and units inside Content.

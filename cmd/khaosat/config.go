@@ -58,11 +58,12 @@ func envName(flagName string) string {
 	return "KHAOSAT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// parseConfig fills a Config from args and env (a list of KEY=VALUE).
-func parseConfig(args []string, env []string, stderr io.Writer) (*Config, error) {
+// parseConfig fills a Config for verb (serve, seal, keys rotate) from args
+// and env (a list of KEY=VALUE).
+func parseConfig(verb string, args []string, env []string, stderr io.Writer) (*Config, error) {
 	getenv := envLookup(env)
 	c := &Config{}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	str := func(p *string, name, def, usage string) {
 		if v, ok := getenv(envName(name)); ok {

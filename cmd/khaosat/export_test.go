@@ -363,6 +363,13 @@ func TestExportCLI(t *testing.T) {
 // copy under another id could not be opened (which is the point).
 func seedCopies(tb testing.TB, ts *testServer, unit string, n int) {
 	tb.Helper()
+	seedCopiesWith(tb, ts, unit, n, func(c, _ *survey.Submission) { c.Sealed = nil })
+}
+
+// seedCopiesWith is seedCopies with each copy's sealed answers set by
+// reseal (given the copy, with its new id, and the original).
+func seedCopiesWith(tb testing.TB, ts *testServer, unit string, n int, reseal func(c, orig *survey.Submission)) {
+	tb.Helper()
 	col := newUser(tb, ts, "collector", unit)
 	e := envelope(householdData(tb))
 	e["unit"] = unit
@@ -379,7 +386,8 @@ func seedCopies(tb testing.TB, ts *testServer, unit string, n int) {
 	subs := make([]*survey.Submission, 0, batch)
 	for i := 1; i < n; i++ {
 		c := *doc
-		c.ID, c.Sealed = uuid.NewString(), nil
+		c.ID = uuid.NewString()
+		reseal(&c, doc)
 		subs = append(subs, &c)
 		if len(subs) == batch || i == n-1 {
 			if err := store.LoadSubmissions(ctx, subs, nil); err != nil {

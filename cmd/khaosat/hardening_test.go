@@ -48,7 +48,7 @@ func TestCORS(t *testing.T) {
 		t.Errorf("GET from the console: %d %v", res.StatusCode, res.Header)
 	}
 	if err := func() error {
-		_, err := parseConfig([]string{"--cors-origin", "console.example.org/path"}, nil, io.Discard)
+		_, err := parseConfig("serve", []string{"--cors-origin", "console.example.org/path"}, nil, io.Discard)
 		return err
 	}(); err == nil {
 		t.Error("an origin with no scheme and a path was accepted")

@@ -105,7 +105,7 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "usage: khaosat keys rotate [--data-dir DIR | --mongodb-uri URI] [--data-key NEW,OLD…]")
 		return errors.New("keys: want the sub-command rotate")
 	}
-	cfg, err := parseConfig(args[1:], env, stderr)
+	cfg, err := parseConfig("keys rotate", args[1:], env, stderr)
 	if err != nil {
 		return err
 	}

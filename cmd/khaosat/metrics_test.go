@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -41,6 +42,21 @@ func scrape(t *testing.T, url string) map[string]float64 {
 	return out
 }
 
+// metricsURLOf is the metrics address a server started with
+// --metrics-addr printed.
+func metricsURLOf(t *testing.T, ts *testServer) string {
+	t.Helper()
+	ts.mu.Lock()
+	out := ts.stdout.String()
+	ts.mu.Unlock()
+	_, after, ok := strings.Cut(out, "khaosat: metrics on ")
+	if !ok {
+		t.Fatalf("no metrics address in the output:\n%s", out)
+	}
+	url, _, _ := strings.Cut(after, "\n")
+	return url
+}
+
 // TestMetrics runs a server with --metrics-addr, makes some traffic
 // (submissions created, repeated and refused, a sync batch, an export, an
 // indicator query, a webhook delivery, a readiness ping) and checks the
@@ -49,14 +65,7 @@ func TestMetrics(t *testing.T) {
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer recv.Close()
 	ts := mustStart(t, t.TempDir(), append([]string{"--metrics-addr", "127.0.0.1:0", "--webhook-poll", "50ms"}, localHooks...)...)
-	ts.mu.Lock()
-	out := ts.stdout.String()
-	ts.mu.Unlock()
-	_, after, ok := strings.Cut(out, "khaosat: metrics on ")
-	if !ok {
-		t.Fatalf("no metrics address in the output:\n%s", out)
-	}
-	metricsURL, _, _ := strings.Cut(after, "\n")
+	metricsURL := metricsURLOf(t, ts)
 
 	admin := adminClient(t, ts)
 	mgr := newUser(t, ts, "manager", "00004")
@@ -133,7 +142,51 @@ func TestMetrics(t *testing.T) {
 	if s := m[`khaosat_http_request_duration_seconds_sum{method="POST",route="/api/v1/forms/:form/submissions"}`]; s > 60 {
 		t.Errorf("3 submissions took %v s in total: the histogram does not count seconds", s)
 	}
-	if _, ok := m[`khaosat_webhook_due_deliveries`]; !ok {
-		t.Error("no khaosat_webhook_due_deliveries")
+	if _, ok := m[`khaosat_webhook_pending_deliveries`]; !ok {
+		t.Error("no khaosat_webhook_pending_deliveries")
+	}
+}
+
+// TestWebhookBacklogMetric: with a receiver that fails, 60 deliveries
+// wait for their retry; the pending gauge shows all 60 once each has been
+// tried, though a poll sends at most 50 and none is due any more.
+func TestWebhookBacklogMetric(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer recv.Close()
+	ts := mustStart(t, t.TempDir(), append([]string{"--metrics-addr", "127.0.0.1:0", "--webhook-poll", "50ms", "--webhook-backoff", "1h"}, localHooks...)...)
+	metricsURL := metricsURLOf(t, ts)
+	mgr := newUser(t, ts, "manager", "00004")
+	if r := mgr.do("POST", "/api/v1/webhooks", map[string]any{"url": recv.URL, "events": []string{"create"}}); r.status != http.StatusCreated {
+		t.Fatalf("webhook: %d %s", r.status, r.body)
+	}
+	col := newUser(t, ts, "collector", "00004")
+	var items []map[string]any
+	for range 60 {
+		items = append(items, syncItem("household", envelope(householdData(t))))
+	}
+	for i, r := range syncBatch(t, col, items) {
+		if r.Status != http.StatusCreated {
+			t.Fatalf("item %d: %+v", i, r)
+		}
+	}
+	var m map[string]float64
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		m = scrape(t, metricsURL)
+		if (m[`khaosat_webhook_deliveries_total{outcome="retry"}`] >= 60 && m[`khaosat_webhook_pending_deliveries`] == 60) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := m[`khaosat_webhook_deliveries_total{outcome="retry"}`]; got != 60 || hits.Load() != 60 {
+		t.Fatalf("attempts: %v retries, %d requests received, want 60", got, hits.Load())
+	}
+	if got := m[`khaosat_webhook_pending_deliveries`]; got != 60 {
+		t.Errorf("pending deliveries: %v, want 60 (all waiting for their retry)", got)
 	}
 }

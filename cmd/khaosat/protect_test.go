@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -23,7 +24,7 @@ import (
 )
 
 // sensitiveKeys are the x-sensitive fields of the household and hiv forms.
-var sensitiveKeys = []string{"special_circumstances", "hiv_status", "on_art", "mother_status", "father_status"}
+var sensitiveKeys = []string{"special_circumstances", "receiving_support", "support_types", "hiv_status", "on_art", "mother_status", "father_status"}
 
 // storedSubmissions reads the submissions collection straight from the
 // embedded engine's SQLite files (FerretDB keeps each document as JSON text
@@ -127,7 +128,12 @@ func TestSensitiveAnswersEncryptedAtRest(t *testing.T) {
 		sup := newUser(t, ts, "supervisor", "00004")
 		r := sup.do("GET", houseURL, nil)
 		r.json(t, &h)
-		want := []string{"/children/0/special_circumstances", "/children/1/special_circumstances", "/children/2/special_circumstances"}
+		var want []string
+		for i := range 3 {
+			for _, f := range []string{"special_circumstances", "receiving_support", "support_types"} {
+				want = append(want, fmt.Sprintf("/children/%d/%s", i, f))
+			}
+		}
 		if r.status != http.StatusOK || bytes.Contains(r.body, []byte(`"hiv"`)) || !cmp.Equal(want, h.Redacted) {
 			t.Errorf("supervisor without the grant, household: %d redacted=%v body=%s", r.status, h.Redacted, r.body)
 		}

@@ -41,7 +41,7 @@ func openDB(ctx context.Context, cfg *Config, access app.Access) (*app.DB, error
 }
 
 func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	cfg, err := parseConfig(args, env, stderr)
+	cfg, err := parseConfig("serve", args, env, stderr)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	store := db.Store
 	meters := metrics.New()
 	if o, ok := store.(interface{ SetObserver(survey.StoreObserver) }); ok {
-		o.SetObserver(meters) // the embedded engine reports its operations
+		o.SetObserver(meters) // the engine reports its operations (SQLite and MongoDB)
 	}
 	prot, err := protection(cfg)
 	if err != nil {
@@ -150,8 +150,13 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	hooksDone := make(chan struct{})
 	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
 	defer func() { stopHooks(); <-hooksDone }() // before the database closes
+	// Answers of fields a newly published version marks sensitive, sealed
+	// in what is stored already; in the background, serving meanwhile.
+	sealDone := sealInBackground(hookCtx, svc, store, log)
+	defer func() { stopHooks(); <-sealDone }()
 	if hk, ok := store.(survey.Housekeeper); ok {
-		// Expired refresh tokens and enrollment codes, hourly.
+		// Expired refresh tokens and enrollment codes, and deleted
+		// submissions past the restore window, hourly.
 		houseDone := make(chan struct{})
 		go func() { defer close(houseDone); survey.Housekeeping(hookCtx, hk, time.Hour, time.Now, log) }()
 		defer func() { stopHooks(); <-houseDone }()

@@ -299,8 +299,9 @@ func TestReadOneSubmission(t *testing.T) {
 	}
 }
 
-// TestSensitiveAnswersAreRedacted: special_circumstances is x-sensitive;
-// callers without the right get it removed and its path listed.
+// TestSensitiveAnswersAreRedacted: special_circumstances (and the support
+// answers that give it away) are x-sensitive; callers without the right
+// get them removed and their paths listed.
 func TestSensitiveAnswersAreRedacted(t *testing.T) {
 	col := newUser(t, shared, "collector", "00103")
 	e := envelope(householdData(t))
@@ -328,7 +329,8 @@ func TestSensitiveAnswersAreRedacted(t *testing.T) {
 		}
 		r.json(t, &v)
 		_, has := v.Data.Children[0]["special_circumstances"]
-		if has != tc.sees || (len(v.Redacted) == 3) == tc.sees {
+		// Three children, each with special_circumstances, receiving_support, support_types.
+		if has != tc.sees || (len(v.Redacted) == 9) == tc.sees {
 			t.Errorf("%s: sees special_circumstances=%v redacted=%v, want sees=%v", tc.name, has, v.Redacted, tc.sees)
 		}
 		if !tc.sees && (v.Redacted[0] != "/children/0/special_circumstances" || strings.Contains(string(r.body), `"hiv"`)) {

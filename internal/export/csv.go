@@ -2,8 +2,10 @@ package export
 
 import (
 	"bufio"
-	"encoding/csv"
 	"io"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -12,45 +14,101 @@ import (
 const bom = "\uFEFF"
 
 // csvTable writes one table as RFC 4180 CSV (CRLF line ends), UTF-8 with
-// a BOM.
+// a BOM, byte for byte as encoding/csv with UseCRLF writes it. Each row is
+// built in one reused buffer, numbers appended in place: going through
+// csv.Writer took a string per number cell and a []string per row.
 type csvTable struct {
-	buf *bufio.Writer
-	w   *csv.Writer
-	rec []string
+	buf  *bufio.Writer
+	line []byte
 	// neutral: text cells that begin like a formula are neutralised.
 	neutral bool
 }
 
 func newCSVTable(w io.Writer, header []string) (*csvTable, error) {
-	buf := bufio.NewWriterSize(w, 64<<10)
-	t := &csvTable{buf: buf, w: csv.NewWriter(buf), rec: make([]string, len(header))}
-	t.w.UseCRLF = true
-	if _, err := buf.WriteString(bom); err != nil {
+	t := &csvTable{buf: bufio.NewWriterSize(w, 64<<10), line: make([]byte, 0, 4<<10)}
+	if _, err := t.buf.WriteString(bom); err != nil {
 		return nil, err
 	}
-	if err := t.w.Write(header); err != nil {
-		return nil, err
+	t.line = t.line[:0]
+	for i, h := range header {
+		if i > 0 {
+			t.line = append(t.line, ',')
+		}
+		t.line = appendCSVField(t.line, h)
 	}
-	return t, nil
+	return t, t.end()
 }
 
 func (t *csvTable) write(cells []any) error {
+	t.line = t.line[:0]
 	for i, c := range cells {
-		t.rec[i] = text(c)
-		if _, isText := c.(string); isText && t.neutral {
-			t.rec[i] = Neutralise(t.rec[i])
+		if i > 0 {
+			t.line = append(t.line, ',')
+		}
+		switch x := c.(type) {
+		case string:
+			if t.neutral {
+				x = Neutralise(x)
+			}
+			t.line = appendCSVField(t.line, x)
+		case int64:
+			t.line = strconv.AppendInt(t.line, x, 10)
+		case float64:
+			t.line = strconv.AppendFloat(t.line, x, 'f', -1, 64)
+		case bool:
+			t.line = strconv.AppendBool(t.line, x)
 		}
 	}
-	return t.w.Write(t.rec)
+	return t.end()
 }
 
-func (t *csvTable) flush() error {
-	t.w.Flush()
-	if err := t.w.Error(); err != nil {
-		return err
-	}
-	return t.buf.Flush()
+// end finishes the row in the line buffer and writes it.
+func (t *csvTable) end() error {
+	t.line = append(t.line, '\r', '\n')
+	_, err := t.buf.Write(t.line)
+	return err
 }
+
+// appendCSVField appends one field, quoted when encoding/csv quotes it:
+// when it holds a comma, a quote, CR or LF, begins with a space (as
+// unicode.IsSpace says) or is \. — with quotes doubled, CR dropped and LF
+// written as CRLF inside the quotes.
+func appendCSVField(dst []byte, f string) []byte {
+	if !csvNeedsQuotes(f) {
+		return append(dst, f...)
+	}
+	dst = append(dst, '"')
+	for i := 0; i < len(f); i++ {
+		switch c := f[i]; c {
+		case '"':
+			dst = append(dst, '"', '"')
+		case '\r':
+		case '\n':
+			dst = append(dst, '\r', '\n')
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
+}
+
+func csvNeedsQuotes(f string) bool {
+	if f == "" {
+		return false
+	}
+	if f == `\.` {
+		return true
+	}
+	for i := 0; i < len(f); i++ {
+		if c := f[i]; c == '\n' || c == '\r' || c == '"' || c == ',' {
+			return true
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(f)
+	return unicode.IsSpace(r)
+}
+
+func (t *csvTable) flush() error { return t.buf.Flush() }
 
 // CSV writes the root table only: one row per submission, a repeat as the
 // count of its items.

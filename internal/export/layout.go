@@ -234,6 +234,9 @@ func (e *emitter) cell(c *column, r *survey.ExportRecord, obj map[string]any, ke
 	}
 	switch c.field.Kind {
 	case schema.KindChoice:
+		if _, ok := v.(string); ok && e.labels == "codes" {
+			return v // the code itself: boxing it again would allocate
+		}
 		return e.choiceText(c.field, v)
 	case schema.KindMultiChoice:
 		items, ok := v.([]any)
@@ -304,22 +307,4 @@ func metaValue(name string, r *survey.ExportRecord) any {
 		return r.ReviewState
 	}
 	return nil
-}
-
-// text writes a cell as CSV text: numbers unformatted, booleans as
-// true/false, nothing as an empty field.
-func text(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	}
-	return ""
 }

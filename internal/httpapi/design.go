@@ -158,7 +158,7 @@ func (s *Server) publishForm(c *gin.Context) {
 	}
 	c.Header("Location", "/api/v1/forms/"+v.FormID+"/versions/"+strconv.Itoa(v.Version))
 	c.JSON(http.StatusCreated, formVersionJSON{ID: v.FormID, Title: labelJSON(v.Title), Version: v.Version, Status: string(f.Status),
-		Hash: v.Hash, PublishedAt: v.PublishedAt, Schema: json.RawMessage(v.Schema)})
+		Hash: v.Hash, PublishedAt: v.PublishedAt, Notes: v.Notes, Schema: json.RawMessage(v.Schema)})
 }
 
 func (s *Server) setStatus(c *gin.Context, status survey.FormStatus) {

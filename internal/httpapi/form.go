@@ -36,6 +36,7 @@ type formVersionJSON struct {
 	Status      string          `json:"status"`
 	Hash        string          `json:"hash"`
 	PublishedAt time.Time       `json:"published_at"`
+	Notes       string          `json:"notes,omitempty"`
 	Schema      json.RawMessage `json:"schema"`
 }
 
@@ -69,7 +70,7 @@ func (s *Server) writeVersion(c *gin.Context, f *survey.Form, v *survey.FormVers
 		}
 	}
 	writeJSONMaybeGzip(c, http.StatusOK, formVersionJSON{ID: f.ID, Title: labelJSON(v.Title), Version: v.Version, Status: string(f.Status),
-		Hash: v.Hash, PublishedAt: v.PublishedAt, Schema: json.RawMessage(v.Schema)})
+		Hash: v.Hash, PublishedAt: v.PublishedAt, Notes: v.Notes, Schema: json.RawMessage(v.Schema)})
 }
 
 // writeJSONMaybeGzip writes v as JSON, gzipped when the client accepts it:

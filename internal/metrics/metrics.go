@@ -28,7 +28,7 @@ type Metrics struct {
 	exportRows      *prometheus.CounterVec
 	exportSeconds   *prometheus.HistogramVec
 	indicatorSecs   *prometheus.HistogramVec
-	webhookDue      prometheus.Gauge
+	webhookPending  prometheus.Gauge
 	webhookOutcomes *prometheus.CounterVec
 	dbSeconds       *prometheus.HistogramVec
 	dbErrors        *prometheus.CounterVec
@@ -52,8 +52,8 @@ func New() *Metrics {
 		Help: "Export duration by format and outcome.", Buckets: []float64{.01, .05, .1, .5, 1, 5, 10, 30, 60, 300, 900}}, []string{"format", "outcome"})
 	m.indicatorSecs = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "khaosat_indicator_query_duration_seconds",
 		Help: "Indicator table queries by outcome (ok or the error code).", Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"outcome"})
-	m.webhookDue = prometheus.NewGauge(prometheus.GaugeOpts{Name: "khaosat_webhook_due_deliveries",
-		Help: "Webhook deliveries due at the outbox's last poll (at most one batch, 50)."})
+	m.webhookPending = prometheus.NewGauge(prometheus.GaugeOpts{Name: "khaosat_webhook_pending_deliveries",
+		Help: "Webhook deliveries still to send (due or waiting for a retry), counted after the outbox's last poll."})
 	m.webhookOutcomes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "khaosat_webhook_deliveries_total",
 		Help: "Webhook delivery attempts by outcome: delivered, retry, failed (gave up), refused (internal address)."}, []string{"outcome"})
 	m.dbSeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "khaosat_db_operation_duration_seconds",
@@ -61,7 +61,7 @@ func New() *Metrics {
 	m.dbErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "khaosat_db_operation_errors_total",
 		Help: "Database operations that failed, by operation."}, []string{"op"})
 	m.reg.MustRegister(m.requests, m.requestSeconds, m.intake, m.syncItems, m.exportRows, m.exportSeconds, m.indicatorSecs,
-		m.webhookDue, m.webhookOutcomes, m.dbSeconds, m.dbErrors,
+		m.webhookPending, m.webhookOutcomes, m.dbSeconds, m.dbErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -94,8 +94,8 @@ func (m *Metrics) IndicatorQuery(outcome string, d time.Duration) {
 	m.indicatorSecs.WithLabelValues(outcome).Observe(d.Seconds())
 }
 
-// WebhookDue implements webhook.Observer.
-func (m *Metrics) WebhookDue(n int) { m.webhookDue.Set(float64(n)) }
+// WebhookPending implements webhook.Observer.
+func (m *Metrics) WebhookPending(n int64) { m.webhookPending.Set(float64(n)) }
 
 // WebhookDelivery implements webhook.Observer.
 func (m *Metrics) WebhookDelivery(outcome string) { m.webhookOutcomes.WithLabelValues(outcome).Inc() }

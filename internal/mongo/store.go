@@ -51,6 +51,8 @@ type Store struct {
 	// Missing lists the indexes EnsureIndexes could not create because
 	// the engine lacks their kind (see EnsureIndexes).
 	Missing []string
+	// obs reports the driver's commands (observe.go).
+	obs *observer
 }
 
 // Timeouts: with the database down or not answering, a request fails
@@ -70,7 +72,9 @@ const (
 // acknowledged by a majority of a replica set, so an acknowledged
 // submission survives the loss of the primary; reads go to the primary.
 func Connect(ctx context.Context, uri, name string) (*Store, error) {
+	obs := &observer{}
 	opts := options.Client().ApplyURI(uri).
+		SetMonitor(obs.monitor()).
 		SetWriteConcern(writeconcern.Majority()).
 		SetReadPreference(readpref.Primary()).
 		SetAppName("khaosat").
@@ -82,7 +86,7 @@ func Connect(ctx context.Context, uri, name string) (*Store, error) {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	db := client.Database(name)
-	s := &Store{client: client, db: db,
+	s := &Store{client: client, db: db, obs: obs,
 		events:  db.Collection(colEvents, options.Collection().SetReadConcern(readconcern.Majority())),
 		appends: make(chan *appendReq), closed: make(chan struct{})}
 	if err := s.Ping(ctx); err != nil {
@@ -125,9 +129,10 @@ const (
 	// An expired refresh token or enrolment code cannot be used; it is
 	// kept a week past its expiry for the security log's sake.
 	expiredTokenTTL = 7 * 24 * time.Hour
-	// A soft-deleted submission can be restored for 30 days
-	// (survey.Lifecycle.RestoreWindow); after that it is removed.
-	deletedTTL = 30 * 24 * time.Hour
+	// A soft-deleted submission can be restored for
+	// survey.DeletedRetention; after that it is removed (its attachments
+	// by housekeeping: see PurgeDeleted).
+	deletedTTL = survey.DeletedRetention
 )
 
 // ShardKey is the shard key of the submissions collection (see the README,
@@ -173,6 +178,12 @@ func indexes() map[string][]mdb.IndexModel {
 		},
 		colEvents: {
 			{Keys: bson.D{{Key: "eid", Value: 1}}, Options: options.Index().SetUnique(true).SetName("eid_unique")},
+		},
+		colDeliveries: {
+			// The due deliveries in order, and the count of pending ones.
+			{Keys: bson.D{{Key: "state", Value: 1}, {Key: "next_at", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("state_next")},
+			// A webhook's delivery log, newest first.
+			{Keys: bson.D{{Key: "hook", Value: 1}, {Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("hook_created")},
 		},
 	}
 	for col, models := range lifecycleIndexes {

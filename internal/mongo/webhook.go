@@ -138,6 +138,13 @@ func (s *Store) findDeliveries(ctx context.Context, filter bson.D, sort bson.D, 
 	return out, nil
 }
 
+// PendingDeliveries counts the pending deliveries, on the state_next
+// index.
+func (s *Store) PendingDeliveries(ctx context.Context) (int64, error) {
+	n, err := s.db.Collection(colDeliveries).CountDocuments(ctx, bson.D{{Key: "state", Value: survey.DeliveryPending}})
+	return n, translate("count pending deliveries", err)
+}
+
 // DueDeliveries returns pending deliveries due at now.
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*survey.Delivery, error) {
 	return s.findDeliveries(ctx, bson.D{{Key: "state", Value: survey.DeliveryPending}, {Key: "next_at", Value: bson.D{{Key: "$lte", Value: now}}}},

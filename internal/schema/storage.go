@@ -39,18 +39,40 @@ func (f *Form) FromStorage(doc map[string]any) map[string]any {
 	return convertObject(f.Fields, doc, fromStorage)
 }
 
+// FromStorageInPlace is FromStorage without the copy: doc itself, and
+// the maps and lists in it, are converted and returned. Only for a caller
+// that owns doc and has no further use for its storage form (an export
+// row, read for that row alone).
+func (f *Form) FromStorageInPlace(doc map[string]any) map[string]any {
+	return convertObject(f.Fields, doc, fromStorageInPlace)
+}
+
+// FromStorageAt converts one value found at the instance path pointer
+// ("/children/0/sex") to its API form, as FromStorage converts the whole
+// document; a value of JSON types (json.Number) is read as its field's
+// kind says.
+func (f *Form) FromStorageAt(pointer string, v any) any {
+	return convert(f.Field(pointer), v, fromStorage)
+}
+
 // direction says which way convert goes.
 type direction int
 
 const (
-	toStorage   direction = iota // API JSON to storage
-	fromStorage                  // storage to API JSON
-	canonical                    // anything to plain JSON values, NFC text
+	toStorage          direction = iota // API JSON to storage
+	fromStorage                         // storage to API JSON
+	fromStorageInPlace                  // storage to API JSON, in the input's own maps and lists
+	canonical                           // anything to plain JSON values, NFC text
 )
+
+func (d direction) toAPI() bool { return d == fromStorage || d == fromStorageInPlace }
 
 // convertObject converts a document whose keys fields describe.
 func convertObject(fields []*Field, obj map[string]any, dir direction) map[string]any {
-	out := make(map[string]any, len(obj))
+	out := obj // in place: changing the values of keys being ranged over is allowed
+	if dir != fromStorageInPlace {
+		out = make(map[string]any, len(obj))
+	}
 	for k, v := range obj {
 		out[k] = convert(findField(fields, k), v, dir)
 	}
@@ -72,16 +94,25 @@ func convert(f *Field, v any, dir direction) any {
 			return d.time().Format(time.DateOnly)
 		}
 	case KindInteger:
+		if _, ok := v.(int64); ok {
+			return v // already itself: boxing it again would allocate
+		}
 		if n, ok := asInt64(v); ok {
 			return n
 		}
 	case KindNumber:
+		if x, ok := v.(float64); ok && x != 0 { // 0 goes on: -0 becomes 0
+			return v
+		}
 		if x, ok := asFloat64(v); ok {
 			return x
 		}
 	case KindRepeat:
 		if list, ok := asList(v); ok {
-			out := make([]any, len(list))
+			out := list
+			if dir != fromStorageInPlace {
+				out = make([]any, len(list))
+			}
 			for i, item := range list {
 				if obj, ok := asObject(item); ok {
 					out[i] = convertObject(f.Fields, obj, dir)
@@ -106,10 +137,12 @@ func convertJSON(v any, dir direction) any {
 	case nil, bool:
 		return x
 	case string:
-		if dir == fromStorage {
-			return x
+		if dir.toAPI() {
+			return v // v, not x: boxing x again would allocate
 		}
 		return norm.NFC.String(x)
+	case int64:
+		return v
 	case map[string]any:
 		return convertObject(nil, x, dir)
 	case []any:
@@ -136,7 +169,10 @@ func convertJSON(v any, dir direction) any {
 }
 
 func convertList(list []any, dir direction) []any {
-	out := make([]any, len(list))
+	out := list
+	if dir != fromStorageInPlace {
+		out = make([]any, len(list))
+	}
 	for i, item := range list {
 		out[i] = convertJSON(item, dir)
 	}

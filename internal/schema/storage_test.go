@@ -197,3 +197,54 @@ func TestCanonical(t *testing.T) {
 		}
 	})
 }
+
+// TestFromStorageAt: one answer, as JSON decodes it (json.Number) or as
+// it is stored, converts at its instance path to what FromStorage gives
+// for the whole document, at any depth.
+func TestFromStorageAt(t *testing.T) {
+	f := MustCompile(t, filepath.Join("testdata", "sink.json"))
+	api := MustObject(t, sinkAPI)
+	stored, want := sinkStored(), sinkOut()
+	at := func(doc map[string]any, p ...any) any {
+		var v any = doc
+		for _, k := range p {
+			switch k := k.(type) {
+			case string:
+				v = v.(map[string]any)[k]
+			case int:
+				v = v.([]any)[k]
+			}
+		}
+		return v
+	}
+	for ptr, path := range map[string][]any{
+		"/name": {"name"}, "/count": {"count"}, "/ratio": {"ratio"}, "/dob": {"dob"}, "/visit": {"visit"},
+		"/scale": {"scale"}, "/tags": {"tags"}, "/flag": {"flag"}, "/pets": {"pets"}, "/home": {"home"},
+		"/pets/0/born": {"pets", 0, "born"}, "/pets/0/weight": {"pets", 0, "weight"}, "/pets/1/kind": {"pets", 1, "kind"},
+		"/home/rooms": {"home", "rooms"}, "/home/built": {"home", "built"},
+	} {
+		for from, doc := range map[string]map[string]any{"json": api, "stored": stored} {
+			if d := cmp.Diff(at(want, path...), f.FromStorageAt(ptr, at(doc, path...))); d != "" {
+				t.Errorf("FromStorageAt(%s) of the %s value (-want +got):\n%s", ptr, from, d)
+			}
+		}
+	}
+}
+
+// TestFromStorageInPlace: the same result as FromStorage, in the input's
+// own maps and lists.
+func TestFromStorageInPlace(t *testing.T) {
+	f := MustCompile(t, filepath.Join("testdata", "sink.json"))
+	doc := sinkStored()
+	pets := doc["pets"].([]any)
+	got := f.FromStorageInPlace(doc)
+	if diff := cmp.Diff(sinkOut(), got); diff != "" {
+		t.Errorf("FromStorageInPlace() mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(sinkOut(), doc); diff != "" {
+		t.Errorf("the input is not the result (-want +input):\n%s", diff)
+	}
+	if pets[0].(map[string]any)["born"] != "2020-02-29" {
+		t.Errorf("a repeat item was copied, not converted: %v", pets[0])
+	}
+}

@@ -79,28 +79,9 @@ func encodeSubmission(s *survey.Submission) ([]byte, error) {
 	return bson.Marshal(&d)
 }
 
+// decodeSubmission decodes a stored submission (see docDecoder).
 func decodeSubmission(raw []byte) (*survey.Submission, error) {
-	var d submissionDoc
-	if err := bson.Unmarshal(raw, &d); err != nil {
-		return nil, err
-	}
-	s := &survey.Submission{
-		ID: d.ID, FormID: d.Form, FormVersion: d.FormVersion, Unit: d.Unit, SurveyDate: d.SurveyDate.UTC(),
-		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
-		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
-		UpdatedBy: d.UpdatedBy, Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash,
-		DeletedAt: utcPtr(d.DeletedAt), DeletedBy: d.DeletedBy,
-	}
-	if d.Location != nil {
-		s.Location = &survey.Location{Lat: d.Location.Lat, Lon: d.Location.Lon, Accuracy: d.Location.Accuracy}
-	}
-	if d.Sealed != nil {
-		s.Sealed = &survey.SealedAnswers{KeyID: d.Sealed.Key, Box: d.Sealed.Box}
-	}
-	if n := d.LastReview; n != nil {
-		s.LastReview = &survey.ReviewNote{State: n.State, Comment: n.Comment, At: n.At.UTC(), By: n.By, ByName: n.ByName}
-	}
-	return s, nil
+	return (&docDecoder{}).submission(raw)
 }
 
 // encode and decode store the other records (users, forms, tokens, …)

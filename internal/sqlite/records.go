@@ -300,8 +300,8 @@ func (s *Store) InsertRefresh(ctx context.Context, t *survey.RefreshToken) error
 	if err != nil {
 		return err
 	}
-	return s.exec(ctx, "insert refresh token", `INSERT INTO refresh_tokens (hash, family, user_id, device_id, used_at, revoked_at, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.Hash, t.Family, t.UserID, t.DeviceID, msPtr(t.UsedAt), msPtr(t.RevokedAt), doc)
+	return s.exec(ctx, "insert refresh token", `INSERT INTO refresh_tokens (hash, family, user_id, device_id, used_at, revoked_at, expires_at, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, t.Hash, t.Family, t.UserID, t.DeviceID, msPtr(t.UsedAt), msPtr(t.RevokedAt), ms(t.ExpiresAt), doc)
 }
 
 // refreshSelect reads a token with its columns, which are the truth for
@@ -385,7 +385,8 @@ func (s *Store) InsertEnrollment(ctx context.Context, e *survey.Enrollment) erro
 	if err != nil {
 		return err
 	}
-	return s.exec(ctx, "insert enrollment", `INSERT INTO enrollments (hash, used_at, doc) VALUES (?, ?, ?)`, e.Hash, msPtr(e.UsedAt), doc)
+	return s.exec(ctx, "insert enrollment", `INSERT INTO enrollments (hash, used_at, expires_at, doc) VALUES (?, ?, ?, ?)`,
+		e.Hash, msPtr(e.UsedAt), ms(e.ExpiresAt), doc)
 }
 
 // EnrollmentByHash finds an enrollment by its code's hash.
@@ -623,6 +624,14 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 		fixDelivery(d)
 	}
 	return ds, err
+}
+
+// PendingDeliveries counts the pending deliveries, on the
+// webhook_deliveries_due index (state first): the rows are not read.
+func (s *Store) PendingDeliveries(ctx context.Context) (n int64, err error) {
+	defer func(start time.Time) { s.observe("count pending deliveries", start, err) }(time.Now())
+	err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE state = ?`, survey.DeliveryPending).Scan(&n)
+	return n, translate("count pending deliveries", err)
 }
 
 // UpdateDelivery records an attempt.

@@ -5,9 +5,9 @@
 //
 // It covers what each store interface promises, and races each rule that
 // must hold under concurrency: a refresh token used twice at once, one
-// enrolment code from three phones, ten edits of one revision, fifty
-// stores of one submission id, and a change feed without gaps under
-// concurrent writers.
+// enrolment code from three phones, ten edits of one revision, a purge
+// and a restore of one deleted submission, fifty stores of one submission
+// id, and a change feed without gaps under concurrent writers.
 package storetest
 
 import (
@@ -37,6 +37,8 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, open(t)) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, open(t)) })
 	t.Run("Housekeeping", func(t *testing.T) { t.Parallel(); testHousekeeping(t, open(t)) })
+	t.Run("PurgeDeleted", func(t *testing.T) { t.Parallel(); testPurgeDeleted(t, open(t)) })
+	t.Run("PendingDeliveries", func(t *testing.T) { t.Parallel(); testPendingDeliveries(t, open(t)) })
 	race := func(name string, fn func(t *testing.T, s Stores)) {
 		t.Run(name, func(t *testing.T) {
 			if c.NoAtomicConditionalUpdates != "" {
@@ -49,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	race("RaceRefreshTokenTwice", testRaceRefresh)
 	race("RaceEnrollmentThreePhones", testRaceEnrollment)
 	race("RaceTenEditsOfOneRevision", testRaceEdits)
+	race("RacePurgeAndRestore", testRacePurgeRestore)
 	// These rest on the unique _id only, which every engine keeps.
 	t.Run("RaceFiftyCreatesOfOneID", func(t *testing.T) { t.Parallel(); testRaceCreates(t, open(t)) })
 	t.Run("RaceFiftySyncsOfOneID", func(t *testing.T) { t.Parallel(); testRaceSyncs(t, open(t)) })

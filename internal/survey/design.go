@@ -54,6 +54,11 @@ func (c *Catalog) UseAuditor(a *Auditor) *Catalog {
 	return c
 }
 
+// OnPublish sets fn to be called, in the publisher's goroutine, after each
+// version this catalog publishes (the server starts sealing stored answers
+// of fields the version marks sensitive). fn must not block.
+func (c *Catalog) OnPublish(fn func(formID string)) { c.onPublish = fn }
+
 // record appends an audit entry when an auditor is set. The action has
 // happened by then; a failure to record it is still reported as a failure,
 // so that it is noticed and retried, and the retry finds the state done.
@@ -258,7 +263,7 @@ func (c *Catalog) publish(ctx context.Context, sf *schema.Form, raw []byte, hash
 		}
 		olds := make([]*schema.Form, len(earlier))
 		for i, v := range earlier {
-			if olds[i], err = c.Compiled(ctx, sf.ID, v.Version); err != nil {
+			if olds[i], err = c.compiledAsPublished(ctx, sf.ID, v.Version); err != nil {
 				return nil, err
 			}
 		}
@@ -276,6 +281,9 @@ func (c *Catalog) publish(ctx context.Context, sf *schema.Form, raw []byte, hash
 		}
 		err = c.store.UpsertForm(ctx, sf.ID, sf.Title, v.Version, c.now().UTC())
 		c.forms.forget(sf.ID) // after the write, so no reader caches the old record
+		if err == nil && c.onPublish != nil {
+			c.onPublish(sf.ID)
+		}
 		return v, err
 	}
 	return nil, Errorf(CodeConflict, "Biểu mẫu đang được phát hành cùng lúc ở nơi khác; hãy thử lại.",
@@ -429,7 +437,7 @@ func (c *Catalog) DiffDraft(ctx context.Context, actor Actor, formID string, fro
 	if _, err := c.storeForm(ctx, formID); err != nil {
 		return nil, err
 	}
-	a, err := c.Compiled(ctx, formID, from)
+	a, err := c.compiledAsPublished(ctx, formID, from)
 	if err != nil {
 		return nil, err
 	}
@@ -446,11 +454,11 @@ func (c *Catalog) Diff(ctx context.Context, actor Actor, formID string, from, to
 	if err != nil {
 		return nil, err
 	}
-	a, err := c.Compiled(ctx, f.ID, from)
+	a, err := c.compiledAsPublished(ctx, f.ID, from)
 	if err != nil {
 		return nil, err
 	}
-	b, err := c.Compiled(ctx, f.ID, to)
+	b, err := c.compiledAsPublished(ctx, f.ID, to)
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ type ExportQuery struct {
 type SubmissionStreamer interface {
 	// StreamSubmissions calls fn for each submission q selects; it stops
 	// at fn's first error, or when ctx is done, and returns that error.
+	// Each submission is decoded for its call alone: fn may change it.
 	StreamSubmissions(ctx context.Context, q ExportQuery, fn func(*Submission) error) error
 }
 
@@ -344,9 +345,10 @@ func (j *ExportJob) Run(ctx context.Context, w io.Writer) (rows int64, err error
 }
 
 // record builds the export record of one submission; its answers come
-// from View, the one way answers leave the system.
+// from View, the one way answers leave the system. The streamed
+// submission is the row's alone: View converts its answers in place.
 func (e *Exports) record(ctx context.Context, actor Actor, sub *Submission) (*ExportRecord, error) {
-	data, _, err := e.intake.View(ctx, actor, sub)
+	data, _, err := e.intake.view(ctx, actor, sub, true)
 	if err != nil {
 		return nil, err
 	}

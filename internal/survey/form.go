@@ -71,8 +71,12 @@ type Catalog struct {
 	now      func() time.Time
 	compiled sync.Map // "form@version" → *schema.Form; versions are immutable
 	versionc sync.Map // "form@version" → *FormVersion
+	marked   sync.Map // "form@version@latest" → *schema.Form with the sealed paths of versions 1..latest marked
+	sealed   sync.Map // "form@latest" → map[string]bool, the sealed paths of versions 1..latest
 	forms    *ttlCache[*Form]
 	audit    *Auditor // nil: design actions are not audited
+	// onPublish is called after each version published (see OnPublish).
+	onPublish func(formID string)
 }
 
 // NewCatalog returns the form catalog.
@@ -105,7 +109,11 @@ func (c *Catalog) PublishDir(ctx context.Context, fsys fs.FS, dir string) error 
 		if err != nil {
 			return err
 		}
-		if err := c.publishFile(ctx, name, raw); err != nil {
+		notes, err := releaseNotes(fsys, dir, name)
+		if err != nil {
+			return err
+		}
+		if err := c.publishFile(ctx, name, raw, notes); err != nil {
 			return fmt.Errorf("publish %s: %w", name, err)
 		}
 	}
@@ -117,7 +125,7 @@ func (c *Catalog) PublishDir(ctx context.Context, fsys fs.FS, dir string) error 
 // data collected with any earlier version. A file whose content already is
 // one of the form's versions changes nothing, so a designer's later
 // versions published through the API are not overwritten by an older file.
-func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte) error {
+func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte, notes string) error {
 	if r := schema.Lint(raw); !r.OK() {
 		return fmt.Errorf("the form has errors (run khaosat forms lint):%s", problemList(r.Errors))
 	}
@@ -147,7 +155,11 @@ func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte) erro
 		}
 		return nil
 	}
-	v, err := c.publish(ctx, sf, raw, hash, "published from "+path.Base(name))
+	note := "published from " + path.Base(name)
+	if notes != "" {
+		note += ": " + notes
+	}
+	v, err := c.publish(ctx, sf, raw, hash, note)
 	if errors.Is(err, errUnchanged) {
 		return nil // another instance published it first
 	}
@@ -160,6 +172,19 @@ func (c *Catalog) publishFile(ctx context.Context, name string, raw []byte) erro
 	}
 	c.log.Info("published form version", "form", sf.ID, "version", v.Version)
 	return c.record(ctx, SystemActor, AuditFormPublish, sf.ID, map[string]any{"version": v.Version, "source": path.Base(name)})
+}
+
+// releaseNotes returns the notes shipped with a form file, dir/notes/<form>.txt
+// (what changed in its content, for the version it becomes), or "".
+func releaseNotes(fsys fs.FS, dir, name string) (string, error) {
+	raw, err := fs.ReadFile(fsys, path.Join(dir, "notes", strings.TrimSuffix(path.Base(name), ".json")+".txt"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(strings.Fields(string(raw)), " "), nil
 }
 
 func problemList(ps []schema.Problem) string {
@@ -251,8 +276,71 @@ func (c *Catalog) Version(ctx context.Context, id string, n int) (*FormVersion, 
 	return v, nil
 }
 
-// Compiled returns the compiled schema of a version, compiling it once.
+// Compiled returns version n of a form compiled, each field marked
+// sensitive if any published version of the form marks the same path
+// sensitive: a field once sealed is sealed in every version, so a phone
+// still holding an older version (which did not mark it) sends answers
+// that are sealed all the same, and every reader (views, exports,
+// filters, indicators) withholds them alike whatever the version. The
+// rule only ever adds sensitivity: publishing a version that drops the
+// mark does not unseal anything.
+//
+// The versions are known from the form record, cached for RecordCacheTTL:
+// an instance learns of a version another one published within that time.
 func (c *Catalog) Compiled(ctx context.Context, id string, n int) (*schema.Form, error) {
+	sf, err := c.compiledAsPublished(ctx, id, n)
+	if err != nil {
+		return nil, err
+	}
+	latest := n
+	if f, err := c.Form(ctx, id); err == nil {
+		latest = max(latest, f.CurrentVersion)
+	} else if e := (*Error)(nil); !errors.As(err, &e) || e.Code != CodeNotFound {
+		return nil, err
+	}
+	key := id + "@" + strconv.Itoa(n) + "@" + strconv.Itoa(latest)
+	if m, ok := c.marked.Load(key); ok {
+		return m.(*schema.Form), nil
+	}
+	paths, err := c.sealedPaths(ctx, id, latest)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := c.marked.LoadOrStore(key, sf.WithSensitive(paths))
+	return actual.(*schema.Form), nil
+}
+
+// SealedPaths returns the paths (schema.Field.Path) of the fields sealed
+// in every version of a form: those marked x-sensitive in any published
+// version.
+func (c *Catalog) SealedPaths(ctx context.Context, id string) (map[string]bool, error) {
+	f, err := c.Form(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return c.sealedPaths(ctx, id, f.CurrentVersion)
+}
+
+func (c *Catalog) sealedPaths(ctx context.Context, id string, latest int) (map[string]bool, error) {
+	key := id + "@" + strconv.Itoa(latest)
+	if p, ok := c.sealed.Load(key); ok {
+		return p.(map[string]bool), nil
+	}
+	forms := make([]*schema.Form, 0, latest)
+	for v := 1; v <= latest; v++ {
+		sf, err := c.compiledAsPublished(ctx, id, v)
+		if err != nil {
+			return nil, err
+		}
+		forms = append(forms, sf)
+	}
+	actual, _ := c.sealed.LoadOrStore(key, schema.SensitivePaths(forms...))
+	return actual.(map[string]bool), nil
+}
+
+// compiledAsPublished returns the compiled schema of a version exactly as
+// published, compiling it once: what publishing and diffs compare.
+func (c *Catalog) compiledAsPublished(ctx context.Context, id string, n int) (*schema.Form, error) {
 	key := id + "@" + strconv.Itoa(n)
 	if sf, ok := c.compiled.Load(key); ok {
 		return sf.(*schema.Form), nil

@@ -84,9 +84,14 @@ type Lifecycle struct {
 	MaxAttachment int64
 }
 
+// DeletedRetention is how long a soft-deleted submission is kept, and can
+// be restored, before housekeeping removes it for good (PurgeDeleted; on
+// MongoDB a TTL index on deleted_at too).
+const DeletedRetention = 30 * 24 * time.Hour
+
 // NewLifecycle returns the lifecycle service; in must use the same store.
 func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor) *Lifecycle {
-	return &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: 30 * 24 * time.Hour}
+	return &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: DeletedRetention}
 }
 
 // Intake returns the intake service the lifecycle builds on.
@@ -165,8 +170,12 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if err != nil {
 		return nil, err
 	}
+	kept, err := l.in.resealed(ctx, cur) // cur may have been read before its answers were sealed
+	if err != nil {
+		return nil, err
+	}
 	err = l.store.UpdateSubmission(ctx, &SubmissionChange{
-		Match: matchOf(cur), Next: stored, History: cur,
+		Match: matchOf(cur), Next: stored, History: kept,
 		Event: l.in.event(EventEdit, actor, &next, now), Facts: facts,
 	})
 	if isNotFound(err) {
@@ -187,6 +196,12 @@ func matchOf(cur *Submission) Match {
 // restore) that keeps its answers: the facts are derived again from the
 // new state, with the sealed answers opened in memory.
 func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event, c *Comment) error {
+	// next is cur's stored answers: sealed again if cur was read before
+	// they were, so that this write does not put them back in clear.
+	next, err := l.in.resealed(ctx, next)
+	if err != nil {
+		return err
+	}
 	var facts *Facts
 	if l.in.indicators != nil {
 		plain, err := l.in.plainSubmission(ctx, next)
@@ -197,7 +212,7 @@ func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event
 			return err
 		}
 	}
-	err := l.store.UpdateSubmission(ctx, &SubmissionChange{Match: matchOf(cur), Next: next, Event: ev, Facts: facts, Comment: c})
+	err = l.store.UpdateSubmission(ctx, &SubmissionChange{Match: matchOf(cur), Next: next, Event: ev, Facts: facts, Comment: c})
 	if isNotFound(err) {
 		return errStale()
 	}

@@ -89,27 +89,52 @@ func (s *Intake) sealForStore(sf *schema.Form, sub *Submission) (*Submission, er
 	return &out, nil
 }
 
-// openAnswers returns all of sub's answers in storage form, the sealed
-// ones put back in place, after recording the read in the audit log. Only
-// callers allowed to see sensitive answers may reach it.
-func (s *Intake) openAnswers(ctx context.Context, actor Actor, sf *schema.Form, sub *Submission) (map[string]any, error) {
-	if sub.Sealed == nil {
-		return sub.Data, nil
-	}
+// recordSensitiveRead records that actor reads sub's sealed answers: in
+// the audit log, or in the count of the export the read is part of.
+func (s *Intake) recordSensitiveRead(ctx context.Context, actor Actor, sub *Submission) error {
 	if n, ok := ctx.Value(exportReadsKey{}).(*atomic.Int64); ok {
 		n.Add(1) // the export's own audit entry counts these reads
 	} else if done, _ := ctx.Value(auditedReadsKey{}).(map[string]bool); !done[sub.ID] {
 		if err := s.prot.Audit.Record(ctx, actor, AuditReadSensitive, sub.ID, map[string]any{"form": sub.FormID}); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return s.fullAnswers(sf, sub)
+	return nil
+}
+
+// openView returns all of sub's answers in API form, the sealed ones put
+// back in place, after recording the read: what View gives a caller
+// allowed to see sensitive answers. Only the opened values are converted
+// (each by its own field): taking the whole document to storage form and
+// back, as fullAnswers does, normalised every text again and was most of
+// the cost of exporting a form with sensitive answers.
+//
+// With owned, sub.Data is converted in place (see schema's
+// FromStorageInPlace) and must not be used again.
+func (s *Intake) openView(ctx context.Context, actor Actor, sf *schema.Form, sub *Submission, owned bool) (map[string]any, error) {
+	api := fromStorage(sf, sub.Data, owned)
+	if sub.Sealed == nil {
+		return api, nil
+	}
+	if err := s.recordSensitiveRead(ctx, actor, sub); err != nil {
+		return nil, err
+	}
+	vals, err := s.openSealed(sub)
+	if err != nil {
+		return nil, err
+	}
+	for p, v := range vals {
+		if err := setPointer(api, p, sf.FromStorageAt(p, v)); err != nil {
+			return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
+		}
+	}
+	return api, nil
 }
 
 // fullAnswers returns all of sub's answers in storage form, sealed ones
 // decrypted, without any check or audit: only for derivations that stay
 // inside the domain (indicator facts, edits), never for a response or an
-// export, which go through View.
+// export, which go through View (openView).
 func (s *Intake) fullAnswers(sf *schema.Form, sub *Submission) (map[string]any, error) {
 	if sub.Sealed == nil {
 		return sub.Data, nil
@@ -308,4 +333,14 @@ func (s *Intake) AuditPage(ctx context.Context, actor Actor, subs []*Submission)
 		return nil, err
 	}
 	return context.WithValue(ctx, auditedReadsKey{}, done), nil
+}
+
+// SameSealed reports whether a and b are the same sealed answers (both
+// none, or the same key and box): what a store's compare-and-set on
+// sealed answers compares.
+func SameSealed(a, b *SealedAnswers) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.KeyID == b.KeyID && bytes.Equal(a.Box, b.Box)
 }

@@ -16,6 +16,7 @@ type Store interface {
 	WebhookStore
 	SubmissionStreamer
 	SealedStore
+	StoredSealStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

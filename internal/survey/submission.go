@@ -265,18 +265,30 @@ func contentHash(key []byte, formID string, env *Envelope, sf *schema.Form, data
 // it is the one place where sealed answers are decrypted, and only for an
 // actor who may see them.
 func (s *Intake) View(ctx context.Context, actor Actor, sub *Submission) (map[string]any, []string, error) {
+	return s.view(ctx, actor, sub, false)
+}
+
+// view is View; with owned, the caller gives up sub (an export's row,
+// streamed for it alone), whose answers are then converted in place
+// instead of copied, and which must not be used again.
+func (s *Intake) view(ctx context.Context, actor Actor, sub *Submission, owned bool) (map[string]any, []string, error) {
 	sf, err := s.catalog.Compiled(ctx, sub.FormID, sub.FormVersion)
 	if err != nil {
 		return nil, nil, err
 	}
-	data := sub.Data
 	if actor.SeesSensitive() {
-		if data, err = s.openAnswers(ctx, actor, sf, sub); err != nil {
-			return nil, nil, err
-		}
+		data, err := s.openView(ctx, actor, sf, sub, owned)
+		return data, nil, err
 	}
-	data, redacted := Redact(actor, sf, sf.FromStorage(data))
+	data, redacted := Redact(actor, sf, fromStorage(sf, sub.Data, owned))
 	return data, redacted, nil
+}
+
+func fromStorage(sf *schema.Form, data map[string]any, owned bool) map[string]any {
+	if owned {
+		return sf.FromStorageInPlace(data)
+	}
+	return sf.FromStorage(data)
 }
 
 // Get returns one submission of a form, if the actor may see it. A

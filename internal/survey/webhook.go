@@ -58,6 +58,10 @@ type WebhookStore interface {
 	// DueDeliveries returns pending deliveries due at now, oldest first.
 	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]*Delivery, error)
 	UpdateDelivery(ctx context.Context, d *Delivery) error
+	// PendingDeliveries counts the deliveries still to send (pending),
+	// due now or waiting for a retry: the outbox's backlog, read from an
+	// index.
+	PendingDeliveries(ctx context.Context) (int64, error)
 	// Deliveries returns the latest deliveries of a webhook, newest first.
 	Deliveries(ctx context.Context, hook string, limit int) ([]*Delivery, error)
 }

@@ -44,14 +44,16 @@ type Dispatcher struct {
 	Backoff     time.Duration // wait after the first failure; doubles each time
 	MaxBackoff  time.Duration
 	MaxAttempts int
-	// Metrics, if set, is told the outbox's due deliveries and each
-	// attempt's outcome.
+	// Metrics, if set, is told the outbox's backlog after each poll and
+	// each attempt's outcome.
 	Metrics Observer
 }
 
 // Observer is told what the dispatcher does, for metrics.
 type Observer interface {
-	WebhookDue(n int)
+	// WebhookPending is the number of deliveries still to send, due or
+	// waiting for a retry.
+	WebhookPending(n int64)
 	WebhookDelivery(outcome string) // delivered, retry, failed, refused
 }
 
@@ -82,12 +84,29 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		if err := d.sendDue(ctx); err != nil && ctx.Err() == nil {
 			d.Log.Warn("webhook outbox: sending", "error", err)
 		}
+		d.reportBacklog(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// reportBacklog tells the metrics how many deliveries are pending: the
+// whole backlog, not the one batch a poll sends.
+func (d *Dispatcher) reportBacklog(ctx context.Context) {
+	if d.Metrics == nil {
+		return
+	}
+	n, err := d.Hooks.Store().PendingDeliveries(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.Log.Warn("webhook outbox: counting pending deliveries", "error", err)
+		}
+		return
+	}
+	d.Metrics.WebhookPending(n)
 }
 
 type payloadJSON struct {
@@ -113,9 +132,6 @@ func (d *Dispatcher) sendDue(ctx context.Context) error {
 	due, err := store.DueDeliveries(ctx, time.Now().UTC(), 50)
 	if err != nil {
 		return err
-	}
-	if d.Metrics != nil {
-		d.Metrics.WebhookDue(len(due))
 	}
 	secrets := map[string]*survey.Webhook{}
 	for _, del := range due {

@@ -76,8 +76,10 @@ function Shell({ user, rerender, signOut }) {
     return () => removeEventListener('hashchange', f);
   }, []);
   const allowed = sections[user.role] || [];
+  // The default section, unless a route was chosen since this render (the
+  // effect runs after paint; a link followed in between must win).
   useEffect(() => {
-    if (!r.page && allowed.length) location.replace('#/' + allowed[0]);
+    if (!r.page && !route().page && allowed.length) location.replace('#/' + allowed[0]);
   }, [r.page]);
   const page = allowed.includes(r.page) ? r.page : '';
   useEffect(() => {
