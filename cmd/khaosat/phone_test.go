@@ -380,7 +380,9 @@ func TestPhoneClosedMidSync(t *testing.T) {
 	p.tab.reopen()
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/#/outbox"))
 	p.tab.waitFor(`document.querySelector('#waiting') && document.querySelector('#waiting').dataset.count === '0'`)
-	p.tab.waitFor(`document.querySelectorAll('#outbox .card').length === 20`)
+	// The list reloads after the count in the header: wait for it to have
+	// settled (no card still waiting), then every card must say sent.
+	p.tab.waitFor(`document.querySelectorAll('#outbox .card').length === 20 && !document.querySelector('#outbox .card[data-state=waiting]')`)
 	if n := evalIn[int](p.tab, `document.querySelectorAll('#outbox .card[data-state=sent]').length`); n != 20 {
 		t.Errorf("outbox: %d sent, want 20%s", n, p.tab.pageText())
 	}
