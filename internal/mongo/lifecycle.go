@@ -78,20 +78,8 @@ func (s *Store) putHistory(ctx context.Context, sub *survey.Submission) error {
 
 // History returns the kept revisions of a submission, oldest first.
 func (s *Store) History(ctx context.Context, id string) ([]*survey.Submission, error) {
-	cur, err := s.db.Collection(colHistory).Find(ctx, bson.D{{Key: "submission", Value: id}},
+	return s.findHistory(ctx, bson.D{{Key: "submission", Value: id}},
 		options.Find().SetSort(bson.D{{Key: "revision", Value: 1}}))
-	if err != nil {
-		return nil, translate("list history", err)
-	}
-	var docs []historyDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, translate("list history", err)
-	}
-	out := make([]*survey.Submission, len(docs))
-	for i := range docs {
-		out[i] = docs[i].Doc.domain()
-	}
-	return out, nil
 }
 
 // HistoryRevision returns one kept revision.

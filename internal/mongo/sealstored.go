@@ -16,21 +16,9 @@ import (
 // SubmissionsAfter returns up to limit submissions of form (deleted ones
 // too) in _id order after the id after.
 func (s *Store) SubmissionsAfter(ctx context.Context, form, after string, limit int) ([]*survey.Submission, error) {
-	cur, err := s.db.Collection(colSubmissions).Find(ctx,
+	return s.findSubmissions(ctx,
 		bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}, {Key: "form", Value: form}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(noOutbox))
-	if err != nil {
-		return nil, translate("list submissions", err)
-	}
-	var docs []submissionDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, translate("list submissions", err)
-	}
-	out := make([]*survey.Submission, len(docs))
-	for i := range docs {
-		out[i] = docs[i].domain()
-	}
-	return out, nil
 }
 
 // RevisionsAfter returns up to limit kept revisions of the submissions of
@@ -47,20 +35,8 @@ func (s *Store) RevisionsAfter(ctx context.Context, form string, after survey.Re
 		bson.D{{Key: "submission", Value: bson.D{{Key: "$gt", Value: after.ID}}}},
 		bson.D{{Key: "submission", Value: after.ID}, {Key: "revision", Value: bson.D{{Key: "$gt", Value: after.Revision}}}},
 	}}}
-	cur, err := s.db.Collection(colHistory).Find(ctx, filter,
+	return s.findHistory(ctx, filter,
 		options.Find().SetSort(bson.D{{Key: "submission", Value: 1}, {Key: "revision", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, translate("list history", err)
-	}
-	var docs []historyDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, translate("list history", err)
-	}
-	out := make([]*survey.Submission, len(docs))
-	for i := range docs {
-		out[i] = docs[i].Doc.domain()
-	}
-	return out, nil
 }
 
 // sealedIs matches a document whose sealed answers (at prefix) are a.

@@ -236,7 +236,13 @@ func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) (
 		}}})
 	}
 	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(q.Limit)).SetProjection(noOutbox)
-	cur, err := s.db.Collection(colSubmissions).Find(ctx, bson.D{{Key: "$and", Value: and}}, opts)
+	return s.findSubmissions(ctx, bson.D{{Key: "$and", Value: and}}, opts)
+}
+
+// findSubmissions returns the submissions filter selects, as opts orders
+// and limits them.
+func (s *Store) findSubmissions(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]*survey.Submission, error) {
+	cur, err := s.db.Collection(colSubmissions).Find(ctx, filter, opts)
 	if err != nil {
 		return nil, translate("list submissions", err)
 	}
@@ -247,6 +253,24 @@ func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) (
 	out := make([]*survey.Submission, len(docs))
 	for i := range docs {
 		out[i] = docs[i].domain()
+	}
+	return out, nil
+}
+
+// findHistory returns the kept revisions filter selects, as opts orders
+// and limits them.
+func (s *Store) findHistory(ctx context.Context, filter bson.D, opts *options.FindOptionsBuilder) ([]*survey.Submission, error) {
+	cur, err := s.db.Collection(colHistory).Find(ctx, filter, opts)
+	if err != nil {
+		return nil, translate("list history", err)
+	}
+	var docs []historyDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, translate("list history", err)
+	}
+	out := make([]*survey.Submission, len(docs))
+	for i := range docs {
+		out[i] = docs[i].Doc.domain()
 	}
 	return out, nil
 }
