@@ -71,8 +71,12 @@ function Page({ page, args, user }) {
 function Shell({ user, rerender, signOut }) {
   const [r, setR] = useState(route());
   useEffect(() => {
-    const f = () => setR(route());
+    const f = () => setR((prev) => {
+      const next = route();
+      return next.page === prev.page && next.args.join('/') === prev.args.join('/') ? prev : next;
+    });
     addEventListener('hashchange', f);
+    f(); // a route followed between the first render and this effect
     return () => removeEventListener('hashchange', f);
   }, []);
   const allowed = sections[user.role] || [];
