@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/khaosat/khaosat/internal/bsonplain"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -66,7 +67,7 @@ func toSubmissionDoc(s *survey.Submission) *submissionDoc {
 func (d *submissionDoc) domain() *survey.Submission {
 	s := &survey.Submission{
 		ID: d.ID, FormID: d.Form, FormVersion: d.FormVersion, Unit: d.Unit, SurveyDate: d.SurveyDate.UTC(),
-		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
+		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: bsonplain.Map(d.Data),
 		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash,
 		Sealed:     d.Sealed.domain(),
@@ -85,54 +86,6 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
-}
-
-// plainMap turns what the driver decodes (bson.D, bson.M, bson.A,
-// bson.DateTime, int32) into plain Go maps, slices, time.Time and int64, the
-// form the domain's schema package works with.
-func plainMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = plain(v)
-	}
-	return out
-}
-
-func plain(v any) any {
-	switch x := v.(type) {
-	case bson.D:
-		m := make(map[string]any, len(x))
-		for _, e := range x {
-			m[e.Key] = plain(e.Value)
-		}
-		return m
-	case bson.M:
-		return plainMap(x)
-	case map[string]any:
-		return plainMap(x)
-	case bson.A:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plain(e)
-		}
-		return out
-	case bson.DateTime:
-		return x.Time().UTC()
-	case time.Time:
-		return x.UTC()
-	case int32:
-		return int64(x)
-	case int:
-		return int64(x)
-	default:
-		return v
-	}
 }
 
 // CreateSubmission stores a new submission with its facts and, in its

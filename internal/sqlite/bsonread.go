@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/khaosat/khaosat/internal/bsonplain"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -16,7 +17,7 @@ import (
 // straight into the plain values the domain works with (map[string]any,
 // []any, time.Time in UTC, int64, float64, string, bool, nil). Decoding
 // with bson.Unmarshal into a tagged struct went through reflection and an
-// intermediate bson.D tree that plain() then copied: on an export scan
+// intermediate bson.D tree that bsonplain.Value then copied: on an export scan
 // that was most of the time and most of the garbage. The struct codec in
 // doc.go stays the one way submissions are encoded, and the tests check
 // that both decoders agree.
@@ -439,7 +440,7 @@ func (d *docDecoder) array(doc []byte) ([]any, error) {
 	return out, it.err
 }
 
-// value decodes one answer value the way plain(bson.Unmarshal(...)) did.
+// value decodes one answer value the way bsonplain.Value(bson.Unmarshal(...)) did.
 func (d *docDecoder) value(e element) (any, error) {
 	switch e.typ {
 	case bsonString:
@@ -473,5 +474,5 @@ func (e element) raw() (any, error) {
 	if err := rv.Unmarshal(&v); err != nil {
 		return nil, err
 	}
-	return plain(v), nil
+	return bsonplain.Value(v), nil
 }

@@ -10,11 +10,12 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/khaosat/khaosat/internal/bsonplain"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // referenceDecode is how submissions were decoded before docDecoder: the
-// driver's struct codec, then plain(). The walker must agree with it.
+// driver's struct codec, then bsonplain.Value. The walker must agree with it.
 func referenceDecode(raw []byte) (*survey.Submission, error) {
 	var d submissionDoc
 	if err := bson.Unmarshal(raw, &d); err != nil {
@@ -22,7 +23,7 @@ func referenceDecode(raw []byte) (*survey.Submission, error) {
 	}
 	s := &survey.Submission{
 		ID: d.ID, FormID: d.Form, FormVersion: d.FormVersion, Unit: d.Unit, SurveyDate: d.SurveyDate.UTC(),
-		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
+		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: bsonplain.Map(d.Data),
 		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		UpdatedBy: d.UpdatedBy, Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash,
 		DeletedAt: utcPtr(d.DeletedAt), DeletedBy: d.DeletedBy,
@@ -71,7 +72,7 @@ func testSubmissions() map[string]*survey.Submission {
 }
 
 // TestDocDecoderAgrees: the BSON walker decodes every stored shape into
-// exactly what the struct codec and plain() gave.
+// exactly what the struct codec and bsonplain.Value gave.
 func TestDocDecoderAgrees(t *testing.T) {
 	for name, sub := range testSubmissions() {
 		t.Run(name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/bsonplain"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -474,7 +475,7 @@ func (s *Store) ListAudit(ctx context.Context, q survey.AuditQuery) ([]*survey.A
 		}
 		e.At, e.Role, e.Target = fromMS(at), survey.Role(d.Role), d.Target
 		if d.Details != nil {
-			e.Details = plainMap(d.Details)
+			e.Details = bsonplain.Map(d.Details)
 		}
 		out = append(out, &e)
 	}
