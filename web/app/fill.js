@@ -59,7 +59,10 @@ export function Fill({ id, app, lang }) {
   cur.current = d;
   const Photo = useMemo(() => makePhoto(id), [id]);
 
-  useEffect(() => {
+  // The reads start as soon as the placeholder is in the page (a layout
+  // effect), not after its paint: an effect waits for the next frame, up to
+  // a hundred milliseconds and more on a busy phone.
+  useLayoutEffect(() => {
     (async () => {
       const draft = await getDraft(id);
       if (!draft || draft.user !== app.user.id) { setD(null); return; }
