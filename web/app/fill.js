@@ -75,14 +75,18 @@ export function Fill({ id, app, lang }) {
     })();
   }, [id]);
 
+  // Errors are shown on touched questions only, or on all of them after a
+  // finalise attempt or with the server's errors: until then nothing drawn
+  // depends on them, and a draft opens without a validation run.
+  const anyShown = showAll || touched.size > 0;
   const errors = useMemo(() => {
-    if (!d || !schema) return [];
+    if (!d || !schema || !anyShown) return [];
     const t0 = performance.now();
     const errs = validate(schema, d.data, d.envelope.survey_date);
     metrics.validate.push(performance.now() - t0);
     const server = (d.server_errors || []).map(e => ({ ...e, path: e.path.startsWith('/data/') ? e.path.slice(5) : e.path }));
     return [...errs, ...server];
-  }, [d && d.data, d && d.envelope.survey_date, d && d.server_errors, schema]);
+  }, [d && d.data, d && d.envelope.survey_date, d && d.server_errors, schema, anyShown]);
 
   // Timings: to the form in the page (layout effect), and to the frame
   // after it was painted (effect).
