@@ -13,6 +13,7 @@ import { Home } from './home.js';
 import { Fill } from './fill.js';
 import { Outbox } from './outbox.js';
 import { Feedback } from './feedback.js';
+import { warmControls } from '../shared/form.js';
 
 const api = createClient({ session, onSignedOut: (err, s) => window.dispatchEvent(new CustomEvent('signedout', { detail: { err, deviceBound: !!(s && s.device_id) } })) });
 
@@ -138,6 +139,8 @@ function App() {
 }
 
 render(html`<${App} />`, document.getElementById('app'));
+// While the phone is idle after start, so that opening the first form does not pay for it.
+(window.requestIdleCallback || (f => setTimeout(f, 200)))(() => warmControls(), { timeout: 2000 });
 
 if ('serviceWorker' in navigator) {
   navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' }).catch(() => { /* the app works without it online */ });

@@ -306,6 +306,29 @@ function Repeat({ ps, path, value, required, ctx }) {
 }
 
 /**
+ * warmControls draws, out of sight, one control of each kind the renderer
+ * uses (a date field above all), lays them out once and removes them. A
+ * browser prepares a kind of control the first time a page draws one (for
+ * a date field: its locale's format and its inner fields), which on a slow
+ * phone takes longer than drawing a whole form; done while the phone is
+ * idle, the first form opened does not wait for it.
+ */
+export function warmControls(doc = document) {
+  const box = doc.createElement('div');
+  box.setAttribute('aria-hidden', 'true');
+  box.inert = true;
+  box.style.cssText = 'position:absolute;left:-10000px;top:0;width:20rem;visibility:hidden';
+  box.className = 'form';
+  box.innerHTML = '<div class="q"><input type="date" value="2000-01-01" max="2000-01-02"><input type="text" inputmode="numeric">' +
+    '<input type="tel"><textarea rows="1"></textarea><select><option>-</option></select></div>' +
+    '<fieldset class="q"><legend class="q-label">-</legend><div class="choices"><label class="choice"><input type="radio"><span>-</span></label>' +
+    '<label class="choice"><input type="checkbox"><span>-</span></label></div></fieldset>';
+  doc.body.appendChild(box);
+  box.getBoundingClientRect();
+  box.remove();
+}
+
+/**
  * FormView draws a form. Props: schema (the form document), value (the
  * answers), onChange(answers), errors ([{path, code, params, messages?}]),
  * show(path) → whether the errors of a question are shown yet,
