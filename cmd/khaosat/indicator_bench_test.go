@@ -21,6 +21,23 @@ import (
 // commune of 2026 and the days of its first ten months, with their facts,
 // until they hold rows child rows.
 func seedHouseholds(b *testing.B, dir string, rows int) {
+	jan1 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := rand.New(rand.NewPCG(10, 10))
+	seedDataDir(b, dir, rows/3, func(svc *app.Services) func(*survey.Submission) {
+		communes := svc.Units.Children(survey.CityCode, jan1)
+		return func(c *survey.Submission) {
+			c.Unit = communes[r.IntN(len(communes))].Code
+			c.SurveyDate = jan1.AddDate(0, 0, r.IntN(300))
+		}
+	})
+}
+
+// seedDataDir stores n household submissions in the data directory dir: one sent through the
+// API of a server started on dir (which makes its keys, forms and admin as
+// serve does), then n-1 copies of it with their facts, loaded straight
+// into the store in batches, each first changed by the function vary
+// returns (when vary is given).
+func seedDataDir(b *testing.B, dir string, n int, vary func(*app.Services) func(*survey.Submission)) {
 	ctx := context.Background()
 	ts, err := startServer(dir)
 	if err != nil {
@@ -38,7 +55,6 @@ func seedHouseholds(b *testing.B, dir string, rows int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer store.Close()
 	prot, err := protection(&Config{DataDir: dir})
 	if err != nil {
 		b.Fatal(err)
@@ -51,27 +67,30 @@ func seedHouseholds(b *testing.B, dir string, rows int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	jan1 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	communes := svc.Units.Children(survey.CityCode, jan1)
-	r := rand.New(rand.NewPCG(10, 10))
+	change := func(*survey.Submission) {}
+	if vary != nil {
+		change = vary(svc)
+	}
 	var subs []*survey.Submission
 	var facts []*survey.Facts
-	for i := 3; i < rows; i += 3 {
+	for i := 1; i < n; i++ {
 		c := *stored
 		c.ID, c.Sealed = uuid.NewString(), nil
-		c.Unit = communes[r.IntN(len(communes))].Code
-		c.SurveyDate = jan1.AddDate(0, 0, r.IntN(300))
+		change(&c)
 		f, err := svc.Indicators.FactsOf(&c)
 		if err != nil {
 			b.Fatal(err)
 		}
 		subs, facts = append(subs, &c), append(facts, f)
-		if len(subs) == 5000 || i+3 >= rows {
+		if len(subs) == 5000 || i == n-1 {
 			if err := store.LoadSubmissions(ctx, subs, facts); err != nil {
 				b.Fatal(err)
 			}
 			subs, facts = subs[:0], facts[:0]
 		}
+	}
+	if err := store.Close(); err != nil {
+		b.Fatal(err)
 	}
 }
 

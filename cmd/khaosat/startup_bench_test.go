@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,11 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
-	"github.com/khaosat/khaosat/internal/app"
 	"github.com/khaosat/khaosat/internal/sqlite"
-	"github.com/khaosat/khaosat/internal/survey"
 )
 
 func envInt(name string, def int) int {
@@ -33,57 +28,9 @@ func envInt(name string, def int) int {
 // in the same run.
 func BenchmarkStartup(b *testing.B) {
 	n := envInt("KHAOSAT_BENCH_STARTUP_N", 200_000)
-	ctx := context.Background()
 	empty, full := b.TempDir(), b.TempDir()
-	ts, err := startServer(full)
-	if err != nil {
-		b.Fatal(err)
-	}
-	col := newUser(b, ts, "collector", "00004")
-	e := envelope(householdData(b))
-	if r := col.do("POST", "/api/v1/forms/household/submissions", e); r.status != http.StatusCreated {
-		b.Fatalf("%d %s", r.status, r.body)
-	}
-	if err := ts.stop(); err != nil {
-		b.Fatal(err)
-	}
-	store, err := sqlite.Open(ctx, filepath.Join(full, sqlite.FileName))
-	if err != nil {
-		b.Fatal(err)
-	}
-	prot, err := protection(&Config{DataDir: full})
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := app.Build(ctx, store, app.Config{Log: quietLogger(), Protection: prot})
-	if err != nil {
-		b.Fatal(err)
-	}
-	stored, err := store.Submission(ctx, e["id"].(string))
-	if err != nil {
-		b.Fatal(err)
-	}
 	t0 := time.Now()
-	var subs []*survey.Submission
-	var facts []*survey.Facts
-	for i := 1; i < n; i++ {
-		c := *stored
-		c.ID, c.Sealed = uuid.NewString(), nil
-		f, err := svc.Indicators.FactsOf(&c)
-		if err != nil {
-			b.Fatal(err)
-		}
-		subs, facts = append(subs, &c), append(facts, f)
-		if len(subs) == 5000 || i == n-1 {
-			if err := store.LoadSubmissions(ctx, subs, facts); err != nil {
-				b.Fatal(err)
-			}
-			subs, facts = subs[:0], facts[:0]
-		}
-	}
-	if err := store.Close(); err != nil {
-		b.Fatal(err)
-	}
+	seedDataDir(b, full, n, nil)
 	b.Logf("seeded %d submissions in %s", n, time.Since(t0).Round(time.Millisecond))
 	start := func(dir string) time.Duration {
 		t0 := time.Now()
