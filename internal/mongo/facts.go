@@ -218,3 +218,6 @@ func (s *Store) SetIndicatorSetHash(ctx context.Context, hash string) error {
 	_, err := s.db.Collection(colMeta).ReplaceOne(ctx, bson.D{{Key: "_id", Value: metaIndicators}}, d, options.Replace().SetUpsert(true))
 	return translate("write indicator meta", err)
 }
+
+// UseFactSealer sets what seals the facts of sensitive indicators.
+func (s *Store) UseFactSealer(f survey.FactSealer) { s.sealer = f }
