@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
+	"fmt"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/survey"
@@ -12,82 +14,241 @@ import (
 
 func monthOf(t time.Time) int { return t.Year()*100 + int(t.Month()) }
 
-// putFacts replaces a submission's fact rows inside a transaction and
-// moves the monthly totals by the difference (nil f: no indicators kept).
+// Indicator facts are kept in sealed boxes only (see migration 0003): one
+// per submission (fact_boxes), and the sums of those boxes per commune and
+// day (fact_day_totals) and per commune and month (fact_month_totals),
+// moved in the transaction of every change. A write reads, opens, changes,
+// seals again and writes back the one or two totals it moves: a handful of
+// statements where a row per cell and an upsert per cell used to be.
+
+var errNoSealer = errors.New("indicator facts: no sealer (UseFactSealer)")
+
+// factArea is where a submission's facts were added: the totals of its
+// commune on its day and in its month.
+type factArea struct {
+	hierarchy, commune, district string
+	day                          int64 // ms of the survey date's UTC midnight
+}
+
+// totalKind is one of the two tables of totals.
+type totalKind struct {
+	table, col string
+	period     func(day int64) int64
+}
+
+var (
+	dayTotals   = &totalKind{"fact_day_totals", "day", func(day int64) int64 { return day }}
+	monthTotals = &totalKind{"fact_month_totals", "month", func(day int64) int64 { return int64(monthOf(time.UnixMilli(day).UTC())) }}
+)
+
+// totalAAD names a total's record, so that its box opens in no other row:
+// the table, hierarchy, commune and period.
+func totalAAD(k *totalKind, hierarchy, commune string, period int64) string {
+	return k.col + "\x00" + hierarchy + "\x00" + commune + "\x00" + strconv.FormatInt(period, 10)
+}
+
+// submissionAAD names a submission's facts box.
+func submissionAAD(id string) string { return "submission\x00" + id }
+
+// storedFacts is a submission's box, opened.
+type storedFacts struct {
+	area  factArea
+	keyID string
+	cells []survey.FactCell
+}
+
+// readFacts returns the opened box of submission id, or nil when it has none.
+func readFacts(tx *wtx, id string) (*storedFacts, error) {
+	var f storedFacts
+	var box []byte
+	err := tx.QueryRow(`SELECT hierarchy, commune, district, survey_date, key_id, box FROM fact_boxes WHERE submission = ?`, id).
+		Scan(&f.area.hierarchy, &f.area.commune, &f.area.district, &f.area.day, &f.keyID, &box)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate("read indicator facts", err)
+	}
+	if tx.s.sealer == nil {
+		return nil, errNoSealer
+	}
+	if f.cells, err = tx.s.sealer.OpenCells(f.keyID, box, submissionAAD(id)); err != nil {
+		return nil, fmt.Errorf("read indicator facts of %s: %w", id, err)
+	}
+	return &f, nil
+}
+
+// putFacts replaces a submission's facts inside a transaction and moves
+// the totals they add to by the difference (nil f: no indicators kept).
+// fresh: the submission is new, it has no facts yet.
 func putFacts(tx *wtx, id string, f *survey.Facts, fresh bool) error {
 	if f == nil {
 		return nil
 	}
 	tx.facts = true
+	var old *storedFacts
 	if !fresh {
-		if err := dropFacts(tx, id); err != nil {
+		var err error
+		if old, err = readFacts(tx, id); err != nil {
 			return err
 		}
 	}
+	area := factArea{f.Hierarchy, f.Commune, f.District, ms(f.SurveyDate)}
+	var moves []totalMove
+	if old != nil {
+		moves = addMoves(moves, old.area, old.cells, -1)
+	}
+	if len(f.Cells) > 0 {
+		moves = addMoves(moves, area, f.Cells, 1)
+	}
+	if err := moveTotals(tx, moves); err != nil {
+		return err
+	}
 	if len(f.Cells) == 0 {
-		return nil
-	}
-	const row = `INSERT INTO facts (submission, hierarchy, commune, district, survey_date, month, indicator, sex, age_group, den, num)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	const total = `INSERT INTO fact_months (hierarchy, commune, indicator, sex, age_group, month, district, den, num)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO UPDATE SET den = den + excluded.den, num = num + excluded.num, district = excluded.district`
-	date, month := ms(f.SurveyDate), monthOf(f.SurveyDate)
-	for _, c := range f.Cells {
-		if _, err := tx.Exec(row, id, f.Hierarchy, f.Commune, f.District, date, month, c.Indicator, c.Sex, c.AgeGroup, c.Den, c.Num); err != nil {
-			return translate("insert indicator facts", err)
+		if old == nil {
+			return nil
 		}
-		if _, err := tx.Exec(total, f.Hierarchy, f.Commune, c.Indicator, c.Sex, c.AgeGroup, month, f.District, c.Den, c.Num); err != nil {
-			return translate("insert indicator facts", err)
-		}
+		_, err := tx.Exec(`DELETE FROM fact_boxes WHERE submission = ?`, id)
+		return translate("replace indicator facts", err)
 	}
-	return nil
+	if tx.s.sealer == nil {
+		return errNoSealer
+	}
+	keyID, box, err := tx.s.sealer.SealCells(f.Cells, submissionAAD(id))
+	if err != nil {
+		return fmt.Errorf("write indicator facts: %w", err)
+	}
+	_, err = tx.Exec(`INSERT INTO fact_boxes (submission, hierarchy, commune, district, survey_date, key_id, box) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (submission) DO UPDATE SET hierarchy = excluded.hierarchy, commune = excluded.commune, district = excluded.district,
+		survey_date = excluded.survey_date, key_id = excluded.key_id, box = excluded.box`,
+		id, area.hierarchy, area.commune, area.district, area.day, keyID, box)
+	return translate("write indicator facts", err)
 }
 
-// dropFacts takes a submission's fact rows out of the totals, then out of
-// the table.
+// dropFacts takes a submission's facts out of the totals, then removes
+// its box.
 func dropFacts(tx *wtx, id string) error {
 	tx.facts = true
-	if _, err := tx.Exec(`INSERT INTO fact_months (hierarchy, commune, indicator, sex, age_group, month, district, den, num)
-		SELECT hierarchy, commune, indicator, sex, age_group, month, district, -den, -num FROM facts WHERE submission = ?
-		ON CONFLICT DO UPDATE SET den = den + excluded.den, num = num + excluded.num`, id); err != nil {
-		return translate("replace indicator facts", err)
+	old, err := readFacts(tx, id)
+	if err != nil || old == nil {
+		return err
 	}
-	if _, err := tx.Exec(`DELETE FROM facts WHERE submission = ?`, id); err != nil {
-		return translate("replace indicator facts", err)
+	if err := moveTotals(tx, addMoves(nil, old.area, old.cells, -1)); err != nil {
+		return err
+	}
+	_, err = tx.Exec(`DELETE FROM fact_boxes WHERE submission = ?`, id)
+	return translate("drop indicator facts", err)
+}
+
+// totalMove is what one total is to be changed by.
+type totalMove struct {
+	kind   *totalKind
+	area   factArea // the district of the area the total is given
+	period int64
+	delta  []survey.FactCell
+}
+
+// addMoves adds sign × cells to the day and month totals of area in
+// moves. A move of a total already in moves (an edit that keeps the
+// commune and day) is merged into it: unchanged cells cancel out.
+func addMoves(moves []totalMove, area factArea, cells []survey.FactCell, sign int) []totalMove {
+	for _, k := range []*totalKind{dayTotals, monthTotals} {
+		p := k.period(area.day)
+		i := 0
+		for i < len(moves) && !(moves[i].kind == k && moves[i].period == p &&
+			moves[i].area.hierarchy == area.hierarchy && moves[i].area.commune == area.commune) {
+			i++
+		}
+		if i == len(moves) {
+			moves = append(moves, totalMove{kind: k, area: area, period: p})
+		} else if sign > 0 {
+			moves[i].area.district = area.district
+		}
+		moves[i].delta = survey.AddCells(moves[i].delta, cells, sign)
+	}
+	return moves
+}
+
+// moveTotals applies each move to its total: read, open, add, seal under
+// the current key and write back (or delete the total when no cell is
+// left). A total whose cells do not change is left as it is, unless it is
+// sealed under another key than the current one: a rebuild after a key
+// rotation seals again every total it touches.
+func moveTotals(tx *wtx, moves []totalMove) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	sealer := tx.s.sealer
+	if sealer == nil {
+		return errNoSealer
+	}
+	cur := sealer.CurrentKeyID()
+	for _, m := range moves {
+		k, a := m.kind, m.area
+		aad := totalAAD(k, a.hierarchy, a.commune, m.period)
+		var rowid int64
+		var keyID string
+		var box []byte
+		err := tx.QueryRow(`SELECT rowid, key_id, box FROM `+k.table+` WHERE hierarchy = ? AND commune = ? AND `+k.col+` = ?`,
+			a.hierarchy, a.commune, m.period).Scan(&rowid, &keyID, &box)
+		found := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return translate("read indicator totals", err)
+		}
+		if len(m.delta) == 0 && (!found || keyID == cur) {
+			continue
+		}
+		var cells []survey.FactCell
+		if found {
+			if cells, err = sealer.OpenCells(keyID, box, aad); err != nil {
+				return fmt.Errorf("read indicator totals: %w", err)
+			}
+		}
+		cells = survey.AddCells(cells, m.delta, 1)
+		if len(cells) == 0 {
+			if found {
+				if _, err := tx.Exec(`DELETE FROM `+k.table+` WHERE rowid = ?`, rowid); err != nil {
+					return translate("write indicator totals", err)
+				}
+			}
+			continue
+		}
+		if keyID, box, err = sealer.SealCells(cells, aad); err != nil {
+			return fmt.Errorf("write indicator totals: %w", err)
+		}
+		if found {
+			_, err = tx.Exec(`UPDATE `+k.table+` SET district = ?, key_id = ?, box = ? WHERE rowid = ?`, a.district, keyID, box, rowid)
+		} else {
+			_, err = tx.Exec(`INSERT INTO `+k.table+` (hierarchy, commune, `+k.col+`, district, key_id, box) VALUES (?, ?, ?, ?, ?, ?)`,
+				a.hierarchy, a.commune, m.period, a.district, keyID, box)
+		}
+		if err != nil {
+			return translate("write indicator totals", err)
+		}
 	}
 	return nil
 }
 
-// ReplaceFacts replaces the fact rows of a submission (a rebuild).
+// ReplaceFacts replaces the facts of a submission (a rebuild).
 func (s *Store) ReplaceFacts(ctx context.Context, f *survey.Facts) error {
 	return s.write(ctx, func(tx *wtx) error { return putFacts(tx, f.SubmissionID, f, false) })
 }
 
 // CountFacts sums the facts q selects, grouped as q asks: the whole
-// months of each part from the monthly totals, the days of its partial
-// months from the fact rows. The caller adds up groups that come twice.
+// months of each part from the month totals, the days of its partial
+// months from the day totals. Each box is opened and its cells grouped
+// here: the database sees only where a box belongs.
 func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.FactCount, error) {
-	cols := []string{"hierarchy", "commune"}
-	switch q.Level {
-	case survey.LevelDistrict:
-		cols = []string{"hierarchy", "district"}
-	case survey.LevelCity:
-		cols = []string{"''", "''"}
+	if s.sealer == nil {
+		return nil, errNoSealer
 	}
-	cols = append(cols, "indicator")
-	if q.BySex {
-		cols = append(cols, "sex")
-	} else {
-		cols = append(cols, "''")
+	c := factCounter{q: q, sums: map[factGroup][2]int{}}
+	if len(q.Indicators) > 0 {
+		c.want = make(map[string]bool, len(q.Indicators))
+		for _, ind := range q.Indicators {
+			c.want[ind] = true
+		}
 	}
-	if q.ByAge {
-		cols = append(cols, "age_group")
-	} else {
-		cols = append(cols, "''")
-	}
-	sel := "SELECT " + strings.Join(cols, ", ") + ", SUM(den), SUM(num) FROM "
-	var out []survey.FactCount
 	for _, p := range q.Parts {
 		if p.Communes != nil && len(p.Communes) == 0 {
 			continue
@@ -98,16 +259,13 @@ func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.F
 			if p.Communes != nil {
 				w.add("commune IN ("+placeholders(len(p.Communes))+")", anys(p.Communes)...)
 			}
-			if len(q.Indicators) > 0 {
-				w.add("indicator IN ("+placeholders(len(q.Indicators))+")", anys(q.Indicators)...)
-			}
 			return w
 		}
-		// Whole months inside [From, To] from the totals; the days before
-		// the first whole month and after the last from the rows, each day
-		// span its own query so that it is one range of the covering key
-		// (hierarchy, commune, survey_date). An empty span is no query: a
-		// year or a quarter reads the totals alone.
+		// Whole months inside [From, To] from the month totals; the days
+		// before the first whole month and after the last from the day
+		// totals, each day span its own query so that it is one range of
+		// the key (hierarchy, commune, day) per commune. An empty span is
+		// no query: a year or a quarter reads the month totals alone.
 		first := time.Date(p.From.Year(), p.From.Month(), 1, 0, 0, 0, 0, time.UTC)
 		if !first.Equal(p.From) {
 			first = first.AddDate(0, 1, 0)
@@ -116,55 +274,125 @@ func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.F
 		if p.To.Equal(end.AddDate(0, 1, -1)) {
 			end = end.AddDate(0, 1, 0) // To is the last day of its month
 		}
-		var queries []*where
-		var tables []string
-		days := func(lo, hi int64) { // survey_date in [lo, hi]
+		days := func(lo, hi int64) error { // day in [lo, hi]
 			w := area()
 			if p.Communes == nil {
-				// A range on survey_date follows an equality on commune
-				// in the key: take the communes the totals know, a
-				// superset of those with rows (every row is added to
-				// them, and a total is never deleted).
-				w.add("commune IN (SELECT DISTINCT commune FROM fact_months WHERE hierarchy = ?)", p.Hierarchy)
+				// A range on day follows an equality on commune in the
+				// key: take the communes of the month totals, the same as
+				// those of the day totals (a month total holds the sum of
+				// its days, all counts at least zero: it is empty, and
+				// deleted, only when each of its days is).
+				w.add("commune IN (SELECT DISTINCT commune FROM fact_month_totals WHERE hierarchy = ?)", p.Hierarchy)
 			}
-			w.add("survey_date >= ? AND survey_date <= ?", lo, hi)
-			queries, tables = append(queries, w), append(tables, "facts")
+			w.add("day >= ? AND day <= ?", lo, hi)
+			return s.countTotals(ctx, &c, dayTotals, p.Hierarchy, w)
 		}
+		var err error
 		if first.Before(end) {
 			w := area()
 			w.add("month BETWEEN ? AND ?", monthOf(first), monthOf(end.AddDate(0, 0, -1)))
-			queries, tables = append(queries, w), append(tables, "fact_months")
-			if p.From.Before(first) {
-				days(ms(p.From), ms(first)-1)
+			err = s.countTotals(ctx, &c, monthTotals, p.Hierarchy, w)
+			if err == nil && p.From.Before(first) {
+				err = days(ms(p.From), ms(first)-1)
 			}
-			if !end.After(p.To) {
-				days(ms(end), ms(p.To))
+			if err == nil && !end.After(p.To) {
+				err = days(ms(end), ms(p.To))
 			}
 		} else {
-			days(ms(p.From), ms(p.To))
+			err = days(ms(p.From), ms(p.To))
 		}
-		for i, w := range queries {
-			rows, err := s.r.QueryContext(ctx, sel+tables[i]+w.sql()+" GROUP BY 1, 2, 3, 4, 5", w.args...)
-			if err != nil {
-				return nil, translate("count indicator facts", err)
-			}
-			for rows.Next() {
-				var c survey.FactCount
-				if err := rows.Scan(&c.Hierarchy, &c.Unit, &c.Indicator, &c.Sex, &c.AgeGroup, &c.Den, &c.Num); err != nil {
-					rows.Close()
-					return nil, translate("count indicator facts", err)
-				}
-				if c.Den != 0 || c.Num != 0 {
-					out = append(out, c)
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return nil, translate("count indicator facts", err)
-			}
+		if err != nil {
+			return nil, err
 		}
 	}
-	return out, nil
+	return c.counts(), nil
+}
+
+// factGroup is one group of a count.
+type factGroup struct {
+	hierarchy, unit, indicator, sex, ageGroup string
+}
+
+// factCounter sums opened cells into the groups a query asks for.
+type factCounter struct {
+	q    survey.FactsQuery
+	want map[string]bool // nil: every indicator
+	sums map[factGroup][2]int
+}
+
+func (c *factCounter) add(hierarchy, commune, district string, cells []survey.FactCell) {
+	g := factGroup{hierarchy: hierarchy, unit: commune}
+	switch c.q.Level {
+	case survey.LevelDistrict:
+		g.unit = district
+	case survey.LevelCity:
+		g.hierarchy, g.unit = "", ""
+	}
+	for _, cell := range cells {
+		if c.want != nil && !c.want[cell.Indicator] {
+			continue
+		}
+		g.indicator = cell.Indicator
+		if c.q.BySex {
+			g.sex = cell.Sex
+		}
+		if c.q.ByAge {
+			g.ageGroup = cell.AgeGroup
+		}
+		v := c.sums[g]
+		c.sums[g] = [2]int{v[0] + cell.Den, v[1] + cell.Num}
+	}
+}
+
+// counts returns the groups that are not zero, in a stable order.
+func (c *factCounter) counts() []survey.FactCount {
+	out := make([]survey.FactCount, 0, len(c.sums))
+	for g, v := range c.sums {
+		if v[0] != 0 || v[1] != 0 {
+			out = append(out, survey.FactCount{Hierarchy: g.hierarchy, Unit: g.unit, Indicator: g.indicator, Sex: g.sex, AgeGroup: g.ageGroup, Den: v[0], Num: v[1]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Hierarchy != b.Hierarchy {
+			return a.Hierarchy < b.Hierarchy
+		}
+		if a.Unit != b.Unit {
+			return a.Unit < b.Unit
+		}
+		if a.Indicator != b.Indicator {
+			return a.Indicator < b.Indicator
+		}
+		if a.Sex != b.Sex {
+			return a.Sex < b.Sex
+		}
+		return a.AgeGroup < b.AgeGroup
+	})
+	return out
+}
+
+// countTotals opens the boxes of the totals of kind k that w selects in
+// hierarchy and adds their cells to c.
+func (s *Store) countTotals(ctx context.Context, c *factCounter, k *totalKind, hierarchy string, w *where) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT commune, district, `+k.col+`, key_id, box FROM `+k.table+w.sql(), w.args...)
+	if err != nil {
+		return translate("count indicator facts", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var commune, district, keyID string
+		var period int64
+		var box []byte
+		if err := rows.Scan(&commune, &district, &period, &keyID, &box); err != nil {
+			return translate("count indicator facts", err)
+		}
+		cells, err := s.sealer.OpenCells(keyID, box, totalAAD(k, hierarchy, commune, period))
+		if err != nil {
+			return fmt.Errorf("count indicator facts: %w", err)
+		}
+		c.add(hierarchy, commune, district, cells)
+	}
+	return translate("count indicator facts", rows.Err())
 }
 
 func anys(xs []string) []any {
@@ -195,5 +423,6 @@ func (s *Store) SetIndicatorSetHash(ctx context.Context, hash string) error {
 	})
 }
 
-// UseFactSealer sets what seals the facts of sensitive indicators.
+// UseFactSealer sets what seals and opens the indicator facts: every
+// fact is kept in sealed boxes, sensitive or not.
 func (s *Store) UseFactSealer(f survey.FactSealer) { s.sealer = f }

@@ -53,7 +53,7 @@ func TestUpgradeKeepsHousekeeping(t *testing.T) {
 	}
 	defer s.Close()
 	var v int
-	if err := s.r.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 2 {
+	if err := s.r.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 3 {
 		t.Fatalf("schema version after opening: %d, %v", v, err)
 	}
 	tokens, codes, err := s.DeleteExpired(ctx, now)

@@ -191,3 +191,13 @@ func (s *Store) commit(batch []*writeReq) {
 		r.done <- errs[i]
 	}
 }
+
+// QueryRow runs query with args, through its prepared statement if it has
+// one (see Exec).
+func (tx *wtx) QueryRow(query string, args ...any) *sql.Row {
+	if st, ok := tx.s.stmts[query]; ok {
+		return tx.Stmt(st).QueryRow(args...)
+	}
+	tx.s.unprepared[query] = true
+	return tx.Tx.QueryRow(query, args...)
+}
