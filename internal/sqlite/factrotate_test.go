@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -60,6 +61,10 @@ func countByCommune(t *testing.T, s *sqlite.Store, from, to time.Time) []survey.
 	if err != nil {
 		t.Fatal(err)
 	}
+	sort.Slice(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		return a.Unit+a.Indicator+a.Sex+a.AgeGroup < b.Unit+b.Indicator+b.Sex+b.AgeGroup
+	})
 	return cs
 }
 

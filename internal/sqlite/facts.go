@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
@@ -237,12 +236,12 @@ func (s *Store) ReplaceFacts(ctx context.Context, f *survey.Facts) error {
 // CountFacts sums the facts q selects, grouped as q asks: the whole
 // months of each part from the month totals, the days of its partial
 // months from the day totals. Each box is opened and its cells grouped
-// here: the database sees only where a box belongs.
+// here: the database sees only where a box belongs. A group comes once.
 func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.FactCount, error) {
 	if s.sealer == nil {
 		return nil, errNoSealer
 	}
-	c := factCounter{q: q, sums: map[factGroup][2]int{}}
+	c := factCounter{q: q, index: map[string]int{}}
 	if len(q.Indicators) > 0 {
 		c.want = make(map[string]bool, len(q.Indicators))
 		for _, ind := range q.Indicators {
@@ -308,66 +307,74 @@ func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.F
 	return c.counts(), nil
 }
 
-// factGroup is one group of a count.
-type factGroup struct {
-	hierarchy, unit, indicator, sex, ageGroup string
-}
-
-// factCounter sums opened cells into the groups a query asks for.
+// factCounter sums opened cells into the groups a query asks for. A
+// whole table opens a thousand boxes of a hundred cells: each cell is
+// summed in place, from the box's plaintext, through an index keyed by
+// the group's bytes, and nothing is allocated but for a new group.
 type factCounter struct {
-	q    survey.FactsQuery
-	want map[string]bool // nil: every indicator
-	sums map[factGroup][2]int
+	q      survey.FactsQuery
+	want   map[string]bool // nil: every indicator
+	index  map[string]int  // group key → position in groups
+	groups []survey.FactCount
+	key    []byte // scratch: the key of the cell at hand
 }
 
-func (c *factCounter) add(hierarchy, commune, district string, cells []survey.FactCell) {
-	g := factGroup{hierarchy: hierarchy, unit: commune}
+// add opens a box of the totals of commune and sums its cells.
+func (c *factCounter) add(sealer survey.FactSealer, hierarchy, commune, district, keyID string, box []byte, aad string) error {
+	g := survey.FactCount{Hierarchy: hierarchy, Unit: commune}
 	switch c.q.Level {
 	case survey.LevelDistrict:
-		g.unit = district
+		g.Unit = district
 	case survey.LevelCity:
-		g.hierarchy, g.unit = "", ""
+		g.Hierarchy, g.Unit = "", ""
 	}
-	for _, cell := range cells {
-		if c.want != nil && !c.want[cell.Indicator] {
-			continue
+	k := append(c.key[:0], g.Hierarchy...)
+	k = append(k, 0)
+	k = append(k, g.Unit...)
+	k = append(k, 0)
+	base := len(k)
+	err := sealer.EachCell(keyID, box, aad, func(cell *survey.CellBytes) {
+		if c.want != nil && !c.want[string(cell.Indicator)] {
+			return
 		}
-		g.indicator = cell.Indicator
+		k = append(k[:base], cell.Indicator...)
+		k = append(k, 0)
 		if c.q.BySex {
-			g.sex = cell.Sex
+			k = append(k, cell.Sex...)
 		}
+		k = append(k, 0)
 		if c.q.ByAge {
-			g.ageGroup = cell.AgeGroup
+			k = append(k, cell.AgeGroup...)
 		}
-		v := c.sums[g]
-		c.sums[g] = [2]int{v[0] + cell.Den, v[1] + cell.Num}
-	}
+		i, ok := c.index[string(k)]
+		if !ok {
+			i = len(c.groups)
+			c.index[string(k)] = i
+			n := g
+			n.Indicator = string(cell.Indicator)
+			if c.q.BySex {
+				n.Sex = string(cell.Sex)
+			}
+			if c.q.ByAge {
+				n.AgeGroup = string(cell.AgeGroup)
+			}
+			c.groups = append(c.groups, n)
+		}
+		c.groups[i].Den += cell.Den
+		c.groups[i].Num += cell.Num
+	})
+	c.key = k
+	return err
 }
 
-// counts returns the groups that are not zero, in a stable order.
+// counts returns the groups that are not zero.
 func (c *factCounter) counts() []survey.FactCount {
-	out := make([]survey.FactCount, 0, len(c.sums))
-	for g, v := range c.sums {
-		if v[0] != 0 || v[1] != 0 {
-			out = append(out, survey.FactCount{Hierarchy: g.hierarchy, Unit: g.unit, Indicator: g.indicator, Sex: g.sex, AgeGroup: g.ageGroup, Den: v[0], Num: v[1]})
+	out := c.groups[:0]
+	for _, g := range c.groups {
+		if g.Den != 0 || g.Num != 0 {
+			out = append(out, g)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Hierarchy != b.Hierarchy {
-			return a.Hierarchy < b.Hierarchy
-		}
-		if a.Unit != b.Unit {
-			return a.Unit < b.Unit
-		}
-		if a.Indicator != b.Indicator {
-			return a.Indicator < b.Indicator
-		}
-		if a.Sex != b.Sex {
-			return a.Sex < b.Sex
-		}
-		return a.AgeGroup < b.AgeGroup
-	})
 	return out
 }
 
@@ -379,18 +386,16 @@ func (s *Store) countTotals(ctx context.Context, c *factCounter, k *totalKind, h
 		return translate("count indicator facts", err)
 	}
 	defer rows.Close()
+	var commune, district, keyID string
+	var period int64
+	var box []byte
 	for rows.Next() {
-		var commune, district, keyID string
-		var period int64
-		var box []byte
 		if err := rows.Scan(&commune, &district, &period, &keyID, &box); err != nil {
 			return translate("count indicator facts", err)
 		}
-		cells, err := s.sealer.OpenCells(keyID, box, totalAAD(k, hierarchy, commune, period))
-		if err != nil {
+		if err := c.add(s.sealer, hierarchy, commune, district, keyID, box, totalAAD(k, hierarchy, commune, period)); err != nil {
 			return fmt.Errorf("count indicator facts: %w", err)
 		}
-		c.add(hierarchy, commune, district, cells)
 	}
 	return translate("count indicator facts", rows.Err())
 }

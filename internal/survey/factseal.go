@@ -18,6 +18,18 @@ type FactSealer interface {
 	CurrentKeyID() string
 	SealCells(cells []FactCell, aad string) (keyID string, box []byte, err error)
 	OpenCells(keyID string, box []byte, aad string) ([]FactCell, error)
+	// EachCell opens a box and hands fn its cells one by one, in place
+	// (see CellBytes): for a reader that sums the cells of many boxes.
+	EachCell(keyID string, box []byte, aad string, fn func(*CellBytes)) error
+}
+
+// CellBytes is a cell of an opened box as EachCell hands it: its strings
+// are bytes of the box's plaintext, valid during the call only, so that
+// summing thousands of boxes allocates nothing per cell.
+type CellBytes struct {
+	Indicator, Sex, AgeGroup []byte
+	Sensitive                bool
+	Den, Num                 int
 }
 
 // NewFactSealer seals facts under the data keys of s (nil s: a sealer
@@ -51,6 +63,22 @@ func (f factSealer) SealCells(cells []FactCell, aad string) (string, []byte, err
 }
 
 func (f factSealer) OpenCells(keyID string, box []byte, aad string) ([]FactCell, error) {
+	pt, err := f.open(keyID, box, aad)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeCells(pt)
+}
+
+func (f factSealer) EachCell(keyID string, box []byte, aad string, fn func(*CellBytes)) error {
+	pt, err := f.open(keyID, box, aad)
+	if err != nil {
+		return err
+	}
+	return eachCell(pt, fn)
+}
+
+func (f factSealer) open(keyID string, box []byte, aad string) ([]byte, error) {
 	if f.s == nil {
 		return nil, errNoFactSealer
 	}
@@ -58,7 +86,7 @@ func (f factSealer) OpenCells(keyID string, box []byte, aad string) ([]FactCell,
 	if err != nil {
 		return nil, fmt.Errorf("open indicator facts: %w", err)
 	}
-	return DecodeCells(pt)
+	return pt, nil
 }
 
 // EncodeCells is the plaintext of a facts box: a format byte, the length
@@ -98,27 +126,47 @@ var errCells = errors.New("indicator facts: damaged cells")
 
 // DecodeCells reads what EncodeCells wrote.
 func DecodeCells(b []byte) ([]FactCell, error) {
+	var cells []FactCell
+	err := eachCell(b, func(c *CellBytes) {
+		if cells == nil {
+			cells = make([]FactCell, 0, 16)
+		}
+		cells = append(cells, FactCell{Indicator: string(c.Indicator), Sex: string(c.Sex), AgeGroup: string(c.AgeGroup),
+			Sensitive: c.Sensitive, Den: c.Den, Num: c.Num})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if cells == nil {
+		cells = []FactCell{}
+	}
+	return cells, nil
+}
+
+// eachCell reads what EncodeCells wrote, calling fn with each cell in
+// place; a damaged encoding is an error, after the cells before the
+// damage were handed over.
+func eachCell(b []byte, fn func(*CellBytes)) error {
 	if len(b) == 0 || b[0] != 1 {
-		return nil, errCells
+		return errCells
 	}
 	b = b[1:]
 	size, k := binary.Uvarint(b)
 	if k <= 0 || size > uint64(len(b)-k) {
-		return nil, errCells
+		return errCells
 	}
 	b = b[k : k+int(size)]
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
-		return nil, errCells
+		return errCells
 	}
 	b = b[k:]
-	cells := make([]FactCell, 0, n)
-	str := func() (string, bool) {
+	str := func() ([]byte, bool) {
 		l, k := binary.Uvarint(b)
 		if k <= 0 || l > uint64(len(b)-k) {
-			return "", false
+			return nil, false
 		}
-		s := string(b[k : k+int(l)])
+		s := b[k : k+int(l) : k+int(l)]
 		b = b[k+int(l):]
 		return s, true
 	}
@@ -130,24 +178,24 @@ func DecodeCells(b []byte) ([]FactCell, error) {
 		b = b[k:]
 		return int(v), true
 	}
+	var c CellBytes
 	for range n {
-		var c FactCell
 		var ok1, ok2, ok3, ok4, ok5 bool
 		c.Indicator, ok1 = str()
 		c.Sex, ok2 = str()
 		c.AgeGroup, ok3 = str()
 		if !ok1 || !ok2 || !ok3 || len(b) == 0 {
-			return nil, errCells
+			return errCells
 		}
 		c.Sensitive, b = b[0] == 1, b[1:]
 		c.Den, ok4 = num()
 		c.Num, ok5 = num()
 		if !ok4 || !ok5 {
-			return nil, errCells
+			return errCells
 		}
-		cells = append(cells, c)
+		fn(&c)
 	}
-	return cells, nil
+	return nil
 }
 
 // AddCells returns total with sign × each of delta added, cell by cell

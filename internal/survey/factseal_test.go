@@ -37,6 +37,18 @@ func TestFactSealer(t *testing.T) {
 	if diff := cmp.Diff(cells, got); diff != "" {
 		t.Errorf("opened cells (-want +got):\n%s", diff)
 	}
+	var each []survey.FactCell
+	if err := fs.EachCell(kid, box, "sub-1", func(c *survey.CellBytes) {
+		each = append(each, survey.FactCell{Indicator: string(c.Indicator), Sex: string(c.Sex), AgeGroup: string(c.AgeGroup), Sensitive: c.Sensitive, Den: c.Den, Num: c.Num})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(cells, each); diff != "" {
+		t.Errorf("cells one by one (-want +got):\n%s", diff)
+	}
+	if err := fs.EachCell(kid, box, "sub-2", func(*survey.CellBytes) { t.Error("a cell of a box opened under another record's name") }); err == nil {
+		t.Error("a box opened cell by cell under another record's name")
+	}
 	if _, err := fs.OpenCells(kid, box, "sub-2"); err == nil {
 		t.Error("a box opened under another record's name")
 	}
