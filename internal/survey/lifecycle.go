@@ -115,7 +115,8 @@ func errLocked() *Error {
 }
 
 // Edit replaces the answers of a submission with the envelope in body,
-// if the stored revision is ifMatch. The previous revision is kept in
+// if the stored revision is ifMatch; the sensitive answers of an editor
+// who may not see them are kept (see keepWithheld). The previous revision is kept in
 // history. An edit of a submission with issues sends it back to received.
 func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, ifMatch int, body []byte) (*Submission, error) {
 	if !actor.CanSubmit() {
@@ -142,6 +143,12 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if env.FormVersion > 0 && env.FormVersion < cur.FormVersion {
 		fe = append(fe, fieldErr("/form_version", "older_version", "Không được chuyển phiếu về phiên bản biểu mẫu cũ hơn.",
 			"A submission cannot move to an older form version."))
+	}
+	// An editor who may not see the sensitive answers sent them not; they
+	// are merged back from cur, the revision this edit is written against
+	// (the write below matches it), and the merged answers are validated.
+	if err := l.keepWithheld(ctx, actor, cur, env); err != nil {
+		return nil, err
 	}
 	sf, err := l.in.checkEnvelope(ctx, actor, formID, env, fe)
 	if err != nil {
