@@ -181,6 +181,17 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if err != nil {
 		return nil, err
 	}
+	if kept.Sealed != nil && kept.Sealed.KeyID != l.in.prot.Sealer.CurrentKeyID() {
+		// Kept under a key being retired: a key rotation running now may
+		// have gone past this submission already.
+		box, err := l.in.rekeyed(kept)
+		if err != nil {
+			return nil, err
+		}
+		k := *kept
+		k.Sealed = box
+		kept = &k
+	}
 	err = l.store.UpdateSubmission(ctx, &SubmissionChange{
 		Match: matchOf(cur), Next: stored, History: kept,
 		Event: l.in.event(EventEdit, actor, &next, now), Facts: facts,
