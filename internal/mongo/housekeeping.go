@@ -84,6 +84,12 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (survey.Purg
 		for i := range batch {
 			d := &batch[i]
 			last = d
+			// Published with the deletion already; again for a deletion
+			// made before ids were kept (a restore racing this leaves a
+			// listed id beside a live document, which the document decides).
+			if err := s.markDeletedID(ctx, d.ID, true); err != nil {
+				return p, err
+			}
 			r, err := subs.DeleteOne(ctx, append(bson.D{{Key: "_id", Value: d.ID}}, deleted...))
 			if err != nil {
 				return p, translate("purge submission", err)

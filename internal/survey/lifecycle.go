@@ -104,6 +104,16 @@ func errDeleted() *Error {
 	return e
 }
 
+// errPurged answers a submission whose id belonged to one deleted and then
+// removed for good after the restore window: a phone sending it again must
+// not bring back what was deleted (consent withdrawn, a wrong child).
+func errPurged() *Error {
+	e := Errorf(CodeDeleted, "Phiếu với mã (id) này đã bị xoá hẳn sau thời hạn khôi phục; không gửi lại được. Nếu cần, hãy thu thập một phiếu mới.",
+		"The submission with this id was deleted and then removed for good after the restore window; it cannot be sent again. If needed, collect a new submission.")
+	e.Fields = []FieldError{fieldErr("/id", "deleted", "Mã phiếu thuộc một phiếu đã xoá hẳn.", "This id belongs to a submission removed for good.")}
+	return e
+}
+
 func errStale() *Error {
 	return Errorf(CodePreconditionFailed, "Phiếu đã được thay đổi sau khi bạn tải về; hãy tải lại rồi sửa tiếp.",
 		"The submission changed since you read it; read it again and redo your change.")
