@@ -94,7 +94,9 @@ func utcPtr(t *time.Time) *time.Time {
 // feed (see feed.go) before the call returns.
 func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) error {
 	d := toSubmissionDoc(sub)
-	d.setFacts(f)
+	if err := s.setFacts(d, f); err != nil {
+		return err
+	}
 	ob := newOutbox(e, nil, nil)
 	if ob == nil {
 		_, err := s.db.Collection(colSubmissions).InsertOne(ctx, d)
