@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"net/http"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/mongotest"
+)
+
+// TestSensitiveIndicatorsSealedOnMongoDB: on MongoDB (the stand-in), a
+// household with a child in special circumstances counts in CSPC_RATE
+// through its intake and an edit, and then no document of any collection
+// holds an indicator cell of a sensitive indicator in clear, while the
+// clear indicators' cells are there to count by $group.
+func TestSensitiveIndicatorsSealedOnMongoDB(t *testing.T) {
+	emb, err := mongotest.StartEmbedded(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emb.Stop(context.Background()) })
+	ts := mustStart(t, t.TempDir(), "--mongodb-uri", emb.URI(), "--database", "sealed_facts_test")
+	col := newUser(t, ts, "collector", "00004")
+	admin := adminClient(t, ts)
+
+	e := envelope(householdData(t)) // 3 children under 16, one in special circumstances
+	if r := col.do("POST", "/api/v1/forms/household/submissions", e); r.status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	e["data"].(map[string]any)["address"] = "Số 14"
+	if r := admin.do("PUT", "/api/v1/forms/household/submissions/"+e["id"].(string), e, "If-Match", `"1"`); r.status != http.StatusOK {
+		t.Fatalf("edit: %d %s", r.status, r.body)
+	}
+	for code, want := range map[string][2]int{"CSPC_RATE": {1, 3}, "CHILD_POP": {3, 3}} {
+		var res struct {
+			Rows []struct {
+				Numerator   *int `json:"numerator"`
+				Denominator *int `json:"denominator"`
+			} `json:"rows"`
+		}
+		r := admin.do("GET", "/api/v1/indicators/"+code+"?period=2026&unit=00004", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: %d %s", code, r.status, r.body)
+		}
+		r.json(t, &res)
+		var got [2]int
+		for _, row := range res.Rows {
+			if row.Numerator != nil && row.Denominator != nil {
+				got[0] += *row.Numerator
+				got[1] += *row.Denominator
+			}
+		}
+		if got != want {
+			t.Errorf("%s of 00004: numerator, denominator %v, want %v", code, got, want)
+		}
+	}
+
+	ctx := context.Background()
+	store, err := mongo.Connect(ctx, emb.URI(), "sealed_facts_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close(ctx)
+	db := store.Database()
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]int{}
+	for _, name := range names {
+		cur, err := db.Collection(name).Find(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cur.Next(ctx) {
+			for _, code := range []string{"CHILD_POP", "CSPC_RATE", "CSPC_ASSISTED", "HIV_STATUS_KNOWN", "ON_ART", "AIDS_ORPHANS", "OVC_SUPPORT"} {
+				if bytes.Contains(cur.Current, cellOf(code)) {
+					found[code]++
+					if code != "CHILD_POP" {
+						t.Errorf("%s: document %v holds a cell of %s in clear", name, cur.Current.Lookup("_id"), code)
+					}
+				}
+			}
+		}
+		if err := cur.Err(); err != nil {
+			t.Fatal(err)
+		}
+		cur.Close(ctx)
+	}
+	if found["CHILD_POP"] == 0 {
+		t.Fatal("no clear cell of CHILD_POP found either: the scan proves nothing")
+	}
+}
+
+// cellOf is how an indicator cell names its indicator in BSON: the string
+// element "i" holding code.
+func cellOf(code string) []byte {
+	b := []byte{0x02, 'i', 0}
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(code)+1))
+	return append(append(b, code...), 0)
+}
