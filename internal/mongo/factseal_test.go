@@ -245,3 +245,57 @@ func TestRebuildSealsCellsStoredInClear(t *testing.T) {
 		t.Errorf("after the rebuild (-want +got):\n%s", diff)
 	}
 }
+
+// TestSealedFactsGroupAsTheClearOnes: the same cells stored once as a
+// clear indicator and once as a sensitive one count into the same groups
+// at every level and breakdown: the grouping done here after opening the
+// boxes is the $group of the clear cells.
+func TestSealedFactsGroupAsTheClearOnes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := MustStore(t)
+	s.UseFactSealer(storetest.TestFactSealer(t))
+	const clearCode, sealedCode = "CLEAR_TWIN", storetest.SensitiveMarker
+	for i, at := range []struct{ district, commune, sex, ag string }{
+		{"001", "00004", "male", "0-4"}, {"001", "00004", "female", "0-4"}, {"001", "00007", "female", "5-11"},
+		{"002", "00229", "male", "5-11"}, {"002", "00229", "male", "5-11"}, {"", "00999", "female", "12-17"},
+	} {
+		day := time.Date(2026, 3, 1+i, 0, 0, 0, 0, time.UTC)
+		sub := &survey.Submission{ID: uuid.NewString(), FormID: "household", FormVersion: 1, Unit: at.commune, SurveyDate: day,
+			ReceivedAt: day, UpdatedAt: day, Revision: 1, ReviewState: survey.ReviewReceived, Data: map[string]any{}}
+		var cells []survey.FactCell
+		for _, code := range []string{clearCode, sealedCode} {
+			cells = append(cells, survey.FactCell{Indicator: code, Sex: at.sex, AgeGroup: at.ag, Den: 2 + i, Num: i, Sensitive: code == sealedCode},
+				survey.FactCell{Indicator: code, Sex: "male", AgeGroup: "12-17", Den: 1, Num: 1, Sensitive: code == sealedCode})
+		}
+		f := &survey.Facts{SubmissionID: sub.ID, Form: sub.FormID, Commune: at.commune, District: at.district, Hierarchy: "h2025", SurveyDate: day, Cells: cells}
+		if err := s.CreateSubmission(ctx, sub, nil, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, level := range []survey.Level{survey.LevelCommune, survey.LevelDistrict, survey.LevelCity} {
+		for _, by := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			q := sensitiveQuery
+			q.Level, q.BySex, q.ByAge = level, by[0], by[1]
+			cs, err := s.CountFacts(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			groups := map[string]map[survey.FactCount]int{}
+			for _, c := range cs {
+				ind := c.Indicator
+				c.Indicator = ""
+				if groups[ind] == nil {
+					groups[ind] = map[survey.FactCount]int{}
+				}
+				groups[ind][c]++
+			}
+			if len(groups[clearCode]) == 0 {
+				t.Fatalf("level %s by %v: no clear groups", level, by)
+			}
+			if diff := cmp.Diff(groups[clearCode], groups[sealedCode]); diff != "" {
+				t.Errorf("level %s by sex, age %v: sealed groups differ from the clear ones (-clear +sealed):\n%s", level, by, diff)
+			}
+		}
+	}
+}
