@@ -15,8 +15,9 @@ import (
 
 const colMeta = "meta"
 
-// factDoc is one indicator cell of a submission, kept inside the
-// submission document (fields "fh", "fd", "fu", "ft", "facts"): the facts
+// factDoc is one clear indicator cell of a submission, kept inside the
+// submission document (fields "fh", "fd", "fu", "ft", "facts"; the cells
+// of sensitive indicators are sealed in "fs", see factBoxDoc): the facts
 // commit with the submission in one document write, and no document grows
 // with the number of submissions. The facts carry their own commune and
 // date (a rebuild may date them differently from the answers).

@@ -59,6 +59,10 @@ func (d *reviewNoteDoc) domain() *survey.ReviewNote {
 	return &survey.ReviewNote{State: d.State, Comment: d.Comment, At: d.At.UTC(), By: d.By, ByName: d.ByName}
 }
 
+// historyDoc is a kept revision. Its Doc is made from the revision's
+// submission alone (toSubmissionDoc) and so holds no indicator facts: a
+// kept revision counts nowhere, and its facts would be one more copy of
+// cells of sensitive indicators.
 type historyDoc struct {
 	ID         string        `bson:"_id"` // "<submission id>/<revision>"
 	Submission string        `bson:"submission"`
