@@ -48,6 +48,8 @@ type Store struct {
 	// appends queues events for the appender (feed.go); closed stops it.
 	appends chan *appendReq
 	closed  chan struct{}
+	// sealer seals the indicator facts kept out of clear (UseFactSealer).
+	sealer survey.FactSealer
 	// Missing lists the indexes EnsureIndexes could not create because
 	// the engine lacks their kind (see EnsureIndexes).
 	Missing []string

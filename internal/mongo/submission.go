@@ -99,7 +99,9 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e 
 		return err
 	}
 	d := toSubmissionDoc(sub)
-	d.setFacts(f)
+	if err := s.setFacts(d, f); err != nil {
+		return err
+	}
 	ob := newOutbox(e, nil, nil)
 	if ob == nil {
 		_, err := s.db.Collection(colSubmissions).InsertOne(ctx, d)

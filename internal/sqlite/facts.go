@@ -194,3 +194,6 @@ func (s *Store) SetIndicatorSetHash(ctx context.Context, hash string) error {
 		return translate("write indicator meta", err)
 	})
 }
+
+// UseFactSealer sets what seals the facts of sensitive indicators.
+func (s *Store) UseFactSealer(f survey.FactSealer) { s.sealer = f }

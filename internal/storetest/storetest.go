@@ -14,6 +14,7 @@ package storetest
 import (
 	"testing"
 
+	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -32,9 +33,11 @@ type Caveats struct {
 // Run runs the contract against stores made by open, a fresh, empty
 // database per call.
 func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
+	open = withFactSealer(open)
 	t.Run("Submissions", func(t *testing.T) { t.Parallel(); testSubmissions(t, open(t)) })
 	t.Run("ConditionalChange", func(t *testing.T) { t.Parallel(); testConditionalChange(t, open(t)) })
 	t.Run("Facts", func(t *testing.T) { t.Parallel(); testFacts(t, open(t)) })
+	t.Run("SensitiveFacts", func(t *testing.T) { t.Parallel(); testSensitiveFacts(t, open(t)) })
 	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, open(t)) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, open(t)) })
 	t.Run("Housekeeping", func(t *testing.T) { t.Parallel(); testHousekeeping(t, open(t)) })
@@ -63,4 +66,28 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("RaceFiftyCreatesOfOneID", func(t *testing.T) { t.Parallel(); testRaceCreates(t, open(t)) })
 	t.Run("RaceFiftySyncsOfOneID", func(t *testing.T) { t.Parallel(); testRaceSyncs(t, open(t)) })
 	t.Run("FeedWithoutGapsUnderConcurrentWriters", func(t *testing.T) { t.Parallel(); testFeedGapFree(t, open(t)) })
+}
+
+// withFactSealer gives every store open makes a fact sealer under a fresh
+// data key, as the intake does.
+func withFactSealer(open func(t *testing.T) Stores) func(t *testing.T) Stores {
+	return func(t *testing.T) Stores {
+		s := open(t)
+		s.UseFactSealer(TestFactSealer(t))
+		return s
+	}
+}
+
+// TestFactSealer returns a fact sealer under a fresh data key.
+func TestFactSealer(t testing.TB) survey.FactSealer {
+	t.Helper()
+	key, err := seal.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := seal.NewKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return survey.NewFactSealer(ring)
 }

@@ -44,6 +44,10 @@ type FactCell struct {
 	Sex       string
 	AgeGroup  string
 	Den, Num  int
+	// Sensitive is set on the cells of a sensitive indicator: a count of
+	// sensitive answers is itself sensitive, so a store never keeps such a
+	// cell, nor a total it adds to, in clear (see FactSealer).
+	Sensitive bool
 }
 
 // Facts are the indicator facts of one submission's current state. A
@@ -77,9 +81,13 @@ type FactsPart struct {
 type FactsQuery struct {
 	Parts      []FactsPart
 	Indicators []string
-	Level      Level // commune, district or city
-	BySex      bool
-	ByAge      bool
+	// Sensitive lists the sensitive indicators among those asked (all
+	// those of the set when Indicators is empty): a store that keeps
+	// sensitive cells apart reads them only when it is not empty.
+	Sensitive []string
+	Level     Level // commune, district or city
+	BySex     bool
+	ByAge     bool
 }
 
 // FactCount is one group of a FactsQuery: the summed denominators and
@@ -105,6 +113,9 @@ type FactsStore interface {
 	ReplaceFacts(ctx context.Context, f *Facts) error
 	// EachSubmission calls fn for every stored submission.
 	EachSubmission(ctx context.Context, fn func(*Submission) error) error
+	// UseFactSealer gives the store what seals and opens the facts it must
+	// not keep in clear; the intake sets it before any facts are written.
+	UseFactSealer(FactSealer)
 	// IndicatorSetHash returns the hash of the definitions the stored facts
 	// were derived from ("" when none).
 	IndicatorSetHash(ctx context.Context) (string, error)
@@ -142,6 +153,7 @@ func (ind *Indicators) Set() *indicator.Set { return ind.set }
 func (s *Intake) UseIndicators(ind *Indicators) {
 	s.indicators = ind
 	ind.plain = s.plainSubmission
+	ind.store.UseFactSealer(NewFactSealer(s.prot.Sealer))
 }
 
 // plainSubmission returns a copy of a stored submission with all its
@@ -221,7 +233,7 @@ func (ind *Indicators) factsOf(sub *Submission) (*Facts, error) {
 			k := cellKey{def.Code, sex, AgeGroup(int(age))}
 			c := cells[k]
 			if c == nil {
-				c = &FactCell{Indicator: k.code, Sex: k.sex, AgeGroup: k.ag}
+				c = &FactCell{Indicator: k.code, Sex: k.sex, AgeGroup: k.ag, Sensitive: def.Sensitive}
 				cells[k] = c
 				order = append(order, k)
 			}
@@ -291,11 +303,20 @@ func (ind *Indicators) Rebuild(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("rebuild indicator facts: %w", err)
 	}
-	if err := ind.store.SetIndicatorSetHash(ctx, ind.set.Hash); err != nil {
+	if err := ind.store.SetIndicatorSetHash(ctx, ind.factsHash()); err != nil {
 		return n, err
 	}
 	return n, nil
 }
+
+// factsFormat names the way facts are derived and kept; changing it
+// rebuilds them at the next start like a change of the definitions does.
+// 2: the cells of sensitive indicators are sealed at rest.
+const factsFormat = "2"
+
+// factsHash identifies what the stored facts must have been derived with:
+// the definitions and the facts format.
+func (ind *Indicators) factsHash() string { return ind.set.Hash + "/" + factsFormat }
 
 // rebuildWorkers is how many facts writes a rebuild keeps in flight.
 const rebuildWorkers = 16
@@ -322,7 +343,7 @@ func (ind *Indicators) EnsureCurrent(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if hash == ind.set.Hash {
+	if hash == ind.factsHash() {
 		return nil
 	}
 	start := ind.now()

@@ -237,6 +237,11 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 			q.Indicators = append(q.Indicators, def.Code)
 		}
 	}
+	for _, def := range t.Indicators {
+		if def.Sensitive {
+			q.Sensitive = append(q.Sensitive, def.Code)
+		}
+	}
 	for _, s := range scopes {
 		p := FactsPart{Hierarchy: s.h.id, From: s.from, To: s.to}
 		if s.unit.Level != LevelCity {

@@ -3,6 +3,7 @@ package survey_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -290,7 +291,19 @@ func TestIndicatorFactsMoveAndRebuild(t *testing.T) {
 	if got := pop(); got != 1 {
 		t.Errorf("after the rebuild: CHILD_POP %v, want 1", got)
 	}
-	if h, _ := w.store.IndicatorSetHash(ctx); h != w.indicators.Set().Hash {
-		t.Errorf("stored hash %q, want the set's", h)
+	current, _ := w.store.IndicatorSetHash(ctx)
+	if !strings.HasPrefix(current, w.indicators.Set().Hash+"/") {
+		t.Errorf("stored hash %q, want the set's and the facts format", current)
+	}
+	// Facts kept in the format before sensitive cells were sealed (the
+	// bare set hash) are rebuilt too.
+	if err := w.store.SetIndicatorSetHash(ctx, w.indicators.Set().Hash); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.indicators.EnsureCurrent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := w.store.IndicatorSetHash(ctx); h != current {
+		t.Errorf("after the rebuild of an older format: stored hash %q, want %q", h, current)
 	}
 }

@@ -1,0 +1,103 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// SensitiveMarker is the code of the sensitive indicator WriteSensitiveFacts
+// writes: an adapter's own test looks for it in its raw storage, where it
+// must not be found.
+const SensitiveMarker = "SEALED_Q7_MARKER"
+
+// WriteSensitiveFacts stores submissions with facts of a sensitive
+// indicator (SensitiveMarker) beside a clear one, edits and rebuilds some,
+// checks every count, and leaves the store holding sensitive facts.
+func WriteSensitiveFacts(t *testing.T, s Stores) {
+	t.Helper()
+	const S, A = SensitiveMarker, "A"
+	cell := func(code, sex, ag string, den, num int) survey.FactCell {
+		return survey.FactCell{Indicator: code, Sex: sex, AgeGroup: ag, Den: den, Num: num, Sensitive: code == S}
+	}
+	add := func(unit, date string, cells ...survey.FactCell) *survey.Submission {
+		sub := newSub(unit, date)
+		mustCreate(t, s, sub, facts(sub, cells...))
+		return sub
+	}
+	add("00004", "2026-02-01", cell(A, "male", "0-4", 2, 1), cell(S, "male", "0-4", 2, 1))
+	add("00004", "2026-02-01", cell(S, "male", "0-4", 1, 1), cell(S, "female", "5-11", 1, 0))
+	b := add("00004", "2026-05-17", cell(S, "female", "5-11", 1, 1))
+	c := add("00229", "2026-03-09", cell(A, "male", "5-11", 3, 3), cell(S, "male", "5-11", 3, 2))
+	year := survey.FactsPart{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}
+	type row struct {
+		Unit, Ind, Sex string
+		Den, Num       int
+	}
+	count := func(q survey.FactsQuery) map[row]bool {
+		t.Helper()
+		cs, err := s.CountFacts(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := map[row][2]int{}
+		for _, c := range cs {
+			k := row{Unit: c.Unit, Ind: c.Indicator, Sex: c.Sex + c.AgeGroup}
+			v := sum[k]
+			sum[k] = [2]int{v[0] + c.Den, v[1] + c.Num}
+		}
+		out := map[row]bool{}
+		for k, v := range sum {
+			if v[0] != 0 || v[1] != 0 {
+				k.Den, k.Num = v[0], v[1]
+				out[k] = true
+			}
+		}
+		return out
+	}
+	check := func(name string, q survey.FactsQuery, want map[row]bool) {
+		t.Helper()
+		if diff := cmp.Diff(want, count(q)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", name, diff)
+		}
+	}
+	all := []string{S}
+	check("all indicators", survey.FactsQuery{Parts: []survey.FactsPart{year}, Sensitive: all},
+		map[row]bool{{"00004", A, "", 2, 1}: true, {"00004", S, "", 5, 3}: true, {"00229", A, "", 3, 3}: true, {"00229", S, "", 3, 2}: true})
+	check("the sensitive one by sex and age", survey.FactsQuery{Parts: []survey.FactsPart{year}, Indicators: all, Sensitive: all, BySex: true, ByAge: true, Level: survey.LevelCity},
+		map[row]bool{{"", S, "male0-4", 3, 2}: true, {"", S, "female5-11", 2, 1}: true, {"", S, "male5-11", 3, 2}: true})
+	check("the clear one only", survey.FactsQuery{Parts: []survey.FactsPart{year}, Indicators: []string{A}},
+		map[row]bool{{"00004", A, "", 2, 1}: true, {"00229", A, "", 3, 3}: true})
+	check("partial months", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-05-16"), Communes: []string{"00004"}}}, Sensitive: all},
+		map[row]bool{{"00004", A, "", 2, 1}: true, {"00004", S, "", 4, 2}: true})
+	check("one day", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-05-17"), To: day("2026-05-17")}}, Sensitive: all},
+		map[row]bool{{"00004", S, "", 1, 1}: true})
+
+	// An edit replaces the submission's sensitive cells, in the totals too.
+	next := *c
+	next.Revision = 2
+	ch := &survey.SubmissionChange{Match: survey.Match{Revision: 1, ReviewState: survey.ReviewReceived}, Next: &next, History: c,
+		Event: event(survey.EventEdit, &next), Facts: facts(&next, cell(A, "male", "5-11", 3, 3), cell(S, "male", "5-11", 3, 0))}
+	if err := s.UpdateSubmission(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	check("after an edit", survey.FactsQuery{Parts: []survey.FactsPart{year}, Indicators: all, Sensitive: all},
+		map[row]bool{{"00004", S, "", 5, 3}: true, {"00229", S, "", 3, 0}: true})
+	// A rebuild moves a submission's facts to another date, or drops them.
+	f := facts(b, cell(S, "female", "5-11", 1, 1))
+	f.SurveyDate = day("2026-02-01")
+	if err := s.ReplaceFacts(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	check("after a rebuild moved one", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-02-01")}}, Indicators: all, Sensitive: all},
+		map[row]bool{{"00004", S, "", 5, 3}: true})
+	if err := s.ReplaceFacts(ctx, facts(&next)); err != nil {
+		t.Fatal(err)
+	}
+	check("after a rebuild dropped one", survey.FactsQuery{Parts: []survey.FactsPart{year}, Sensitive: all},
+		map[row]bool{{"00004", A, "", 2, 1}: true, {"00004", S, "", 5, 3}: true})
+}
+
+func testSensitiveFacts(t *testing.T, s Stores) { WriteSensitiveFacts(t, s) }
