@@ -60,9 +60,9 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	race("RaceTenEditsOfOneRevision", testRaceEdits)
 	race("RacePurgeAndRestore", testRacePurgeRestore)
 	race("RaceTenResealsOfOneKeptRevision", testRaceResealsOfOneRevision)
-	// These rest on the unique _id only, which every engine keeps.
 	// Every box written is under the new key, whichever write wins.
 	t.Run("RaceTenRotations", func(t *testing.T) { t.Parallel(); testRaceRotations(t, open(t)) })
+	// These rest on the unique _id only, which every engine keeps.
 	t.Run("RaceFiftyCreatesOfOneID", func(t *testing.T) { t.Parallel(); testRaceCreates(t, open(t)) })
 	t.Run("RaceFiftySyncsOfOneID", func(t *testing.T) { t.Parallel(); testRaceSyncs(t, open(t)) })
 	t.Run("FeedWithoutGapsUnderConcurrentWriters", func(t *testing.T) { t.Parallel(); testFeedGapFree(t, open(t)) })
