@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("KeyRotation", func(t *testing.T) { t.Parallel(); testKeyRotation(t, open(t)) })
 	t.Run("KeyRotationInterrupted", func(t *testing.T) { t.Parallel(); testKeyRotationInterrupted(t, open(t)) })
 	t.Run("EditKeepsUnderCurrentKey", func(t *testing.T) { t.Parallel(); testEditKeepsUnderCurrentKey(t, open(t)) })
+	t.Run("EditKeepsWithheld", func(t *testing.T) { t.Parallel(); testEditKeepsWithheld(t, open(t)) })
 	race := func(name string, fn func(t *testing.T, s Stores)) {
 		t.Run(name, func(t *testing.T) {
 			if c.NoAtomicConditionalUpdates != "" {
@@ -60,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	race("RaceTenEditsOfOneRevision", testRaceEdits)
 	race("RacePurgeAndRestore", testRacePurgeRestore)
 	race("RaceTenResealsOfOneKeptRevision", testRaceResealsOfOneRevision)
+	race("RaceTenEditsLeavingWithheldOut", testRaceWithheldEdits)
 	// Every box written is under the new key, whichever write wins.
 	t.Run("RaceTenRotations", func(t *testing.T) { t.Parallel(); testRaceRotations(t, open(t)) })
 	// These rest on the unique _id only, which every engine keeps.
