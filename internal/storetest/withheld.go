@@ -44,17 +44,25 @@ func (w *sealWorld) special(t *testing.T, id string, rev int) []any {
 	return out
 }
 
-// testEditKeepsWithheld: the edit rule of the domain on this engine: an
-// edit by the collector that leaves the withheld answers out keeps them,
-// and the revision it keeps in history still has them.
-func testEditKeepsWithheld(t *testing.T, s Stores) {
+// collectedHousehold is a household the collector sent, with a child in
+// special circumstances: the world, its id, the body sent and each child's
+// special_circumstances as the admin reads them.
+func collectedHousehold(t *testing.T, s Stores) (*sealWorld, string, []byte, []any) {
+	t.Helper()
 	w := newSealWorld(t, s)
 	id := uuid.NewString()
 	body := Household(id, "yes", "cash_allowance")
 	if _, _, err := w.in.Submit(ctx, sealCollector, "household", body); err != nil {
 		t.Fatal(err)
 	}
-	want := w.special(t, id, 1)
+	return w, id, body, w.special(t, id, 1)
+}
+
+// testEditKeepsWithheld: the edit rule of the domain on this engine: an
+// edit by the collector that leaves the withheld answers out keeps them,
+// and the revision it keeps in history still has them.
+func testEditKeepsWithheld(t *testing.T, s Stores) {
+	w, id, body, want := collectedHousehold(t, s)
 	if len(want) != 2 || want[0] == nil {
 		t.Fatalf("stored special circumstances: %v", want)
 	}
@@ -73,13 +81,7 @@ func testEditKeepsWithheld(t *testing.T, s Stores) {
 // merge reads the revision the edit is written against, so exactly one
 // wins, the others are stale, and the answers are intact.
 func testRaceWithheldEdits(t *testing.T, s Stores) {
-	w := newSealWorld(t, s)
-	id := uuid.NewString()
-	body := Household(id, "yes", "cash_allowance")
-	if _, _, err := w.in.Submit(ctx, sealCollector, "household", body); err != nil {
-		t.Fatal(err)
-	}
-	want := w.special(t, id, 1)
+	w, id, body, want := collectedHousehold(t, s)
 	edit := leftOut(t, body, "special_circumstances")
 	errs := together(10, func(i int) error {
 		actor := sealCollector
