@@ -21,13 +21,15 @@ import (
 //     the items have one, else by position) and left out of the edit is
 //     kept as stored;
 //   - a sensitive answer sent for such a place is refused (403, naming
-//     the field), unless the editor is the collector of the submission and
-//     sends exactly the stored answer: the phone that kept its own copy
-//     sends it back unchanged. Anyone else is refused whatever the value,
-//     so that the answer never tells whether a guess was right;
-//   - removing a repeat item (or a group) that has sensitive fields is
-//     refused, whether or not they were answered: what the editor is told
-//     depends on the form, never on the answers;
+//     the field) whatever the value, so that the answer never tells
+//     whether a guess was right; and removing a repeat item (or a group)
+//     that has sensitive fields is refused, whether or not they were
+//     answered: what the editor is told depends on the form, never on the
+//     answers;
+//   - except for the collector of the submission, who gave those answers
+//     and corrects them when a review asks: the collector's edit sets or
+//     changes any answer it sends and may remove items, always accepted
+//     (so it tells nothing either); what it leaves out is kept;
 //   - a new repeat item is new content and carries its answers as sent,
 //     as a new submission would.
 //
@@ -91,7 +93,7 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 				if had {
 					sent[f.Name] = old
 				}
-			case !m.owner || !had || !f.SameAnswer(old, v):
+			case !m.owner:
 				m.refuse(p, f, "withheld_answer",
 					"Câu «"+f.Label.VI+"» là thông tin nhạy cảm bạn không được xem: không được đặt hay sửa câu trả lời; hãy để trống, câu trả lời đã lưu được giữ nguyên.",
 					"«"+f.Label.EN+"» is sensitive and withheld from you: you may not set or change its answer; leave it out and the stored answer is kept.")
@@ -102,6 +104,10 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 				continue // nothing stored there: the group is new
 			}
 			if !sends {
+				if m.owner {
+					sent[f.Name] = oldObj // left out: kept
+					continue
+				}
 				m.refuse(p, f, "withheld_removed",
 					"Nhóm câu «"+f.Label.VI+"» có câu trả lời nhạy cảm bạn không được xem: không được xoá nhóm này.",
 					"The group «"+f.Label.EN+"» holds sensitive answers withheld from you: you may not remove it.")
@@ -116,7 +122,14 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 			if sends && !ok {
 				continue // not a list: validation says so
 			}
+			if !sends && m.owner && old != nil {
+				sent[f.Name] = old // left out: kept
+				continue
+			}
 			match, gone := matchItems(f, oldItems, items)
+			if m.owner {
+				gone = nil // the collector's removal stands
+			}
 			for _, i := range gone {
 				m.refuse(p+"/"+strconv.Itoa(i), f, "withheld_removed",
 					"Mục thứ "+strconv.Itoa(i+1)+" của «"+f.Label.VI+"» có câu trả lời nhạy cảm bạn không được xem: không được xoá mục này.",
