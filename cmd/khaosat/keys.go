@@ -138,18 +138,23 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		return err
 	}
 	store := db.Store
-	prot.Audit = survey.NewAuditor(store)
-	intake, err := survey.NewIntake(store, nil, nil, prot)
+	svc, err := app.Build(ctx, store, app.Config{Log: log, Protection: prot})
 	if err != nil {
 		return err
 	}
-	n, err := intake.Reseal(ctx, store, func(n survey.ResealCount) {
+	n, err := svc.Intake.Reseal(ctx, store, func(n survey.ResealCount) {
 		log.Info("re-encrypting", "submissions", n.Submissions, "kept_revisions", n.Revisions)
 	})
 	if err != nil {
 		return fmt.Errorf("re-encrypt after %d submissions and %d kept revisions (run it again to go on): %w", n.Submissions, n.Revisions, err)
 	}
-	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions and %d kept revisions under data key %s\n",
-		n.Submissions, n.Revisions, prot.Sealer.CurrentKeyID())
+	// The indicator facts are sealed boxes too: a rebuild writes every
+	// one of them again, under the current key.
+	facts, err := svc.Indicators.Rebuild(ctx)
+	if err != nil {
+		return fmt.Errorf("re-encrypt the indicator facts after %d submissions (run it again to go on): %w", facts, err)
+	}
+	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions, %d kept revisions and the indicator facts of %d submissions under data key %s\n",
+		n.Submissions, n.Revisions, facts, prot.Sealer.CurrentKeyID())
 	return err
 }

@@ -54,6 +54,12 @@ func TestKeysRotateKeptRevisions(t *testing.T) {
 		return out
 	}
 	before := revisions(admin)
+	// The indicator facts are sealed under the data key too.
+	const cspc = "/api/v1/indicators/CSPC_RATE?unit=00004&period=2026"
+	cspcBefore := admin.do("GET", cspc, nil)
+	if cspcBefore.status != http.StatusOK || !bytes.Contains(cspcBefore.body, []byte(`"denominator":3`)) {
+		t.Fatalf("CSPC_RATE before the rotation: %d %.300s", cspcBefore.status, cspcBefore.body)
+	}
 	if got := sensitiveByChild(before[0]); len(got["3f1c2a7e-8b4d-4c21-9a3e-6d5b7f2c1e90"]) != 3 {
 		t.Fatalf("revision 1 without its sensitive answers: %v", got)
 	}
@@ -65,7 +71,7 @@ func TestKeysRotateKeptRevisions(t *testing.T) {
 	if err := run(context.Background(), []string{"keys", "rotate", "--data-dir", dir, "--log-level", "error"}, nil, &out, io.Discard); err != nil {
 		t.Fatalf("keys rotate: %v", err)
 	}
-	if !strings.Contains(out.String(), "re-encrypted 1 submissions and 2 kept revisions") {
+	if !strings.Contains(out.String(), "re-encrypted 1 submissions, 2 kept revisions and the indicator facts of 1 submissions") {
 		t.Errorf("keys rotate said %q", out.String())
 	}
 	ring := filepath.Join(dir, "data.keys")
@@ -85,5 +91,8 @@ func TestKeysRotateKeptRevisions(t *testing.T) {
 	admin = adminClient(t, again)
 	if d := cmp.Diff(before, revisions(admin)); d != "" {
 		t.Errorf("revisions read after the old key left the ring (-before +after):\n%s", d)
+	}
+	if r := admin.do("GET", cspc, nil); r.status != http.StatusOK || !bytes.Equal(r.body, cspcBefore.body) {
+		t.Errorf("CSPC_RATE after the old key left the ring: %d %.300s, want %.300s", r.status, r.body, cspcBefore.body)
 	}
 }
