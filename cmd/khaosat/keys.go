@@ -97,9 +97,10 @@ func protection(cfg *Config) (survey.Protection, error) {
 
 // keysCmd is `khaosat keys rotate`: with the ring in the data directory it
 // adds a new current key; with --data-key the operator gives the new ring
-// (new key first). Either way every submission's sealed answers are then
-// re-encrypted under the current key. The old keys stay in the ring: remove
-// one only after a rotation has finished.
+// (new key first). Either way the sealed answers of every submission and of
+// every revision kept in its history are then re-encrypted under the
+// current key. The old keys stay in the ring: remove one only after a
+// rotation has finished.
 func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "rotate" {
 		fmt.Fprintln(stderr, "usage: khaosat keys rotate [--data-dir DIR | --mongodb-uri URI] [--data-key NEW,OLD…]")
@@ -137,15 +138,23 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		return err
 	}
 	store := db.Store
-	prot.Audit = survey.NewAuditor(store)
-	intake, err := survey.NewIntake(store, nil, nil, prot)
+	svc, err := app.Build(ctx, store, app.Config{Log: log, Protection: prot})
 	if err != nil {
 		return err
 	}
-	n, err := intake.Reseal(ctx, store, func(n int) { log.Info("re-encrypting", "done", n) })
+	n, err := svc.Intake.Reseal(ctx, store, func(n survey.ResealCount) {
+		log.Info("re-encrypting", "submissions", n.Submissions, "kept_revisions", n.Revisions)
+	})
 	if err != nil {
-		return fmt.Errorf("re-encrypt after %d submissions: %w", n, err)
+		return fmt.Errorf("re-encrypt after %d submissions and %d kept revisions (run it again to go on): %w", n.Submissions, n.Revisions, err)
 	}
-	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions under data key %s\n", n, prot.Sealer.CurrentKeyID())
+	// The indicator facts are sealed boxes too: a rebuild writes every
+	// one of them again, under the current key.
+	facts, err := svc.Indicators.Rebuild(ctx)
+	if err != nil {
+		return fmt.Errorf("re-encrypt the indicator facts after %d submissions (run it again to go on): %w", facts, err)
+	}
+	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions, %d kept revisions and the indicator facts of %d submissions under data key %s\n",
+		n.Submissions, n.Revisions, facts, prot.Sealer.CurrentKeyID())
 	return err
 }

@@ -32,7 +32,10 @@ type matrixEnv struct {
 	password string
 	refresh  string // a fresh refresh token of the caller ("" for anonymous)
 	userID   string // an account to read and change: the owner of sub
-	code     string // a pending enrollment code of userID
+	// seesSensitive: the caller's role reads sensitive answers (and so
+	// sends them back in an edit; other roles leave them out).
+	seesSensitive bool
+	code          string // a pending enrollment code of userID
 	// freshForm creates a new form with a draft (published as version 1
 	// first when published is true) and returns its id, so that design
 	// routes that change state act on a form of their own.
@@ -58,6 +61,14 @@ func onFreshSub(method, suffix string, deleted bool, body func(id string) any) f
 			b = body(id)
 		}
 		return method, "/api/v1/forms/household/submissions/" + id + suffix, b
+	}
+}
+
+// onFreshSubAs is onFreshSub with a body that depends on the caller.
+func onFreshSubAs(method, suffix string, body func(me matrixEnv, id string) any) func(matrixEnv) (string, string, any) {
+	return func(e matrixEnv) (string, string, any) {
+		id := e.freshSub(false)
+		return method, "/api/v1/forms/household/submissions/" + id + suffix, body(e, id)
 	}
 }
 
@@ -181,9 +192,12 @@ var matrix = map[string]routeCase{
 	"GET /api/v1/me/submissions": {req: get("/api/v1/me/submissions"), roles: dataRoles(200)},
 	"GET /api/v1/changes":        {req: get("/api/v1/changes?limit=5"), roles: dataRoles(200)},
 	"PUT /api/v1/forms/:form/submissions/:id": {
-		req: onFreshSub("PUT", "", false, func(id string) any {
+		req: onFreshSubAs("PUT", "", func(me matrixEnv, id string) any {
 			e := envelope(matrixHousehold)
 			e["id"] = id
+			if !me.seesSensitive {
+				e["data"] = withoutSensitive(matrixHousehold)
+			}
 			return e
 		}),
 		headers: func(matrixEnv) []string { return []string{"If-Match", `"1"`} },
@@ -448,6 +462,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				c, env = matrixUser(t, role, unit)
 			}
 			env.sub, env.userID, env.code = e["id"].(string), ownerEnv.userID, enr.Code
+			env.seesSensitive = role == "manager" || role == "admin"
 			env.freshForm, env.freshSub, env.freshHook, env.hook = freshForm, freshSub, freshHook, hook
 			callers = append(callers, caller{c, env, role, ix})
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +20,8 @@ func TestPurgedSubmission(t *testing.T) {
 	ts := mustStart(t, t.TempDir())
 	col := newUser(t, ts, "collector", "00004")
 	mgr := newUser(t, ts, "manager", "00004")
-	id := submitOne(t, col)["id"].(string)
+	env := submitOne(t, col)
+	id := env["id"].(string)
 	path := subsPath + id
 	if r := col.raw("PUT", path+"/attachments/photo.png", testImage(t, "png", 10), "Content-Type", "image/png"); r.status != http.StatusCreated {
 		t.Fatalf("upload: %d %s", r.status, r.body)
@@ -50,5 +52,33 @@ func TestPurgedSubmission(t *testing.T) {
 	}
 	if end := feedEnd(t, mgr); end != before {
 		t.Errorf("the feed's end moved with the purge: %q, was %q", end, before)
+	}
+	// The phone that kept it sends it again, alone or in a batch: refused,
+	// and nothing comes back.
+	r := col.do("POST", "/api/v1/forms/household/submissions", env)
+	if r.status != http.StatusConflict || !r.errorBody(t).hasField("/id", "deleted") || !strings.Contains(string(r.body), "removed for good") {
+		t.Errorf("a purged submission sent again: %d %s, want 409 deleted", r.status, r.body)
+	}
+	item := map[string]any{"form": "household"}
+	for k, v := range env {
+		item[k] = v
+	}
+	var res struct {
+		Results []struct {
+			Status int `json:"status"`
+			Error  *struct {
+				Code string `json:"code"`
+			} `json:"error"`
+		} `json:"results"`
+	}
+	col.do("POST", "/api/v1/sync", map[string]any{"submissions": []any{item}}).json(t, &res)
+	if len(res.Results) != 1 || res.Results[0].Status != http.StatusConflict || res.Results[0].Error == nil || res.Results[0].Error.Code != "deleted" {
+		t.Errorf("a purged submission synced again: %+v, want the error deleted", res.Results)
+	}
+	if r := mgr.do("GET", path, nil); r.status != http.StatusNotFound {
+		t.Errorf("read after sending it again: %d, want 404", r.status)
+	}
+	if end := feedEnd(t, mgr); end != before {
+		t.Errorf("sending it again moved the feed's end: %q, was %q", end, before)
 	}
 }

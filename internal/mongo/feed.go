@@ -164,6 +164,9 @@ func (s *Store) publishEntry(ctx context.Context, ob *outboxDoc) (int64, error) 
 				return 0, translate("mark "+col+" to expire", err)
 			}
 		}
+		if err := s.markDeletedID(ctx, ob.Submission, ob.Purge != nil); err != nil {
+			return 0, err
+		}
 	}
 	if ob.Event == nil {
 		return 0, nil

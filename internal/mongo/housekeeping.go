@@ -58,6 +58,9 @@ type deletedDoc struct {
 // are removed, whoever removed it.
 func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (survey.Purged, error) {
 	var p survey.Purged
+	if err := s.recordDeletedIDs(ctx); err != nil {
+		return p, err
+	}
 	subs := s.db.Collection(colSubmissions)
 	deleted := bson.D{{Key: "deleted_at", Value: bson.D{{Key: "$lt", Value: before}}}, {Key: "ob.0", Value: bson.D{{Key: "$exists", Value: false}}}}
 	// In deletion order, on the TTL index of deleted_at; a submission
@@ -107,6 +110,39 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (survey.Purg
 	n, err := s.purgeOrphanAttachments(ctx)
 	p.Attachments = n
 	return p, err
+}
+
+// metaDeletedIDs marks that the ids of the submissions deleted before
+// deletions were recorded (colDeletedIDs) have been recorded.
+const metaDeletedIDs = "deleted_ids_recorded"
+
+// recordDeletedIDs records, once, the ids of the submissions soft-deleted
+// before this version recorded them with the deletion, so that the TTL
+// index, which purges them without a word, does not free their ids.
+func (s *Store) recordDeletedIDs(ctx context.Context) error {
+	done, err := s.Meta(ctx, metaDeletedIDs)
+	if err != nil || done != "" {
+		return err
+	}
+	cur, err := s.db.Collection(colSubmissions).Find(ctx, bson.D{{Key: "deleted_at", Value: bson.D{{Key: "$exists", Value: true}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return translate("find deleted submissions", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d idDoc
+		if err := cur.Decode(&d); err != nil {
+			return translate("find deleted submissions", err)
+		}
+		if err := s.markDeletedID(ctx, d.ID, true); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return translate("find deleted submissions", err)
+	}
+	return s.SetMeta(ctx, metaDeletedIDs, time.Now().UTC().Format(time.RFC3339))
 }
 
 // purgeOrphanAttachments removes the attachment files whose submission

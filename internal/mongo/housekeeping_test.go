@@ -85,3 +85,29 @@ func TestPurgeAndOrphanAttachments(t *testing.T) {
 		t.Errorf("a second run purged %+v (%v), want nothing", p, err)
 	}
 }
+
+// TestDeletedIDsRecordedOnce: a submission soft-deleted before deleted ids
+// were recorded gets its id recorded by the next housekeeping run, so that
+// once MongoDB's TTL monitor has removed it, sending its id again is still
+// a duplicate.
+func TestDeletedIDsRecordedOnce(t *testing.T) {
+	t.Parallel()
+	s := MustStore(t)
+	ctx := context.Background()
+	id := uuid.NewString()
+	subs := s.Database().Collection("submissions")
+	if _, err := subs.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "form", Value: "household"}, {Key: "deleted_at", Value: time.Now().UTC()}}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.PurgeDeleted(ctx, time.Now().Add(-survey.DeletedRetention)); err != nil || p.Submissions != 0 {
+		t.Fatalf("housekeeping: %+v, %v", p, err)
+	}
+	if _, err := subs.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil { // as the TTL monitor does
+		t.Fatal(err)
+	}
+	sub := &survey.Submission{ID: id, FormID: "household", FormVersion: 1, Unit: "00004", SurveyDate: time.Now().UTC().Truncate(24 * time.Hour),
+		Revision: 1, ReviewState: survey.ReviewReceived, Data: map[string]any{}}
+	if err := s.CreateSubmission(ctx, sub, nil, nil); !errors.Is(err, survey.ErrDuplicate) {
+		t.Errorf("the id of a submission the TTL index purged, sent again: %v, want ErrDuplicate", err)
+	}
+}

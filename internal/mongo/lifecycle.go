@@ -59,6 +59,10 @@ func (d *reviewNoteDoc) domain() *survey.ReviewNote {
 	return &survey.ReviewNote{State: d.State, Comment: d.Comment, At: d.At.UTC(), By: d.By, ByName: d.ByName}
 }
 
+// historyDoc is a kept revision. Its Doc is made from the revision's
+// submission alone (toSubmissionDoc) and so holds no indicator facts: a
+// kept revision counts nowhere, and its facts would be one more copy of
+// cells of sensitive indicators.
 type historyDoc struct {
 	ID         string        `bson:"_id"` // "<submission id>/<revision>"
 	Submission string        `bson:"submission"`
@@ -109,7 +113,9 @@ func matchFilter(id string, m survey.Match) bson.D {
 // published (history, comment, event; see feed.go) before the call returns.
 func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange) error {
 	d := toSubmissionDoc(c.Next)
-	d.setFacts(c.Facts)
+	if err := s.setFacts(d, c.Facts); err != nil {
+		return err
+	}
 	update, err := replaceUpdate(d)
 	if err != nil {
 		return err
@@ -179,7 +185,7 @@ func replaceUpdate(d *submissionDoc) (bson.D, error) {
 }
 
 // optionalFields are the submission fields that may be absent (omitempty).
-var optionalFields = []string{"started_at", "ended_at", "device_id", "location", "fh", "fd", "fu", "ft", "facts",
+var optionalFields = []string{"started_at", "ended_at", "device_id", "location", "fh", "fd", "fu", "ft", "facts", "fs",
 	"sealed", "last_review", "deleted_at", "deleted_by", "updated_by"}
 
 type commentDoc struct {

@@ -67,3 +67,25 @@ func (s *Store) ReplaceSealed(ctx context.Context, id string, old, new *survey.S
 	}
 	return nil
 }
+
+// RevisionsSealedNotUnder returns up to limit kept revisions with sealed
+// answers under another key than keyID, in (submission, revision) order
+// after after. The first call (after zero) publishes the outbox entries a
+// stopped writer left, so that the history copies they hold are in the
+// collection when it is gone through.
+func (s *Store) RevisionsSealedNotUnder(ctx context.Context, keyID string, after survey.RevisionKey, limit int) ([]*survey.Submission, error) {
+	if after == (survey.RevisionKey{}) {
+		if err := s.PublishPending(ctx, 0); err != nil {
+			return nil, err
+		}
+	}
+	filter := bson.D{
+		{Key: "doc.sealed.key", Value: bson.D{{Key: "$exists", Value: true}, {Key: "$ne", Value: keyID}}},
+		{Key: "$or", Value: bson.A{
+			bson.D{{Key: "submission", Value: bson.D{{Key: "$gt", Value: after.ID}}}},
+			bson.D{{Key: "submission", Value: after.ID}, {Key: "revision", Value: bson.D{{Key: "$gt", Value: after.Revision}}}},
+		}},
+	}
+	return s.findHistory(ctx, filter,
+		options.Find().SetSort(bson.D{{Key: "submission", Value: 1}, {Key: "revision", Value: 1}}).SetLimit(int64(limit)))
+}

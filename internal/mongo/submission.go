@@ -2,10 +2,12 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	mdb "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/khaosat/khaosat/internal/bsonplain"
@@ -93,8 +95,13 @@ func utcPtr(t *time.Time) *time.Time {
 // submission never lacks its event. The event is then published to the
 // feed (see feed.go) before the call returns.
 func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) error {
+	if err := s.checkNotDeletedID(ctx, sub.ID); err != nil {
+		return err
+	}
 	d := toSubmissionDoc(sub)
-	d.setFacts(f)
+	if err := s.setFacts(d, f); err != nil {
+		return err
+	}
 	ob := newOutbox(e, nil, nil)
 	if ob == nil {
 		_, err := s.db.Collection(colSubmissions).InsertOne(ctx, d)
@@ -109,6 +116,44 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e 
 		return translate("insert submission", err)
 	}
 	return s.publish(ctx, sub.ID, d.Outbox, ob.ID, e)
+}
+
+// colDeletedIDs keeps the id of every deleted submission ({_id}), written
+// when the deletion is published and removed when a restore is: the
+// submission document goes when the TTL index (or PurgeDeleted) purges it,
+// and its id must stay taken, so that a phone sending it again does not
+// bring back what was deleted. An id whose submission still exists may be
+// listed (a restore not yet published): the document decides then.
+const colDeletedIDs = "deleted_submission_ids"
+
+// markDeletedID records that submission id is deleted, or with deleted
+// false that it is not any more.
+func (s *Store) markDeletedID(ctx context.Context, id string, deleted bool) error {
+	col := s.db.Collection(colDeletedIDs)
+	if !deleted {
+		_, err := col.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+		return translate("unmark a deleted id", err)
+	}
+	_, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "_id", Value: id}}}},
+		options.UpdateOne().SetUpsert(true))
+	if mdb.IsDuplicateKeyError(err) {
+		return nil // two upserts raced; the id is recorded
+	}
+	return translate("mark a deleted id", err)
+}
+
+// checkNotDeletedID returns ErrDuplicate if id is recorded as deleted: its
+// submission exists (deleted, so the insert would fail anyway) or was
+// purged, and the id stays taken either way. One read by _id per intake.
+func (s *Store) checkNotDeletedID(ctx context.Context, id string) error {
+	err := s.db.Collection(colDeletedIDs).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Err()
+	if errors.Is(err, mdb.ErrNoDocuments) {
+		return nil
+	}
+	if err != nil {
+		return translate("check a deleted id", err)
+	}
+	return fmt.Errorf("insert submission: the id of a deleted submission: %w", survey.ErrDuplicate)
 }
 
 // Submission finds a submission by id.

@@ -299,6 +299,7 @@ func (a *annotator) fieldKind(f *Field, s map[string]any) (map[string]any, error
 			f.Kind = KindDateTime
 		default:
 			f.Kind = KindString
+			f.Format, _ = s["format"].(string)
 		}
 	case typ == "integer":
 		f.Kind = KindInteger

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 )
 
 // Canonical returns one JSON encoding for all spellings of the same
@@ -25,4 +26,35 @@ func (f *Form) Canonical(data map[string]any) ([]byte, error) {
 		return nil, fmt.Errorf("canonical %s answers: %w", f.ID, err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// SameAnswer reports whether a and b are the same answer of field f, in
+// whatever spelling (API form, storage form or as read back): their
+// canonical encodings are equal, and the codes of a multiple choice are
+// compared as a set (uniqueItems: their order means nothing).
+func (f *Field) SameAnswer(a, b any) bool {
+	ea, errA := canonicalAnswer(f, a)
+	eb, errB := canonicalAnswer(f, b)
+	return errA == nil && errB == nil && bytes.Equal(ea, eb)
+}
+
+func canonicalAnswer(f *Field, v any) ([]byte, error) {
+	v = convert(f, v, canonical)
+	if list, ok := v.([]any); ok && f.Kind == KindMultiChoice {
+		items := make([]string, len(list))
+		for i, it := range list {
+			b, err := json.Marshal(it)
+			if err != nil {
+				return nil, err
+			}
+			items[i] = string(b)
+		}
+		sort.Strings(items)
+		v = items
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	return buf.Bytes(), err
 }

@@ -102,6 +102,10 @@ type Field struct {
 	// Conditional means an if/then (or dependentRequired) may require the
 	// field, depending on other answers.
 	Conditional bool
+	// Format is the JSON Schema format of a text field ("uuid", "email",
+	// ...), or "". A required uuid field of a repeat's items identifies
+	// each item (a household's child_id).
+	Format string
 	// Sensitive (x-sensitive) and Personal (x-personal) mark answers that
 	// need protecting; their values are never echoed in messages.
 	Sensitive, Personal bool

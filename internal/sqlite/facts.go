@@ -13,7 +13,7 @@ import (
 
 func monthOf(t time.Time) int { return t.Year()*100 + int(t.Month()) }
 
-// Indicator facts are kept in sealed boxes only (see migration 0003): one
+// Indicator facts are kept in sealed boxes only (see migration 0004): one
 // per submission (fact_boxes), and the sums of those boxes per commune and
 // day (fact_day_totals) and per commune and month (fact_month_totals),
 // moved in the transaction of every change. A write reads, opens, changes,

@@ -109,11 +109,13 @@ const purgeBatch = 50
 // by it: its facts, taken out of the monthly totals first (a deletion
 // normally took them out already; a deletion made while no indicators
 // were kept left them in), its history copies, comments and attachment
-// blobs. A restore is a conditional update in the same single writer, so
+// blobs; its id is kept in purged_submissions, so that sending it again is
+// refused. A restore is a conditional update in the same single writer, so
 // it either comes first (the submission is no longer deleted and is not
 // picked) or finds nothing to restore. The events of the change feed stay.
 func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (survey.Purged, error) {
 	var total survey.Purged
+	now := time.Now()
 	for {
 		var p survey.Purged
 		err := s.write(ctx, func(tx *wtx) error {
@@ -123,7 +125,7 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (survey.Purg
 				return err
 			}
 			for _, id := range ids {
-				n, err := purgeSubmission(tx, id)
+				n, err := purgeSubmission(tx, id, now)
 				if err != nil {
 					return err
 				}
@@ -145,9 +147,13 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (survey.Purg
 
 // purgeSubmission removes submission id and everything keyed by it inside
 // the writer's transaction, and returns how many attachment rows went.
-func purgeSubmission(tx *wtx, id string) (attachments int64, err error) {
+func purgeSubmission(tx *wtx, id string, now time.Time) (attachments int64, err error) {
 	if err := dropFacts(tx, id); err != nil {
 		return 0, err
+	}
+	if _, err := tx.Exec(`INSERT OR IGNORE INTO purged_submissions (id, form, purged_at) SELECT id, form, ? FROM submissions WHERE id = ?`,
+		ms(now), id); err != nil {
+		return 0, translate("keep the id of a purged submission", err)
 	}
 	for _, q := range []string{
 		`DELETE FROM submission_history WHERE submission = ?`,

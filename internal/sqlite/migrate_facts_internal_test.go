@@ -9,18 +9,18 @@ import (
 	"testing"
 )
 
-// TestMigrationZeroesClearFacts: a database of schema version 2 holding
+// TestMigrationZeroesClearFacts: a database of schema version 3 holding
 // facts and monthly totals in clear, opened by this version, loses them
 // from the file itself: after the migration and a checkpoint no byte of
 // them is left in the database file's free pages.
 func TestMigrationZeroesClearFacts(t *testing.T) {
-	const marker = "CLEAR_FACT_MARKER_0002"
+	const marker = "CLEAR_FACT_MARKER_0003"
 	file := filepath.Join(t.TempDir(), FileName)
 	db, err := sql.Open("sqlite", "file:"+file+"?_pragma=journal_mode(WAL)")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"migrations/0001_init.sql", "migrations/0002_housekeeping.sql"} {
+	for _, name := range []string{"migrations/0001_init.sql", "migrations/0002_housekeeping.sql", "migrations/0003_purged.sql"} {
 		body, err := migrations.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
@@ -29,7 +29,7 @@ func TestMigrationZeroesClearFacts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Exec(`PRAGMA user_version = 2`); err != nil {
+	if _, err := db.Exec(`PRAGMA user_version = 3`); err != nil {
 		t.Fatal(err)
 	}
 	// Enough rows to fill pages of the table and of both its indexes.
@@ -51,7 +51,7 @@ func TestMigrationZeroesClearFacts(t *testing.T) {
 	}
 	db.Close()
 	if b, _ := os.ReadFile(file); !bytes.Contains(b, []byte(marker)) {
-		t.Fatal("the database of version 2 does not hold the marker: the test proves nothing")
+		t.Fatal("the database of version 3 does not hold the marker: the test proves nothing")
 	}
 
 	ctx := context.Background()
@@ -60,7 +60,7 @@ func TestMigrationZeroesClearFacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var v int
-	if err := s.r.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 3 {
+	if err := s.r.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 4 {
 		t.Fatalf("schema version after opening: %d, %v", v, err)
 	}
 	if h, err := s.IndicatorSetHash(ctx); err != nil || h != "" {

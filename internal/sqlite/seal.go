@@ -46,6 +46,29 @@ func (s *Store) docs(ctx context.Context, op, query string, args ...any) ([]*sur
 	return out, translate(op, rows.Err())
 }
 
+// RevisionsSealedNotUnder returns up to limit kept revisions with sealed
+// answers under another key than keyID, in (submission, revision) order
+// after after. The history has no key column: the pages of the primary key
+// are read and their documents looked at (a rotation is rare, and reads
+// each kept revision once).
+func (s *Store) RevisionsSealedNotUnder(ctx context.Context, keyID string, after survey.RevisionKey, limit int) ([]*survey.Submission, error) {
+	var out []*survey.Submission
+	for len(out) < limit {
+		page, err := s.docs(ctx, "list sealed history", `SELECT doc FROM submission_history
+			WHERE (submission, revision) > (?, ?) ORDER BY submission, revision LIMIT ?`, after.ID, after.Revision, 500)
+		if err != nil || len(page) == 0 {
+			return out, err
+		}
+		for _, rev := range page {
+			after = survey.RevisionKey{ID: rev.ID, Revision: rev.Revision}
+			if rev.Sealed != nil && rev.Sealed.KeyID != keyID && len(out) < limit {
+				out = append(out, rev)
+			}
+		}
+	}
+	return out, nil
+}
+
 // ResealAnswers stores next's answers (Data, Sealed) in submission next.ID
 // if it still has cur's revision and sealed answers: the read, the compare
 // and the write happen in one transaction of the single writer, and only

@@ -75,7 +75,7 @@ func dsn(file string, readOnly bool) string {
 		q.Add("_txlock", "immediate")
 		// Deleted content is overwritten with zeros, in the pages it
 		// leaves and in pages set free: a purged submission, or the clear
-		// facts tables migration 0003 drops, are not left readable in
+		// facts tables migration 0004 drops, are not left readable in
 		// the file. It costs writes only where pages are freed (purges,
 		// deletes), not in intake, which inserts and rewrites rows in place.
 		q.Add("_pragma", "secure_delete(1)")

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/khaosat/khaosat/internal/survey"
@@ -17,6 +19,9 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e 
 		return err
 	}
 	return s.write(ctx, func(tx *wtx) error {
+		if err := checkNotPurged(tx, sub.ID); err != nil {
+			return err
+		}
 		if err := insertSubmission(tx, sub, doc); err != nil {
 			return err
 		}
@@ -25,6 +30,20 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e 
 		}
 		return insertEvent(tx, e)
 	})
+}
+
+// checkNotPurged returns ErrDuplicate if id belonged to a purged
+// submission: the id stays taken.
+func checkNotPurged(tx *wtx, id string) error {
+	var one int
+	err := tx.QueryRow(`SELECT 1 FROM purged_submissions WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return translate("insert submission", err)
+	}
+	return fmt.Errorf("insert submission: the id of a purged submission: %w", survey.ErrDuplicate)
 }
 
 func insertSubmission(tx *wtx, sub *survey.Submission, doc []byte) error {

@@ -61,7 +61,8 @@ func withHistoryAndComment(t *testing.T, s Stores, sub *survey.Submission, f *su
 // the given time with their history copies, comments, attachments and
 // facts (out of the monthly totals too, whether the deletion took them
 // out or not), and nothing else; the change feed reads as before; a
-// restore of a purged submission finds nothing.
+// restore of a purged submission finds nothing, and its id cannot be
+// stored again.
 func testPurgeDeleted(t *testing.T, s Stores) {
 	h := housekeeper(t, s)
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -116,6 +117,18 @@ func testPurgeDeleted(t *testing.T, s Stores) {
 		}
 		if _, _, err := s.OpenAttachment(ctx, id, "photo.jpg"); !errors.Is(err, survey.ErrNotFound) {
 			t.Errorf("an attachment of a purged submission opens: %v", err)
+		}
+	}
+	// The id of a purged submission stays taken: sent again (a phone that
+	// kept it), it is a duplicate, and nothing is stored.
+	for _, sub := range []*survey.Submission{gone, kept} {
+		again := *sub
+		again.DeletedAt, again.DeletedBy = nil, ""
+		if err := s.CreateSubmission(ctx, &again, event(survey.EventCreate, &again), nil); !errors.Is(err, survey.ErrDuplicate) {
+			t.Errorf("a purged submission's id stored again: %v, want ErrDuplicate", err)
+		}
+		if _, err := s.Submission(ctx, sub.ID); !errors.Is(err, survey.ErrNotFound) {
+			t.Errorf("after sending a purged id again: %v, want ErrNotFound", err)
 		}
 	}
 	// A restore of a purged submission finds nothing to restore.

@@ -132,6 +132,8 @@ type sealWorld struct {
 	life    *survey.Lifecycle
 	ind     *survey.Indicators
 	exports *survey.Exports
+	key     []byte // the one data key of the ring
+	units   *survey.Units
 }
 
 var (
@@ -147,7 +149,7 @@ func newSealWorld(t *testing.T, s Stores) *sealWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &sealWorld{s: s, catalog: survey.NewCatalog(s, log)}
+	w := &sealWorld{s: s, catalog: survey.NewCatalog(s, log), units: units}
 	old := fstest.MapFS{"forms/household.json": {Data: HouseholdV1(t)}}
 	if err := w.catalog.PublishDir(ctx, old, "forms"); err != nil {
 		t.Fatal(err)
@@ -156,24 +158,32 @@ func newSealWorld(t *testing.T, s Stores) *sealWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ring, err := seal.NewKeyring(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	audit := survey.NewAuditor(s)
-	if w.in, err = survey.NewIntake(s, w.catalog, units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: audit}); err != nil {
-		t.Fatal(err)
-	}
+	w.key = key
 	set, err := survey.LoadIndicatorSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w.ind = survey.NewIndicators(set, units, s, log)
-	w.in.SetFeed(survey.NewFeed(s))
-	w.in.UseIndicators(w.ind)
-	w.life = survey.NewLifecycle(w.in, s, audit)
-	w.exports = survey.NewExports(w.in, s, audit, export.Formats())
+	w.useKeys(t, key)
 	return w
+}
+
+// useKeys builds the world's services over a data key ring of keys (the
+// current one first), as a restart with another ring would.
+func (w *sealWorld) useKeys(t *testing.T, keys ...[]byte) {
+	t.Helper()
+	ring, err := seal.NewKeyring(keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := survey.NewAuditor(w.s)
+	if w.in, err = survey.NewIntake(w.s, w.catalog, w.units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: audit}); err != nil {
+		t.Fatal(err)
+	}
+	w.in.SetFeed(survey.NewFeed(w.s))
+	w.in.UseIndicators(w.ind)
+	w.life = survey.NewLifecycle(w.in, w.s, audit)
+	w.exports = survey.NewExports(w.in, w.s, audit, export.Formats())
 }
 
 // HouseholdV1 is the shipped household form without the x-sensitive marks

@@ -6,7 +6,8 @@
 // It covers what each store interface promises, and races each rule that
 // must hold under concurrency: a refresh token used twice at once, one
 // enrolment code from three phones, ten edits of one revision, a purge
-// and a restore of one deleted submission, fifty stores of one submission
+// and a restore of one deleted submission, ten key rotations at once and
+// ten writes of one kept revision's sealed answers, fifty stores of one submission
 // id, and a change feed without gaps under concurrent writers.
 package storetest
 
@@ -42,6 +43,10 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("Housekeeping", func(t *testing.T) { t.Parallel(); testHousekeeping(t, open(t)) })
 	t.Run("PurgeDeleted", func(t *testing.T) { t.Parallel(); testPurgeDeleted(t, open(t)) })
 	t.Run("PendingDeliveries", func(t *testing.T) { t.Parallel(); testPendingDeliveries(t, open(t)) })
+	t.Run("KeyRotation", func(t *testing.T) { t.Parallel(); testKeyRotation(t, open(t)) })
+	t.Run("KeyRotationInterrupted", func(t *testing.T) { t.Parallel(); testKeyRotationInterrupted(t, open(t)) })
+	t.Run("EditKeepsUnderCurrentKey", func(t *testing.T) { t.Parallel(); testEditKeepsUnderCurrentKey(t, open(t)) })
+	t.Run("EditKeepsWithheld", func(t *testing.T) { t.Parallel(); testEditKeepsWithheld(t, open(t)) })
 	race := func(name string, fn func(t *testing.T, s Stores)) {
 		t.Run(name, func(t *testing.T) {
 			if c.NoAtomicConditionalUpdates != "" {
@@ -55,6 +60,10 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	race("RaceEnrollmentThreePhones", testRaceEnrollment)
 	race("RaceTenEditsOfOneRevision", testRaceEdits)
 	race("RacePurgeAndRestore", testRacePurgeRestore)
+	race("RaceTenResealsOfOneKeptRevision", testRaceResealsOfOneRevision)
+	race("RaceTenEditsLeavingWithheldOut", testRaceWithheldEdits)
+	// Every box written is under the new key, whichever write wins.
+	t.Run("RaceTenRotations", func(t *testing.T) { t.Parallel(); testRaceRotations(t, open(t)) })
 	// These rest on the unique _id only, which every engine keeps.
 	t.Run("RaceFiftyCreatesOfOneID", func(t *testing.T) { t.Parallel(); testRaceCreates(t, open(t)) })
 	t.Run("RaceFiftySyncsOfOneID", func(t *testing.T) { t.Parallel(); testRaceSyncs(t, open(t)) })

@@ -104,6 +104,16 @@ func errDeleted() *Error {
 	return e
 }
 
+// errPurged answers a submission whose id belonged to one deleted and then
+// removed for good after the restore window: a phone sending it again must
+// not bring back what was deleted (consent withdrawn, a wrong child).
+func errPurged() *Error {
+	e := Errorf(CodeDeleted, "Phiếu với mã (id) này đã bị xoá hẳn sau thời hạn khôi phục; không gửi lại được. Nếu cần, hãy thu thập một phiếu mới.",
+		"The submission with this id was deleted and then removed for good after the restore window; it cannot be sent again. If needed, collect a new submission.")
+	e.Fields = []FieldError{fieldErr("/id", "deleted", "Mã phiếu thuộc một phiếu đã xoá hẳn.", "This id belongs to a submission removed for good.")}
+	return e
+}
+
 func errStale() *Error {
 	return Errorf(CodePreconditionFailed, "Phiếu đã được thay đổi sau khi bạn tải về; hãy tải lại rồi sửa tiếp.",
 		"The submission changed since you read it; read it again and redo your change.")
@@ -115,7 +125,8 @@ func errLocked() *Error {
 }
 
 // Edit replaces the answers of a submission with the envelope in body,
-// if the stored revision is ifMatch. The previous revision is kept in
+// if the stored revision is ifMatch; the sensitive answers of an editor
+// who may not see them are kept (see keepWithheld). The previous revision is kept in
 // history. An edit of a submission with issues sends it back to received.
 func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, ifMatch int, body []byte) (*Submission, error) {
 	if !actor.CanSubmit() {
@@ -142,6 +153,12 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if env.FormVersion > 0 && env.FormVersion < cur.FormVersion {
 		fe = append(fe, fieldErr("/form_version", "older_version", "Không được chuyển phiếu về phiên bản biểu mẫu cũ hơn.",
 			"A submission cannot move to an older form version."))
+	}
+	// An editor who may not see the sensitive answers sent them not; they
+	// are merged back from cur, the revision this edit is written against
+	// (the write below matches it), and the merged answers are validated.
+	if err := l.keepWithheld(ctx, actor, cur, env); err != nil {
+		return nil, err
 	}
 	sf, err := l.in.checkEnvelope(ctx, actor, formID, env, fe)
 	if err != nil {
@@ -173,6 +190,17 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	kept, err := l.in.resealed(ctx, cur) // cur may have been read before its answers were sealed
 	if err != nil {
 		return nil, err
+	}
+	if kept.Sealed != nil && kept.Sealed.KeyID != l.in.prot.Sealer.CurrentKeyID() {
+		// Kept under a key being retired: a key rotation running now may
+		// have gone past this submission already.
+		box, err := l.in.rekeyed(kept)
+		if err != nil {
+			return nil, err
+		}
+		k := *kept
+		k.Sealed = box
+		kept = &k
 	}
 	err = l.store.UpdateSubmission(ctx, &SubmissionChange{
 		Match: matchOf(cur), Next: stored, History: kept,

@@ -175,41 +175,99 @@ type SealedStore interface {
 	// still old (so that a concurrent edit is never overwritten);
 	// ErrNotFound otherwise.
 	ReplaceSealed(ctx context.Context, id string, old, new *SealedAnswers) error
+	// RevisionsSealedNotUnder returns up to limit kept revisions (history)
+	// with sealed answers whose key is not keyID, in (submission id,
+	// revision) order after after.
+	RevisionsSealedNotUnder(ctx context.Context, keyID string, after RevisionKey, limit int) ([]*Submission, error)
+	// ResealRevision is StoredSealStore's: it stores next's answers in the
+	// kept revision next.Revision of submission next.ID, only if its
+	// sealed answers still are cur's; ErrNotFound otherwise.
+	ResealRevision(ctx context.Context, cur, next *Submission) error
 }
 
-// Reseal re-encrypts every submission's sealed answers under the current
-// data key. It is idempotent and may be interrupted and run again; progress
-// is called after each batch with the count so far.
-func (s *Intake) Reseal(ctx context.Context, store SealedStore, progress func(n int)) (int, error) {
-	cur, n, after := s.prot.Sealer.CurrentKeyID(), 0, ""
+// ResealCount is how many sealed answers Reseal re-encrypted: of current
+// submissions and of the revisions kept in their history.
+type ResealCount struct {
+	Submissions, Revisions int
+}
+
+// resealBatch is how many submissions or revisions one read of Reseal
+// returns.
+const resealBatch = 200
+
+// Reseal re-encrypts the sealed answers of every submission, and of every
+// revision kept in history, under the current data key, so that an old key
+// can leave the ring once it has run. Each write is a compare-and-set on
+// the box it read: a concurrent edit (which seals under the current key
+// itself) or another rotation is never overwritten. It is idempotent and
+// may be interrupted and run again: what is under the current key is not
+// read again. progress is called after each batch with the count so far.
+func (s *Intake) Reseal(ctx context.Context, store SealedStore, progress func(ResealCount)) (ResealCount, error) {
+	var n ResealCount
+	cur, after := s.prot.Sealer.CurrentKeyID(), ""
 	for {
-		batch, err := store.SealedNotUnder(ctx, cur, after, 200)
+		batch, err := store.SealedNotUnder(ctx, cur, after, resealBatch)
+		if err != nil || len(batch) == 0 {
+			if err != nil {
+				return n, err
+			}
+			break
+		}
+		for _, sub := range batch {
+			after = sub.ID
+			box, err := s.rekeyed(sub)
+			if err != nil {
+				return n, err
+			}
+			err = store.ReplaceSealed(ctx, sub.ID, sub.Sealed, box)
+			if err != nil && !isNotFound(err) { // not found: changed meanwhile, by a write under the current key
+				return n, err
+			}
+			n.Submissions++
+		}
+		if progress != nil {
+			progress(n)
+		}
+	}
+	for after := (RevisionKey{}); ; {
+		batch, err := store.RevisionsSealedNotUnder(ctx, cur, after, resealBatch)
 		if err != nil {
 			return n, err
 		}
 		if len(batch) == 0 {
 			return n, nil
 		}
-		for _, sub := range batch {
-			after = sub.ID
-			pt, err := s.prot.Sealer.Open(sub.Sealed.KeyID, sub.Sealed.Box, sealAAD(sub))
-			if err != nil {
-				return n, fmt.Errorf("open answers of %s: %w", sub.ID, err)
-			}
-			kid, box, err := s.prot.Sealer.Seal(pt, sealAAD(sub))
+		for _, rev := range batch {
+			after = RevisionKey{ID: rev.ID, Revision: rev.Revision}
+			box, err := s.rekeyed(rev)
 			if err != nil {
 				return n, err
 			}
-			err = store.ReplaceSealed(ctx, sub.ID, sub.Sealed, &SealedAnswers{KeyID: kid, Box: box})
-			if err != nil && !isNotFound(err) { // not found: changed meanwhile, by a write under the current key
+			next := *rev
+			next.Sealed = box
+			err = store.ResealRevision(ctx, rev, &next)
+			if err != nil && !isNotFound(err) { // not found: another rotation got there first
 				return n, err
 			}
-			n++
+			n.Revisions++
 		}
 		if progress != nil {
 			progress(n)
 		}
 	}
+}
+
+// rekeyed returns sub's sealed answers sealed again under the current key.
+func (s *Intake) rekeyed(sub *Submission) (*SealedAnswers, error) {
+	pt, err := s.prot.Sealer.Open(sub.Sealed.KeyID, sub.Sealed.Box, sealAAD(sub))
+	if err != nil {
+		return nil, fmt.Errorf("open answers of %s (revision %d): %w", sub.ID, sub.Revision, err)
+	}
+	kid, box, err := s.prot.Sealer.Seal(pt, sealAAD(sub))
+	if err != nil {
+		return nil, err
+	}
+	return &SealedAnswers{KeyID: kid, Box: box}, nil
 }
 
 // sensitivePaths lists the JSON pointers of every x-sensitive field the

@@ -84,7 +84,8 @@ type SubmissionStore interface {
 	// its sequence number (e.Seq) inside the same write, so the change
 	// feed has no gap and never shows an event before its submission.
 	// e and f may be nil (no feed, no indicators). ErrDuplicate when the
-	// id exists; nothing is written then.
+	// id exists, or belonged to a submission deleted and then purged
+	// (PurgeDeleted keeps its id); nothing is written then.
 	CreateSubmission(ctx context.Context, s *Submission, e *Event, f *Facts) error
 	Submission(ctx context.Context, id string) (*Submission, error)
 	// ListSubmissions returns up to q.Limit submissions after q.After in
@@ -221,6 +222,9 @@ func (s *Intake) validate(env *Envelope, fe []FieldError, compiled func(version 
 // same collector: answer with what is stored) and a conflict.
 func (s *Intake) resolveDuplicate(ctx context.Context, actor Actor, sub *Submission) (*Submission, bool, error) {
 	old, err := s.store.Submission(ctx, sub.ID)
+	if isNotFound(err) {
+		return nil, false, errPurged() // the id is taken by a purged submission
+	}
 	if err != nil {
 		return nil, false, err
 	}

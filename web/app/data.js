@@ -119,7 +119,7 @@ export function envelopeOf(d) {
 export async function finalise(d) {
   const env = { ...d.envelope, ended_at: d.envelope.ended_at && d.kind === 'edit' ? d.envelope.ended_at : now() };
   const item = {
-    id: d.id, user: d.user, form: d.form, version: d.version, title: d.title, kind: d.kind, base_revision: d.base_revision,
+    id: d.id, user: d.user, form: d.form, version: d.version, title: d.title, kind: d.kind, base_revision: d.base_revision, withheld: d.withheld || [],
     submission: envelopeOf({ ...d, envelope: env }), state: 'waiting', queued_at: new Date().toISOString(), error: null,
   };
   const tx = (await db()).transaction(['drafts', 'outbox'], 'readwrite');
@@ -138,6 +138,7 @@ export async function reopen(item) {
   const errs = ((item.error && item.error.fields) || []).map(f => ({ path: f.path, code: f.code, messages: f.messages || { vi: f.message, en: f.message } }));
   const d = {
     id: item.id, user: item.user, form: item.form, version: item.version, title: item.title, kind: item.kind, base_revision: item.base_revision,
+    withheld: item.withheld || [],
     envelope: { unit: s.unit, survey_date: s.survey_date, started_at: s.started_at, device_id: s.device_id, location: s.location },
     data: s.data, created_at: item.queued_at, updated_at: new Date().toISOString(), server_errors: errs,
   };
@@ -165,12 +166,16 @@ export async function correct(api, sub, user) {
   if (existing) return existing;
   const v = await version(api, sub.form, sub.form_version);
   // The server withholds sensitive answers from a collector without the
-  // grant, even their own; an edit replaces every answer, so the phone
-  // starts from the copy it sent when it still has that revision.
+  // grant, even their own. The phone starts from the copy it sent when it
+  // still has that revision; otherwise from the server's copy, and the
+  // withheld questions are not asked again: left out of the edit, the
+  // server keeps their stored answers (it refuses an edit that changes them).
   const sent = await (await db()).get('outbox', sub.id);
-  const data = sent && sent.state === 'sent' && sent.revision === sub.revision && (sub.redacted || []).length ? sent.submission.data : sub.data;
+  const own = sent && sent.state === 'sent' && sent.revision === sub.revision && (sub.redacted || []).length && !(sent.withheld || []).length;
+  const data = own ? sent.submission.data : sub.data;
   const d = {
     id: sub.id, user: user.id, form: sub.form, version: sub.form_version, title: v.title, kind: 'edit', base_revision: sub.revision,
+    withheld: own ? [] : sub.redacted || [],
     envelope: { unit: sub.unit, survey_date: sub.survey_date, started_at: sub.started_at, ended_at: sub.ended_at, device_id: sub.device_id, location: sub.location },
     data, review: sub.review, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), server_errors: [],
   };

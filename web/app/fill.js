@@ -5,7 +5,7 @@
 
 import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from '../vendor/preact.js';
 import { lang as currentLang, pick, t } from '../shared/i18n.js';
-import { FormView, errorText, fieldID } from '../shared/form.js';
+import { FormView, errorText, fieldID, notWithheld } from '../shared/form.js';
 import { validate } from '../shared/validate.js';
 import { finalise, getDraft, saveDraft, today, units, version } from './data.js';
 import { go } from './nav.js';
@@ -78,15 +78,18 @@ export function Fill({ id, app, lang }) {
   // Errors are shown on touched questions only, or on all of them after a
   // finalise attempt or with the server's errors: until then nothing drawn
   // depends on them, and a draft opens without a validation run.
+  // The answers the server withholds from this user (an edit without the
+  // phone's own copy): not asked, so not required here either.
+  const withheld = useMemo(() => new Set((d && d.withheld) || []), [d && d.withheld]);
   const anyShown = showAll || touched.size > 0;
   const errors = useMemo(() => {
     if (!d || !schema || !anyShown) return [];
     const t0 = performance.now();
-    const errs = validate(schema, d.data, d.envelope.survey_date);
+    const errs = notWithheld(validate(schema, d.data, d.envelope.survey_date), withheld);
     metrics.validate.push(performance.now() - t0);
     const server = (d.server_errors || []).map(e => ({ ...e, path: e.path.startsWith('/data/') ? e.path.slice(5) : e.path }));
     return [...errs, ...server];
-  }, [d && d.data, d && d.envelope.survey_date, d && d.server_errors, schema, anyShown]);
+  }, [d && d.data, d && d.envelope.survey_date, d && d.server_errors, schema, anyShown, withheld]);
 
   // Timings: to the form in the page (layout effect), and to the frame
   // after it was painted (effect).
@@ -141,7 +144,7 @@ export function Fill({ id, app, lang }) {
     setShowAll(true);
     await saving.current;
     const latest = cur.current; // not the draft of the last drawing: a change may not be drawn yet
-    const errs = validate(schema, latest.data, latest.envelope.survey_date);
+    const errs = notWithheld(validate(schema, latest.data, latest.envelope.survey_date), withheld);
     if (errs.length) {
       setSummary(t('fill.errors', { n: errs.length }));
       requestAnimationFrame(() => {
@@ -167,7 +170,7 @@ export function Fill({ id, app, lang }) {
     ${(d.server_errors || []).length > 0 && html`<p class="banner error" role="alert">${t('fill.server_errors')}</p>`}
     <${Envelope} d=${d} units=${us} set=${setEnvelope} errors=${errors} show=${show} />
     <${FormView} schema=${schema} value=${d.data} lang=${lang || currentLang()} errors=${errors} show=${show}
-      onTouch=${touchAndRemember} onChange=${onChange} prefix="q" Photo=${Photo} focus=${d.at || ''} />
+      onTouch=${touchAndRemember} onChange=${onChange} prefix="q" Photo=${Photo} focus=${d.at || ''} withheld=${withheld} />
     ${unknown.length > 0 && html`<div class="banner error">${unknown.map(e => html`<p>${e.path}: ${errorText(e)}</p>`)}</div>`}
     <div class="finalise">
       ${summary && showAll && errors.length > 0 && html`<p class="banner error" role="alert" id="error-summary">${t('fill.errors', { n: errors.length })}</p>`}

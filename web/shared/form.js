@@ -241,11 +241,26 @@ function Fields({ s, value, path, ctx }) {
     const ps = s.properties[name];
     if (hidden.has(name) || !ps) return null;
     const p = path + '/' + escape(name);
+    if (ctx.withheld.has(p)) return html`<${Withheld} key=${name} ps=${ps} path=${p} ctx=${ctx} />`;
     const setOne = x => ctx.setAt(p, x);
     if (kindOf(ps) === 'repeat') return html`<${Repeat} key=${name} ps=${ps} path=${p} value=${v[name]} required=${required.has(name)} ctx=${ctx} />`;
     return html`<${Question} key=${name} ps=${ps} name=${name} path=${p} value=${v[name]} required=${required.has(name)} set=${setOne} ctx=${ctx} />`;
   });
 }
+
+/**
+ * Withheld stands for a question whose stored answer the server withholds
+ * from this user (x-sensitive): it is not asked, and the edit leaves it
+ * out, so the stored answer is kept.
+ */
+function Withheld({ ps, path, ctx }) {
+  const id = fieldID(ctx.prefix, path);
+  return html`<div class="q withheld" data-path=${path} id=${id}><span class="q-label">${pick(ps['x-label'])}</span>
+    <p class="q-hint">${t('form.withheld')}</p></div>`;
+}
+
+/** holdsWithheld reports whether a withheld question lies at or under path. */
+const holdsWithheld = (withheld, path) => [...withheld].some(w => w === path || w.startsWith(path + '/'));
 
 /** summary is an entry's first text answer, to name it when it is folded. */
 function summary(s, v) {
@@ -270,7 +285,7 @@ const Item = memo(function Item({ ps, path, value, index, open, toggle, remove, 
     <div class="item-head"><h3 id=${id + '-h'}>${t('form.item', { n: index + 1 })}${name ? ': ' + name : ''}${bad ? html` <span class="item-bad">⚠ ${t('form.item_errors')}</span>` : null}</h3>
       <button type="button" class="btn-quiet" id=${id + '-toggle'} aria-expanded=${open ? 'true' : 'false'} onClick=${toggle}>${open ? t('form.fold') : t('form.open')}</button></div>
     ${open && html`<${Fields} s=${ps.items} value=${value} path=${path} ctx=${ctx} />
-      ${!ctx.readOnly && html`<button type="button" class="btn-quiet remove" onClick=${remove}>${t('form.remove')}</button>`}`}
+      ${!ctx.readOnly && !holdsWithheld(ctx.withheld, path) && html`<button type="button" class="btn-quiet remove" onClick=${remove}>${t('form.remove')}</button>`}`}
   </section>`;
 }, (a, b) => a.value === b.value && a.index === b.index && a.open === b.open && a.ctx.lang === b.ctx.lang && a.ctx.readOnly === b.ctx.readOnly &&
   a.ctx.errorKey(a.path) === b.ctx.errorKey(b.path));
@@ -328,15 +343,21 @@ export function warmControls(doc = document) {
   box.remove();
 }
 
+const NONE = new Set();
+
+/** notWithheld drops the errors of questions at or under a withheld pointer. */
+export const notWithheld = (errors, withheld) => withheld.size ? errors.filter(e => !holdsWithheld(withheld, e.path)) : errors;
+
 /**
  * FormView draws a form. Props: schema (the form document), value (the
  * answers), onChange(answers), errors ([{path, code, params, messages?}]),
  * show(path) → whether the errors of a question are shown yet,
  * onTouch(path), readOnly, prefix (DOM ids), lang (redraws on change),
  * Photo (a component for image questions), focus (the pointer of the
- * question to show unfolded when the form opens).
+ * question to show unfolded when the form opens), withheld (a Set of the
+ * pointers of answers the server withholds: drawn as a note, not asked).
  */
-export function FormView({ schema, value, onChange, errors = [], show = () => true, onTouch = () => {}, readOnly = false, prefix = 'q', lang = 'vi', Photo = () => null, focus = '' }) {
+export function FormView({ schema, value, onChange, errors = [], show = () => true, onTouch = () => {}, readOnly = false, prefix = 'q', lang = 'vi', Photo = () => null, focus = '', withheld = NONE }) {
   const map = byPath(errors);
   const keys = new Map();
   const errorKey = p => {
@@ -352,7 +373,7 @@ export function FormView({ schema, value, onChange, errors = [], show = () => tr
   const latest = useRef(value);
   latest.current = value;
   const ctx = {
-    prefix, errors: map, show, touch: onTouch, readOnly, lang, errorKey, Photo, focus,
+    prefix, errors: map, show, touch: onTouch, readOnly, lang, errorKey, Photo, focus, withheld,
     get: p => pointerGet(latest.current, p),
     setAt: (p, x) => {
       latest.current = prune(schema, setIn(latest.current || {}, p.slice(1).split('/'), x));

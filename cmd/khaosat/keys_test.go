@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/khaosat/khaosat/internal/seal"
+)
+
+// TestKeysRotateKeptRevisions: a submission edited twice keeps two earlier
+// revisions with sealed answers. After `khaosat keys rotate` the operator
+// removes the old key from data.keys, as the rotation is meant to allow:
+// the server then still opens every revision, the current one and the two
+// kept, and reads them as before.
+func TestKeysRotateKeptRevisions(t *testing.T) {
+	dir := t.TempDir()
+	ts, err := startServer(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := adminClient(t, ts)
+	env := envelope(householdData(t))
+	path := subsPath + env["id"].(string)
+	if r := admin.do("POST", "/api/v1/forms/household/submissions", env); r.status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	for rev := 1; rev <= 2; rev++ {
+		env["data"].(map[string]any)["members_total"] = 6 + rev
+		if r := admin.do("PUT", path, env, "If-Match", fmt.Sprintf(`"%d"`, rev)); r.status != http.StatusOK {
+			t.Fatalf("edit %d: %d %s", rev, r.status, r.body)
+		}
+	}
+	revisions := func(c *client) []map[string]any {
+		t.Helper()
+		var out []map[string]any
+		for rev := 1; rev <= 3; rev++ {
+			var s subJSON
+			r := c.do("GET", fmt.Sprintf("%s/history/%d", path, rev), nil)
+			if r.status != http.StatusOK {
+				t.Fatalf("revision %d: %d %.300s", rev, r.status, r.body)
+			}
+			r.json(t, &s)
+			out = append(out, s.Data)
+		}
+		return out
+	}
+	before := revisions(admin)
+	// The indicator facts are sealed under the data key too.
+	const cspc = "/api/v1/indicators/CSPC_RATE?unit=00004&period=2026"
+	cspcBefore := admin.do("GET", cspc, nil)
+	if cspcBefore.status != http.StatusOK || !bytes.Contains(cspcBefore.body, []byte(`"denominator":3`)) {
+		t.Fatalf("CSPC_RATE before the rotation: %d %.300s", cspcBefore.status, cspcBefore.body)
+	}
+	if got := sensitiveByChild(before[0]); len(got["3f1c2a7e-8b4d-4c21-9a3e-6d5b7f2c1e90"]) != 3 {
+		t.Fatalf("revision 1 without its sensitive answers: %v", got)
+	}
+	if err := ts.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"keys", "rotate", "--data-dir", dir, "--log-level", "error"}, nil, &out, io.Discard); err != nil {
+		t.Fatalf("keys rotate: %v", err)
+	}
+	if !strings.Contains(out.String(), "re-encrypted 1 submissions, 2 kept revisions and the indicator facts of 1 submissions") {
+		t.Errorf("keys rotate said %q", out.String())
+	}
+	ring := filepath.Join(dir, "data.keys")
+	b, err := os.ReadFile(ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := seal.ParseKeys(string(b))
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("ring after the rotation: %d keys, %v", len(keys), err)
+	}
+	if err := os.WriteFile(ring, []byte(seal.FormatKeys(keys[:1])), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	again := mustStart(t, dir)
+	admin = adminClient(t, again)
+	if d := cmp.Diff(before, revisions(admin)); d != "" {
+		t.Errorf("revisions read after the old key left the ring (-before +after):\n%s", d)
+	}
+	if r := admin.do("GET", cspc, nil); r.status != http.StatusOK || !bytes.Equal(r.body, cspcBefore.body) {
+		t.Errorf("CSPC_RATE after the old key left the ring: %d %.300s, want %.300s", r.status, r.body, cspcBefore.body)
+	}
+}
