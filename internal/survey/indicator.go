@@ -50,11 +50,11 @@ type FactCell struct {
 	Sensitive bool
 }
 
-// Facts are the indicator facts of one submission's current state. A
-// store keeps them as small per-submission rows (one per cell: submission
-// × indicator × sex × age group), written in the same atomic step as the
-// submission, and counts them with a GROUP BY (or $group): nothing grows
-// with the number of submissions but the number of rows.
+// Facts are the indicator facts of one submission's current state: cells
+// of indicator × sex × age group. A store writes them in the same atomic
+// step as the submission and counts them itself (SQLite from sealed
+// totals per commune and day or month, MongoDB with $group), keeping no
+// sensitive cell, nor a total it adds to, in clear (see FactSealer).
 type Facts struct {
 	SubmissionID string
 	Form         string
@@ -106,7 +106,7 @@ type FactCount struct {
 // FactsStore counts indicator facts and rebuilds them.
 type FactsStore interface {
 	// CountFacts sums the facts q selects, grouped as q asks; the store
-	// counts (GROUP BY, $group), it does not hand facts to the caller.
+	// counts, it does not hand facts to the caller.
 	CountFacts(ctx context.Context, q FactsQuery) ([]FactCount, error)
 	// ReplaceFacts stores the facts of a submission in place of any it
 	// had; used by Rebuild only (writes keep facts with their change).
