@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/khaosat/khaosat/internal/survey"
@@ -296,28 +298,136 @@ func (s *Store) StreamSubmissions(ctx context.Context, q survey.ExportQuery, fn 
 	return s.scan(ctx, query+" ORDER BY rowid", append(w.args, outer.args...), fn)
 }
 
+// scan calls fn for each submission query selects, in the order of its
+// rows. Decoding a document costs about twice what reading it does, so
+// when there is more than one CPU the rows are read by one goroutine, in
+// batches decoded by as many workers as CPUs, and handed to fn in their
+// order, on the caller's goroutine; at most a few batches are in flight,
+// so memory stays flat whatever the number of rows.
 func (s *Store) scan(ctx context.Context, query string, args []any, fn func(*survey.Submission) error) error {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return translate("scan submissions", err)
 	}
-	defer rows.Close()
-	dec := newDocDecoder()
-	var doc sql.RawBytes
-	for rows.Next() {
-		if err := rows.Scan(&doc); err != nil {
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 {
+		defer rows.Close()
+		dec := newDocDecoder()
+		var doc sql.RawBytes
+		for rows.Next() {
+			if err := rows.Scan(&doc); err != nil {
+				return translate("scan submissions", err)
+			}
+			sub, err := dec.submission(doc)
+			if err != nil {
+				return err
+			}
+			if err := fn(sub); err != nil {
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
 			return translate("scan submissions", err)
 		}
-		sub, err := dec.submission(doc)
-		if err != nil {
-			return err
-		}
-		if err := fn(sub); err != nil {
-			return err
-		}
+		return ctx.Err()
 	}
-	if err := rows.Err(); err != nil {
-		return translate("scan submissions", err)
+	return scanParallel(ctx, rows, workers, fn)
+}
+
+// scanBatch is a run of documents read together and decoded together.
+type scanBatch struct {
+	docs [][]byte
+	subs []*survey.Submission
+	err  error
+	done chan struct{} // closed once decoded
+}
+
+const scanBatchSize = 32
+
+func scanParallel(ctx context.Context, rows *sql.Rows, workers int, fn func(*survey.Submission) error) error {
+	stop := make(chan struct{})
+	decode := make(chan *scanBatch, workers)
+	ordered := make(chan *scanBatch, 2*workers)
+	var readErr error
+	go func() { // the reader: rows in order, to the decoders and the caller
+		defer close(ordered)
+		defer close(decode)
+		defer rows.Close()
+		b := &scanBatch{done: make(chan struct{})}
+		send := func() bool {
+			select {
+			case decode <- b:
+			case <-stop:
+				return false
+			}
+			select {
+			case ordered <- b:
+			case <-stop:
+				return false
+			}
+			b = &scanBatch{done: make(chan struct{})}
+			return true
+		}
+		var doc sql.RawBytes
+		for rows.Next() {
+			if err := rows.Scan(&doc); err != nil {
+				readErr = translate("scan submissions", err)
+				return
+			}
+			b.docs = append(b.docs, bytes.Clone(doc))
+			if len(b.docs) == scanBatchSize && !send() {
+				return
+			}
+		}
+		if readErr = rows.Err(); readErr != nil {
+			readErr = translate("scan submissions", readErr)
+			return
+		}
+		if len(b.docs) > 0 {
+			send()
+		}
+	}()
+	for range workers {
+		go func() {
+			dec := newDocDecoder()
+			for b := range decode {
+				b.subs = make([]*survey.Submission, 0, len(b.docs))
+				for _, d := range b.docs {
+					sub, err := dec.submission(d)
+					if err != nil {
+						b.err = err
+						break
+					}
+					b.subs = append(b.subs, sub)
+				}
+				b.docs = nil
+				close(b.done)
+			}
+		}()
+	}
+	err := func() error {
+		for b := range ordered {
+			<-b.done
+			for _, sub := range b.subs {
+				if err := fn(sub); err != nil {
+					return err
+				}
+			}
+			if b.err != nil {
+				return b.err
+			}
+		}
+		return nil
+	}()
+	close(stop)
+	for b := range ordered { // let the reader finish: it owns rows
+		<-b.done
+	}
+	if err != nil {
+		return err
+	}
+	if readErr != nil { // written before ordered was closed
+		return readErr
 	}
 	return ctx.Err()
 }
