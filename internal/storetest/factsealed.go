@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -101,3 +103,54 @@ func WriteSensitiveFacts(t *testing.T, s Stores) {
 }
 
 func testSensitiveFacts(t *testing.T, s Stores) { WriteSensitiveFacts(t, s) }
+
+// testFactsManyCommunes: a count over more communes than a store may
+// count in one piece (the embedded one splits them across readers) sums
+// each commune once, at every level, for whole months and for days.
+func testFactsManyCommunes(t *testing.T, s Stores) {
+	const n = 70
+	wantDen := 0
+	for i := range n {
+		sub := newSub(fmt.Sprintf("c%03d", i), "2026-03-15")
+		mustCreate(t, s, sub, facts(sub, survey.FactCell{Indicator: "A", Sex: "male", AgeGroup: "0-4", Den: i + 1, Num: 1},
+			survey.FactCell{Indicator: SensitiveMarker, Sex: "female", AgeGroup: "0-4", Den: 1, Num: i % 2, Sensitive: true}))
+		wantDen += i + 1
+	}
+	for _, p := range []survey.FactsPart{
+		{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}, // whole months
+		{Hierarchy: "h2025", From: day("2026-03-10"), To: day("2026-03-20")}, // days
+	} {
+		cs, err := s.CountFacts(ctx, survey.FactsQuery{Parts: []survey.FactsPart{p}, Sensitive: []string{SensitiveMarker}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := map[string][2]int{}
+		for _, c := range cs {
+			v := per[c.Unit+"/"+c.Indicator]
+			per[c.Unit+"/"+c.Indicator] = [2]int{v[0] + c.Den, v[1] + c.Num}
+		}
+		for i := range n {
+			u := fmt.Sprintf("c%03d", i)
+			if got := per[u+"/A"]; got != [2]int{i + 1, 1} {
+				t.Errorf("%s to %s: %s A %v, want [%d 1]", p.From.Format(time.DateOnly), p.To.Format(time.DateOnly), u, got, i+1)
+			}
+			if got := per[u+"/"+SensitiveMarker]; got != [2]int{1, i % 2} {
+				t.Errorf("%s to %s: %s sensitive %v", p.From.Format(time.DateOnly), p.To.Format(time.DateOnly), u, got)
+			}
+		}
+		if len(per) != 2*n {
+			t.Errorf("%d groups, want %d", len(per), 2*n)
+		}
+		city, err := s.CountFacts(ctx, survey.FactsQuery{Parts: []survey.FactsPart{p}, Indicators: []string{"A"}, Level: survey.LevelCity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		den := 0
+		for _, c := range city {
+			den += c.Den
+		}
+		if den != wantDen {
+			t.Errorf("city: den %d, want %d", den, wantDen)
+		}
+	}
+}
