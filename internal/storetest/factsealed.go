@@ -34,31 +34,7 @@ func WriteSensitiveFacts(t *testing.T, s Stores) {
 	b := add("00004", "2026-05-17", cell(S, "female", "5-11", 1, 1))
 	c := add("00229", "2026-03-09", cell(A, "male", "5-11", 3, 3), cell(S, "male", "5-11", 3, 2))
 	year := survey.FactsPart{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}
-	type row struct {
-		Unit, Ind, Sex string
-		Den, Num       int
-	}
-	count := func(q survey.FactsQuery) map[row]bool {
-		t.Helper()
-		cs, err := s.CountFacts(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := map[row][2]int{}
-		for _, c := range cs {
-			k := row{Unit: c.Unit, Ind: c.Indicator, Sex: c.Sex + c.AgeGroup}
-			v := sum[k]
-			sum[k] = [2]int{v[0] + c.Den, v[1] + c.Num}
-		}
-		out := map[row]bool{}
-		for k, v := range sum {
-			if v[0] != 0 || v[1] != 0 {
-				k.Den, k.Num = v[0], v[1]
-				out[k] = true
-			}
-		}
-		return out
-	}
+	count := func(q survey.FactsQuery) map[row]bool { t.Helper(); return countRows(t, s, q) }
 	check := func(name string, q survey.FactsQuery, want map[row]bool) {
 		t.Helper()
 		if diff := cmp.Diff(want, count(q)); diff != "" {
@@ -153,4 +129,34 @@ func testFactsManyCommunes(t *testing.T, s Stores) {
 			t.Errorf("city: den %d, want %d", den, wantDen)
 		}
 	}
+}
+
+// row is one group of a count, its breakdown (sex and age group) joined.
+type row struct {
+	Unit, Ind, Sex string
+	Den, Num       int
+}
+
+// countRows counts q on s and returns its groups as rows, each group's
+// parts added up (a store may return a group in parts), zero groups left out.
+func countRows(t *testing.T, s Stores, q survey.FactsQuery) map[row]bool {
+	t.Helper()
+	cs, err := s.CountFacts(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := map[row][2]int{}
+	for _, c := range cs {
+		k := row{Unit: c.Unit, Ind: c.Indicator, Sex: c.Sex + c.AgeGroup}
+		v := sum[k]
+		sum[k] = [2]int{v[0] + c.Den, v[1] + c.Num}
+	}
+	out := map[row]bool{}
+	for k, v := range sum {
+		if v[0] != 0 || v[1] != 0 {
+			k.Den, k.Num = v[0], v[1]
+			out[k] = true
+		}
+	}
+	return out
 }

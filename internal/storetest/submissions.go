@@ -283,29 +283,7 @@ func testFacts(t *testing.T, s Stores) {
 	add("00229", "001", "2026-02-01", cell("A", "male", "5-11", 3, 3))
 	x := add("00229", "002", "2025-02-01", cell("A", "male", "5-11", 5, 5)) // outside the period
 	year := survey.FactsPart{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}
-	type row struct {
-		Unit, Ind, Sex string
-		Den, Num       int
-	}
-	count := func(q survey.FactsQuery) map[row]bool {
-		t.Helper()
-		cs, err := s.CountFacts(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		type key struct{ Unit, Ind, Sex string }
-		sum := map[key][2]int{}
-		for _, c := range cs { // a group may come in parts: add them up
-			k := key{c.Unit, c.Indicator, c.Sex + c.AgeGroup}
-			v := sum[k]
-			sum[k] = [2]int{v[0] + c.Den, v[1] + c.Num}
-		}
-		out := map[row]bool{}
-		for k, v := range sum {
-			out[row{k.Unit, k.Ind, k.Sex, v[0], v[1]}] = true
-		}
-		return out
-	}
+	count := func(q survey.FactsQuery) map[row]bool { t.Helper(); return countRows(t, s, q) }
 	tests := []struct {
 		name string
 		q    survey.FactsQuery
