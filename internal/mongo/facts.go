@@ -144,7 +144,11 @@ func (s *Store) ReplaceFacts(ctx context.Context, f *survey.Facts) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.Collection(colSubmissions).UpdateOne(ctx, bson.D{{Key: "_id", Value: f.SubmissionID}}, factsUpdate(ff))
+	filter := bson.D{{Key: "_id", Value: f.SubmissionID}}
+	if f.Of != nil { // still in the state they were derived from
+		filter = matchFilter(f.SubmissionID, *f.Of)
+	}
+	_, err = s.db.Collection(colSubmissions).UpdateOne(ctx, filter, factsUpdate(ff))
 	return translate("replace indicator facts", err)
 }
 

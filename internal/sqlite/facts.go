@@ -230,7 +230,26 @@ func moveTotals(tx *wtx, moves []totalMove) error {
 
 // ReplaceFacts replaces the facts of a submission (a rebuild).
 func (s *Store) ReplaceFacts(ctx context.Context, f *survey.Facts) error {
-	return s.write(ctx, func(tx *wtx) error { return putFacts(tx, f.SubmissionID, f, false) })
+	return s.write(ctx, func(tx *wtx) error {
+		if f.Of != nil { // still in the state they were derived from
+			q := `SELECT count(*) FROM submissions WHERE id = ? AND revision = ? AND review_state = ? AND `
+			args := []any{f.SubmissionID, f.Of.Revision, f.Of.ReviewState}
+			if f.Of.DeletedAt == nil {
+				q += "deleted_at IS NULL"
+			} else {
+				q += "deleted_at = ?"
+				args = append(args, ms(*f.Of.DeletedAt))
+			}
+			var n int
+			if err := tx.QueryRow(q, args...).Scan(&n); err != nil {
+				return translate("replace indicator facts", err)
+			}
+			if n == 0 {
+				return nil // changed since: the change wrote its own facts
+			}
+		}
+		return putFacts(tx, f.SubmissionID, f, false)
+	})
 }
 
 // CountFacts sums the facts q selects, grouped as q asks: the whole

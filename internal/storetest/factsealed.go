@@ -160,3 +160,60 @@ func countRows(t *testing.T, s Stores, q survey.FactsQuery) map[row]bool {
 	}
 	return out
 }
+
+// testRebuildAfterChange: a rebuild's facts, derived from a state of the
+// submission that a change has since replaced, do not overwrite the
+// change's own: another instance may edit or review while one rebuilds.
+func testRebuildAfterChange(t *testing.T, s Stores) {
+	cell := func(n int) survey.FactCell {
+		return survey.FactCell{Indicator: "A", Sex: "male", AgeGroup: "0-4", Den: n, Num: n}
+	}
+	sub := newSub("00004", "2026-03-15")
+	mustCreate(t, s, sub, facts(sub, cell(1)))
+	den := func() int {
+		t.Helper()
+		cs, err := s.CountFacts(ctx, survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}}, Level: survey.LevelCity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range cs {
+			n += c.Den
+		}
+		return n
+	}
+	rebuild := func(of survey.Match, n int) {
+		t.Helper()
+		f := facts(sub, cell(n))
+		f.Of = &of
+		if err := s.ReplaceFacts(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := survey.Match{Revision: 1, ReviewState: survey.ReviewReceived}
+	edited := *sub
+	edited.Revision = 2
+	if err := s.UpdateSubmission(ctx, &survey.SubmissionChange{Match: first, Next: &edited, History: sub,
+		Event: event(survey.EventEdit, &edited), Facts: facts(&edited, cell(5))}); err != nil {
+		t.Fatal(err)
+	}
+	rebuild(first, 9) // read before the edit
+	if got := den(); got != 5 {
+		t.Errorf("after a rebuild of the state before an edit: %d, want the edit's 5", got)
+	}
+	second := survey.Match{Revision: 2, ReviewState: survey.ReviewReceived}
+	rejected := edited
+	rejected.ReviewState = survey.ReviewRejected
+	if err := s.UpdateSubmission(ctx, &survey.SubmissionChange{Match: second, Next: &rejected,
+		Event: event(survey.EventReview, &rejected), Facts: facts(&rejected)}); err != nil {
+		t.Fatal(err)
+	}
+	rebuild(second, 9) // read before the rejection
+	if got := den(); got != 0 {
+		t.Errorf("after a rebuild of the state before a rejection: %d, want 0", got)
+	}
+	rebuild(survey.Match{Revision: 2, ReviewState: survey.ReviewRejected}, 7) // the current state
+	if got := den(); got != 7 {
+		t.Errorf("after a rebuild of the current state: %d, want 7", got)
+	}
+}

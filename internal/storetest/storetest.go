@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("ConditionalChange", func(t *testing.T) { t.Parallel(); testConditionalChange(t, open(t)) })
 	t.Run("Facts", func(t *testing.T) { t.Parallel(); testFacts(t, open(t)) })
 	t.Run("SensitiveFacts", func(t *testing.T) { t.Parallel(); testSensitiveFacts(t, open(t)) })
+	t.Run("RebuildAfterChange", func(t *testing.T) { t.Parallel(); testRebuildAfterChange(t, open(t)) })
 	t.Run("FactsManyCommunes", func(t *testing.T) { t.Parallel(); testFactsManyCommunes(t, open(t)) })
 	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, open(t)) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, open(t)) })

@@ -62,6 +62,12 @@ type Facts struct {
 	District     string // "" in a hierarchy without districts
 	Hierarchy    string // the hierarchy valid on the survey date
 	SurveyDate   time.Time
+	// Of is the state of the submission the facts were derived from. A
+	// rebuild (ReplaceFacts) replaces them only while the submission is
+	// still in that state: a change written meanwhile, by this process or
+	// another instance, wrote facts of its own, newer ones. Nil: whatever
+	// the state.
+	Of *Match
 	// Cells are empty when the submission does not count (rejected,
 	// deleted): writing them removes its rows.
 	Cells []FactCell
@@ -109,7 +115,9 @@ type FactsStore interface {
 	// counts, it does not hand facts to the caller.
 	CountFacts(ctx context.Context, q FactsQuery) ([]FactCount, error)
 	// ReplaceFacts stores the facts of a submission in place of any it
-	// had; used by Rebuild only (writes keep facts with their change).
+	// had, if the submission is still in the state f.Of (else it does
+	// nothing: the change since wrote its own facts); used by Rebuild only
+	// (writes keep facts with their change).
 	ReplaceFacts(ctx context.Context, f *Facts) error
 	// EachSubmission calls fn for every stored submission.
 	EachSubmission(ctx context.Context, fn func(*Submission) error) error
@@ -332,6 +340,8 @@ func (ind *Indicators) rebuildOne(ctx context.Context, sub *Submission) error {
 	if err != nil {
 		return err
 	}
+	of := matchOf(sub)
+	f.Of = &of
 	return ind.store.ReplaceFacts(ctx, f)
 }
 
