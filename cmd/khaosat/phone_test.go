@@ -511,3 +511,86 @@ func TestPhoneRefusedSubmissions(t *testing.T) {
 		t.Errorf("the corrected submission: %d", status)
 	}
 }
+
+// TestPhoneEditReplyLost: a correction reached the server but its reply
+// never reached the phone (here: the same edit stored by another way while
+// the phone is offline), so the phone's own send of it meets 412 and the
+// phone reads the stored submission. A phone that corrected without its
+// own copy left the withheld answers out: it finds its answers there and
+// marks the correction sent. A phone that sent withheld answers cannot see
+// them in the read, so its correction stays in conflict rather than be
+// called sent unseen (the rule checked in the app's own code).
+func TestPhoneEditReplyLost(t *testing.T) {
+	t.Parallel()
+	p := newPhone(t)
+	p.enrol()
+	sup := newUser(t, shared, "supervisor", "00004")
+	correctOffline := func(id string) {
+		t.Helper()
+		if r := sup.do("POST", subsPath+id+"/review", map[string]any{"state": "has_issues", "comment": "Kiểm tra lại."}); r.status != http.StatusOK {
+			t.Fatalf("review: %d %s", r.status, r.body)
+		}
+		p.tab.do(chromedp.Reload())
+		p.click(`a[href="#/feedback"]`)
+		p.click(fmt.Sprintf(`#feedback .card[data-id=%s] button.correct`, q(id)))
+		p.tab.waitFor(`!!document.querySelector('#review-comment')`)
+		p.ns.setDown(true)
+		p.tab.offline(true)
+		p.set("#q-head_phone", "+849123456789")
+		p.click("#finalise")
+		p.tab.waitFor(`document.querySelector('#waiting').dataset.count === '1'`)
+		queued := evalIn[string](p.tab, fmt.Sprintf(`(async () => {
+			const { db } = await import('/app/db.js');
+			return JSON.stringify((await (await db()).get('outbox', %s)).submission);
+		})()`, q(id)))
+		var env map[string]any
+		if err := json.Unmarshal([]byte(queued), &env); err != nil {
+			t.Fatal(err)
+		}
+		rev := evalIn[float64](p.tab, fmt.Sprintf(`(async () => {
+			const { db } = await import('/app/db.js');
+			return (await (await db()).get('outbox', %s)).base_revision;
+		})()`, q(id)))
+		if r := p.col.do("PUT", subsPath+id, env, "If-Match", fmt.Sprintf(`"%d"`, int(rev))); r.status != http.StatusOK {
+			t.Fatalf("the same correction stored first: %d %s", r.status, r.body)
+		}
+		p.ns.setDown(false)
+		p.tab.offline(false)
+		p.tab.waitFor(`document.querySelector('#waiting').dataset.count === '0'`)
+	}
+	state := func(id string) string {
+		t.Helper()
+		p.click(`a[href="#/outbox"]`)
+		p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s]:is([data-state=sent], [data-state=conflict])')`, q(id)))
+		return evalIn[string](p.tab, fmt.Sprintf(`document.querySelector('#outbox .card[data-id=%s]').dataset.state`, q(id)))
+	}
+
+	// Sent from elsewhere: this phone corrects from the server's copy.
+	env := envelope(householdData(t))
+	other := env["id"].(string)
+	if r := p.col.do("POST", "/api/v1/forms/household/submissions", env); r.status != http.StatusCreated {
+		t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	correctOffline(other)
+	if s := state(other); s != "sent" {
+		t.Errorf("the correction without a copy whose reply was lost is %q, want sent", s)
+	}
+
+	// A phone that sent withheld answers cannot see them in the read: its
+	// correction is not called sent unseen. The rule itself, in the app's
+	// code: keys in any order match, a withheld answer the read lacks and
+	// the phone did not send is no difference, one the phone sent is.
+	got := evalIn[[]bool](p.tab, `(async () => {
+		const { sameAnswers } = await import('/app/sync.js');
+		const stored = { a: 1, children: [{ name: 'Lan', sex: 'female' }] };
+		const redacted = ['/children/0/special_circumstances'];
+		return [
+			sameAnswers(stored, { children: [{ sex: 'female', name: 'Lan' }], a: 1 }, redacted),
+			sameAnswers(stored, { a: 1, children: [{ name: 'Lan', sex: 'female', special_circumstances: [] }] }, redacted),
+			sameAnswers(stored, { a: 2, children: [{ name: 'Lan', sex: 'female' }] }, redacted),
+		];
+	})()`)
+	if !cmp.Equal(got, []bool{true, false, false}) {
+		t.Errorf("sameAnswers: %v, want [true false false]", got)
+	}
+}

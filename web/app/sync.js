@@ -59,7 +59,7 @@ async function sendEdit(api, item) {
     if (err.status === 412) {
       // Sent before, answer lost? Then the stored revision is ours.
       const cur = await api.json('GET', path);
-      if (cur.revision > item.base_revision && JSON.stringify(cur.data) === JSON.stringify(item.submission.data)) {
+      if (cur.revision > item.base_revision && sameAnswers(cur.data, item.submission.data, cur.redacted)) {
         Object.assign(item, { state: 'sent', status: 200, revision: cur.revision, sent_at: new Date().toISOString(), error: null });
         await put(item);
         return;
@@ -68,6 +68,41 @@ async function sendEdit(api, item) {
     applyError(item, err.status, { code: err.code, messages: err.messages, fields: err.fields });
   }
   await put(item);
+}
+
+/**
+ * sameAnswers reports whether stored (the server's read of a submission)
+ * holds the answers sent, whatever the order of their keys. The read
+ * lacks the answers withheld from this reader (redacted: JSON pointers
+ * into the answers): when the phone sent one of those, the read cannot
+ * confirm it and the answer is no (the correction stays in conflict
+ * rather than be called sent unseen); a phone that left them out (it
+ * corrected without its own copy, the server kept them) is compared on
+ * the rest.
+ */
+export function sameAnswers(stored, sent, redacted) {
+  for (const p of redacted || []) {
+    if (atPointer(sent, p) !== undefined) return false;
+  }
+  return canonical(stored) === canonical(sent);
+}
+
+function atPointer(obj, pointer) {
+  let at = obj;
+  for (const k of pointer.split('/').slice(1).map(k => k.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = at[k];
+  }
+  return at;
+}
+
+/** canonical is JSON with the keys of every object in order. */
+function canonical(v) {
+  if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+  if (v !== null && typeof v === 'object') {
+    return '{' + Object.keys(v).sort().map(k => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}';
+  }
+  return JSON.stringify(v);
 }
 
 /** uploadPhotos sends the photos of sent submissions that are not uploaded yet. */
