@@ -59,7 +59,7 @@ func (f factSealer) SealCells(cells []FactCell, aad string) (string, []byte, err
 	if f.s == nil {
 		return "", nil, errNoFactSealer
 	}
-	return f.s.Seal(EncodeCells(cells), []byte(factAAD+aad))
+	return f.s.Seal(encodeCells(cells), []byte(factAAD+aad))
 }
 
 func (f factSealer) OpenCells(keyID string, box []byte, aad string) ([]FactCell, error) {
@@ -67,7 +67,7 @@ func (f factSealer) OpenCells(keyID string, box []byte, aad string) ([]FactCell,
 	if err != nil {
 		return nil, err
 	}
-	return DecodeCells(pt)
+	return decodeCells(pt)
 }
 
 func (f factSealer) EachCell(keyID string, box []byte, aad string, fn func(*CellBytes)) error {
@@ -89,11 +89,11 @@ func (f factSealer) open(keyID string, box []byte, aad string) ([]byte, error) {
 	return pt, nil
 }
 
-// EncodeCells is the plaintext of a facts box: a format byte, the length
+// encodeCells is the plaintext of a facts box: a format byte, the length
 // of the cells' encoding, the cells (indicator, sex, age group as
 // length-prefixed strings, a flag byte, den and num as signed varints),
 // then zeros up to a multiple of factPad.
-func EncodeCells(cells []FactCell) []byte {
+func encodeCells(cells []FactCell) []byte {
 	body := make([]byte, 0, 16*len(cells))
 	body = binary.AppendUvarint(body, uint64(len(cells)))
 	str := func(s string) {
@@ -124,8 +124,8 @@ func EncodeCells(cells []FactCell) []byte {
 
 var errCells = errors.New("indicator facts: damaged cells")
 
-// DecodeCells reads what EncodeCells wrote.
-func DecodeCells(b []byte) ([]FactCell, error) {
+// decodeCells reads what encodeCells wrote.
+func decodeCells(b []byte) ([]FactCell, error) {
 	var cells []FactCell
 	err := eachCell(b, func(c *CellBytes) {
 		if cells == nil {
@@ -143,7 +143,7 @@ func DecodeCells(b []byte) ([]FactCell, error) {
 	return cells, nil
 }
 
-// eachCell reads what EncodeCells wrote, calling fn with each cell in
+// eachCell reads what encodeCells wrote, calling fn with each cell in
 // place; a damaged encoding is an error, after the cells before the
 // damage were handed over.
 func eachCell(b []byte, fn func(*CellBytes)) error {
