@@ -232,16 +232,9 @@ func moveTotals(tx *wtx, moves []totalMove) error {
 func (s *Store) ReplaceFacts(ctx context.Context, f *survey.Facts) error {
 	return s.write(ctx, func(tx *wtx) error {
 		if f.Of != nil { // still in the state they were derived from
-			q := `SELECT count(*) FROM submissions WHERE id = ? AND revision = ? AND review_state = ? AND `
-			args := []any{f.SubmissionID, f.Of.Revision, f.Of.ReviewState}
-			if f.Of.DeletedAt == nil {
-				q += "deleted_at IS NULL"
-			} else {
-				q += "deleted_at = ?"
-				args = append(args, ms(*f.Of.DeletedAt))
-			}
+			cond, args := matchWhere(f.SubmissionID, *f.Of)
 			var n int
-			if err := tx.QueryRow(q, args...).Scan(&n); err != nil {
+			if err := tx.QueryRow(`SELECT count(*) FROM submissions WHERE `+cond, args...).Scan(&n); err != nil {
 				return translate("replace indicator facts", err)
 			}
 			if n == 0 {

@@ -63,6 +63,14 @@ func sealedKey(sub *survey.Submission) any {
 	return sub.Sealed.KeyID
 }
 
+// matchWhere is the condition that submission id is still in the state m.
+func matchWhere(id string, m survey.Match) (string, []any) {
+	if m.DeletedAt == nil {
+		return "id = ? AND revision = ? AND review_state = ? AND deleted_at IS NULL", []any{id, m.Revision, m.ReviewState}
+	}
+	return "id = ? AND revision = ? AND review_state = ? AND deleted_at = ?", []any{id, m.Revision, m.ReviewState, ms(*m.DeletedAt)}
+}
+
 // UpdateSubmission applies a change in one transaction if the stored
 // submission still matches c.Match: the compare and the set happen under
 // the single writer, so of concurrent changes of one revision one wins.
@@ -85,17 +93,11 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 	}
 	n := c.Next
 	return s.write(ctx, func(tx *wtx) error {
+		cond, margs := matchWhere(n.ID, c.Match)
 		q := `UPDATE submissions SET form = ?, form_version = ?, unit = ?, survey_date = ?, collector = ?, collector_name = ?, received_at = ?,
-			revision = ?, review_state = ?, deleted_at = ?, sealed_key = ?, doc = ?
-			WHERE id = ? AND revision = ? AND review_state = ? AND `
-		args := []any{n.FormID, n.FormVersion, n.Unit, ms(n.SurveyDate), n.Collector, n.CollectorName, ms(n.ReceivedAt), n.Revision, n.ReviewState,
-			msPtr(n.DeletedAt), sealedKey(n), next, n.ID, c.Match.Revision, c.Match.ReviewState}
-		if c.Match.DeletedAt == nil {
-			q += "deleted_at IS NULL"
-		} else {
-			q += "deleted_at = ?"
-			args = append(args, ms(*c.Match.DeletedAt))
-		}
+			revision = ?, review_state = ?, deleted_at = ?, sealed_key = ?, doc = ? WHERE ` + cond
+		args := append([]any{n.FormID, n.FormVersion, n.Unit, ms(n.SurveyDate), n.Collector, n.CollectorName, ms(n.ReceivedAt), n.Revision, n.ReviewState,
+			msPtr(n.DeletedAt), sealedKey(n), next}, margs...)
 		r, err := tx.Exec(q, args...)
 		if err != nil {
 			return translate("update submission", err)
