@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -110,6 +111,10 @@ func benchIntake(b *testing.B, clients int) {
 				failures.Add(1)
 				return
 			}
+			// Read the reply to its end, as a phone does: a body closed
+			// unread also closes its connection, and every request would
+			// dial a new one.
+			io.Copy(io.Discard, res.Body)
 			res.Body.Close()
 			if res.StatusCode != http.StatusCreated {
 				failures.Add(1)
