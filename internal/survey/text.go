@@ -111,6 +111,9 @@ func CheckText(raw []byte, prefix string, lines LineBreaksOK) []FieldError {
 				top := &stack[len(stack)-1]
 				top.key, top.expectKey = s, false
 			}
+			if !bad && ctl == 0 {
+				continue // the common case: no pointer to build
+			}
 			p := pointer()
 			switch {
 			case bad:
