@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -34,7 +35,23 @@ type Signer struct {
 	ttl     time.Duration
 	now     func() time.Time
 	parser  *jwt.Parser
+	// checks are the parser's checks of the claims alone (times, issuer,
+	// audience), run again on every use of a verified token.
+	checks *jwt.Validator
+
+	mu sync.Mutex
+	// verified holds the claims of tokens whose signature verified, by
+	// the token's exact text: a phone sends the same token with every
+	// request, and decoding and verifying it cost a tenth of an intake's
+	// handling. The signature is a function of that text and of the
+	// keys, which never change, so it holds for as long as the text is
+	// the same; everything else is checked again at each use.
+	verified map[string]Claims
 }
+
+// maxVerified bounds the verified tokens kept: a full cache is emptied,
+// and the tokens in use are verified again once each.
+const maxVerified = 4096
 
 // KeyID derives the kid of a signing secret: it names the key without
 // revealing it.
@@ -62,14 +79,18 @@ func NewSigner(ttl time.Duration, secrets ...[]byte) (*Signer, error) {
 		}
 		s.keys[id] = sec
 	}
-	s.parser = jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), // pins the algorithm: no "none", no RS/HS confusion
+	checks := []jwt.ParserOption{
 		jwt.WithIssuer(Issuer),
 		jwt.WithAudience(Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(func() time.Time { return s.now() }),
-	)
+	}
+	s.parser = jwt.NewParser(append(checks,
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), // pins the algorithm: no "none", no RS/HS confusion
+	)...)
+	s.checks = jwt.NewValidator(checks...)
+	s.verified = map[string]Claims{}
 	return s, nil
 }
 
@@ -97,7 +118,15 @@ func (s *Signer) Sign(userID, role string) (string, error) {
 // Verify checks a token's key id, signature, algorithm, issuer, audience
 // and times and returns its claims.
 func (s *Signer) Verify(raw string) (*Claims, error) {
-	var c Claims
+	s.mu.Lock()
+	c, ok := s.verified[raw]
+	s.mu.Unlock()
+	if ok {
+		if err := s.checks.Validate(&c); err != nil {
+			return nil, fmt.Errorf("verify token: %w", err)
+		}
+		return &c, nil
+	}
 	_, err := s.parser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
 		key, ok := s.keys[kid]
@@ -112,5 +141,11 @@ func (s *Signer) Verify(raw string) (*Claims, error) {
 	if c.Subject == "" {
 		return nil, errors.New("verify token: no subject")
 	}
+	s.mu.Lock()
+	if len(s.verified) >= maxVerified {
+		clear(s.verified)
+	}
+	s.verified[raw] = c
+	s.mu.Unlock()
 	return &c, nil
 }

@@ -5,7 +5,9 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,4 +124,67 @@ func TestKeyRotation(t *testing.T) {
 	if _, err := mustSigner(t, newSecret).Verify(old); err == nil {
 		t.Error("a token of a key dropped from the ring is accepted")
 	}
+}
+
+// TestVerifiedTokenCheckedAtEachUse: a token verified once is not trusted
+// for longer than its times allow, and a token that differs from it by
+// one character of its signature is verified afresh and refused.
+func TestVerifiedTokenCheckedAtEachUse(t *testing.T) {
+	s := mustSigner(t, newSecret)
+	good, err := s.Sign("user-1", "collector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if c, err := s.Verify(good); err != nil || c.Subject != "user-1" || c.Role != "collector" {
+			t.Fatalf("a good token is refused: %v", err)
+		}
+	}
+	last := good[len(good)-1]
+	flipped := good[:len(good)-1] + string("AQ"[(strings.IndexByte("AQ", last)+1)%2])
+	if _, err := s.Verify(flipped); err == nil {
+		t.Error("a token with another signature is accepted after the good one")
+	}
+	s.SetClock(func() time.Time { return time.Now().Add(-time.Minute) })
+	if _, err := s.Verify(good); err == nil {
+		t.Error("a verified token is accepted before it was issued")
+	}
+	s.SetClock(func() time.Time { return time.Now().Add(16 * time.Minute) })
+	if _, err := s.Verify(good); err == nil {
+		t.Error("a verified token is accepted after it expired")
+	}
+}
+
+// TestVerifyConcurrent races many callers over more tokens than are kept
+// verified: every good token verifies, every tampered one is refused.
+func TestVerifyConcurrent(t *testing.T) {
+	s := mustSigner(t, newSecret)
+	const n = 4200 // more than are kept
+	tokens := make([]string, n)
+	for i := range tokens {
+		var err error
+		if tokens[i], err = s.Sign("user-"+strconv.Itoa(i), "collector"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < 2*n; i += 4 {
+				raw := tokens[i%n]
+				c, err := s.Verify(raw)
+				if err != nil || c.Subject != "user-"+strconv.Itoa(i%n) {
+					t.Errorf("token %d: %v", i%n, err)
+					return
+				}
+				if _, err := s.Verify(raw[:len(raw)-2]); err == nil {
+					t.Errorf("token %d cut short is accepted", i%n)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
