@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -190,6 +191,12 @@ func (s *Store) commit(batch []*writeReq) {
 	for i, r := range batch {
 		r.done <- errs[i]
 	}
+	// The writers just woken wait in this goroutine's run queue, and it
+	// would keep the processor through the next batch's statements and
+	// into its fsync before they could answer and come back with their
+	// next writes. Yielding lets them run now: their next writes join
+	// the next transaction, which then carries more of them.
+	runtime.Gosched()
 }
 
 // QueryRow runs query with args, through its prepared statement if it has
