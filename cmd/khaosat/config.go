@@ -51,6 +51,10 @@ type Config struct {
 	WebhookAllowHosts []string
 	// MetricsAddr is where GET /metrics is served; "" serves none.
 	MetricsAddr string
+	// GCPercent and MemoryLimit tune the Go garbage collector (see
+	// tuneGC).
+	GCPercent   int
+	MemoryLimit int64
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -95,6 +99,9 @@ func parseConfig(verb string, args []string, env []string, stderr io.Writer) (*C
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
 	str(&ttl, "token-ttl", "15m", "lifetime of an access token")
 	str(&shutdown, "shutdown-timeout", "20s", "how long in-flight requests may take to finish on shutdown")
+	var gcPercent, memLimit string
+	str(&gcPercent, "gc-percent", "200", "heap growth, in percent of the live heap, before the Go garbage collector runs again (GOGC); used below the memory limit")
+	str(&memLimit, "memory-limit", "1073741824", "soft limit in bytes of the memory the Go runtime uses (GOMEMLIMIT): nearing it, the garbage collector runs as often as needed to stay under it")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -146,6 +153,12 @@ func parseConfig(verb string, args []string, env []string, stderr io.Writer) (*C
 			continue
 		}
 		c.CORSOrigins = append(c.CORSOrigins, u.Scheme+"://"+u.Host)
+	}
+	if c.GCPercent, err = strconv.Atoi(gcPercent); err != nil || c.GCPercent < 25 || c.GCPercent > 1000 {
+		errs = append(errs, fmt.Errorf("gc-percent: want a number from 25 to 1000, got %q", gcPercent))
+	}
+	if c.MemoryLimit, err = strconv.ParseInt(memLimit, 10, 64); err != nil || c.MemoryLimit < 64<<20 || c.MemoryLimit > 1<<40 {
+		errs = append(errs, fmt.Errorf("memory-limit: want a number of bytes from 67108864 to 1099511627776, got %q", memLimit))
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown-timeout: want a positive duration, got %q", shutdown))
@@ -224,6 +237,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int64("max_attachment", c.MaxAttachment), slog.Duration("webhook_backoff", c.WebhookBackoff),
 		slog.Duration("webhook_poll", c.WebhookPoll), slog.Bool("webhook_allow_http", c.WebhookAllowHTTP),
 		slog.Any("webhook_allow_hosts", c.WebhookAllowHosts), slog.String("metrics_addr", c.MetricsAddr),
+		slog.Int("gc_percent", c.GCPercent), slog.Int64("memory_limit", c.MemoryLimit),
 	)
 }
 
