@@ -123,8 +123,8 @@ func (s *Intake) openView(ctx context.Context, actor Actor, sf *schema.Form, sub
 	if err != nil {
 		return nil, err
 	}
-	for p, v := range vals {
-		if err := setPointer(api, p, sf.FromStorageAt(p, v)); err != nil {
+	for _, a := range vals {
+		if err := setPointer(api, a.Pointer, sf.FromStorageAt(a.Pointer, a.Value)); err != nil {
 			return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 		}
 	}
@@ -144,23 +144,21 @@ func (s *Intake) fullAnswers(sf *schema.Form, sub *Submission) (map[string]any, 
 		return nil, err
 	}
 	api := sf.FromStorage(sub.Data)
-	for p, v := range vals {
-		if err := setPointer(api, p, v); err != nil {
+	for _, a := range vals {
+		if err := setPointer(api, a.Pointer, a.Value); err != nil {
 			return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 		}
 	}
 	return sf.ToStorage(api), nil
 }
 
-func (s *Intake) openSealed(sub *Submission) (map[string]any, error) {
+func (s *Intake) openSealed(sub *Submission) ([]sealedAnswer, error) {
 	pt, err := s.prot.Sealer.Open(sub.Sealed.KeyID, sub.Sealed.Box, sealAAD(sub))
 	if err != nil {
 		return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(pt))
-	dec.UseNumber()
-	var vals map[string]any
-	if err := dec.Decode(&vals); err != nil {
+	vals, err := decodeSealed(pt)
+	if err != nil {
 		return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 	}
 	return vals, nil
