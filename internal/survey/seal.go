@@ -306,9 +306,14 @@ func walkPointer(doc map[string]any, p string) (any, string, error) {
 	if !strings.HasPrefix(p, "/") {
 		return nil, "", fmt.Errorf("bad pointer %q", p)
 	}
-	toks := strings.Split(p[1:], "/")
 	var cur any = doc
-	for _, t := range toks[:len(toks)-1] {
+	rest := p[1:]
+	for {
+		t, after, more := strings.Cut(rest, "/")
+		if !more {
+			return cur, unescapeToken(t), nil
+		}
+		rest = after
 		t = unescapeToken(t)
 		switch c := cur.(type) {
 		case map[string]any:
@@ -323,7 +328,6 @@ func walkPointer(doc map[string]any, p string) (any, string, error) {
 			return nil, "", fmt.Errorf("pointer %q: no container at %s", p, t)
 		}
 	}
-	return cur, unescapeToken(toks[len(toks)-1]), nil
 }
 
 func getPointer(doc map[string]any, p string) (any, bool) {
