@@ -121,7 +121,7 @@ func convert(f *Field, v any, dir direction) any {
 			if dir == toStorage {
 				return d.time()
 			}
-			return d.time().Format(time.DateOnly)
+			return d.text()
 		}
 	case KindInteger:
 		if _, ok := v.(int64); ok {

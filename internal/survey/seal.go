@@ -298,6 +298,9 @@ func escapeToken(t string) string {
 }
 
 func unescapeToken(t string) string {
+	if strings.IndexByte(t, '~') < 0 { // almost always: no search for each escape
+		return t
+	}
 	return strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
 }
 
