@@ -61,9 +61,6 @@ type Store struct {
 	sealer survey.FactSealer
 }
 
-// readMmapSize is how much of the database file a read connection maps.
-const readMmapSize = 1 << 30
-
 func dsn(file string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -72,12 +69,6 @@ func dsn(file string, readOnly bool) string {
 	q.Add("_pragma", "temp_store(2)")
 	if readOnly {
 		q.Add("mode", "ro")
-		// Readers map the file instead of reading it a page at a time:
-		// an export reads every page of its rows, and one system call per
-		// page was a third of the cost of reading them. The mapped pages
-		// are the kernel's page cache that reads would fill anyway (they
-		// count in the resident set, and the kernel can drop them).
-		q.Add("_pragma", "mmap_size("+strconv.Itoa(readMmapSize)+")")
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(FULL)")
