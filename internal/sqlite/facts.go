@@ -197,6 +197,9 @@ func moveTotals(tx *wtx, moves []totalMove) error {
 		if len(m.delta) == 0 && (!found || keyID == cur) {
 			continue
 		}
+		if len(m.delta) > 0 {
+			tx.areas = append(tx.areas, survey.FactsArea{Hierarchy: a.hierarchy, Commune: a.commune})
+		}
 		var cells []survey.FactCell
 		if found {
 			if cells, err = sealer.OpenCells(keyID, box, aad); err != nil {

@@ -207,40 +207,97 @@ func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) erro
 // changed since it was taken. Cells of different indicators are never in
 // one group, so each indicator's decision is taken (and kept) alone and
 // is the one a decision over them all would take.
+//
+// After a change, the last decision is the base of the new one when the
+// store can tell which communes changed since it was taken: their cells
+// are counted again, the others' are the base's (the same facts give the
+// same sums), and the rest of the decision (the sums above the communes,
+// the marks) is taken afresh over them all, as it would be on a count of
+// everything. A write moves one commune: a city's decision then reads the
+// totals of one commune, not of them all.
 func (ind *Indicators) suppressions(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator) (map[string]*suppression, error) {
 	out := make(map[string]*suppression, len(defs))
 	version, cacheable := uint64(0), false
 	if v, ok := ind.store.(FactsVersioner); ok {
 		version, cacheable = v.FactsVersion()
 	}
+	log, _ := ind.store.(FactsChangeLog)
 	scope := reachScope(actor, t)
-	var missing []*indicator.Indicator
+	// The indicators to decide, by the version of their base (0 and no
+	// changes: no base, count everything).
+	type batch struct {
+		defs    []*indicator.Indicator
+		base    map[cubeKey]cubeCell
+		changed map[FactsArea]bool
+	}
+	batches := map[uint64]*batch{}
+	var order []uint64
 	for _, def := range defs {
-		if d := ind.cache.get(cacheable, version, scope, def.Code); d != nil {
+		d, base := ind.cache.get(cacheable, version, scope, def.Code)
+		if d != nil {
 			out[def.Code] = d
-		} else {
-			missing = append(missing, def)
+			continue
+		}
+		var areas []FactsArea
+		ok := base != nil && log != nil
+		if ok {
+			areas, ok = log.FactsChangedSince(base.version)
+		}
+		bv := uint64(0)
+		if ok {
+			bv = base.version + 1 // 0 stays for "no base"
+		}
+		b := batches[bv]
+		if b == nil {
+			b = &batch{}
+			if ok {
+				b.base, b.changed = map[cubeKey]cubeCell{}, make(map[FactsArea]bool, len(areas))
+				for _, a := range areas {
+					b.changed[a] = true
+				}
+			}
+			batches[bv] = b
+			order = append(order, bv)
+		}
+		b.defs = append(b.defs, def)
+		if ok {
+			for k, c := range base.cells {
+				if ind.isCommune(k.hier, k.unit) && !b.changed[FactsArea{k.hier, k.unit}] {
+					b.base[k] = c
+				}
+			}
 		}
 	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	cells, err := ind.reachable(ctx, actor, t, missing)
-	if err != nil {
-		return nil, err
-	}
-	for _, def := range missing {
-		out[def.Code] = &suppression{cells: map[cubeKey]cubeCell{}}
-	}
-	for k, c := range cells {
-		out[k.code].cells[k] = c
-	}
-	for _, def := range missing {
-		d := out[def.Code]
-		d.hidden = suppressCells(d.cells, cubeGroups(d.cells, ind.parentRow))
-		ind.cache.put(cacheable, version, scope, def.Code, d)
+	for _, bv := range order {
+		b := batches[bv]
+		cells, err := ind.reachable(ctx, actor, t, b.defs, b.base, b.changed)
+		if err != nil {
+			return nil, err
+		}
+		for _, def := range b.defs {
+			out[def.Code] = &suppression{version: version, cells: map[cubeKey]cubeCell{}}
+		}
+		for k, c := range cells {
+			out[k.code].cells[k] = c
+		}
+		for _, def := range b.defs {
+			d := out[def.Code]
+			d.hidden = suppressCells(d.cells, cubeGroups(d.cells, ind.parentRow))
+			ind.cache.put(cacheable, scope, def.Code, d)
+		}
 	}
 	return out, nil
+}
+
+// isCommune reports whether unit is a commune of hierarchy hier.
+func (ind *Indicators) isCommune(hier, unit string) bool {
+	for _, h := range ind.units.hs {
+		if h.id == hier {
+			u, ok := h.units[unit]
+			return ok && u.Level == LevelCommune
+		}
+	}
+	return false
 }
 
 // parentRow is the row a unit's row adds up into: its parent unit in the
@@ -273,12 +330,19 @@ func (ind *Indicators) parentRow(hier, unit string) (string, string, bool) {
 // out here; suppress checks the rows it shows against the primary rule
 // themselves). Zero cells are left out: they are shown, and a group whose
 // total is zero hides nothing.
-func (ind *Indicators) reachable(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator) (map[cubeKey]cubeCell, error) {
-	communes := map[cubeKey]cubeCell{}
+//
+// With changed (not nil), only the communes in changed are counted; the
+// cells of the others are those of base, the commune cells of a decision
+// taken before those changes.
+func (ind *Indicators) reachable(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator, base map[cubeKey]cubeCell, changed map[FactsArea]bool) (map[cubeKey]cubeCell, error) {
+	communes := make(map[cubeKey]cubeCell, len(base))
+	for k, c := range base {
+		communes[k] = c
+	}
 	roots := map[string]bool{}
 	for _, root := range actor.Units {
 		roots[root] = true
-		sub := &Table{Indicators: defs, From: t.From, To: t.To, Unit: root, Level: LevelCommune, By: []string{"sex", "age_group"}}
+		sub := &Table{Indicators: defs, From: t.From, To: t.To, Unit: root, Level: LevelCommune, By: []string{"sex", "age_group"}, only: changed}
 		scopes, err := ind.scopes(everything, sub)
 		if err != nil {
 			continue // the unit does not exist in this period
