@@ -50,27 +50,27 @@ func keyLess(a, b cubeKey) int {
 	return strings.Compare(a.ag, b.ag)
 }
 
-// cellGroup is a total and the parts that add up to it.
-type cellGroup struct {
-	total cubeKey
-	parts []cubeKey
+// cube is a set of cells numbered in key order, and the sums that tie
+// them: each group is a total and its parts, by number (the total first).
+// Numbers rather than keys: a city's reach is thousands of cells, and a
+// decision after every write walks its groups again and again.
+type cube struct {
+	keys   []cubeKey
+	vals   []cubeCell
+	groups [][]int32
 }
 
-// suppressCells returns the hidden cells of cells, whose sums are groups:
-// the primary ones, and the secondary ones that keep every group from
-// having exactly one hidden member. Deterministic: the same cells give
-// the same marks.
-func suppressCells(cells map[cubeKey]cubeCell, groups []cellGroup) map[cubeKey]bool {
-	hidden := map[cubeKey]bool{}
-	for k, c := range cells {
-		if c.small() {
-			hidden[k] = true
-		}
+// suppressCells returns the hidden cells of c: the primary ones, and the
+// secondary ones that keep every group from having exactly one hidden
+// member. Deterministic: the same cells give the same marks.
+func suppressCells(c *cube) map[cubeKey]bool {
+	hidden := make([]bool, len(c.keys))
+	for i, v := range c.vals {
+		hidden[i] = v.small()
 	}
 	for changed := true; changed; {
 		changed = false
-		for _, g := range groups {
-			members := append([]cubeKey{g.total}, g.parts...)
+		for _, members := range c.groups {
 			n := 0
 			for _, k := range members {
 				if hidden[k] {
@@ -80,83 +80,108 @@ func suppressCells(cells map[cubeKey]cubeCell, groups []cellGroup) map[cubeKey]b
 			if n != 1 {
 				continue
 			}
-			if k, ok := smallestOther(cells, hidden, members); ok {
+			if k, ok := c.smallestOther(hidden, members); ok {
 				hidden[k] = true
 				changed = true
 			}
 		}
 	}
-	return hidden
+	out := map[cubeKey]bool{}
+	for i, h := range hidden {
+		if h {
+			out[c.keys[i]] = true
+		}
+	}
+	return out
 }
 
 // smallestOther picks the shown member of a group to hide with its one
 // hidden member: the smallest non-zero one (by denominator, then
 // numerator, then key); a zero one only when nothing else is left, which
 // happens only when the parts do not add up to the total (rows without a
-// sex or an age group count in the total alone).
-func smallestOther(cells map[cubeKey]cubeCell, hidden map[cubeKey]bool, members []cubeKey) (cubeKey, bool) {
-	var best cubeKey
-	found, bestZero := false, true
+// sex or an age group count in the total alone). Numbers follow the keys'
+// order, so the key's tie-break is the number's.
+func (c *cube) smallestOther(hidden []bool, members []int32) (int32, bool) {
+	best := int32(-1)
+	bestZero := true
 	for _, k := range members {
 		if hidden[k] {
 			continue
 		}
-		c, b := cells[k], cells[best]
-		z := c.zero()
-		better := !found || (bestZero && !z) ||
-			(z == bestZero && (c.den < b.den || (c.den == b.den && (c.num < b.num || (c.num == b.num && keyLess(k, best) < 0)))))
+		v := c.vals[k]
+		z := v.zero()
+		better := best < 0 || (bestZero && !z)
+		if !better && z == bestZero {
+			b := c.vals[best]
+			better = v.den < b.den || (v.den == b.den && (v.num < b.num || (v.num == b.num && k < best)))
+		}
 		if better {
-			best, found, bestZero = k, true, z
+			best, bestZero = k, z
 		}
 	}
-	return best, found
+	return best, best >= 0
 }
 
-// cubeGroups lists the sums that tie the cells together: for every unit,
-// its sex cells and its age-group cells add up to it; every unit's cells
-// add up to its parent's. parent returns the key (hier, unit) of a unit's
-// parent row, ok false when there is none.
-func cubeGroups(cells map[cubeKey]cubeCell, parent func(hier, unit string) (string, string, bool)) []cellGroup {
-	type groupKey struct {
-		kind  int // 0 sex, 1 age group, 2 sub-units
-		total cubeKey
-	}
-	keys := make([]cubeKey, 0, len(cells))
+// cubeGroups numbers the cells and lists the sums that tie them together:
+// for every unit, its sex cells and its age-group cells add up to it;
+// every unit's cells add up to its parent's. parent returns the key
+// (hier, unit) of a unit's parent row, ok false when there is none. The
+// groups come in the order of their first part, the parts in key order.
+func cubeGroups(cells map[cubeKey]cubeCell, parent func(hier, unit string) (string, string, bool)) *cube {
+	c := &cube{keys: make([]cubeKey, 0, len(cells))}
 	for k := range cells {
-		keys = append(keys, k)
+		c.keys = append(c.keys, k)
 	}
-	slices.SortFunc(keys, keyLess)
-	groups := map[groupKey]*cellGroup{}
-	var order []groupKey
-	for _, k := range keys {
-		var totals []groupKey
+	slices.SortFunc(c.keys, keyLess)
+	num := make(map[cubeKey]int32, len(c.keys))
+	c.vals = make([]cubeCell, len(c.keys))
+	for i, k := range c.keys {
+		num[k] = int32(i)
+		c.vals[i] = cells[k]
+	}
+	// group[kind][total]: the group of total's parts of a kind (0 sex,
+	// 1 age group, 2 sub-units), as a position in c.groups plus one.
+	var group [3][]int32
+	for kind := range group {
+		group[kind] = make([]int32, len(c.keys))
+	}
+	type unitKey struct{ hier, unit string }
+	type parentOf struct {
+		unitKey
+		ok bool
+	}
+	parents := map[unitKey]parentOf{} // parent's answers, by unit
+	for i, k := range c.keys {
+		add := func(kind int, total cubeKey) {
+			t, ok := num[total]
+			if !ok {
+				return // a total no one can ask for
+			}
+			g := group[kind][t]
+			if g == 0 {
+				c.groups = append(c.groups, []int32{t})
+				g = int32(len(c.groups))
+				group[kind][t] = g
+			}
+			c.groups[g-1] = append(c.groups[g-1], int32(i))
+		}
 		if k.sex != "" {
-			totals = append(totals, groupKey{0, cubeKey{k.code, k.hier, k.unit, "", k.ag}})
+			add(0, cubeKey{k.code, k.hier, k.unit, "", k.ag})
 		}
 		if k.ag != "" {
-			totals = append(totals, groupKey{1, cubeKey{k.code, k.hier, k.unit, k.sex, ""}})
+			add(1, cubeKey{k.code, k.hier, k.unit, k.sex, ""})
 		}
-		if ph, pu, ok := parent(k.hier, k.unit); ok {
-			totals = append(totals, groupKey{2, cubeKey{k.code, ph, pu, k.sex, k.ag}})
+		p, seen := parents[unitKey{k.hier, k.unit}]
+		if !seen {
+			ph, pu, ok := parent(k.hier, k.unit)
+			p = parentOf{unitKey{ph, pu}, ok}
+			parents[unitKey{k.hier, k.unit}] = p
 		}
-		for _, gk := range totals {
-			if _, ok := cells[gk.total]; !ok {
-				continue // a total no one can ask for
-			}
-			g := groups[gk]
-			if g == nil {
-				g = &cellGroup{total: gk.total}
-				groups[gk] = g
-				order = append(order, gk)
-			}
-			g.parts = append(g.parts, k)
+		if p.ok {
+			add(2, cubeKey{k.code, p.hier, p.unit, k.sex, k.ag})
 		}
 	}
-	out := make([]cellGroup, len(order))
-	for i, gk := range order {
-		out[i] = *groups[gk]
-	}
-	return out
+	return c
 }
 
 // sensitiveRule reports whether suppression applies to the table.
@@ -282,7 +307,7 @@ func (ind *Indicators) suppressions(ctx context.Context, actor Actor, t *Table, 
 		}
 		for _, def := range b.defs {
 			d := out[def.Code]
-			d.hidden = suppressCells(d.cells, cubeGroups(d.cells, ind.parentRow))
+			d.hidden = suppressCells(cubeGroups(d.cells, ind.parentRow))
 			ind.cache.put(cacheable, scope, def.Code, d)
 		}
 	}
