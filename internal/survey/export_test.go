@@ -19,9 +19,9 @@ func DecisionOf(ctx context.Context, ind *Indicators, actor Actor, q TableQuery)
 	}
 	out := map[string][3]int{}
 	for _, d := range decided {
-		for k, c := range d.cells {
-			h := 0
-			if d.hidden[k] {
+		for n, k := range d.cube.keys {
+			c, h := d.vals[n], 0
+			if d.hidden[n] {
 				h = 1
 			}
 			out[k.code+"/"+k.hier+"/"+k.unit+"/"+k.sex+"/"+k.ag] = [3]int{c.den, c.num, h}

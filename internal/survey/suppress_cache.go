@@ -34,8 +34,9 @@ type FactsArea struct{ Hierarchy, Commune string }
 // shared by the queries that use it.
 type suppression struct {
 	version uint64
-	cells   map[cubeKey]cubeCell
-	hidden  map[cubeKey]bool
+	cube    *cube      // the cells' keys and sums, shared by decisions on the same keys
+	vals    []cubeCell // the cells' counts, by number
+	hidden  []bool     // by number
 }
 
 // suppressionScope is what a decision depends on besides the facts and
