@@ -24,13 +24,18 @@ func TestSuppressionBaseFollowsEveryChange(t *testing.T) {
 		{Codes: sensitiveCodes, Period: "2026", Unit: survey.CityCode, Level: "commune", By: []string{"sex", "age_group"}},
 		{Codes: sensitiveCodes[:1], Period: "2026", Unit: "00004"},
 		{Codes: sensitiveCodes[2:3], Period: "2026Q1", Unit: survey.CityCode, Level: "city", By: []string{"age_group"}},
+		// Across the reform (two hierarchies, districts before it), and
+		// days of partial months (the day totals).
+		{Codes: sensitiveCodes, From: "2024-03-15", To: "2026-02-10", Unit: survey.CityCode, Level: "district", By: []string{"sex"}},
 	}
 	var subs []*genSub
-	for i := range 12 {
+	for i := range 16 {
 		s := g.sub([]string{"household", "hiv"}[i%2])
-		s.date = day("2026-01-01").AddDate(0, 0, g.r.IntN(100))
-		s.unit = newCommunes[g.r.IntN(len(newCommunes))]
-		s.data = g.answers(s.form, s.date)
+		if i%4 != 0 { // else: any date and commune, before the reform or after
+			s.date = day("2026-01-01").AddDate(0, 0, g.r.IntN(100))
+			s.unit, s.hier, s.district = newCommunes[g.r.IntN(len(newCommunes))], "new", ""
+			s.data = g.answers(s.form, s.date)
+		}
 		w.submit(t, s.form, s.envelope())
 		subs = append(subs, s)
 	}
@@ -72,11 +77,21 @@ func TestSuppressionBaseFollowsEveryChange(t *testing.T) {
 		prev = got.Rows
 	}
 	check("before the changes")
+	old := 0
 	for i, s := range subs {
+		if i%4 == 0 && s.hier == "old" {
+			old++
+		}
 		switch i % 4 {
 		case 0: // to another commune and date
-			s.unit = newCommunes[(indexOf(newCommunes, s.unit)+1)%len(newCommunes)]
-			s.date = day("2026-01-01").AddDate(0, 0, g.r.IntN(100))
+			if s.hier == "old" {
+				s.unit = oldOrder[(indexOf(oldOrder, s.unit)+1)%len(oldOrder)]
+				s.district = oldCommunes[s.unit]
+				s.date = day("2024-03-01").AddDate(0, 0, g.r.IntN(400))
+			} else {
+				s.unit = newCommunes[(indexOf(newCommunes, s.unit)+1)%len(newCommunes)]
+				s.date = day("2026-01-01").AddDate(0, 0, g.r.IntN(100))
+			}
 			s.data = g.answers(s.form, s.date)
 			w.edit(t, s)
 		case 1:
@@ -99,6 +114,9 @@ func TestSuppressionBaseFollowsEveryChange(t *testing.T) {
 	}
 	if changed == 0 {
 		t.Fatal("no change changed the answer: the test does not exercise the decisions kept")
+	}
+	if old == 0 {
+		t.Fatal("no edit before the reform: the test does not move a child between districts")
 	}
 }
 
