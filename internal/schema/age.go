@@ -43,6 +43,22 @@ func (a civilDate) after(b civilDate) bool {
 
 func (a civilDate) time() time.Time { return time.Date(a.y, a.m, a.d, 0, 0, 0, 0, time.UTC) }
 
+// text is the date as time.DateOnly writes it, without going through a
+// time.Time and a layout: every date answer of every exported row is
+// written this way. A civilDate is always a real date (civil and
+// parseDate make only those); years outside 0–9999 take time's way.
+func (a civilDate) text() string {
+	if a.y < 0 || a.y > 9999 {
+		return a.time().Format(time.DateOnly)
+	}
+	m, d := int(a.m), a.d
+	b := [10]byte{
+		byte('0' + a.y/1000), byte('0' + a.y/100%10), byte('0' + a.y/10%10), byte('0' + a.y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10),
+	}
+	return string(b[:])
+}
+
 // parseDate reads "YYYY-MM-DD" strictly (month and day ranges included)
 // without the cost of time.Parse on the hot validation path.
 func parseDate(s string) (civilDate, bool) {

@@ -156,10 +156,25 @@ func (f *Form) Field(path string) *Field {
 	if path == "" || path[0] != '/' {
 		return nil
 	}
-	if fl, ok := f.fieldAt(strings.Split(path[1:], "/")); ok {
+	// The tokens of an instance path of a few levels stay on the stack:
+	// an export looks up a field for every sealed answer of every row.
+	var buf [8]string
+	if fl, ok := f.fieldAt(splitTokens(buf[:0], path[1:])); ok {
 		return fl
 	}
 	return nil
+}
+
+// splitTokens appends to dst the tokens of p split at "/", as strings.Split.
+func splitTokens(dst []string, p string) []string {
+	for {
+		t, rest, more := strings.Cut(p, "/")
+		dst = append(dst, t)
+		if !more {
+			return dst
+		}
+		p = rest
+	}
 }
 
 // fieldAt finds the field for the unescaped instance path tokens. It

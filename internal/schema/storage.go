@@ -74,9 +74,39 @@ func convertObject(fields []*Field, obj map[string]any, dir direction) map[strin
 		out = make(map[string]any, len(obj))
 	}
 	for k, v := range obj {
-		out[k] = convert(findField(fields, k), v, dir)
+		nv := convert(findField(fields, k), v, dir)
+		if dir == fromStorageInPlace && unchangedInPlace(v, nv) {
+			continue // storing it again would cost a map assignment per answer
+		}
+		out[k] = nv
 	}
 	return out
+}
+
+// unchangedInPlace reports whether converting old in place gave it back:
+// a document or a list is always converted inside itself, and a text,
+// integer, boolean or null may come back as it was (a number bit for bit:
+// -0 becomes 0).
+func unchangedInPlace(old, new any) bool {
+	switch o := old.(type) {
+	case map[string]any, []any:
+		return true
+	case string:
+		n, ok := new.(string)
+		return ok && n == o
+	case int64:
+		n, ok := new.(int64)
+		return ok && n == o
+	case float64:
+		n, ok := new.(float64)
+		return ok && math.Float64bits(n) == math.Float64bits(o)
+	case bool:
+		n, ok := new.(bool)
+		return ok && n == o
+	case nil:
+		return new == nil
+	}
+	return false
 }
 
 // convert converts one answer of field f (nil if the form does not know it).
@@ -91,7 +121,7 @@ func convert(f *Field, v any, dir direction) any {
 			if dir == toStorage {
 				return d.time()
 			}
-			return d.time().Format(time.DateOnly)
+			return d.text()
 		}
 	case KindInteger:
 		if _, ok := v.(int64); ok {
@@ -120,6 +150,11 @@ func convert(f *Field, v any, dir direction) any {
 					out[i] = convert(nil, item, dir)
 				}
 			}
+			if dir == fromStorageInPlace {
+				if _, same := v.([]any); same {
+					return v // boxing the same list again would allocate
+				}
+			}
 			return out
 		}
 	case KindObject:
@@ -146,6 +181,10 @@ func convertJSON(v any, dir direction) any {
 	case map[string]any:
 		return convertObject(nil, x, dir)
 	case []any:
+		if dir == fromStorageInPlace {
+			convertList(x, dir)
+			return v // the same list: boxing it again would allocate
+		}
 		return convertList(x, dir)
 	case time.Time:
 		return convertTime(x, dir)

@@ -2,6 +2,7 @@ package schema_test
 
 import (
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"testing"
 	"time"
@@ -246,5 +247,41 @@ func TestFromStorageInPlace(t *testing.T) {
 	}
 	if pets[0].(map[string]any)["born"] != "2020-02-29" {
 		t.Errorf("a repeat item was copied, not converted: %v", pets[0])
+	}
+}
+
+// TestFromStorageInPlaceChanges: in place, every value that converts to
+// something else is replaced, however close it is to its old self (-0 and
+// 0 compare equal; an integer stored as a double is an int64 again), and
+// what converts to itself is left as it was.
+func TestFromStorageInPlaceChanges(t *testing.T) {
+	f := MustCompile(t, filepath.Join("testdata", "sink.json"))
+	negZero := math.Copysign(0, -1)
+	tests := []struct {
+		name     string
+		key      string
+		stored   any
+		want     any
+		wantBits uint64 // for float64: its bits, so that -0 and 0 differ
+	}{
+		{"negative zero", "ratio", negZero, 0.0, 0},
+		{"integer stored as a double", "count", 3.0, int64(3), 0},
+		{"integer of another Go type", "count", int32(3), int64(3), 0},
+		{"date", "dob", time.Date(2015, 3, 1, 0, 0, 0, 0, time.UTC), "2015-03-01", 0},
+		{"text", "name", "Lan", "Lan", 0},
+		{"unknown integer", "extra", int32(7), int64(7), 0},
+		{"null", "note", nil, nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := map[string]any{tt.key: tt.stored}
+			got := f.FromStorageInPlace(doc)[tt.key]
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+			if x, ok := got.(float64); ok && math.Float64bits(x) != tt.wantBits {
+				t.Errorf("got the float bits %x, want %x", math.Float64bits(x), tt.wantBits)
+			}
+		})
 	}
 }

@@ -42,11 +42,47 @@ var errBSON = errors.New("malformed BSON document")
 // docDecoder decodes submission documents. Its key table makes the map
 // keys of one scan share their strings (a form has a few dozen field
 // names, a scan has them in every row); a zero docDecoder works without.
+//
+// Short texts are kept the same way, boxed: choice codes repeat in every
+// row, and a scan that allocated each of them twice (the text and its
+// interface) spent a fifth of its decoding there. A boxed text is never
+// changed, only replaced, so rows may share it.
 type docDecoder struct {
-	keys map[string]string
+	keys  map[string]string
+	texts map[string]any
 }
 
-func newDocDecoder() *docDecoder { return &docDecoder{keys: make(map[string]string, 64)} }
+// Texts up to internTextLen bytes are kept, at most internMax of them
+// (texts that never repeat, such as names, stop being kept once the
+// table is full: memory stays bounded whatever the scan's size).
+const (
+	internTextLen = 32
+	internMax     = 4096
+)
+
+func newDocDecoder() *docDecoder {
+	return &docDecoder{keys: make(map[string]string, 64), texts: make(map[string]any, 256)}
+}
+
+// text decodes a string value, boxed.
+func (d *docDecoder) text(val []byte) (any, error) {
+	if len(val) < 5 || val[len(val)-1] != 0 {
+		return nil, errBSON
+	}
+	b := val[4 : len(val)-1]
+	if d.texts == nil || len(b) > internTextLen {
+		return string(b), nil
+	}
+	if v, ok := d.texts[string(b)]; ok { // no allocation for the lookup
+		return v, nil
+	}
+	s := string(b)
+	var v any = s
+	if len(d.texts) < internMax {
+		d.texts[s] = v
+	}
+	return v, nil
+}
 
 func (d *docDecoder) key(b []byte) string {
 	if d.keys == nil {
@@ -415,8 +451,19 @@ func binaryOf(val []byte) []byte {
 
 // object decodes an embedded document into a map.
 func (d *docDecoder) object(doc []byte) (map[string]any, error) {
-	m := make(map[string]any, 16)
+	// Sized to its elements: most answer objects (a repeat's items) have
+	// a few, and a map of up to 8 is one small allocation where a larger
+	// size hint costs a whole table.
 	it := newElements(doc)
+	n := 0
+	for _, ok := it.next(); ok; _, ok = it.next() {
+		n++
+	}
+	if it.err != nil {
+		return nil, it.err
+	}
+	m := make(map[string]any, n)
+	it = newElements(doc)
 	for e, ok := it.next(); ok; e, ok = it.next() {
 		v, err := d.value(e)
 		if err != nil {
@@ -444,7 +491,7 @@ func (d *docDecoder) array(doc []byte) ([]any, error) {
 func (d *docDecoder) value(e element) (any, error) {
 	switch e.typ {
 	case bsonString:
-		return str(e.val)
+		return d.text(e.val)
 	case bsonInt64:
 		return int64(binary.LittleEndian.Uint64(e.val)), nil
 	case bsonInt32:

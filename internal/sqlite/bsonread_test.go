@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"encoding/binary"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +195,41 @@ func caseVariantKeys(raw []byte) bool {
 		}
 	}
 	return false
+}
+
+// TestDocDecoderKeepsShortTexts: a short text read again is the value
+// already read (no allocation), a long one is not kept, and the table
+// stops growing at its bound.
+func TestDocDecoderKeepsShortTexts(t *testing.T) {
+	enc := func(s string) []byte {
+		b := binary.LittleEndian.AppendUint32(nil, uint32(len(s)+1))
+		return append(append(b, s...), 0)
+	}
+	d := newDocDecoder()
+	yes := enc("yes")
+	if n := testing.AllocsPerRun(100, func() {
+		if v, err := d.text(yes); err != nil || v != "yes" {
+			t.Fatalf("text: %v, %v", v, err)
+		}
+	}); n != 0 {
+		t.Errorf("a short text read again: %v allocations, want 0", n)
+	}
+	long := strings.Repeat("x", internTextLen+1)
+	if v, err := d.text(enc(long)); err != nil || v != long {
+		t.Fatalf("text: %v, %v", v, err)
+	}
+	if _, kept := d.texts[long]; kept {
+		t.Error("a long text was kept")
+	}
+	for i := range 2 * internMax {
+		if _, err := d.text(enc(strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(d.texts) != internMax {
+		t.Errorf("%d texts kept, want at most %d", len(d.texts), internMax)
+	}
+	if _, err := d.text([]byte{4, 0, 0, 0, 'a', 'b', 'c'}); err == nil {
+		t.Error("a text without its terminating zero was read")
+	}
 }

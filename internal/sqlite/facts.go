@@ -197,6 +197,9 @@ func moveTotals(tx *wtx, moves []totalMove) error {
 		if len(m.delta) == 0 && (!found || keyID == cur) {
 			continue
 		}
+		if len(m.delta) > 0 {
+			tx.areas = append(tx.areas, survey.FactsArea{Hierarchy: a.hierarchy, Commune: a.commune})
+		}
 		var cells []survey.FactCell
 		if found {
 			if cells, err = sealer.OpenCells(keyID, box, aad); err != nil {
@@ -329,6 +332,10 @@ type factCounter struct {
 	index  map[string]int  // group key → position in groups
 	groups []survey.FactCount
 	key    []byte // scratch: the key of the cell at hand
+	// the indicator of the last cell wants looked at, and its answer
+	last       []byte
+	lastSet    bool
+	lastWanted bool
 }
 
 // add opens a box of the totals of commune and sums its cells.
@@ -346,7 +353,7 @@ func (c *factCounter) add(sealer survey.FactSealer, hierarchy, commune, district
 	k = append(k, 0)
 	base := len(k)
 	err := sealer.EachCell(keyID, box, aad, func(cell *survey.CellBytes) {
-		if c.want != nil && !c.want[string(cell.Indicator)] {
+		if !c.wants(cell.Indicator) {
 			return
 		}
 		k = append(k[:base], cell.Indicator...)
@@ -379,6 +386,22 @@ func (c *factCounter) add(sealer survey.FactSealer, hierarchy, commune, district
 	return err
 }
 
+// wants reports whether the cells of indicator ind are asked for. A
+// box's cells come grouped by indicator: the answer for the indicator of
+// the cell before is reused, so that a box of a hundred cells costs a
+// handful of lookups.
+func (c *factCounter) wants(ind []byte) bool {
+	if c.want == nil {
+		return true
+	}
+	if c.lastSet && string(ind) == string(c.last) {
+		return c.lastWanted
+	}
+	c.last, c.lastSet = append(c.last[:0], ind...), true
+	c.lastWanted = c.want[string(ind)]
+	return c.lastWanted
+}
+
 // counts returns the groups that are not zero.
 func (c *factCounter) counts() []survey.FactCount {
 	out := c.groups[:0]
@@ -400,7 +423,10 @@ func (s *Store) countTotals(ctx context.Context, c *factCounter, k *totalKind, h
 	defer rows.Close()
 	var commune, district, keyID string
 	var period int64
-	var box []byte
+	// The box is opened before the next row is read: it is used in place,
+	// not copied out of the driver (a whole city is a thousand boxes of
+	// a few kilobytes).
+	var box sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(&commune, &district, &period, &keyID, &box); err != nil {
 			return translate("count indicator facts", err)

@@ -57,6 +57,8 @@ type Store struct {
 	unprepared map[string]bool
 	// factsVersion counts the commits that changed indicator facts.
 	factsVersion atomic.Uint64
+	// changes logs where each of those commits changed facts.
+	changes factChanges
 	// sealer seals the indicator facts kept out of clear (UseFactSealer).
 	sealer survey.FactSealer
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // A write is a function run inside the writer's transaction.
@@ -22,6 +24,8 @@ type wtx struct {
 	// facts is set by a write that changes indicator facts: the commit
 	// then moves the store's facts version.
 	facts bool
+	// areas are the communes whose facts totals the write changed.
+	areas []survey.FactsArea
 }
 
 // Exec runs query with args, through its prepared statement if it has one.
@@ -186,6 +190,9 @@ func (s *Store) commit(batch []*writeReq) {
 		return
 	}
 	if tx.facts {
+		// Only this goroutine moves the version: the log is written
+		// under the version the commit makes, before it is made.
+		s.changes.record(s.factsVersion.Load()+1, tx.areas)
 		s.factsVersion.Add(1) // before any writer hears of its commit
 	}
 	for i, r := range batch {

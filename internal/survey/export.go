@@ -298,6 +298,9 @@ func (j *ExportJob) Run(ctx context.Context, w io.Writer) (rows int64, err error
 		return 0, err
 	}
 	last := time.Now()
+	// The reads of sealed answers are counted for the export's audit
+	// entry; one context for every row.
+	rctx := context.WithValue(ctx, exportReadsKey{}, &sensitive)
 	err = j.e.stream.StreamSubmissions(ctx, j.query, func(sub *Submission) error {
 		// The query is scoped, but every record passes the same check as
 		// a single read: a scope bug must not become a leak.
@@ -312,7 +315,7 @@ func (j *ExportJob) Run(ctx context.Context, w io.Writer) (rows int64, err error
 		if !j.e.intake.canSee(j.actor, check) {
 			return nil
 		}
-		rec, err := j.e.record(context.WithValue(ctx, exportReadsKey{}, &sensitive), j.actor, sub)
+		rec, err := j.e.record(rctx, j.actor, sub)
 		if err != nil {
 			return err
 		}

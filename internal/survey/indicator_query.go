@@ -46,6 +46,9 @@ type Table struct {
 	Level      Level
 	By         []string
 	Rows       []TableRow
+	// only, when not nil, restricts the count to these communes (the
+	// others' rows come out zero).
+	only map[FactsArea]bool
 }
 
 // CanReadIndicators: managers and admins, and supervisors, whose reports
@@ -244,11 +247,11 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 	}
 	for _, s := range scopes {
 		p := FactsPart{Hierarchy: s.h.id, From: s.from, To: s.to}
-		if s.unit.Level != LevelCity {
+		if s.unit.Level != LevelCity || t.only != nil {
 			p.Communes = []string{}
 			var walk func(u *Unit)
 			walk = func(u *Unit) {
-				if u.Level == LevelCommune {
+				if u.Level == LevelCommune && (t.only == nil || t.only[FactsArea{s.h.id, u.Code}]) {
 					p.Communes = append(p.Communes, u.Code)
 				}
 				for _, c := range s.h.children[u.Code] {

@@ -123,8 +123,8 @@ func (s *Intake) openView(ctx context.Context, actor Actor, sf *schema.Form, sub
 	if err != nil {
 		return nil, err
 	}
-	for p, v := range vals {
-		if err := setPointer(api, p, sf.FromStorageAt(p, v)); err != nil {
+	for _, a := range vals {
+		if err := setPointer(api, a.Pointer, sf.FromStorageAt(a.Pointer, a.Value)); err != nil {
 			return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 		}
 	}
@@ -144,23 +144,21 @@ func (s *Intake) fullAnswers(sf *schema.Form, sub *Submission) (map[string]any, 
 		return nil, err
 	}
 	api := sf.FromStorage(sub.Data)
-	for p, v := range vals {
-		if err := setPointer(api, p, v); err != nil {
+	for _, a := range vals {
+		if err := setPointer(api, a.Pointer, a.Value); err != nil {
 			return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 		}
 	}
 	return sf.ToStorage(api), nil
 }
 
-func (s *Intake) openSealed(sub *Submission) (map[string]any, error) {
+func (s *Intake) openSealed(sub *Submission) ([]sealedAnswer, error) {
 	pt, err := s.prot.Sealer.Open(sub.Sealed.KeyID, sub.Sealed.Box, sealAAD(sub))
 	if err != nil {
 		return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(pt))
-	dec.UseNumber()
-	var vals map[string]any
-	if err := dec.Decode(&vals); err != nil {
+	vals, err := decodeSealed(pt)
+	if err != nil {
 		return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 	}
 	return vals, nil
@@ -300,6 +298,9 @@ func escapeToken(t string) string {
 }
 
 func unescapeToken(t string) string {
+	if strings.IndexByte(t, '~') < 0 { // almost always: no search for each escape
+		return t
+	}
 	return strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
 }
 
@@ -308,9 +309,14 @@ func walkPointer(doc map[string]any, p string) (any, string, error) {
 	if !strings.HasPrefix(p, "/") {
 		return nil, "", fmt.Errorf("bad pointer %q", p)
 	}
-	toks := strings.Split(p[1:], "/")
 	var cur any = doc
-	for _, t := range toks[:len(toks)-1] {
+	rest := p[1:]
+	for {
+		t, after, more := strings.Cut(rest, "/")
+		if !more {
+			return cur, unescapeToken(t), nil
+		}
+		rest = after
 		t = unescapeToken(t)
 		switch c := cur.(type) {
 		case map[string]any:
@@ -325,7 +331,6 @@ func walkPointer(doc map[string]any, p string) (any, string, error) {
 			return nil, "", fmt.Errorf("pointer %q: no container at %s", p, t)
 		}
 	}
-	return cur, unescapeToken(toks[len(toks)-1]), nil
 }
 
 func getPointer(doc map[string]any, p string) (any, bool) {

@@ -50,27 +50,28 @@ func keyLess(a, b cubeKey) int {
 	return strings.Compare(a.ag, b.ag)
 }
 
-// cellGroup is a total and the parts that add up to it.
-type cellGroup struct {
-	total cubeKey
-	parts []cubeKey
+// cube is a set of cells numbered in key order, and the sums that tie
+// them: each group is a total and its parts, by number (the total first).
+// Numbers rather than keys: a city's reach is thousands of cells, and a
+// decision after every write walks its groups again and again.
+type cube struct {
+	keys   []cubeKey
+	num    map[cubeKey]int32 // a key's number
+	groups [][]int32
 }
 
-// suppressCells returns the hidden cells of cells, whose sums are groups:
-// the primary ones, and the secondary ones that keep every group from
-// having exactly one hidden member. Deterministic: the same cells give
-// the same marks.
-func suppressCells(cells map[cubeKey]cubeCell, groups []cellGroup) map[cubeKey]bool {
-	hidden := map[cubeKey]bool{}
-	for k, c := range cells {
-		if c.small() {
-			hidden[k] = true
-		}
+// suppressCells returns the hidden cells of c, whose counts are vals (by
+// number): the primary ones, and the secondary ones that keep every group
+// from having exactly one hidden member. Deterministic: the same cells
+// give the same marks.
+func suppressCells(c *cube, vals []cubeCell) []bool {
+	hidden := make([]bool, len(c.keys))
+	for i, v := range vals {
+		hidden[i] = v.small()
 	}
 	for changed := true; changed; {
 		changed = false
-		for _, g := range groups {
-			members := append([]cubeKey{g.total}, g.parts...)
+		for _, members := range c.groups {
 			n := 0
 			for _, k := range members {
 				if hidden[k] {
@@ -80,7 +81,7 @@ func suppressCells(cells map[cubeKey]cubeCell, groups []cellGroup) map[cubeKey]b
 			if n != 1 {
 				continue
 			}
-			if k, ok := smallestOther(cells, hidden, members); ok {
+			if k, ok := smallestOther(vals, hidden, members); ok {
 				hidden[k] = true
 				changed = true
 			}
@@ -93,70 +94,91 @@ func suppressCells(cells map[cubeKey]cubeCell, groups []cellGroup) map[cubeKey]b
 // hidden member: the smallest non-zero one (by denominator, then
 // numerator, then key); a zero one only when nothing else is left, which
 // happens only when the parts do not add up to the total (rows without a
-// sex or an age group count in the total alone).
-func smallestOther(cells map[cubeKey]cubeCell, hidden map[cubeKey]bool, members []cubeKey) (cubeKey, bool) {
-	var best cubeKey
-	found, bestZero := false, true
+// sex or an age group count in the total alone). Numbers follow the keys'
+// order, so the key's tie-break is the number's.
+func smallestOther(vals []cubeCell, hidden []bool, members []int32) (int32, bool) {
+	best := int32(-1)
+	bestZero := true
 	for _, k := range members {
 		if hidden[k] {
 			continue
 		}
-		c, b := cells[k], cells[best]
-		z := c.zero()
-		better := !found || (bestZero && !z) ||
-			(z == bestZero && (c.den < b.den || (c.den == b.den && (c.num < b.num || (c.num == b.num && keyLess(k, best) < 0)))))
+		v := vals[k]
+		z := v.zero()
+		better := best < 0 || (bestZero && !z)
+		if !better && z == bestZero {
+			b := vals[best]
+			better = v.den < b.den || (v.den == b.den && (v.num < b.num || (v.num == b.num && k < best)))
+		}
 		if better {
-			best, found, bestZero = k, true, z
+			best, bestZero = k, z
 		}
 	}
-	return best, found
+	return best, best >= 0
 }
 
-// cubeGroups lists the sums that tie the cells together: for every unit,
-// its sex cells and its age-group cells add up to it; every unit's cells
-// add up to its parent's. parent returns the key (hier, unit) of a unit's
-// parent row, ok false when there is none.
-func cubeGroups(cells map[cubeKey]cubeCell, parent func(hier, unit string) (string, string, bool)) []cellGroup {
-	type groupKey struct {
-		kind  int // 0 sex, 1 age group, 2 sub-units
-		total cubeKey
-	}
-	keys := make([]cubeKey, 0, len(cells))
+// cubeGroups numbers the cells (and returns their counts by number) and
+// lists the sums that tie them together:
+// for every unit, its sex cells and its age-group cells add up to it;
+// every unit's cells add up to its parent's. parent returns the key
+// (hier, unit) of a unit's parent row, ok false when there is none. The
+// groups come in the order of their first part, the parts in key order.
+func cubeGroups(cells map[cubeKey]cubeCell, parent func(hier, unit string) (string, string, bool)) (*cube, []cubeCell) {
+	c := &cube{keys: make([]cubeKey, 0, len(cells))}
 	for k := range cells {
-		keys = append(keys, k)
+		c.keys = append(c.keys, k)
 	}
-	slices.SortFunc(keys, keyLess)
-	groups := map[groupKey]*cellGroup{}
-	var order []groupKey
-	for _, k := range keys {
-		var totals []groupKey
+	slices.SortFunc(c.keys, keyLess)
+	num := make(map[cubeKey]int32, len(c.keys))
+	vals := make([]cubeCell, len(c.keys))
+	for i, k := range c.keys {
+		num[k] = int32(i)
+		vals[i] = cells[k]
+	}
+	c.num = num
+	// group[kind][total]: the group of total's parts of a kind (0 sex,
+	// 1 age group, 2 sub-units), as a position in c.groups plus one.
+	var group [3][]int32
+	for kind := range group {
+		group[kind] = make([]int32, len(c.keys))
+	}
+	type unitKey struct{ hier, unit string }
+	type parentOf struct {
+		unitKey
+		ok bool
+	}
+	parents := map[unitKey]parentOf{} // parent's answers, by unit
+	for i, k := range c.keys {
+		add := func(kind int, total cubeKey) {
+			t, ok := num[total]
+			if !ok {
+				return // a total no one can ask for
+			}
+			g := group[kind][t]
+			if g == 0 {
+				c.groups = append(c.groups, []int32{t})
+				g = int32(len(c.groups))
+				group[kind][t] = g
+			}
+			c.groups[g-1] = append(c.groups[g-1], int32(i))
+		}
 		if k.sex != "" {
-			totals = append(totals, groupKey{0, cubeKey{k.code, k.hier, k.unit, "", k.ag}})
+			add(0, cubeKey{k.code, k.hier, k.unit, "", k.ag})
 		}
 		if k.ag != "" {
-			totals = append(totals, groupKey{1, cubeKey{k.code, k.hier, k.unit, k.sex, ""}})
+			add(1, cubeKey{k.code, k.hier, k.unit, k.sex, ""})
 		}
-		if ph, pu, ok := parent(k.hier, k.unit); ok {
-			totals = append(totals, groupKey{2, cubeKey{k.code, ph, pu, k.sex, k.ag}})
+		p, seen := parents[unitKey{k.hier, k.unit}]
+		if !seen {
+			ph, pu, ok := parent(k.hier, k.unit)
+			p = parentOf{unitKey{ph, pu}, ok}
+			parents[unitKey{k.hier, k.unit}] = p
 		}
-		for _, gk := range totals {
-			if _, ok := cells[gk.total]; !ok {
-				continue // a total no one can ask for
-			}
-			g := groups[gk]
-			if g == nil {
-				g = &cellGroup{total: gk.total}
-				groups[gk] = g
-				order = append(order, gk)
-			}
-			g.parts = append(g.parts, k)
+		if p.ok {
+			add(2, cubeKey{k.code, p.hier, p.unit, k.sex, k.ag})
 		}
 	}
-	out := make([]cellGroup, len(order))
-	for i, gk := range order {
-		out[i] = *groups[gk]
-	}
-	return out
+	return c, vals
 }
 
 // sensitiveRule reports whether suppression applies to the table.
@@ -195,7 +217,8 @@ func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) erro
 		}
 		k := cubeKey{r.Indicator, r.Hierarchy, r.Unit, r.Sex, r.AgeGroup}
 		c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
-		if _, reached := d.cells[k]; d.hidden[k] || c.small() || (!reached && !c.zero()) { // unreached: never in clear
+		n, reached := d.cube.num[k]
+		if (reached && d.hidden[n]) || c.small() || (!reached && !c.zero()) { // unreached: never in clear
 			r.Suppressed, r.Numerator, r.Denominator, r.Value = true, nil, nil, nil
 		}
 	}
@@ -207,40 +230,154 @@ func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) erro
 // changed since it was taken. Cells of different indicators are never in
 // one group, so each indicator's decision is taken (and kept) alone and
 // is the one a decision over them all would take.
+//
+// After a change, the last decision is the base of the new one when the
+// store can tell which communes changed since it was taken: their cells
+// are counted again, the others' are the base's (the same facts give the
+// same sums), and the marks are taken afresh over them all, as they would
+// be on a count of everything. A write moves one commune: a city's
+// decision then reads the totals of one commune, not of them all.
 func (ind *Indicators) suppressions(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator) (map[string]*suppression, error) {
 	out := make(map[string]*suppression, len(defs))
 	version, cacheable := uint64(0), false
 	if v, ok := ind.store.(FactsVersioner); ok {
 		version, cacheable = v.FactsVersion()
 	}
+	log, _ := ind.store.(FactsChangeLog)
 	scope := reachScope(actor, t)
-	var missing []*indicator.Indicator
+	// The indicators to decide, by the version of their base (0: no
+	// base, count everything).
+	type batch struct {
+		defs    []*indicator.Indicator
+		bases   []*suppression
+		changed map[FactsArea]bool
+	}
+	batches := map[uint64]*batch{}
+	var order []uint64
 	for _, def := range defs {
-		if d := ind.cache.get(cacheable, version, scope, def.Code); d != nil {
+		d, base := ind.cache.get(cacheable, version, scope, def.Code)
+		if d != nil {
 			out[def.Code] = d
+			continue
+		}
+		var areas []FactsArea
+		ok := base != nil && log != nil
+		if ok {
+			areas, ok = log.FactsChangedSince(base.version)
+		}
+		bv := uint64(0)
+		if ok {
+			bv = base.version + 1
 		} else {
-			missing = append(missing, def)
+			base = nil
+		}
+		b := batches[bv]
+		if b == nil {
+			b = &batch{}
+			if ok {
+				b.changed = make(map[FactsArea]bool, len(areas))
+				for _, a := range areas {
+					b.changed[a] = true
+				}
+			}
+			batches[bv] = b
+			order = append(order, bv)
+		}
+		b.defs, b.bases = append(b.defs, def), append(b.bases, base)
+	}
+	roots := map[string]bool{}
+	for _, r := range actor.Units {
+		roots[r] = true
+	}
+	for _, bv := range order {
+		b := batches[bv]
+		communes, err := ind.communeCells(ctx, actor, t, b.defs, b.changed)
+		if err != nil {
+			return nil, err
+		}
+		for i, def := range b.defs {
+			var d *suppression
+			if base := b.bases[i]; base != nil {
+				d = ind.advance(base, def.Code, communes, b.changed, roots)
+			}
+			if d == nil { // no base, or cells appear or go: number them again
+				cells := map[cubeKey]cubeCell{}
+				if base := b.bases[i]; base != nil {
+					for n, k := range base.cube.keys {
+						if ind.isCommune(k.hier, k.unit) && !b.changed[FactsArea{k.hier, k.unit}] {
+							cells[k] = base.vals[n]
+						}
+					}
+				}
+				for k, c := range communes {
+					if k.code == def.Code {
+						cells[k] = c
+					}
+				}
+				ind.rollUp(cells, roots)
+				d = &suppression{}
+				d.cube, d.vals = cubeGroups(cells, ind.parentRow)
+			}
+			d.version = version
+			d.hidden = suppressCells(d.cube, d.vals)
+			out[def.Code] = d
+			ind.cache.put(cacheable, scope, def.Code, d)
 		}
 	}
-	if len(missing) == 0 {
-		return out, nil
-	}
-	cells, err := ind.reachable(ctx, actor, t, missing)
-	if err != nil {
-		return nil, err
-	}
-	for _, def := range missing {
-		out[def.Code] = &suppression{cells: map[cubeKey]cubeCell{}}
-	}
-	for k, c := range cells {
-		out[k.code].cells[k] = c
-	}
-	for _, def := range missing {
-		d := out[def.Code]
-		d.hidden = suppressCells(d.cells, cubeGroups(d.cells, ind.parentRow))
-		ind.cache.put(cacheable, version, scope, def.Code, d)
-	}
 	return out, nil
+}
+
+// advance returns the cells of base for indicator code with the commune
+// cells of the changed communes replaced by fresh ones (and the sums above
+// them moved by as much), on base's numbering: nil when a cell would come
+// or go, which needs a numbering of its own.
+func (ind *Indicators) advance(base *suppression, code string, fresh map[cubeKey]cubeCell, changed map[FactsArea]bool, roots map[string]bool) *suppression {
+	delta := map[cubeKey]cubeCell{}
+	move := func(k cubeKey, c cubeCell, sign int) {
+		v := delta[k]
+		v.den += sign * c.den
+		v.num += sign * c.num
+		delta[k] = v
+	}
+	for n, k := range base.cube.keys {
+		if changed[FactsArea{k.hier, k.unit}] && ind.isCommune(k.hier, k.unit) {
+			move(k, base.vals[n], -1)
+		}
+	}
+	for k, c := range fresh {
+		if k.code == code {
+			move(k, c, 1)
+		}
+	}
+	vals := slices.Clone(base.vals)
+	for k, c := range delta {
+		if c.zero() {
+			continue
+		}
+		for _, a := range append(ind.above(k, roots), k) {
+			n, ok := base.cube.num[a]
+			if !ok {
+				return nil // a cell comes
+			}
+			vals[n].den += c.den
+			vals[n].num += c.num
+			if vals[n].zero() {
+				return nil // a cell goes
+			}
+		}
+	}
+	return &suppression{cube: base.cube, vals: vals}
+}
+
+// isCommune reports whether unit is a commune of hierarchy hier.
+func (ind *Indicators) isCommune(hier, unit string) bool {
+	for _, h := range ind.units.hs {
+		if h.id == hier {
+			u, ok := h.units[unit]
+			return ok && u.Level == LevelCommune
+		}
+	}
+	return false
 }
 
 // parentRow is the row a unit's row adds up into: its parent unit in the
@@ -265,20 +402,18 @@ func (ind *Indicators) parentRow(hier, unit string) (string, string, bool) {
 	return "", "", false
 }
 
-// reachable counts every non-zero cell of defs the actor can ask for in
-// t's period: each unit of their area, at each level, with each
-// breakdown. The commune cells by sex and age group come from the table
-// engine; the others are their sums, as the engine's own rows are (rows
-// without a sex or an age group, which only the totals count, are left
-// out here; suppress checks the rows it shows against the primary rule
-// themselves). Zero cells are left out: they are shown, and a group whose
-// total is zero hides nothing.
-func (ind *Indicators) reachable(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator) (map[cubeKey]cubeCell, error) {
+// communeCells counts every non-zero commune cell of defs the actor can
+// ask for in t's period (only those of the communes in only, when only is
+// not nil), by sex and age group and without either. They come from the
+// table engine, each unit of the actor's area in turn. Rows without a sex
+// or an age group, which only the totals count, are left out here;
+// suppress checks the rows it shows against the primary rule themselves.
+// Zero cells are left out: they are shown, and a group whose total is
+// zero hides nothing.
+func (ind *Indicators) communeCells(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator, only map[FactsArea]bool) (map[cubeKey]cubeCell, error) {
 	communes := map[cubeKey]cubeCell{}
-	roots := map[string]bool{}
 	for _, root := range actor.Units {
-		roots[root] = true
-		sub := &Table{Indicators: defs, From: t.From, To: t.To, Unit: root, Level: LevelCommune, By: []string{"sex", "age_group"}}
+		sub := &Table{Indicators: defs, From: t.From, To: t.To, Unit: root, Level: LevelCommune, By: []string{"sex", "age_group"}, only: only}
 		scopes, err := ind.scopes(everything, sub)
 		if err != nil {
 			continue // the unit does not exist in this period
@@ -302,27 +437,40 @@ func (ind *Indicators) reachable(ctx context.Context, actor Actor, t *Table, def
 			}
 		}
 	}
-	cells := make(map[cubeKey]cubeCell, 2*len(communes))
-	for k, c := range communes {
-		cells[k] = c
-		// The units above the commune that the actor can ask for: those
-		// up to the highest of their units on the way.
-		var chain []cubeKey
-		top := -1
-		for h, u, ok := k.hier, k.unit, true; ok; h, u, ok = ind.parentRow(h, u) {
-			chain = append(chain, cubeKey{k.code, h, u, k.sex, k.ag})
-			if roots[u] {
-				top = len(chain) - 1
-			}
-		}
-		for _, a := range chain[1:max(top+1, 1)] {
+	return communes, nil
+}
+
+// rollUp adds to cells, commune cells, the units above them that the
+// actor (whose units are roots) can ask for, as their sums: every cell
+// the actor can reach.
+func (ind *Indicators) rollUp(cells map[cubeKey]cubeCell, roots map[string]bool) {
+	communes := make([]cubeKey, 0, len(cells))
+	for k := range cells {
+		communes = append(communes, k)
+	}
+	for _, k := range communes {
+		c := cells[k]
+		for _, a := range ind.above(k, roots) {
 			v := cells[a]
 			v.den += c.den
 			v.num += c.num
 			cells[a] = v
 		}
 	}
-	return cells, nil
+}
+
+// above returns the cells above commune cell k that the actor can ask for:
+// those of the units up to the highest of their units on the way.
+func (ind *Indicators) above(k cubeKey, roots map[string]bool) []cubeKey {
+	var chain []cubeKey
+	top := -1
+	for h, u, ok := k.hier, k.unit, true; ok; h, u, ok = ind.parentRow(h, u) {
+		chain = append(chain, cubeKey{k.code, h, u, k.sex, k.ag})
+		if roots[u] {
+			top = len(chain) - 1
+		}
+	}
+	return chain[1:max(top+1, 1)]
 }
 
 func deref(p *int) int {

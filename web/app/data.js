@@ -169,7 +169,8 @@ export async function correct(api, sub, user) {
   // grant, even their own. The phone starts from the copy it sent when it
   // still has that revision; otherwise from the server's copy, and the
   // withheld questions are not asked again: left out of the edit, the
-  // server keeps their stored answers (it refuses an edit that changes them).
+  // server keeps their stored answers. The collector may still remove a
+  // child who holds some: the server lets a submission's own collector.
   const sent = await (await db()).get('outbox', sub.id);
   const own = sent && sent.state === 'sent' && sent.revision === sub.revision && (sub.redacted || []).length && !(sent.withheld || []).length;
   const data = own ? sent.submission.data : sub.data;

@@ -170,7 +170,8 @@ export function Fill({ id, app, lang }) {
     ${(d.server_errors || []).length > 0 && html`<p class="banner error" role="alert">${t('fill.server_errors')}</p>`}
     <${Envelope} d=${d} units=${us} set=${setEnvelope} errors=${errors} show=${show} />
     <${FormView} schema=${schema} value=${d.data} lang=${lang || currentLang()} errors=${errors} show=${show}
-      onTouch=${touchAndRemember} onChange=${onChange} prefix="q" Photo=${Photo} focus=${d.at || ''} withheld=${withheld} />
+      onTouch=${touchAndRemember} onChange=${onChange} prefix="q" Photo=${Photo} focus=${d.at || ''} withheld=${withheld}
+      onWithheld=${w => update({ ...cur.current, withheld: w })} />
     ${unknown.length > 0 && html`<div class="banner error">${unknown.map(e => html`<p>${e.path}: ${errorText(e)}</p>`)}</div>`}
     <div class="finalise">
       ${summary && showAll && errors.length > 0 && html`<p class="banner error" role="alert" id="error-summary">${t('fill.errors', { n: errors.length })}</p>`}

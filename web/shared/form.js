@@ -285,7 +285,7 @@ const Item = memo(function Item({ ps, path, value, index, open, toggle, remove, 
     <div class="item-head"><h3 id=${id + '-h'}>${t('form.item', { n: index + 1 })}${name ? ': ' + name : ''}${bad ? html` <span class="item-bad">⚠ ${t('form.item_errors')}</span>` : null}</h3>
       <button type="button" class="btn-quiet" id=${id + '-toggle'} aria-expanded=${open ? 'true' : 'false'} onClick=${toggle}>${open ? t('form.fold') : t('form.open')}</button></div>
     ${open && html`<${Fields} s=${ps.items} value=${value} path=${path} ctx=${ctx} />
-      ${!ctx.readOnly && !holdsWithheld(ctx.withheld, path) && html`<button type="button" class="btn-quiet remove" onClick=${remove}>${t('form.remove')}</button>`}`}
+      ${!ctx.readOnly && (ctx.mayRemoveWithheld || !holdsWithheld(ctx.withheld, path)) && html`<button type="button" class="btn-quiet remove" onClick=${remove}>${t('form.remove')}</button>`}`}
   </section>`;
 }, (a, b) => a.value === b.value && a.index === b.index && a.open === b.open && a.ctx.lang === b.ctx.lang && a.ctx.readOnly === b.ctx.readOnly &&
   a.ctx.errorKey(a.path) === b.ctx.errorKey(b.path));
@@ -308,6 +308,8 @@ function Repeat({ ps, path, value, required, ctx }) {
   };
   const remove = i => {
     setOpened(prev => new Set([...prev].filter(j => j !== i).map(j => (j > i ? j - 1 : j))));
+    const w = ctx.withheldNow();
+    if (w.size) ctx.onWithheld(shiftWithheld(w, path, i));
     ctx.setAt(path, (ctx.get(path) || []).filter((_, j) => j !== i));
   };
   return html`<fieldset class="q repeat" data-path=${path} id=${id}>
@@ -345,6 +347,24 @@ export function warmControls(doc = document) {
 
 const NONE = new Set();
 
+/**
+ * shiftWithheld is the withheld pointers once entry i of the repeat at path
+ * is removed: those under the entry go, those of later entries move up one.
+ */
+export function shiftWithheld(withheld, path, i) {
+  const pre = path + '/';
+  const out = [];
+  for (const w of withheld) {
+    if (!w.startsWith(pre)) { out.push(w); continue; }
+    const rest = w.slice(pre.length);
+    const k = rest.indexOf('/');
+    const j = Number(k < 0 ? rest : rest.slice(0, k));
+    if (j === i) continue;
+    out.push(j > i ? pre + (j - 1) + (k < 0 ? '' : rest.slice(k)) : w);
+  }
+  return out;
+}
+
 /** notWithheld drops the errors of questions at or under a withheld pointer. */
 export const notWithheld = (errors, withheld) => withheld.size ? errors.filter(e => !holdsWithheld(withheld, e.path)) : errors;
 
@@ -355,9 +375,12 @@ export const notWithheld = (errors, withheld) => withheld.size ? errors.filter(e
  * onTouch(path), readOnly, prefix (DOM ids), lang (redraws on change),
  * Photo (a component for image questions), focus (the pointer of the
  * question to show unfolded when the form opens), withheld (a Set of the
- * pointers of answers the server withholds: drawn as a note, not asked).
+ * pointers of answers the server withholds: drawn as a note, not asked),
+ * onWithheld(pointers): given, an entry holding withheld answers may be
+ * removed (the server lets the submission's own collector do so), and it
+ * is called with the pointers that remain, renumbered.
  */
-export function FormView({ schema, value, onChange, errors = [], show = () => true, onTouch = () => {}, readOnly = false, prefix = 'q', lang = 'vi', Photo = () => null, focus = '', withheld = NONE }) {
+export function FormView({ schema, value, onChange, errors = [], show = () => true, onTouch = () => {}, readOnly = false, prefix = 'q', lang = 'vi', Photo = () => null, focus = '', withheld = NONE, onWithheld = null }) {
   const map = byPath(errors);
   const keys = new Map();
   const errorKey = p => {
@@ -372,8 +395,13 @@ export function FormView({ schema, value, onChange, errors = [], show = () => tr
   // repeat entry that was not redrawn still writes into the current answers.
   const latest = useRef(value);
   latest.current = value;
+  // An entry not redrawn since holds the ctx of its last drawing: it reads
+  // the withheld pointers of now through this.
+  const latestWithheld = useRef(withheld);
+  latestWithheld.current = withheld;
   const ctx = {
     prefix, errors: map, show, touch: onTouch, readOnly, lang, errorKey, Photo, focus, withheld,
+    mayRemoveWithheld: !!onWithheld, onWithheld, withheldNow: () => latestWithheld.current,
     get: p => pointerGet(latest.current, p),
     setAt: (p, x) => {
       latest.current = prune(schema, setIn(latest.current || {}, p.slice(1).split('/'), x));

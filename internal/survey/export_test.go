@@ -1,0 +1,31 @@
+package survey
+
+import "context"
+
+// DecisionOf returns the suppression decision that the answer to q uses
+// for actor, for each sensitive indicator of q: each reachable cell's
+// denominator and numerator and whether it is hidden, keyed by
+// "code/hierarchy/unit/sex/age group". Tests compare the decisions of two
+// services with it, not only the rows they show.
+func DecisionOf(ctx context.Context, ind *Indicators, actor Actor, q TableQuery) (map[string][3]int, error) {
+	t, err := ind.Table(ctx, actor, q)
+	if err != nil {
+		return nil, err
+	}
+	defs := sensitiveRule(actor, t)
+	decided, err := ind.suppressions(ctx, actor, t, defs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][3]int{}
+	for _, d := range decided {
+		for n, k := range d.cube.keys {
+			c, h := d.vals[n], 0
+			if d.hidden[n] {
+				h = 1
+			}
+			out[k.code+"/"+k.hier+"/"+k.unit+"/"+k.sex+"/"+k.ag] = [3]int{c.den, c.num, h}
+		}
+	}
+	return out, nil
+}
