@@ -200,9 +200,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 // tenth of its CPU. Letting the heap grow to three times its live part
 // (200 %) halves that work for some megabytes more: the export's peak
 // heap went from about 27 to about 40 MB, as flat from 10,000 to 100,000
-// submissions; at 400 it was no longer flat. The soft memory limit
-// bounds the memory: nearing it, the collector runs as often as needed,
-// whatever the percent.
+// submissions; at 400 the peak of 100,000 reached 1.35 times that of
+// 10,000. The soft memory limit bounds the memory: nearing it, the
+// collector runs as often as needed, whatever the percent.
 func tuneGC(cfg *Config) {
 	debug.SetGCPercent(cfg.GCPercent)
 	debug.SetMemoryLimit(cfg.MemoryLimit)
