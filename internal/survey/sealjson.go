@@ -65,31 +65,8 @@ func parseSealed(pt []byte) ([]sealedAnswer, bool) {
 		return nil, false
 	}
 	vals := make([]sealedAnswer, 0, 8)
-	p.space()
-	if !p.take('}') {
-		for {
-			p.space()
-			k, ok := p.str()
-			if !ok {
-				return nil, false
-			}
-			p.space()
-			if !p.take(':') {
-				return nil, false
-			}
-			v, ok := p.value(1)
-			if !ok {
-				return nil, false
-			}
-			vals = append(vals, sealedAnswer{k, v})
-			p.space()
-			if p.take('}') {
-				break
-			}
-			if !p.take(',') {
-				return nil, false
-			}
-		}
+	if !p.members(0, func(k string, v any) { vals = append(vals, sealedAnswer{k, v}) }) {
+		return nil, false
 	}
 	p.space()
 	return vals, p.i == len(p.s)
@@ -168,31 +145,40 @@ func (p *sealedParser) value(depth int) (any, bool) {
 func (p *sealedParser) object(depth int) (any, bool) {
 	p.i++ // {
 	m := map[string]any{}
+	if !p.members(depth, func(k string, v any) { m[k] = v }) {
+		return nil, false
+	}
+	return m, true
+}
+
+// members reads the members of an object whose '{' was just taken, up to
+// and with its '}', handing each to add in the order of the text.
+func (p *sealedParser) members(depth int, add func(k string, v any)) bool {
 	p.space()
 	if p.take('}') {
-		return m, true
+		return true
 	}
 	for {
 		p.space()
 		k, ok := p.str()
 		if !ok {
-			return nil, false
+			return false
 		}
 		p.space()
 		if !p.take(':') {
-			return nil, false
+			return false
 		}
 		v, ok := p.value(depth + 1)
 		if !ok {
-			return nil, false
+			return false
 		}
-		m[k] = v
+		add(k, v)
 		p.space()
 		if p.take('}') {
-			return m, true
+			return true
 		}
 		if !p.take(',') {
-			return nil, false
+			return false
 		}
 	}
 }
