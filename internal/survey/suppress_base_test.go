@@ -44,19 +44,7 @@ func TestSuppressionBaseFollowsEveryChange(t *testing.T) {
 	check := func(step string) {
 		t.Helper()
 		for _, q := range queries {
-			for range 2 {
-				got, err := w.indicators.Table(ctx, supCity, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := ref.Table(ctx, supCity, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(want.Rows, got.Rows); diff != "" {
-					t.Fatalf("%s, %+v (-fresh +kept):\n%s", step, q, diff)
-				}
-			}
+			agreesWithFresh(t, w, ref, q, step)
 			// The decisions themselves, not only the rows they mark.
 			got, err := survey.DecisionOf(ctx, w.indicators, supCity, q)
 			if err != nil {

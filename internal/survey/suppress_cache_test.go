@@ -2,6 +2,7 @@ package survey_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -29,6 +30,26 @@ func suppressionWorld(t *testing.T, seed uint64) (*world, *survey.Indicators, ge
 	return w, survey.NewIndicators(w.indicators.Set(), w.units, onlyFacts{w.store}, w.log), g
 }
 
+// agreesWithFresh asks q of w's service twice (the second answer comes
+// from the kept decision) as supCity, and fails unless both are ref's.
+func agreesWithFresh(t *testing.T, w *world, ref *survey.Indicators, q survey.TableQuery, step string) {
+	t.Helper()
+	ctx := context.Background()
+	for range 2 {
+		got, err := w.indicators.Table(ctx, supCity, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ref.Table(ctx, supCity, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want.Rows, got.Rows); diff != "" {
+			t.Fatalf("%s, %+v (-fresh +kept):\n%s", step, q, diff)
+		}
+	}
+}
+
 var supCity = survey.Actor{UserID: "s-city", Username: "s-city", Role: survey.RoleSupervisor, Units: []string{survey.CityCode}}
 
 // TestSuppressionCacheFollowsWrites: a caller without the sensitive grant
@@ -46,19 +67,7 @@ func TestSuppressionCacheFollowsWrites(t *testing.T) {
 	changed := 0
 	for i := range 15 {
 		for _, q := range queries {
-			for range 2 { // the second answer comes from the kept decision
-				got, err := w.indicators.Table(ctx, supCity, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := ref.Table(ctx, supCity, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(want.Rows, got.Rows); diff != "" {
-					t.Fatalf("after %d writes, %+v (-fresh +kept):\n%s", i, q, diff)
-				}
-			}
+			agreesWithFresh(t, w, ref, q, fmt.Sprintf("after %d writes", i))
 		}
 		got, _ := w.indicators.Table(ctx, supCity, queries[0])
 		if prev != nil && !cmp.Equal(prev, got.Rows) {
