@@ -56,32 +56,26 @@ var errNoToken = survey.Errorf(survey.CodeUnauthorized, "Cần đăng nhập (th
 
 // authenticate accepts a valid bearer token of an enabled user and puts the
 // caller into the request context.
-func (s *Server) authenticate(c *gin.Context) {
+func (s *Server) authenticate(c *gin.Context) error {
 	h := c.GetHeader("Authorization")
 	scheme, raw, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
-		c.Header("WWW-Authenticate", `Bearer realm="khaosat"`)
-		s.writeError(c, errNoToken)
-		return
+		return withChallenge(`Bearer realm="khaosat"`, errNoToken)
 	}
 	claims, err := s.Tokens.Verify(strings.TrimSpace(raw))
 	if err != nil {
-		c.Header("WWW-Authenticate", `Bearer realm="khaosat", error="invalid_token"`)
-		s.writeError(c, errNoToken)
-		return
+		return withChallenge(`Bearer realm="khaosat", error="invalid_token"`, errNoToken)
 	}
 	u, err := s.Accounts.User(c.Request.Context(), claims.Subject)
 	if survey.ErrorCode(err) == survey.CodeNotFound || (err == nil && u.Disabled) {
-		c.Header("WWW-Authenticate", `Bearer realm="khaosat", error="invalid_token"`)
-		s.writeError(c, errNoToken)
-		return
+		return withChallenge(`Bearer realm="khaosat", error="invalid_token"`, errNoToken)
 	}
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), keyActor, survey.ActorOf(u)))
 	c.Next()
+	return nil
 }
 
 func actorOf(c *gin.Context) (survey.Actor, bool) {
@@ -108,41 +102,38 @@ type loginResponse struct {
 	User         userJSON `json:"user"`
 }
 
-func (s *Server) login(c *gin.Context) {
+func (s *Server) login(c *gin.Context) error {
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	u, err := s.Accounts.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	refresh, err := s.Accounts.IssueRefresh(c.Request.Context(), u, "", "")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
-	s.writeTokens(c, u, refresh)
+	return s.writeTokens(c, u, refresh)
 }
 
 // writeTokens answers with a new access token and the given refresh token.
-func (s *Server) writeTokens(c *gin.Context, u *survey.User, refresh string) {
+func (s *Server) writeTokens(c *gin.Context, u *survey.User, refresh string) error {
 	tok, err := s.Tokens.Sign(u.ID, string(u.Role))
 	if err != nil {
-		s.writeError(c, fmt.Errorf("sign token: %w", err))
-		return
+		return fmt.Errorf("sign token: %w", err)
 	}
 	c.JSON(http.StatusOK, loginResponse{AccessToken: tok, RefreshToken: refresh, TokenType: "Bearer",
 		ExpiresIn: int(s.Tokens.TTL().Seconds()), User: toUserJSON(u)})
+	return nil
 }
 
-func (s *Server) me(c *gin.Context) {
+func (s *Server) me(c *gin.Context) error {
 	u, err := s.Accounts.User(c.Request.Context(), actor(c).UserID)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, toUserJSON(u))
+	return nil
 }
