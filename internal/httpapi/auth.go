@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -13,44 +10,6 @@ import (
 
 	"github.com/khaosat/khaosat/internal/survey"
 )
-
-const maxJSONBody = 64 << 10
-
-// decodeJSON decodes a small JSON request body strictly: unknown fields and
-// trailing data are refused.
-func decodeJSON(c *gin.Context, v any) error {
-	b, err := readBody(c, maxJSONBody)
-	if err != nil {
-		return err
-	}
-	if err := checkText(b); err != nil {
-		return err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			e := malformed("Sai kiểu dữ liệu ở trường «"+te.Field+"».", "Wrong type for field «"+te.Field+"».")
-			e.(*survey.Error).Fields = []survey.FieldError{{Path: "/" + strings.ReplaceAll(te.Field, ".", "/"), Code: "type",
-				Message: survey.Label{VI: "Sai kiểu dữ liệu.", EN: "Wrong type."}}}
-			return e
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			e := malformed("Trường không được phép: «"+name+"».", "Unknown field «"+name+"».")
-			e.(*survey.Error).Fields = []survey.FieldError{{Path: "/" + name, Code: "unknown_field",
-				Message: survey.Label{VI: "Trường không được phép.", EN: "Field not allowed."}}}
-			return e
-		default:
-			return malformed("Nội dung không phải JSON hợp lệ.", "The body is not valid JSON.")
-		}
-	}
-	if dec.More() {
-		return malformed("Sau đối tượng JSON còn dữ liệu thừa.", "There is trailing data after the JSON object.")
-	}
-	return nil
-}
 
 var errNoToken = survey.Errorf(survey.CodeUnauthorized, "Cần đăng nhập (thiếu hoặc sai mã truy cập).", "Authentication required: missing or invalid access token.")
 
@@ -104,7 +63,7 @@ type loginResponse struct {
 
 func (s *Server) login(c *gin.Context) error {
 	var req loginRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	u, err := s.Accounts.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())

@@ -137,7 +137,7 @@ type publishRequest struct {
 
 func (s *Server) publishForm(c *gin.Context) error {
 	var req publishRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	v, err := s.Catalog.Publish(c.Request.Context(), actor(c), c.Param("form"), req.Notes)

@@ -54,7 +54,7 @@ type enrollRequest struct {
 
 func (s *Server) enroll(c *gin.Context) error {
 	var req enrollRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	u, refresh, err := s.Accounts.Enroll(c.Request.Context(), req.Code, req.DeviceID)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -44,31 +43,6 @@ func (s *Server) itemError(c *gin.Context, err error) (int, *errorJSON) {
 	return status, &body
 }
 
-// decodeStrict decodes a capped JSON body, rejecting unknown fields.
-func decodeStrict(c *gin.Context, limit int64, v any) error {
-	body, err := readBody(c, limit)
-	if err != nil {
-		return err
-	}
-	// A sync batch is checked item by item, as each is submitted: one bad
-	// item must not hold back the others.
-	if limit != syncBodyLimit {
-		if err := checkText(body); err != nil {
-			return err
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil || dec.More() {
-		msg := "The body is not valid JSON of the expected shape."
-		if err != nil && strings.Contains(err.Error(), "unknown field") {
-			msg = "The body has a field this request does not allow: " + strings.TrimPrefix(err.Error(), "json: unknown field ") + "."
-		}
-		return malformed("Nội dung gửi lên không đúng dạng JSON yêu cầu.", msg)
-	}
-	return nil
-}
-
 type itemResultJSON struct {
 	ID       string     `json:"id"`
 	Status   int        `json:"status"`
@@ -80,7 +54,13 @@ func (s *Server) sync(c *gin.Context) error {
 	var req struct {
 		Submissions []json.RawMessage `json:"submissions"`
 	}
-	if err := decodeStrict(c, syncBodyLimit, &req); err != nil {
+	// A sync batch is checked for invalid text item by item, as each is
+	// submitted: one bad item must not hold back the others.
+	body, err := readBody(c, syncBodyLimit)
+	if err != nil {
+		return err
+	}
+	if err := strictJSON(body, &req); err != nil {
 		return err
 	}
 	s.obs().SyncBatch(len(req.Submissions))
@@ -250,7 +230,7 @@ func (s *Server) reviewSubmission(c *gin.Context) error {
 		State   string `json:"state"`
 		Comment string `json:"comment"`
 	}
-	if err := decodeStrict(c, 64<<10, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	rev, err := ifMatch(c, false)
@@ -295,7 +275,7 @@ func (s *Server) addComment(c *gin.Context) error {
 	var req struct {
 		Text string `json:"text"`
 	}
-	if err := decodeStrict(c, 64<<10, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	cm, err := s.Lifecycle.AddComment(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), req.Text)
@@ -327,7 +307,7 @@ func (s *Server) bulkReview(c *gin.Context) error {
 		State   string   `json:"state"`
 		Comment string   `json:"comment"`
 	}
-	if err := decodeStrict(c, 1<<20, &req); err != nil {
+	if err := decodeJSON(c, 1<<20, &req); err != nil {
 		return err
 	}
 	res, err := s.Lifecycle.BulkReview(c.Request.Context(), actor(c), c.Param("form"), req.IDs, survey.ReviewInput{State: req.State, Comment: req.Comment})
@@ -338,7 +318,7 @@ func (s *Server) bulkDelete(c *gin.Context) error {
 	var req struct {
 		IDs []string `json:"ids"`
 	}
-	if err := decodeStrict(c, 1<<20, &req); err != nil {
+	if err := decodeJSON(c, 1<<20, &req); err != nil {
 		return err
 	}
 	res, err := s.Lifecycle.BulkDelete(c.Request.Context(), actor(c), c.Param("form"), req.IDs)

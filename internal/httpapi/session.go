@@ -27,7 +27,7 @@ type refreshRequest struct {
 
 func (s *Server) refresh(c *gin.Context) error {
 	var req refreshRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	u, next, err := s.Accounts.Refresh(c.Request.Context(), req.RefreshToken, req.DeviceID)
@@ -39,7 +39,7 @@ func (s *Server) refresh(c *gin.Context) error {
 
 func (s *Server) logout(c *gin.Context) error {
 	var req refreshRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	if err := s.Accounts.Logout(c.Request.Context(), req.RefreshToken); err != nil {
@@ -72,7 +72,7 @@ func (s *Server) patchUser(c *gin.Context) error {
 		return survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được sửa tài khoản.", "Only an administrator may change accounts.")
 	}
 	var req patchUserRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	ch := survey.UserChange{DisplayName: req.DisplayName, Units: req.Units, Disabled: req.Disabled, SensitiveAccess: req.SensitiveAccess, Password: req.Password}

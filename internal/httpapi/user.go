@@ -45,7 +45,7 @@ func (s *Server) createUser(c *gin.Context) error {
 		return survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được tạo tài khoản.", "Only an administrator may create accounts.")
 	}
 	var req createUserRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	u, err := s.Accounts.CreateUser(c.Request.Context(), actor(c), survey.NewUser{

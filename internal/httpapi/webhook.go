@@ -36,7 +36,7 @@ func (s *Server) createWebhook(c *gin.Context) error {
 		Form   string   `json:"form"`
 		Events []string `json:"events"`
 	}
-	if err := decodeStrict(c, 64<<10, &req); err != nil {
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
 	w, err := s.Hooks.Register(c.Request.Context(), actor(c), survey.NewWebhook{URL: req.URL, Form: req.Form, Events: req.Events})
