@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
@@ -52,5 +55,43 @@ func TestBatchItemErrorMatchesRequestError(t *testing.T) {
 				t.Errorf("item error differs from the single request's (-single +item):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestErrorAfterTheHeaderBreaksTheConnection: a handler that fails once
+// its response has begun (an export, a download) gets no error body
+// appended to the file; the connection is broken so that the client sees
+// an incomplete response, and the failure is logged.
+func TestErrorAfterTheHeaderBreaksTheConnection(t *testing.T) {
+	var logs bytes.Buffer
+	s := &Server{log: slog.New(slog.NewTextHandler(&logs, nil))}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(s.recovery)
+	r.GET("/file", s.h(func(c *gin.Context) error {
+		c.Header("Content-Type", "text/csv")
+		c.Status(http.StatusOK)
+		if _, err := c.Writer.WriteString("a,b\n"); err != nil {
+			return err
+		}
+		c.Writer.Flush()
+		return errors.New("cursor lost")
+	}))
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err == nil {
+		t.Errorf("the response ended normally: %q", body)
+	}
+	if string(body) != "a,b\n" {
+		t.Errorf("body %q, want only the rows written", body)
+	}
+	if !strings.Contains(logs.String(), "response cut short") || !strings.Contains(logs.String(), "cursor lost") {
+		t.Errorf("not logged: %s", logs.String())
 	}
 }
