@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -25,65 +26,66 @@ func toAttachmentJSON(a *survey.Attachment) attachmentJSON {
 }
 
 func (s *Server) attachmentRoutes(a *gin.RouterGroup) {
-	a.GET("/forms/:form/submissions/:id/attachments", s.listAttachments)
-	a.PUT("/forms/:form/submissions/:id/attachments/:name", s.putAttachment)
-	a.GET("/forms/:form/submissions/:id/attachments/:name", s.getAttachment)
+	a.GET("/forms/:form/submissions/:id/attachments", s.h(s.listAttachments))
+	a.PUT("/forms/:form/submissions/:id/attachments/:name", s.h(s.putAttachment))
+	a.GET("/forms/:form/submissions/:id/attachments/:name", s.h(s.getAttachment))
 }
 
-func (s *Server) putAttachment(c *gin.Context) {
+func (s *Server) putAttachment(c *gin.Context) error {
 	if !actor(c).CanSubmit() {
-		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi tệp.", "Your role may not upload files."))
-		return
+		return survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi tệp.", "Your role may not upload files.")
 	}
 	limit := s.Lifecycle.MaxAttachment
 	if c.Request.ContentLength > limit {
-		s.writeError(c, survey.Errorf(survey.CodeTooLarge, "Tệp đính kèm quá lớn.", "The attachment is too large."))
-		return
+		return survey.Errorf(survey.CodeTooLarge, "Tệp đính kèm quá lớn.", "The attachment is too large.")
 	}
 	body, err := readBody(c, limit)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	a, created, err := s.Lifecycle.PutAttachment(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), c.Param("name"),
 		c.GetHeader("Content-Type"), body)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
 	}
 	c.JSON(status, toAttachmentJSON(a))
+	return nil
 }
 
-func (s *Server) getAttachment(c *gin.Context) {
+func (s *Server) getAttachment(c *gin.Context) error {
 	a, rc, err := s.Lifecycle.OpenAttachment(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), c.Param("name"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	defer rc.Close()
 	c.Header("ETag", `"`+a.SHA256+`"`)
 	c.Header("Content-Disposition", `attachment; filename="`+a.Name+`"`)
 	c.Header("Content-Length", strconv.FormatInt(a.Size, 10))
 	c.Header("Content-Type", a.ContentType)
+	// The header goes out before the file, so that a failure while
+	// copying breaks the connection (see fail) instead of answering with
+	// an error body under this Content-Length.
 	c.Status(http.StatusOK)
+	c.Writer.WriteHeaderNow()
 	if _, err := io.Copy(c.Writer, rc); err != nil {
-		s.log.WarnContext(c.Request.Context(), "attachment download cut short", "request_id", requestID(c), "error", err)
+		return fmt.Errorf("download attachment: %w", err)
 	}
+	return nil
 }
 
-func (s *Server) listAttachments(c *gin.Context) {
+func (s *Server) listAttachments(c *gin.Context) error {
 	as, err := s.Lifecycle.Attachments(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]attachmentJSON, len(as))
 	for i, a := range as {
 		out[i] = toAttachmentJSON(a)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
+	return nil
 }

@@ -42,26 +42,22 @@ func timeParam(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
 	return t, nil
 }
 
-func (s *Server) listAudit(c *gin.Context) {
+func (s *Server) listAudit(c *gin.Context) error {
 	var f survey.AuditFilter
 	var err error
 	if f.From, err = timeParam(c, "from", false); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	if f.To, err = timeParam(c, "to", true); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	if f.Limit, err = limitParam(c, survey.MaxListLimit); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	f.Action, f.User, f.Cursor = c.Query("action"), c.Query("user"), c.Query("cursor")
 	entries, next, err := s.Auditor.List(c.Request.Context(), actor(c), f)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	items := make([]auditEntryJSON, len(entries))
 	for i, e := range entries {
@@ -73,4 +69,5 @@ func (s *Server) listAudit(c *gin.Context) {
 		nextCursor = &next
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor})
+	return nil
 }

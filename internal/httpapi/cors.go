@@ -15,22 +15,21 @@ import (
 // CORS headers (the browser withholds the response) and its preflight is
 // refused. Credentials are bearer tokens, never cookies, so
 // Access-Control-Allow-Credentials is not sent.
-func (s *Server) cors(c *gin.Context) {
+func (s *Server) cors(c *gin.Context) error {
 	origin := c.GetHeader("Origin")
 	if origin == "" {
 		c.Next()
-		return
+		return nil
 	}
 	c.Writer.Header().Add("Vary", "Origin")
 	allowed := slices.Contains(s.CORSOrigins, origin)
 	preflight := c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != ""
 	if !allowed {
 		if preflight {
-			s.writeError(c, survey.Errorf(survey.CodeForbidden, "Nguồn gốc (origin) này không được phép gọi API.", "This origin may not call the API."))
-			return
+			return survey.Errorf(survey.CodeForbidden, "Nguồn gốc (origin) này không được phép gọi API.", "This origin may not call the API.")
 		}
 		c.Next()
-		return
+		return nil
 	}
 	h := c.Writer.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
@@ -39,10 +38,11 @@ func (s *Server) cors(c *gin.Context) {
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, Accept-Language, X-Request-ID")
 		h.Set("Access-Control-Max-Age", "600")
 		c.AbortWithStatus(http.StatusNoContent)
-		return
+		return nil
 	}
 	h.Set("Access-Control-Expose-Headers", "ETag, Location, Retry-After, X-Request-ID, Content-Disposition")
 	c.Next()
+	return nil
 }
 
 // bodyLimits caps request bodies per route: the limit is checked against
@@ -63,23 +63,23 @@ func (s *Server) bodyLimits() map[string]int64 {
 }
 
 func (s *Server) limitBody(limits map[string]int64) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return s.h(func(c *gin.Context) error {
 		limit, ok := limits[c.Request.Method+" "+c.FullPath()]
 		if !ok && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodDelete) {
 			limit, ok = 0, true // reads and deletions take no body
 		}
 		if !ok {
 			c.Next()
-			return
+			return nil
 		}
 		if c.Request.ContentLength > limit {
-			s.writeError(c, survey.Errorf(survey.CodeTooLarge, "Nội dung gửi lên quá lớn (tối đa "+strconv.FormatInt(limit, 10)+" byte).",
-				"The request body is too large (at most "+strconv.FormatInt(limit, 10)+" bytes)."))
-			return
+			return survey.Errorf(survey.CodeTooLarge, "Nội dung gửi lên quá lớn (tối đa "+strconv.FormatInt(limit, 10)+" byte).",
+				"The request body is too large (at most "+strconv.FormatInt(limit, 10)+" bytes).")
 		}
 		if c.Request.Body != nil {
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max(limit, 1))
 		}
 		c.Next()
-	}
+		return nil
+	})
 }

@@ -10,11 +10,11 @@ import (
 
 // enrollRoutes: phones enroll with a one-time code instead of a password.
 func (s *Server) enrollRoutes(open, authed *gin.RouterGroup) {
-	open.POST("/auth/enroll", s.enroll)
-	authed.POST("/users/:id/enrollments", s.createEnrollment)
-	authed.GET("/users/:id/enrollments/:code/qr.png", s.enrollmentQR)
-	authed.GET("/users/:id/devices", s.listDevices)
-	authed.DELETE("/users/:id/devices/:device", s.revokeDevice)
+	open.POST("/auth/enroll", s.h(s.enroll))
+	authed.POST("/users/:id/enrollments", s.h(s.createEnrollment))
+	authed.GET("/users/:id/enrollments/:code/qr.png", s.h(s.enrollmentQR))
+	authed.GET("/users/:id/devices", s.h(s.listDevices))
+	authed.DELETE("/users/:id/devices/:device", s.h(s.revokeDevice))
 }
 
 type enrollmentJSON struct {
@@ -24,28 +24,27 @@ type enrollmentJSON struct {
 	QRPNG     string    `json:"qr_png"`
 }
 
-func (s *Server) createEnrollment(c *gin.Context) {
+func (s *Server) createEnrollment(c *gin.Context) error {
 	code, e, err := s.Accounts.CreateEnrollment(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusCreated, enrollmentJSON{Code: code, UserID: e.UserID, ExpiresAt: e.ExpiresAt,
 		QRPNG: "/api/v1/users/" + e.UserID + "/enrollments/" + code + "/qr.png"})
+	return nil
 }
 
-func (s *Server) enrollmentQR(c *gin.Context) {
+func (s *Server) enrollmentQR(c *gin.Context) error {
 	code := c.Param("code")
 	if err := s.Accounts.CheckEnrollment(c.Request.Context(), actor(c), c.Param("id"), code); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	png, err := qrcode.Encode(code, qrcode.Medium, 256)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Data(http.StatusOK, "image/png", png)
+	return nil
 }
 
 type enrollRequest struct {
@@ -53,18 +52,16 @@ type enrollRequest struct {
 	DeviceID string `json:"device_id"`
 }
 
-func (s *Server) enroll(c *gin.Context) {
+func (s *Server) enroll(c *gin.Context) error {
 	var req enrollRequest
-	if err := decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		return err
 	}
 	u, refresh, err := s.Accounts.Enroll(c.Request.Context(), req.Code, req.DeviceID)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
-	s.writeTokens(c, u, refresh)
+	return s.writeTokens(c, u, refresh)
 }
 
 type deviceJSON struct {
@@ -73,23 +70,23 @@ type deviceJSON struct {
 	LastSeenAt time.Time `json:"last_seen_at"`
 }
 
-func (s *Server) listDevices(c *gin.Context) {
+func (s *Server) listDevices(c *gin.Context) error {
 	ds, err := s.Accounts.Devices(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	items := make([]deviceJSON, len(ds))
 	for i, d := range ds {
 		items[i] = deviceJSON{DeviceID: d.ID, EnrolledAt: d.EnrolledAt, LastSeenAt: d.LastSeenAt}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }
 
-func (s *Server) revokeDevice(c *gin.Context) {
+func (s *Server) revokeDevice(c *gin.Context) error {
 	if err := s.Accounts.RevokeDevice(c.Request.Context(), actor(c), c.Param("id"), c.Param("device")); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }

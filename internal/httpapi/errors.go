@@ -78,9 +78,47 @@ var unavailable = &survey.Error{Code: survey.CodeUnavailable,
 		EN: "The database is not answering for the moment; please try again in a few seconds."},
 	RetryAfter: 5 * time.Second}
 
-// writeError is the one place where an error becomes a response. Internal
-// errors are logged here, once, and clients never see their text.
-func (s *Server) writeError(c *gin.Context, err error) {
+// h adapts a handler that returns an error to Gin. Handlers write their
+// own successful responses; an error they return is answered by fail.
+// Middleware uses it too: it calls c.Next itself and returns nil.
+func (s *Server) h(fn func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := fn(c); err != nil {
+			s.fail(c, err)
+		}
+	}
+}
+
+// fail is the one place where an error becomes a response: status, body,
+// headers and log line, from problemOf. A response that has already begun
+// (a file being streamed) cannot turn into an error any more: its status
+// is out and an error body would be taken for the end of the file, so the
+// failure is logged and the connection broken instead.
+func (s *Server) fail(c *gin.Context, err error) {
+	ctx := c.Request.Context()
+	if c.Writer.Written() {
+		if ctx.Err() == nil { // not the client going away
+			s.log.ErrorContext(ctx, "response cut short", "request_id", requestID(c), "route", c.FullPath(), "error", err)
+		}
+		panic(http.ErrAbortHandler)
+	}
+	status, body, e := s.problemOf(c, err)
+	body.RequestID = requestID(c)
+	if e.RetryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
+	}
+	var ch *challengeError
+	if errors.As(err, &ch) {
+		c.Header("WWW-Authenticate", ch.challenge)
+	}
+	c.AbortWithStatusJSON(status, gin.H{"error": body})
+}
+
+// problemOf maps err to its status and error body (without the request
+// id), for a whole request and for one item of a batch alike. Internal
+// errors are logged here, once, and clients never see their text; the
+// database being unavailable is a 503 the client retries.
+func (s *Server) problemOf(c *gin.Context, err error) (int, errorJSON, *survey.Error) {
 	var e *survey.Error
 	if errors.Is(err, survey.ErrUnavailable) {
 		s.log.WarnContext(c.Request.Context(), "database unavailable", "request_id", requestID(c), "route", c.FullPath(), "error", err)
@@ -90,14 +128,25 @@ func (s *Server) writeError(c *gin.Context, err error) {
 		e = internalError
 	}
 	lng := lang(c)
-	body := errorJSON{Code: string(e.Code), Message: pick(e.Message, lng), Messages: messagesJSON(e.Message), RequestID: requestID(c)}
+	body := errorJSON{Code: string(e.Code), Message: pick(e.Message, lng), Messages: messagesJSON(e.Message)}
 	for _, f := range e.Fields {
 		body.Fields = append(body.Fields, fieldErrorJSON{Path: f.Path, Code: f.Code, Message: pick(f.Message, lng), Messages: messagesJSON(f.Message)})
 	}
-	if e.RetryAfter > 0 {
-		c.Header("Retry-After", strconv.Itoa(int((e.RetryAfter+time.Second-1)/time.Second)))
-	}
-	c.AbortWithStatusJSON(statusOf[e.Code], gin.H{"error": body})
+	return statusOf[e.Code], body, e
+}
+
+// challengeError is an authentication failure with the WWW-Authenticate
+// challenge to send with it.
+type challengeError struct {
+	challenge string
+	err       error
+}
+
+func (e *challengeError) Error() string { return e.err.Error() }
+func (e *challengeError) Unwrap() error { return e.err }
+
+func withChallenge(challenge string, err error) error {
+	return &challengeError{challenge: challenge, err: err}
 }
 
 func malformed(vi, en string) error { return survey.Errorf(survey.CodeMalformed, vi, en) }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
@@ -12,7 +13,7 @@ import (
 )
 
 func (s *Server) exportRoutes(a *gin.RouterGroup) {
-	a.GET("/forms/:form/export", s.export)
+	a.GET("/forms/:form/export", s.h(s.export))
 }
 
 // boolParam reads an optional true/false query parameter.
@@ -70,17 +71,15 @@ func exportOptions(c *gin.Context) (survey.ExportOptions, error) {
 // are written, so the first bytes leave before the query has finished; a
 // client that goes away cancels the request context and with it the
 // database cursor.
-func (s *Server) export(c *gin.Context) {
+func (s *Server) export(c *gin.Context) error {
 	o, err := exportOptions(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	job, err := s.Exports.Prepare(ctx, actor(c), c.Param("form"), o)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("Content-Type", job.ContentType)
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": job.Filename}))
@@ -88,17 +87,11 @@ func (s *Server) export(c *gin.Context) {
 	start := time.Now()
 	rows, err := job.Run(ctx, c.Writer)
 	s.obs().Export(o.Format, outcome(err), rows, time.Since(start))
-	if err == nil {
-		return
+	if err != nil {
+		// Once rows are out the file is incomplete and the status sent:
+		// fail then breaks the connection, so that the client cannot take
+		// a truncated file for a whole one.
+		return fmt.Errorf("export %s after %d rows: %w", c.Param("form"), rows, err)
 	}
-	if !c.Writer.Written() {
-		s.writeError(c, err)
-		return
-	}
-	if ctx.Err() == nil {
-		s.log.ErrorContext(ctx, "export failed", "request_id", requestID(c), "form", c.Param("form"), "rows", rows, "error", err)
-	}
-	// The file is incomplete and the status is sent: break the connection
-	// so that the client cannot take a truncated file for a whole one.
-	panic(http.ErrAbortHandler)
+	return nil
 }

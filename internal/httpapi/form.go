@@ -40,22 +40,21 @@ type formVersionJSON struct {
 	Schema      json.RawMessage `json:"schema"`
 }
 
-func (s *Server) listForms(c *gin.Context) {
+func (s *Server) listForms(c *gin.Context) error {
 	forms, err := s.Catalog.Forms(c.Request.Context(), actor(c))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	items := make([]formSummaryJSON, len(forms))
 	for i, f := range forms {
 		v, err := s.Catalog.Version(c.Request.Context(), f.ID, f.CurrentVersion)
 		if err != nil {
-			s.writeError(c, err)
-			return
+			return err
 		}
 		items[i] = formSummaryJSON{ID: f.ID, Title: labelJSON(f.Title), Version: f.CurrentVersion, Status: string(f.Status), Hash: v.Hash}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }
 
 // writeVersion answers with a form version, honouring If-None-Match.
@@ -108,30 +107,28 @@ func acceptsGzip(h string) bool {
 	return false
 }
 
-func (s *Server) getForm(c *gin.Context) {
+func (s *Server) getForm(c *gin.Context) error {
 	f, v, err := s.Catalog.CurrentFor(c.Request.Context(), actor(c), c.Param("form"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	s.writeVersion(c, f, v)
+	return nil
 }
 
-func (s *Server) getFormVersion(c *gin.Context) {
+func (s *Server) getFormVersion(c *gin.Context) error {
 	n, err := strconv.Atoi(c.Param("n"))
 	if err != nil || n < 1 {
-		s.writeError(c, malformed("Số phiên bản phải là số nguyên dương.", "The version must be a positive integer."))
-		return
+		return malformed("Số phiên bản phải là số nguyên dương.", "The version must be a positive integer.")
 	}
 	f, err := s.Catalog.FormFor(c.Request.Context(), actor(c), c.Param("form"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	v, err := s.Catalog.Version(c.Request.Context(), f.ID, n)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	s.writeVersion(c, f, v)
+	return nil
 }

@@ -20,9 +20,9 @@ import (
 // response shape; "table" can never be an indicator code (codes are
 // upper-case).
 func (s *Server) indicatorRoutes(a *gin.RouterGroup) {
-	a.GET("/indicators", s.listIndicators)
-	a.GET("/indicators/table", s.indicatorTable)
-	a.GET("/indicators/:code", s.indicatorTable)
+	a.GET("/indicators", s.h(s.listIndicators))
+	a.GET("/indicators/table", s.h(s.indicatorTable))
+	a.GET("/indicators/:code", s.h(s.indicatorTable))
 }
 
 type indicatorJSON struct {
@@ -43,16 +43,16 @@ func toIndicatorJSON(ind *indicator.Indicator) indicatorJSON {
 		Denominator: d.Denominator, Numerator: d.Numerator, Sensitive: d.Sensitive}
 }
 
-func (s *Server) listIndicators(c *gin.Context) {
+func (s *Server) listIndicators(c *gin.Context) error {
 	if !actor(c).CanReadIndicators() {
-		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Bạn không có quyền xem chỉ số.", "You may not read indicators."))
-		return
+		return survey.Errorf(survey.CodeForbidden, "Bạn không có quyền xem chỉ số.", "You may not read indicators.")
 	}
 	items := []indicatorJSON{}
 	for _, ind := range s.Indicators.Set().Indicators {
 		items = append(items, toIndicatorJSON(ind))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }
 
 type tableRowJSON struct {
@@ -90,53 +90,49 @@ func splitList(v string) []string {
 	return out
 }
 
-func (s *Server) indicatorTable(c *gin.Context) {
+func (s *Server) indicatorTable(c *gin.Context) error {
 	for k, v := range c.Request.URL.Query() {
 		if !tableParams[k] || (k == "codes" && c.Param("code") != "") {
 			e := survey.Errorf(survey.CodeMalformed, "Tham số «"+k+"» không được hỗ trợ.", "Unsupported parameter «"+k+"».")
 			e.Fields = []survey.FieldError{{Path: "?" + k, Code: "unknown_parameter", Message: e.Message}}
-			s.writeError(c, e)
-			return
+			return e
 		}
 		if len(v) > 1 {
 			e := survey.Errorf(survey.CodeMalformed, "Tham số «"+k+"» chỉ được dùng một lần.", "The parameter «"+k+"» may appear once.")
 			e.Fields = []survey.FieldError{{Path: "?" + k, Code: "repeated", Message: e.Message}}
-			s.writeError(c, e)
-			return
+			return e
 		}
 	}
 	format := c.DefaultQuery("format", "json")
 	if format != "json" && format != "csv" && format != "xlsx" {
 		e := survey.Errorf(survey.CodeMalformed, "Định dạng phải là json, csv hoặc xlsx.", "format must be json, csv or xlsx.")
 		e.Fields = []survey.FieldError{{Path: "?format", Code: "invalid", Message: e.Message}}
-		s.writeError(c, e)
-		return
+		return e
 	}
 	q := survey.TableQuery{Codes: splitList(c.Query("codes")), Period: c.Query("period"), From: c.Query("from"), To: c.Query("to"),
 		Unit: c.Query("unit"), Level: c.Query("level"), By: splitList(c.Query("by"))}
 	if code := c.Param("code"); code != "" {
 		q.Codes = []string{code}
 		if _, ok := s.Indicators.Set().ByCode(code); !ok {
-			s.writeError(c, survey.Errorf(survey.CodeNotFound, "Không có chỉ số «"+code+"».", "There is no indicator «"+code+"»."))
-			return
+			return survey.Errorf(survey.CodeNotFound, "Không có chỉ số «"+code+"».", "There is no indicator «"+code+"».")
 		}
 	}
 	start := time.Now()
 	t, err := s.Indicators.Table(c.Request.Context(), actor(c), q)
 	s.obs().IndicatorQuery(outcome(err), time.Since(start))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	body := toTableJSON(t)
 	switch format {
 	case "csv":
 		s.writeTableCSV(c, body)
 	case "xlsx":
-		s.writeTableXLSX(c, body)
+		return s.writeTableXLSX(c, body)
 	default:
 		c.JSON(http.StatusOK, body)
 	}
+	return nil
 }
 
 func toTableJSON(t *survey.Table) tableJSON {
@@ -236,13 +232,12 @@ func (s *Server) writeTableCSV(c *gin.Context, t tableJSON) {
 	w.Flush()
 }
 
-func (s *Server) writeTableXLSX(c *gin.Context, t tableJSON) {
+func (s *Server) writeTableXLSX(c *gin.Context, t tableJSON) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	sw, err := f.NewStreamWriter("Sheet1")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	cols := tableColumns(t.By)
 	header := make([]any, len(cols))
@@ -250,19 +245,16 @@ func (s *Server) writeTableXLSX(c *gin.Context, t tableJSON) {
 		header[i] = col
 	}
 	if err := sw.SetRow("A1", header); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	for i, r := range t.Rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, cellsOf(r, cols)); err != nil {
-			s.writeError(c, err)
-			return
+			return err
 		}
 	}
 	if err := sw.Flush(); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	c.Header("Content-Disposition", `attachment; filename="`+tableFilename(t, "xlsx")+`"`)
@@ -270,4 +262,5 @@ func (s *Server) writeTableXLSX(c *gin.Context, t tableJSON) {
 	if err := f.Write(c.Writer); err != nil {
 		s.log.Warn("writing the indicator workbook", "request_id", requestID(c), "error", err)
 	}
+	return nil
 }

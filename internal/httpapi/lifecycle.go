@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,62 +18,29 @@ const syncBodyLimit = 32 << 20
 // lifecycleRoutes registers sync, edits, history, review, comments,
 // deletion and the change feed.
 func (s *Server) lifecycleRoutes(a *gin.RouterGroup) {
-	a.POST("/sync", s.sync)
-	a.GET("/me/submissions", s.mySubmissions)
-	a.GET("/changes", s.changes)
-	a.PUT("/forms/:form/submissions/:id", s.editSubmission)
-	a.DELETE("/forms/:form/submissions/:id", s.deleteSubmission)
-	a.POST("/forms/:form/submissions/:id/restore", s.restoreSubmission)
-	a.GET("/forms/:form/submissions/:id/history", s.submissionHistory)
-	a.GET("/forms/:form/submissions/:id/history/:rev", s.submissionRevision)
-	a.GET("/forms/:form/submissions/:id/diff", s.submissionDiff)
-	a.POST("/forms/:form/submissions/:id/review", s.reviewSubmission)
-	a.GET("/forms/:form/submissions/:id/comments", s.listComments)
-	a.POST("/forms/:form/submissions/:id/comments", s.addComment)
-	a.POST("/forms/:form/bulk/review", s.bulkReview)
-	a.POST("/forms/:form/bulk/delete", s.bulkDelete)
+	a.POST("/sync", s.h(s.sync))
+	a.GET("/me/submissions", s.h(s.mySubmissions))
+	a.GET("/changes", s.h(s.changes))
+	a.PUT("/forms/:form/submissions/:id", s.h(s.editSubmission))
+	a.DELETE("/forms/:form/submissions/:id", s.h(s.deleteSubmission))
+	a.POST("/forms/:form/submissions/:id/restore", s.h(s.restoreSubmission))
+	a.GET("/forms/:form/submissions/:id/history", s.h(s.submissionHistory))
+	a.GET("/forms/:form/submissions/:id/history/:rev", s.h(s.submissionRevision))
+	a.GET("/forms/:form/submissions/:id/diff", s.h(s.submissionDiff))
+	a.POST("/forms/:form/submissions/:id/review", s.h(s.reviewSubmission))
+	a.GET("/forms/:form/submissions/:id/comments", s.h(s.listComments))
+	a.POST("/forms/:form/submissions/:id/comments", s.h(s.addComment))
+	a.POST("/forms/:form/bulk/review", s.h(s.bulkReview))
+	a.POST("/forms/:form/bulk/delete", s.h(s.bulkDelete))
 	s.attachmentRoutes(a)
 	s.webhookRoutes(a)
 }
 
-// errorOf is writeError's body for one item of a batch.
-func (s *Server) errorOf(c *gin.Context, err error) (int, errorJSON) {
-	var e *survey.Error
-	if !errors.As(err, &e) || statusOf[e.Code] == 0 || e.Code == survey.CodeInternal {
-		s.log.ErrorContext(c.Request.Context(), "batch item failed", "request_id", requestID(c), "route", c.FullPath(), "error", err)
-		e = internalError
-	}
-	lng := lang(c)
-	body := errorJSON{Code: string(e.Code), Message: pick(e.Message, lng), Messages: messagesJSON(e.Message)}
-	for _, f := range e.Fields {
-		body.Fields = append(body.Fields, fieldErrorJSON{Path: f.Path, Code: f.Code, Message: pick(f.Message, lng), Messages: messagesJSON(f.Message)})
-	}
-	return statusOf[e.Code], body
-}
-
-// decodeStrict decodes a capped JSON body, rejecting unknown fields.
-func decodeStrict(c *gin.Context, limit int64, v any) error {
-	body, err := readBody(c, limit)
-	if err != nil {
-		return err
-	}
-	// A sync batch is checked item by item, as each is submitted: one bad
-	// item must not hold back the others.
-	if limit != syncBodyLimit {
-		if err := checkText(body); err != nil {
-			return err
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil || dec.More() {
-		msg := "The body is not valid JSON of the expected shape."
-		if err != nil && strings.Contains(err.Error(), "unknown field") {
-			msg = "The body has a field this request does not allow: " + strings.TrimPrefix(err.Error(), "json: unknown field ") + "."
-		}
-		return malformed("Nội dung gửi lên không đúng dạng JSON yêu cầu.", msg)
-	}
-	return nil
+// itemError is the status and error body of one item of a batch: the
+// same as a request failing with err would get.
+func (s *Server) itemError(c *gin.Context, err error) (int, *errorJSON) {
+	status, body, _ := s.problemOf(c, err)
+	return status, &body
 }
 
 type itemResultJSON struct {
@@ -85,19 +50,23 @@ type itemResultJSON struct {
 	Error    *errorJSON `json:"error,omitempty"`
 }
 
-func (s *Server) sync(c *gin.Context) {
+func (s *Server) sync(c *gin.Context) error {
 	var req struct {
 		Submissions []json.RawMessage `json:"submissions"`
 	}
-	if err := decodeStrict(c, syncBodyLimit, &req); err != nil {
-		s.writeError(c, err)
-		return
+	// A sync batch is checked for invalid text item by item, as each is
+	// submitted: one bad item must not hold back the others.
+	body, err := readBody(c, syncBodyLimit)
+	if err != nil {
+		return err
+	}
+	if err := strictJSON(body, &req); err != nil {
+		return err
 	}
 	s.obs().SyncBatch(len(req.Submissions))
 	results, err := s.Lifecycle.Sync(c.Request.Context(), actor(c), req.Submissions)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]itemResultJSON, len(results))
 	for i, r := range results {
@@ -109,8 +78,7 @@ func (s *Server) sync(c *gin.Context) {
 		out[i] = itemResultJSON{ID: r.ID, Status: http.StatusOK}
 		switch {
 		case r.Err != nil:
-			status, body := s.errorOf(c, r.Err)
-			out[i].Status, out[i].Error = status, &body
+			out[i].Status, out[i].Error = s.itemError(c, r.Err)
 		case r.Created:
 			out[i].Status = http.StatusCreated
 		}
@@ -119,6 +87,7 @@ func (s *Server) sync(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"results": out})
+	return nil
 }
 
 // ifMatch reads the revision of If-Match ("3", 3 or W/"3").
@@ -140,54 +109,49 @@ func ifMatch(c *gin.Context, required bool) (int, error) {
 	return n, nil
 }
 
-func (s *Server) writeSubmission(c *gin.Context, status int, sub *survey.Submission) {
+func (s *Server) writeSubmission(c *gin.Context, status int, sub *survey.Submission) error {
 	j, err := s.toSubmissionJSON(c.Request.Context(), actor(c), sub)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", `"`+strconv.Itoa(sub.Revision)+`"`)
 	c.JSON(status, j)
+	return nil
 }
 
-func (s *Server) editSubmission(c *gin.Context) {
+func (s *Server) editSubmission(c *gin.Context) error {
 	if !actor(c).CanSubmit() {
-		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được sửa phiếu.", "Your role may not edit submissions."))
-		return
+		return survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được sửa phiếu.", "Your role may not edit submissions.")
 	}
 	rev, err := ifMatch(c, true)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	body, err := readBody(c, s.MaxBody)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	sub, err := s.Lifecycle.Edit(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), rev, body)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
-	s.writeSubmission(c, http.StatusOK, sub)
+	return s.writeSubmission(c, http.StatusOK, sub)
 }
 
-func (s *Server) deleteSubmission(c *gin.Context) {
+func (s *Server) deleteSubmission(c *gin.Context) error {
 	if err := s.Lifecycle.Delete(c.Request.Context(), actor(c), c.Param("form"), c.Param("id")); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) restoreSubmission(c *gin.Context) {
+func (s *Server) restoreSubmission(c *gin.Context) error {
 	sub, err := s.Lifecycle.Restore(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
-	s.writeSubmission(c, http.StatusOK, sub)
+	return s.writeSubmission(c, http.StatusOK, sub)
 }
 
 type revisionJSON struct {
@@ -198,17 +162,17 @@ type revisionJSON struct {
 	ReviewState string    `json:"review_state"`
 }
 
-func (s *Server) submissionHistory(c *gin.Context) {
+func (s *Server) submissionHistory(c *gin.Context) error {
 	revs, err := s.Lifecycle.History(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]revisionJSON, len(revs))
 	for i, r := range revs {
 		out[i] = revisionJSON(r)
 	}
 	c.JSON(http.StatusOK, gin.H{"revisions": out})
+	return nil
 }
 
 func intParam(v, name string) (int, error) {
@@ -221,18 +185,16 @@ func intParam(v, name string) (int, error) {
 	return n, nil
 }
 
-func (s *Server) submissionRevision(c *gin.Context) {
+func (s *Server) submissionRevision(c *gin.Context) error {
 	rev, err := intParam(c.Param("rev"), "rev")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	sub, err := s.Lifecycle.AtRevision(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), rev)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
-	s.writeSubmission(c, http.StatusOK, sub)
+	return s.writeSubmission(c, http.StatusOK, sub)
 }
 
 type changeJSON struct {
@@ -242,50 +204,45 @@ type changeJSON struct {
 	To   any    `json:"to,omitempty"`
 }
 
-func (s *Server) submissionDiff(c *gin.Context) {
+func (s *Server) submissionDiff(c *gin.Context) error {
 	from, err := intParam(c.Query("from"), "from")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	to, err := intParam(c.Query("to"), "to")
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	changes, err := s.Lifecycle.Diff(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), from, to)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]changeJSON, len(changes))
 	for i, ch := range changes {
 		out[i] = changeJSON(ch)
 	}
 	c.JSON(http.StatusOK, gin.H{"from": from, "to": to, "changes": out})
+	return nil
 }
 
-func (s *Server) reviewSubmission(c *gin.Context) {
+func (s *Server) reviewSubmission(c *gin.Context) error {
 	var req struct {
 		State   string `json:"state"`
 		Comment string `json:"comment"`
 	}
-	if err := decodeStrict(c, 64<<10, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		return err
 	}
 	rev, err := ifMatch(c, false)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	sub, err := s.Lifecycle.Review(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"),
 		survey.ReviewInput{State: req.State, Comment: req.Comment, IfMatch: rev})
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
-	s.writeSubmission(c, http.StatusOK, sub)
+	return s.writeSubmission(c, http.StatusOK, sub)
 }
 
 type commentJSON struct {
@@ -301,99 +258,92 @@ func toCommentJSON(cm *survey.Comment) commentJSON {
 	return commentJSON{ID: cm.ID, At: cm.At, By: cm.ByName, Role: string(cm.Role), Text: cm.Text, ReviewState: cm.ReviewState}
 }
 
-func (s *Server) listComments(c *gin.Context) {
+func (s *Server) listComments(c *gin.Context) error {
 	cs, err := s.Lifecycle.Comments(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]commentJSON, len(cs))
 	for i, cm := range cs {
 		out[i] = toCommentJSON(cm)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
+	return nil
 }
 
-func (s *Server) addComment(c *gin.Context) {
+func (s *Server) addComment(c *gin.Context) error {
 	var req struct {
 		Text string `json:"text"`
 	}
-	if err := decodeStrict(c, 64<<10, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		return err
 	}
 	cm, err := s.Lifecycle.AddComment(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"), req.Text)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusCreated, toCommentJSON(cm))
+	return nil
 }
 
-func (s *Server) writeBulk(c *gin.Context, results []survey.BulkResult, err error, okStatus int) {
+func (s *Server) writeBulk(c *gin.Context, results []survey.BulkResult, err error, okStatus int) error {
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]itemResultJSON, len(results))
 	for i, r := range results {
 		out[i] = itemResultJSON{ID: r.ID, Status: okStatus}
 		if r.Err != nil {
-			status, body := s.errorOf(c, r.Err)
-			out[i].Status, out[i].Error = status, &body
+			out[i].Status, out[i].Error = s.itemError(c, r.Err)
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"results": out})
+	return nil
 }
 
-func (s *Server) bulkReview(c *gin.Context) {
+func (s *Server) bulkReview(c *gin.Context) error {
 	var req struct {
 		IDs     []string `json:"ids"`
 		State   string   `json:"state"`
 		Comment string   `json:"comment"`
 	}
-	if err := decodeStrict(c, 1<<20, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, 1<<20, &req); err != nil {
+		return err
 	}
 	res, err := s.Lifecycle.BulkReview(c.Request.Context(), actor(c), c.Param("form"), req.IDs, survey.ReviewInput{State: req.State, Comment: req.Comment})
-	s.writeBulk(c, res, err, http.StatusOK)
+	return s.writeBulk(c, res, err, http.StatusOK)
 }
 
-func (s *Server) bulkDelete(c *gin.Context) {
+func (s *Server) bulkDelete(c *gin.Context) error {
 	var req struct {
 		IDs []string `json:"ids"`
 	}
-	if err := decodeStrict(c, 1<<20, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, 1<<20, &req); err != nil {
+		return err
 	}
 	res, err := s.Lifecycle.BulkDelete(c.Request.Context(), actor(c), c.Param("form"), req.IDs)
-	s.writeBulk(c, res, err, http.StatusNoContent)
+	return s.writeBulk(c, res, err, http.StatusNoContent)
 }
 
-func (s *Server) mySubmissions(c *gin.Context) {
+func (s *Server) mySubmissions(c *gin.Context) error {
 	f := survey.ListFilter{ReviewState: c.Query("review_state"), Cursor: c.Query("cursor")}
 	var err error
 	if f.Limit, err = limitParam(c, survey.MaxListLimit); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	subs, next, err := s.Lifecycle.Mine(c.Request.Context(), actor(c), f)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
-	s.writePage(c, subs, next)
+	return s.writePage(c, subs, next)
 }
 
-func (s *Server) writePage(c *gin.Context, subs []*survey.Submission, next string) {
+func (s *Server) writePage(c *gin.Context, subs []*survey.Submission, next string) error {
 	items := make([]submissionJSON, len(subs))
 	for i, sub := range subs {
 		var err error
 		if items[i], err = s.toSubmissionJSON(c.Request.Context(), actor(c), sub); err != nil {
-			s.writeError(c, err)
-			return
+			return err
 		}
 	}
 	var nextCursor *string
@@ -401,6 +351,7 @@ func (s *Server) writePage(c *gin.Context, subs []*survey.Submission, next strin
 		nextCursor = &next
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor})
+	return nil
 }
 
 type eventJSON struct {
@@ -415,16 +366,14 @@ type eventJSON struct {
 	By          string    `json:"by"`
 }
 
-func (s *Server) changes(c *gin.Context) {
+func (s *Server) changes(c *gin.Context) error {
 	limit, err := limitParam(c, survey.MaxFeedLimit)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	evs, next, err := s.Intake.Changes(c.Request.Context(), actor(c), c.Query("cursor"), c.Query("form"), limit)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]eventJSON, len(evs))
 	for i, e := range evs {
@@ -432,6 +381,7 @@ func (s *Server) changes(c *gin.Context) {
 			Revision: e.Revision, ReviewState: e.ReviewState, At: e.At, By: e.By}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out, "next_cursor": next})
+	return nil
 }
 
 // reviewJSON is the latest review decision, shown with the submission so

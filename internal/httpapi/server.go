@@ -76,7 +76,7 @@ func NewRouter(d Deps) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	_ = r.SetTrustedProxies(nil) // the client address is the peer's: X-Forwarded-For must not dodge login throttling
 	r.ContextWithFallback = true
-	r.Use(s.requestIDMiddleware, s.observeRequests, s.accessLog, s.recovery, securityHeaders, s.cors, s.limitBody(s.bodyLimits()))
+	r.Use(s.requestIDMiddleware, s.observeRequests, s.accessLog, s.recovery, securityHeaders, s.h(s.cors), s.limitBody(s.bodyLimits()))
 	site, err := newStaticSite(d.Web)
 	if err != nil { // the web root is embedded: this is a broken build
 		s.log.Error("read the web root", "error", err)
@@ -87,25 +87,25 @@ func NewRouter(d Deps) *gin.Engine {
 			Message: "Phương thức không được hỗ trợ.", Messages: messagesJSON{VI: "Phương thức không được hỗ trợ.", EN: "Method not allowed."}, RequestID: requestID(c)}})
 	})
 
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-	r.GET("/api/openapi.yaml", s.openapi)
+	r.GET("/healthz", s.h(s.healthz))
+	r.GET("/readyz", s.h(s.readyz))
+	r.GET("/api/openapi.yaml", s.h(s.openapi))
 
 	v1 := r.Group("/api/v1")
-	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/login", s.h(s.login))
 
-	a := v1.Group("", s.authenticate)
-	a.GET("/me", s.me)
-	a.GET("/users", s.listUsers)
-	a.POST("/users", s.createUser)
-	a.GET("/units", s.listUnits)
-	a.GET("/units/:code", s.getUnit)
-	a.GET("/forms", s.listForms)
-	a.GET("/forms/:form", s.getForm)
-	a.GET("/forms/:form/versions/:n", s.getFormVersion)
-	a.POST("/forms/:form/submissions", s.submit)
-	a.GET("/forms/:form/submissions", s.listSubmissions)
-	a.GET("/forms/:form/submissions/:id", s.getSubmission)
+	a := v1.Group("", s.h(s.authenticate))
+	a.GET("/me", s.h(s.me))
+	a.GET("/users", s.h(s.listUsers))
+	a.POST("/users", s.h(s.createUser))
+	a.GET("/units", s.h(s.listUnits))
+	a.GET("/units/:code", s.h(s.getUnit))
+	a.GET("/forms", s.h(s.listForms))
+	a.GET("/forms/:form", s.h(s.getForm))
+	a.GET("/forms/:form/versions/:n", s.h(s.getFormVersion))
+	a.POST("/forms/:form/submissions", s.h(s.submit))
+	a.GET("/forms/:form/submissions", s.h(s.listSubmissions))
+	a.GET("/forms/:form/submissions/:id", s.h(s.getSubmission))
 	s.designRoutes(a)
 	s.securityRoutes(v1, a)
 	s.indicatorRoutes(a)
@@ -156,8 +156,8 @@ func (s *Server) recovery(c *gin.Context) {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.writeError(c, survey.Wrap(survey.CodeInternal, errors.New("panic in handler"), "", ""))
 			s.log.Error("panic", "request_id", requestID(c), "panic", v)
+			s.fail(c, survey.Wrap(survey.CodeInternal, errors.New("panic in handler"), "", ""))
 		}
 	}()
 	c.Next()
@@ -173,24 +173,28 @@ func securityHeaders(c *gin.Context) {
 	c.Next()
 }
 
-func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+func (s *Server) healthz(c *gin.Context) error {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	return nil
+}
 
-func (s *Server) readyz(c *gin.Context) {
+func (s *Server) readyz(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.Ping(ctx); err != nil {
 		s.log.Warn("database not ready", "error", err)
 		e := survey.Errorf(survey.CodeUnavailable, "Cơ sở dữ liệu chưa sẵn sàng.", "The database is not reachable.")
 		e.RetryAfter = 5 * time.Second
-		s.writeError(c, e)
-		return
+		return e
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	return nil
 }
 
-func (s *Server) openapi(c *gin.Context) {
+func (s *Server) openapi(c *gin.Context) error {
 	c.Header("Cache-Control", "public, max-age=300")
 	c.Data(http.StatusOK, "application/yaml; charset=utf-8", s.OpenAPI)
+	return nil
 }
 
 // readBody reads a capped body; over the cap is 413.

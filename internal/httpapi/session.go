@@ -11,12 +11,12 @@ import (
 // securityRoutes: refresh and logout (open: the refresh token is the
 // credential), the administration of one account, the audit log.
 func (s *Server) securityRoutes(open, authed *gin.RouterGroup) {
-	authed.GET("/audit", s.listAudit)
+	authed.GET("/audit", s.h(s.listAudit))
 	s.enrollRoutes(open, authed)
-	open.POST("/auth/refresh", s.refresh)
-	open.POST("/auth/logout", s.logout)
-	authed.GET("/users/:id", s.getUser)
-	authed.PATCH("/users/:id", s.patchUser)
+	open.POST("/auth/refresh", s.h(s.refresh))
+	open.POST("/auth/logout", s.h(s.logout))
+	authed.GET("/users/:id", s.h(s.getUser))
+	authed.PATCH("/users/:id", s.h(s.patchUser))
 }
 
 type refreshRequest struct {
@@ -25,40 +25,37 @@ type refreshRequest struct {
 	DeviceID string `json:"device_id"`
 }
 
-func (s *Server) refresh(c *gin.Context) {
+func (s *Server) refresh(c *gin.Context) error {
 	var req refreshRequest
-	if err := decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		return err
 	}
 	u, next, err := s.Accounts.Refresh(c.Request.Context(), req.RefreshToken, req.DeviceID)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
-	s.writeTokens(c, u, next)
+	return s.writeTokens(c, u, next)
 }
 
-func (s *Server) logout(c *gin.Context) {
+func (s *Server) logout(c *gin.Context) error {
 	var req refreshRequest
-	if err := decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		return err
 	}
 	if err := s.Accounts.Logout(c.Request.Context(), req.RefreshToken); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) getUser(c *gin.Context) {
+func (s *Server) getUser(c *gin.Context) error {
 	u, err := s.Accounts.GetUser(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, toUserJSON(u))
+	return nil
 }
 
 type patchUserRequest struct {
@@ -70,15 +67,13 @@ type patchUserRequest struct {
 	Password        *string   `json:"password"`
 }
 
-func (s *Server) patchUser(c *gin.Context) {
+func (s *Server) patchUser(c *gin.Context) error {
 	if actor(c).Role != survey.RoleAdmin { // refuse before reading the body
-		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được sửa tài khoản.", "Only an administrator may change accounts."))
-		return
+		return survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được sửa tài khoản.", "Only an administrator may change accounts.")
 	}
 	var req patchUserRequest
-	if err := decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		return err
 	}
 	ch := survey.UserChange{DisplayName: req.DisplayName, Units: req.Units, Disabled: req.Disabled, SensitiveAccess: req.SensitiveAccess, Password: req.Password}
 	if req.Role != nil {
@@ -87,8 +82,8 @@ func (s *Server) patchUser(c *gin.Context) {
 	}
 	u, err := s.Accounts.UpdateUser(c.Request.Context(), actor(c), c.Param("id"), ch)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, toUserJSON(u))
+	return nil
 }

@@ -196,10 +196,10 @@ func etagMatch(header, etag string) bool {
 
 // noRoute serves the web root, and otherwise the API's JSON 404.
 func (s *Server) noRoute(site *staticSite) gin.HandlerFunc {
-	return func(c *gin.Context) {
+	return s.h(func(c *gin.Context) error {
 		if site.serve(c) {
-			return
+			return nil
 		}
-		s.writeError(c, survey.Errorf(survey.CodeNotFound, "Không có đường dẫn này.", "No such route."))
-	}
+		return survey.Errorf(survey.CodeNotFound, "Không có đường dẫn này.", "No such route.")
+	})
 }

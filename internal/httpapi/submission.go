@@ -57,26 +57,22 @@ func (s *Server) toSubmissionJSON(ctx context.Context, a survey.Actor, sub *surv
 	return j, nil
 }
 
-func (s *Server) submit(c *gin.Context) {
+func (s *Server) submit(c *gin.Context) error {
 	if !actor(c).CanSubmit() {
-		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi phiếu.", "Your role may not send submissions."))
-		return
+		return survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi phiếu.", "Your role may not send submissions.")
 	}
 	body, err := readBody(c, s.MaxBody)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	sub, created, err := s.Intake.Submit(c.Request.Context(), actor(c), c.Param("form"), body)
 	s.observeIntake(c.Param("form"), created, err)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	j, err := s.toSubmissionJSON(c.Request.Context(), actor(c), sub)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	status := http.StatusOK
 	if created {
@@ -85,6 +81,7 @@ func (s *Server) submit(c *gin.Context) {
 	c.Header("Location", "/api/v1/forms/"+sub.FormID+"/submissions/"+sub.ID)
 	c.Header("ETag", `"`+strconv.Itoa(sub.Revision)+`"`)
 	c.JSON(status, j)
+	return nil
 }
 
 func dateParam(c *gin.Context, name string) (time.Time, error) {
@@ -101,39 +98,33 @@ func dateParam(c *gin.Context, name string) (time.Time, error) {
 	return t, nil
 }
 
-func (s *Server) listSubmissions(c *gin.Context) {
+func (s *Server) listSubmissions(c *gin.Context) error {
 	var f survey.ListFilter
 	var err error
 	if f.From, err = dateParam(c, "from"); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	if f.To, err = dateParam(c, "to"); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	if f.Limit, err = limitParam(c, survey.MaxListLimit); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	f.Unit, f.Cursor, f.ReviewState = c.Query("unit"), c.Query("cursor"), c.Query("review_state")
 	f.Collector = c.Query("collector")
 	f.Q = c.Query("q")
 	subs, next, err := s.Intake.List(c.Request.Context(), actor(c), c.Param("form"), f)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	ctx, err := s.Intake.AuditPage(c.Request.Context(), actor(c), subs)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	items := make([]submissionJSON, len(subs))
 	for i, sub := range subs {
 		if items[i], err = s.toSubmissionJSON(ctx, actor(c), sub); err != nil {
-			s.writeError(c, err)
-			return
+			return err
 		}
 	}
 	var nextCursor *string
@@ -141,21 +132,21 @@ func (s *Server) listSubmissions(c *gin.Context) {
 		nextCursor = &next
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nextCursor})
+	return nil
 }
 
-func (s *Server) getSubmission(c *gin.Context) {
+func (s *Server) getSubmission(c *gin.Context) error {
 	sub, err := s.Intake.Get(c.Request.Context(), actor(c), c.Param("form"), c.Param("id"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	j, err := s.toSubmissionJSON(c.Request.Context(), actor(c), sub)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("ETag", `"`+strconv.Itoa(sub.Revision)+`"`)
 	c.JSON(http.StatusOK, j)
+	return nil
 }
 
 // limitParam reads ?limit=, a page size from 1 to max; 0 when absent.

@@ -52,17 +52,15 @@ func atParam(c *gin.Context) (time.Time, error) {
 
 // listUnits lists the units directly below ?parent= (default: the city
 // itself) in the hierarchy valid on ?at=.
-func (s *Server) listUnits(c *gin.Context) {
+func (s *Server) listUnits(c *gin.Context) error {
 	at, err := atParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	var units []*survey.Unit
 	if parent := c.Query("parent"); parent != "" {
 		if _, ok := s.Units.At(parent, at); !ok {
-			s.writeError(c, survey.Errorf(survey.CodeNotFound, "Không có đơn vị «"+parent+"» vào ngày này.", "There is no unit «"+parent+"» on that date."))
-			return
+			return survey.Errorf(survey.CodeNotFound, "Không có đơn vị «"+parent+"» vào ngày này.", "There is no unit «"+parent+"» on that date.")
 		}
 		units = s.Units.Children(parent, at)
 	} else if u, ok := s.Units.At(survey.CityCode, at); ok {
@@ -73,18 +71,18 @@ func (s *Server) listUnits(c *gin.Context) {
 		items[i] = toUnitJSON(u)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }
 
-func (s *Server) getUnit(c *gin.Context) {
+func (s *Server) getUnit(c *gin.Context) error {
 	at, err := atParam(c)
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	u, ok := s.Units.At(c.Param("code"), at)
 	if !ok {
-		s.writeError(c, survey.Errorf(survey.CodeNotFound, "Không có đơn vị này vào ngày đã chọn.", "There is no such unit on that date."))
-		return
+		return survey.Errorf(survey.CodeNotFound, "Không có đơn vị này vào ngày đã chọn.", "There is no such unit on that date.")
 	}
 	c.JSON(http.StatusOK, toUnitJSON(u))
+	return nil
 }

@@ -40,35 +40,33 @@ type createUserRequest struct {
 	SensitiveAccess bool `json:"sensitive_access"`
 }
 
-func (s *Server) createUser(c *gin.Context) {
+func (s *Server) createUser(c *gin.Context) error {
 	if actor(c).Role != survey.RoleAdmin { // refuse before reading the body
-		s.writeError(c, survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được tạo tài khoản.", "Only an administrator may create accounts."))
-		return
+		return survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được tạo tài khoản.", "Only an administrator may create accounts.")
 	}
 	var req createUserRequest
-	if err := decodeJSON(c, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		return err
 	}
 	u, err := s.Accounts.CreateUser(c.Request.Context(), actor(c), survey.NewUser{
 		Username: req.Username, Password: req.Password, DisplayName: req.DisplayName, Role: survey.Role(req.Role), Units: req.Units, SensitiveAccess: req.SensitiveAccess})
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Header("Location", "/api/v1/users/"+u.ID)
 	c.JSON(http.StatusCreated, toUserJSON(u))
+	return nil
 }
 
-func (s *Server) listUsers(c *gin.Context) {
+func (s *Server) listUsers(c *gin.Context) error {
 	us, err := s.Accounts.ListUsers(c.Request.Context(), actor(c))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	items := make([]userJSON, len(us))
 	for i, u := range us {
 		items[i] = toUserJSON(u)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
+	return nil
 }

@@ -10,10 +10,10 @@ import (
 )
 
 func (s *Server) webhookRoutes(a *gin.RouterGroup) {
-	a.GET("/webhooks", s.listWebhooks)
-	a.POST("/webhooks", s.createWebhook)
-	a.DELETE("/webhooks/:id", s.deleteWebhook)
-	a.GET("/webhooks/:id/deliveries", s.listDeliveries)
+	a.GET("/webhooks", s.h(s.listWebhooks))
+	a.POST("/webhooks", s.h(s.createWebhook))
+	a.DELETE("/webhooks/:id", s.h(s.deleteWebhook))
+	a.GET("/webhooks/:id/deliveries", s.h(s.listDeliveries))
 }
 
 type webhookJSON struct {
@@ -30,45 +30,44 @@ func toWebhookJSON(w *survey.Webhook) webhookJSON {
 	return webhookJSON{ID: w.ID, URL: w.URL, Form: w.Form, Events: w.Events, Owner: w.Owner.Username, CreatedAt: w.CreatedAt}
 }
 
-func (s *Server) createWebhook(c *gin.Context) {
+func (s *Server) createWebhook(c *gin.Context) error {
 	var req struct {
 		URL    string   `json:"url"`
 		Form   string   `json:"form"`
 		Events []string `json:"events"`
 	}
-	if err := decodeStrict(c, 64<<10, &req); err != nil {
-		s.writeError(c, err)
-		return
+	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
+		return err
 	}
 	w, err := s.Hooks.Register(c.Request.Context(), actor(c), survey.NewWebhook{URL: req.URL, Form: req.Form, Events: req.Events})
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	j := toWebhookJSON(w)
 	j.Secret = w.Secret
 	c.JSON(http.StatusCreated, j)
+	return nil
 }
 
-func (s *Server) listWebhooks(c *gin.Context) {
+func (s *Server) listWebhooks(c *gin.Context) error {
 	ws, err := s.Hooks.List(c.Request.Context(), actor(c))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]webhookJSON, len(ws))
 	for i, w := range ws {
 		out[i] = toWebhookJSON(w)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
+	return nil
 }
 
-func (s *Server) deleteWebhook(c *gin.Context) {
+func (s *Server) deleteWebhook(c *gin.Context) error {
 	if err := s.Hooks.Delete(c.Request.Context(), actor(c), c.Param("id")); err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 type deliveryJSON struct {
@@ -84,11 +83,10 @@ type deliveryJSON struct {
 	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
 }
 
-func (s *Server) listDeliveries(c *gin.Context) {
+func (s *Server) listDeliveries(c *gin.Context) error {
 	ds, err := s.Hooks.Deliveries(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
-		s.writeError(c, err)
-		return
+		return err
 	}
 	out := make([]deliveryJSON, len(ds))
 	for i, d := range ds {
@@ -100,4 +98,5 @@ func (s *Server) listDeliveries(c *gin.Context) {
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
+	return nil
 }

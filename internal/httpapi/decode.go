@@ -1,0 +1,60 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// maxJSONBody caps the small JSON bodies: logins, accounts, comments.
+const maxJSONBody = 64 << 10
+
+// decodeJSON reads a JSON request body of at most limit bytes (413 past
+// it), refuses text with invalid characters, and decodes it strictly
+// into v (see strictJSON).
+func decodeJSON(c *gin.Context, limit int64, v any) error {
+	b, err := readBody(c, limit)
+	if err != nil {
+		return err
+	}
+	if err := checkText(b); err != nil {
+		return err
+	}
+	return strictJSON(b, v)
+}
+
+// strictJSON is the one strict JSON decoder: unknown fields, values of the
+// wrong type and data after the value are refused (400), naming the field
+// where there is one.
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			e := malformed("Sai kiểu dữ liệu ở trường «"+te.Field+"».", "Wrong type for field «"+te.Field+"».")
+			e.(*survey.Error).Fields = []survey.FieldError{{Path: "/" + strings.ReplaceAll(te.Field, ".", "/"), Code: "type",
+				Message: survey.Label{VI: "Sai kiểu dữ liệu.", EN: "Wrong type."}}}
+			return e
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			e := malformed("Trường không được phép: «"+name+"».", "Unknown field «"+name+"».")
+			e.(*survey.Error).Fields = []survey.FieldError{{Path: "/" + name, Code: "unknown_field",
+				Message: survey.Label{VI: "Trường không được phép.", EN: "Field not allowed."}}}
+			return e
+		default:
+			return malformed("Nội dung không phải JSON hợp lệ.", "The body is not valid JSON.")
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return malformed("Sau đối tượng JSON còn dữ liệu thừa.", "There is trailing data after the JSON object.")
+	}
+	return nil
+}
