@@ -113,7 +113,6 @@ func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string
 	limit = min(limit, MaxFeedLimit)
 	scope := newFeedScope(s, actor)
 	var out []*Event
-	from := after
 	seen := after // the last event the actor may see
 	scanned, atEnd := 0, false
 	for len(out) < limit && scanned < feedMaxScan {
@@ -147,9 +146,6 @@ func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string
 	}
 	if !atEnd && len(out) < limit {
 		seen = after // stopped by feedMaxScan, not by the end
-	}
-	if seen == from {
-		return out, cursor, nil // the cursor as it came, to the letter
 	}
 	return out, encodeFeedCursor(seen), nil
 }
