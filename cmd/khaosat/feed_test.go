@@ -219,6 +219,9 @@ func TestChangeFeedWhileWriting(t *testing.T) {
 		other := newUser(t, shared, "collector", "00008")
 		if p := readFeed(t, other, start, "&limit=1000"); len(p.Items) != 0 {
 			t.Errorf("a collector of another commune sees %d events", len(p.Items))
+		} else if p.NextCursor != start {
+			// A cursor that moved would tell them others' submissions came in.
+			t.Errorf("the cursor moved over events the reader may not see: %q → %q", start, p.NextCursor)
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {

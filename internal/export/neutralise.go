@@ -3,10 +3,11 @@ package export
 import "github.com/khaosat/khaosat/internal/survey"
 
 // Spreadsheet formula injection (OWASP "CSV Injection"): a text cell
-// that begins with =, +, -, @, a tab or a carriage return is run as a
-// formula when the file is opened in Excel, LibreOffice or Google Sheets
-// (e.g. =HYPERLINK(...) typed by a collector into an address). CSV and ZIP
-// exports therefore prefix such text cells with a single quote, which the
+// that begins with =, +, -, @, a tab, a carriage return or a line feed
+// is run as a formula when the file is opened in Excel, LibreOffice or
+// Google Sheets (e.g. =HYPERLINK(...) typed by a collector into an
+// address); a line feed first is read by some as a new row that starts
+// with the formula. CSV and ZIP exports therefore prefix such text cells with a single quote, which the
 // spreadsheet shows as text, as OWASP advises. Only text is touched:
 // numbers (an integer or decimal answer, a count, a 0/1 column) are
 // written as numbers, negative ones included. XLSX stores text as text
@@ -15,7 +16,7 @@ import "github.com/khaosat/khaosat/internal/survey"
 // read the files with a program (the export's audit entry says so).
 
 // formulaStarts are the first characters that make a cell a formula.
-const formulaStarts = "=+-@\t\r"
+const formulaStarts = "=+-@\t\r\n"
 
 // Neutralise returns s as a spreadsheet shows it as text: with a leading
 // single quote when it begins like a formula, unchanged otherwise. A

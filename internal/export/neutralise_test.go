@@ -26,6 +26,7 @@ func TestNeutralise(t *testing.T) {
 		"@SUM(A1)":                       "'@SUM(A1)",
 		"\t=1":                           "'\t=1",
 		"\r=1":                           "'\r=1",
+		"\n=1+1":                         "'\n=1+1", // a line feed first, like a carriage return
 		"Thôn Đông =1":                   "Thôn Đông =1",
 		"":                               "",
 		"'=already":                      "'=already",

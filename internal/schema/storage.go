@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strconv"
 	"time"
-
-	"golang.org/x/text/unicode/norm"
 )
 
 // ToStorage converts answers that passed Validate into the form they are
@@ -175,7 +173,7 @@ func convertJSON(v any, dir direction) any {
 		if dir.toAPI() {
 			return v // v, not x: boxing x again would allocate
 		}
-		return norm.NFC.String(x)
+		return CleanText(x)
 	case int64:
 		return v
 	case map[string]any:

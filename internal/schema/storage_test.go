@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/khaosat/khaosat/internal/schema"
 )
 
 // sinkAPI is a valid answer to testdata/sink.json in its API form.
@@ -76,6 +78,33 @@ func TestToStorageNFC(t *testing.T) {
 	want := map[string]any{"name": "Ngô Thị Huệ", "extra": []any{map[string]any{"x": "Ngô Thị Huệ"}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ToStorage() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestToStorageZeroWidth: invisible characters are stripped where text is
+// stored, so "Lan" and "La\u200bn" are one name, and the canonical form
+// (the retry hash) agrees.
+func TestToStorageZeroWidth(t *testing.T) {
+	f := MustCompile(t, filepath.Join("testdata", "sink.json"))
+	for in, want := range map[string]string{
+		"La\u200bn": "Lan", "\ufeffLan": "Lan", "L\u200da\u200cn\u2060": "Lan",
+		norm.NFD.String("Huệ") + "\u200b": "Huệ",
+	} {
+		got := f.ToStorage(map[string]any{"name": in})
+		if got["name"] != want {
+			t.Errorf("ToStorage(%q) = %q, want %q", in, got["name"], want)
+		}
+		a, err := f.Canonical(map[string]any{"name": in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := f.Canonical(map[string]any{"name": want})
+		if string(a) != string(b) {
+			t.Errorf("Canonical(%q) = %s, want %s", in, a, b)
+		}
+	}
+	if got := schema.CleanText("Thôn Đông 3"); got != "Thôn Đông 3" {
+		t.Errorf("CleanText changed clean text: %q", got)
 	}
 }
 

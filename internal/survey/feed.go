@@ -80,8 +80,16 @@ const (
 
 // Changes returns the events after cursor that the actor may see (of form
 // formID, if not empty), at most limit, and the cursor to continue from.
-// The cursor advances past events the caller may not see, so a page may
-// hold fewer than limit events (even none) while more follow.
+//
+// The cursor moves only over events the actor may see (of any form): a
+// reader polling the feed must not learn from its cursor that others'
+// submissions, say of the hiv form in their commune, came in meanwhile.
+// So a page that reaches the end of the feed returns the cursor of the
+// last event the actor may see, and the events after it that they may not
+// are examined again by the next request. Only a request that examines
+// feedMaxScan events without reaching the end moves the cursor to where
+// it stopped, so that a reader who sees few events still gets through;
+// that tells them no more than that feedMaxScan events were written.
 func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string, limit int) ([]*Event, string, error) {
 	if s.feed == nil || !actor.CanReadData() {
 		return nil, "", forbidden()
@@ -105,7 +113,8 @@ func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string
 	limit = min(limit, MaxFeedLimit)
 	scope := newFeedScope(s, actor)
 	var out []*Event
-	scanned := 0
+	seen := after // the last event the actor may see
+	scanned, atEnd := 0, false
 	for len(out) < limit && scanned < feedMaxScan {
 		evs, err := s.feed.store.Events(ctx, after, feedScanBatch)
 		if err != nil {
@@ -114,23 +123,31 @@ func (s *Intake) Changes(ctx context.Context, actor Actor, cursor, formID string
 		for _, e := range evs {
 			after = e.Seq
 			scanned++
+			ok, err := scope.visible(ctx, e)
+			if err != nil {
+				return nil, "", err
+			}
+			if !ok {
+				continue
+			}
+			seen = e.Seq
 			if formID != "" && e.Form != formID {
 				continue
 			}
-			if ok, err := scope.visible(ctx, e); err != nil {
-				return nil, "", err
-			} else if ok {
-				out = append(out, e)
-				if len(out) == limit {
-					break
-				}
+			out = append(out, e)
+			if len(out) == limit {
+				break
 			}
 		}
 		if len(evs) < feedScanBatch {
+			atEnd = true
 			break
 		}
 	}
-	return out, encodeFeedCursor(after), nil
+	if !atEnd && len(out) < limit {
+		seen = after // stopped by feedMaxScan, not by the end
+	}
+	return out, encodeFeedCursor(seen), nil
 }
 
 const feedCursorPrefix = "c1."

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/unicode/norm"
-
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -165,7 +163,7 @@ func filterValue(f *schema.Field, name, op, raw string) (any, error) {
 		}
 		return nil, filterErr("enum", "«"+raw+"» không phải là một lựa chọn của «"+name+"».", "«"+raw+"» is not a choice of «"+name+"».")
 	case schema.KindString, schema.KindDateTime:
-		return norm.NFC.String(raw), nil
+		return schema.CleanText(raw), nil
 	}
 	return nil, filterErr("not_filterable", "«"+name+"» là một nhóm câu hỏi, không lọc trực tiếp được.", "«"+name+"» is a group of questions and cannot be compared.")
 }

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"golang.org/x/text/unicode/norm"
+	"github.com/khaosat/khaosat/internal/schema"
 )
 
 // AuditSubmissionRestore records the restore of a deleted submission.
@@ -34,7 +34,7 @@ func canReview(a Actor) bool {
 
 // commentText normalises a comment and checks its length; path names it.
 func commentText(text, path string, required bool) (string, []FieldError) {
-	text = strings.TrimSpace(norm.NFC.String(text))
+	text = strings.TrimSpace(schema.CleanText(text))
 	switch {
 	case text == "" && required:
 		return "", []FieldError{fieldErr(path, "required", "Cần ghi nhận xét cho trạng thái này.", "This state needs a comment.")}

@@ -12,7 +12,12 @@ import (
 // "\u0000" through, so the raw body is checked before it is decoded, and
 // the field is named in the 422. Tab, CR and LF are allowed where text
 // may run over several lines (answers, comments, notes); every other C0
-// control (NUL among them) is refused everywhere. Text is normalised to
+// control (NUL among them) is refused everywhere, and so are DEL, the C1
+// controls (U+0080–U+009F) and the bidirectional embeddings, overrides
+// and isolates (U+202A–U+202E, U+2066–U+2069), with which a name or an
+// identifier can be made to read as another on screen. Zero-width
+// characters and U+FEFF are not refused but stripped where text is stored
+// (schema.CleanText). Text is normalised to
 // NFC where it is stored (schema.ToStorage for answers, and the comment,
 // user and filter code), so that Vietnamese typed as NFD on one keyboard
 // and NFC on another compares equal.
@@ -119,8 +124,8 @@ func CheckText(raw []byte, prefix string, lines LineBreaksOK) []FieldError {
 			case bad:
 				errs = append(errs, fieldErr(p, CodeInvalidUTF8, "Văn bản không phải UTF-8 hợp lệ.", "The text is not valid UTF-8."))
 			case ctl == 2 || (ctl == 1 && (isKey || lines == nil || !lines(p))):
-				errs = append(errs, fieldErr(p, CodeControlChar, "Văn bản chứa ký tự điều khiển không được phép (như NUL, hoặc xuống dòng ở trường một dòng).",
-					"The text holds a control character that is not allowed (such as NUL, or a line break in a one-line field)."))
+				errs = append(errs, fieldErr(p, CodeControlChar, "Văn bản chứa ký tự điều khiển không được phép (như NUL, ký tự đổi chiều viết, hoặc xuống dòng ở trường một dòng).",
+					"The text holds a control character that is not allowed (such as NUL, a text-direction override, or a line break in a one-line field)."))
 			}
 		default:
 			i++
@@ -139,7 +144,7 @@ func scanString(raw []byte, i int) (s string, ctl int, bad bool, end int) {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			ctl = max(ctl, 1)
-		case r < 0x20:
+		case r < 0x20 || refused(r):
 			ctl = 2
 		}
 	}
@@ -159,9 +164,7 @@ func scanString(raw []byte, i int) (s string, ctl int, bad bool, end int) {
 				if !ok {
 					bad = true
 				}
-				if r < 0x20 {
-					control(r)
-				}
+				control(r)
 				b.WriteRune(r)
 				j += n
 				continue
@@ -180,7 +183,7 @@ func scanString(raw []byte, i int) (s string, ctl int, bad bool, end int) {
 				b.WriteByte(e)
 			}
 			j += 2
-		case c < 0x20:
+		case c < 0x20 || c == 0x7f:
 			control(rune(c))
 			j++
 		case c < utf8.RuneSelf:
@@ -194,11 +197,19 @@ func scanString(raw []byte, i int) (s string, ctl int, bad bool, end int) {
 				j++
 				continue
 			}
+			control(r)
 			b.WriteRune(r)
 			j += size
 		}
 	}
 	return "", 0, false, -1
+}
+
+// refused reports whether r is a control or format character refused in
+// every text, beyond the C0 controls: DEL, C1, and the bidirectional
+// embeddings, overrides and isolates.
+func refused(r rune) bool {
+	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 // unicodeEscape decodes \uXXXX (and a following low surrogate) at the

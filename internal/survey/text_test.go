@@ -28,6 +28,14 @@ func TestCheckText(t *testing.T) {
 		{"array of strings", `{"data":{"l":["ok","b\u0007"]}}`, []fe{{"/data/l/1", survey.CodeControlChar}}},
 		{"escaped pointer", `{"data":{"a/b":"\u0000"}}`, []fe{{"/data/a~1b", survey.CodeControlChar}}},
 		{"not JSON", `{"data":`, nil},
+		{"DEL", "{\"data\":{\"x\":\"a\x7fb\"}}", []fe{{"/data/x", survey.CodeControlChar}}},
+		{"C1 control", "{\"data\":{\"x\":\"a\u0085b\"}}", []fe{{"/data/x", survey.CodeControlChar}}},
+		{"C1 escape", `{"data":{"x":"a\u009bb"}}`, []fe{{"/data/x", survey.CodeControlChar}}},
+		{"right-to-left override in a name", "{\"data\":{\"full_name\":\"An\u202egnuyN\"}}", []fe{{"/data/full_name", survey.CodeControlChar}}},
+		{"embedding escape", `{"data":{"x":"\u202aa"}}`, []fe{{"/data/x", survey.CodeControlChar}}},
+		{"isolate in an identifier", "{\"device_id\":\"p\u2066x\u2069\",\"data\":{}}", []fe{{"/device_id", survey.CodeControlChar}}},
+		{"override in a key", "{\"data\":{\"a\u202d\":1}}", []fe{{"/data/a\u202d", survey.CodeControlChar}}},
+		{"zero width passes (stripped where stored)", "{\"data\":{\"x\":\"An\u200bh\ufeff\"}}", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []fe

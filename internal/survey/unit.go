@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/khaosat/khaosat/internal/schema"
 )
 
 // Level is the level of an administrative unit.
@@ -114,8 +114,8 @@ func loadHierarchy(fsys fs.FS, dir string, f HierarchyFile) (*hierarchy, error) 
 	h := &hierarchy{id: f.ID, from: from, to: to, units: map[string]*Unit{}, children: map[string][]*Unit{}}
 	add := func(u *Unit) error {
 		u.Hierarchy, u.ValidFrom, u.ValidTo = f.ID, from, to
-		u.Name = strings.TrimSpace(norm.NFC.String(u.Name))
-		u.Type = strings.TrimSpace(norm.NFC.String(u.Type))
+		u.Name = strings.TrimSpace(schema.CleanText(u.Name))
+		u.Type = strings.TrimSpace(schema.CleanText(u.Type))
 		if _, dup := h.units[u.Code]; dup {
 			return fmt.Errorf("unit %s listed twice", u.Code)
 		}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/text/unicode/norm"
+	"github.com/khaosat/khaosat/internal/schema"
 )
 
 // Role is what a user is allowed to do.
@@ -200,7 +200,7 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 		return nil, forbidden()
 	}
 	in.Username = normUsername(in.Username)
-	in.DisplayName = strings.TrimSpace(norm.NFC.String(in.DisplayName))
+	in.DisplayName = strings.TrimSpace(schema.CleanText(in.DisplayName))
 	fe := s.checkAccount(in, true, true)
 	if len(fe) > 0 {
 		return nil, &Error{Code: CodeInvalid, Message: Label{VI: "Thông tin tài khoản không hợp lệ.", EN: "The account is invalid."}, Fields: fe}
@@ -308,4 +308,4 @@ func (s *Accounts) EnsureAdmin(ctx context.Context, password string, log *slog.L
 	return generated, nil
 }
 
-func normUsername(s string) string { return strings.ToLower(strings.TrimSpace(norm.NFC.String(s))) }
+func normUsername(s string) string { return strings.ToLower(strings.TrimSpace(schema.CleanText(s))) }

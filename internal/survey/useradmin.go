@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/khaosat/khaosat/internal/schema"
 )
 
 // UserChange is a partial update of an account; nil fields stay as they are.
@@ -42,7 +42,7 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 	in := NewUser{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Units: u.Units, SensitiveAccess: u.SensitiveAccess}
 	var changed []string
 	if ch.DisplayName != nil {
-		in.DisplayName = strings.TrimSpace(norm.NFC.String(*ch.DisplayName))
+		in.DisplayName = strings.TrimSpace(schema.CleanText(*ch.DisplayName))
 		changed = append(changed, "display_name")
 	}
 	if ch.Role != nil {
