@@ -41,6 +41,39 @@ func openDB(ctx context.Context, cfg *Config, access app.Access) (*app.DB, error
 	return app.Open(ctx, app.Options{DataDir: cfg.DataDir, MongoDBURI: cfg.MongoDBURI, Database: cfg.Database, Access: access})
 }
 
+// buildServices builds the services over db, with the protection cfg
+// configures: its data key ring and hash secret, or the data directory's.
+func buildServices(ctx context.Context, db *app.DB, cfg *Config, ac app.Config) (*app.Services, error) {
+	prot, err := protection(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ac.Protection = prot
+	return app.Build(ctx, db.Store, ac)
+}
+
+// openServices is the prologue of the verbs on the stored data: the
+// database opened with access, and the services built over it. The
+// caller closes the database.
+func openServices(ctx context.Context, cfg *Config, access app.Access, ac app.Config) (*app.DB, *app.Services, error) {
+	db, err := openDB(ctx, cfg, access)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := buildServices(ctx, db, cfg, ac)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, svc, nil
+}
+
+// warnLogger is the log of the verbs that print their result: warnings
+// and errors only, as text.
+func warnLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
 func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig("serve", args, env, stderr)
 	if err != nil {
