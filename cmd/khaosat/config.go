@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -57,125 +55,38 @@ type Config struct {
 	MemoryLimit int64
 }
 
-// envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
-func envName(flagName string) string {
-	return "KHAOSAT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
-}
-
 // parseConfig fills a Config for verb (serve, seal, keys rotate) from args
 // and env (a list of KEY=VALUE).
 func parseConfig(verb string, args []string, env []string, stderr io.Writer) (*Config, error) {
-	getenv := envLookup(env)
 	c := &Config{}
-	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	str := func(p *string, name, def, usage string) {
-		if v, ok := getenv(envName(name)); ok {
-			def = v
-		}
-		fs.StringVar(p, name, def, usage+" ($"+envName(name)+")")
-	}
-	str(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
-	str(&c.DataDir, "data-dir", "./data", "directory for the embedded database and generated secrets")
-	str(&c.MongoDBURI, "mongodb-uri", "", "MongoDB connection string; empty starts the embedded database")
-	str(&c.Database, "database", "khaosat", "database name")
-	str(&c.JWTSecret, "jwt-secret", "", "secrets that sign access tokens (≥ 32 bytes each), comma-separated, the current one first; the others still verify until their tokens expire; generated into the data directory when empty")
-	str(&c.DataKey, "data-key", "", "data keys that encrypt sensitive answers: 64 hex digits each, comma-separated, the current key first; generated into the data directory when empty")
-	str(&c.HashSecret, "hash-secret", "", "secret (≥ 32 bytes) keying the content hash of submissions; generated into the data directory when empty")
-	str(&c.LogFormat, "log-format", "json", "log format: json or text")
-	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	var maxBody, ttl, shutdown, loginFailures, loginFailuresAddr, enrollTTL, corsOrigin, maxAttachment, hookBackoff, hookPoll string
-	str(&corsOrigin, "cors-origin", "", "web origins (scheme://host[:port]), comma-separated, allowed to call the API from a browser; empty allows none")
-	str(&enrollTTL, "enrollment-ttl", "24h", "how long a phone enrollment code stays redeemable")
-	str(&loginFailures, "login-max-failures", "5", "failed logins per username in 15 minutes before further attempts get 429")
-	str(&loginFailuresAddr, "login-max-failures-address", "30", "failed logins per client address in 15 minutes before further attempts get 429")
-	str(&hookBackoff, "webhook-backoff", "10s", "wait after a failed webhook delivery; doubles on each failure, at most 1h")
-	str(&hookPoll, "webhook-poll", "1s", "how often the webhook outbox looks for work")
-	var hookHTTP, hookHosts string
-	str(&hookHTTP, "webhook-allow-http", "false", "let webhooks use plain http instead of https (a closed network only)")
-	str(&hookHosts, "webhook-allow-hosts", "", "internal hosts (names or addresses, comma-separated) webhooks may reach; every loopback, private, link-local and metadata address is refused otherwise")
-	str(&c.MetricsAddr, "metrics-addr", "", "address of a separate listener serving Prometheus metrics at /metrics; empty serves none (keep it off the public network)")
-	str(&maxAttachment, "max-attachment", "10485760", "largest attachment (photo, scan) in bytes")
-	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
-	str(&ttl, "token-ttl", "15m", "lifetime of an access token")
-	str(&shutdown, "shutdown-timeout", "20s", "how long in-flight requests may take to finish on shutdown")
-	var gcPercent, memLimit string
-	str(&gcPercent, "gc-percent", "200", "heap growth, in percent of the live heap, before the Go garbage collector runs again (GOGC); used below the memory limit")
-	str(&memLimit, "memory-limit", "1073741824", "soft limit in bytes of the memory the Go runtime uses (GOMEMLIMIT): nearing it, the garbage collector runs as often as needed to stay under it")
-	if err := fs.Parse(args); err != nil {
+	if err := load(verb, c, args, env, stderr); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	c.AdminPassword, _ = getenv("KHAOSAT_ADMIN_PASSWORD")
+	return c, nil
+}
+
+// Usage of the settings every verb on the stored data shares.
+const (
+	usageDataDir    = "directory for the embedded database and generated secrets"
+	usageMongoDBURI = "MongoDB connection string; empty starts the embedded database"
+)
+
+// bindStore binds the settings that find the database and open its
+// sealed answers: the same for serve and every verb.
+func (c *Config) bindStore(l *loader) {
+	l.setting(&c.DataDir, "data-dir", "./data", usageDataDir)
+	l.setting(&c.MongoDBURI, "mongodb-uri", "", usageMongoDBURI)
+	l.setting(&c.Database, "database", "khaosat", "database name")
+	l.setting(&c.DataKey, "data-key", "", "data keys that encrypt sensitive answers: 64 hex digits each, comma-separated, the current key first; generated into the data directory when empty")
+	l.setting(&c.HashSecret, "hash-secret", "", "secret (≥ 32 bytes) keying the content hash of submissions; generated into the data directory when empty")
+}
+
+// checkStore checks the settings bindStore binds, but for the data
+// directory (a verb on MongoDB may do without one).
+func (c *Config) checkStore() []error {
 	var errs []error
-	var err error
-	if c.MaxBody, err = strconv.ParseInt(maxBody, 10, 64); err != nil || c.MaxBody < 1024 || c.MaxBody > 64<<20 {
-		errs = append(errs, fmt.Errorf("max-body: want a number of bytes from 1024 to 67108864, got %q", maxBody))
-	}
-	if c.MaxAttachment, err = strconv.ParseInt(maxAttachment, 10, 64); err != nil || c.MaxAttachment < 1024 || c.MaxAttachment > 256<<20 {
-		errs = append(errs, fmt.Errorf("max-attachment: want a number of bytes from 1024 to 268435456, got %q", maxAttachment))
-	}
-	if c.WebhookBackoff, err = time.ParseDuration(hookBackoff); err != nil || c.WebhookBackoff < 10*time.Millisecond || c.WebhookBackoff > time.Hour {
-		errs = append(errs, fmt.Errorf("webhook-backoff: want a duration from 10ms to 1h, got %q", hookBackoff))
-	}
-	if c.WebhookPoll, err = time.ParseDuration(hookPoll); err != nil || c.WebhookPoll < 10*time.Millisecond || c.WebhookPoll > time.Minute {
-		errs = append(errs, fmt.Errorf("webhook-poll: want a duration from 10ms to 1m, got %q", hookPoll))
-	}
-	if c.WebhookAllowHTTP, err = strconv.ParseBool(hookHTTP); err != nil {
-		errs = append(errs, fmt.Errorf("webhook-allow-http: want true or false, got %q", hookHTTP))
-	}
-	for _, h := range strings.Split(hookHosts, ",") {
-		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
-			c.WebhookAllowHosts = append(c.WebhookAllowHosts, h)
-		}
-	}
-	if c.TokenTTL, err = time.ParseDuration(ttl); err != nil || c.TokenTTL < time.Minute || c.TokenTTL > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("token-ttl: want a duration from 1m to 24h, got %q", ttl))
-	}
-	if c.LoginFailures, err = strconv.Atoi(loginFailures); err != nil || c.LoginFailures < 1 || c.LoginFailures > 1000 {
-		errs = append(errs, fmt.Errorf("login-max-failures: want a number from 1 to 1000, got %q", loginFailures))
-	}
-	if c.LoginFailuresAddr, err = strconv.Atoi(loginFailuresAddr); err != nil || c.LoginFailuresAddr < 1 || c.LoginFailuresAddr > 100000 {
-		errs = append(errs, fmt.Errorf("login-max-failures-address: want a number from 1 to 100000, got %q", loginFailuresAddr))
-	}
-	if c.EnrollmentTTL, err = time.ParseDuration(enrollTTL); err != nil || c.EnrollmentTTL < time.Second || c.EnrollmentTTL > 7*24*time.Hour {
-		errs = append(errs, fmt.Errorf("enrollment-ttl: want a duration from 1s to 168h, got %q", enrollTTL))
-	}
-	for _, o := range strings.Split(corsOrigin, ",") {
-		if o = strings.TrimSpace(o); o == "" {
-			continue
-		}
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-			errs = append(errs, fmt.Errorf("cors-origin: %q is not an origin like https://console.example.org", o))
-			continue
-		}
-		c.CORSOrigins = append(c.CORSOrigins, u.Scheme+"://"+u.Host)
-	}
-	if c.GCPercent, err = strconv.Atoi(gcPercent); err != nil || c.GCPercent < 25 || c.GCPercent > 1000 {
-		errs = append(errs, fmt.Errorf("gc-percent: want a number from 25 to 1000, got %q", gcPercent))
-	}
-	if c.MemoryLimit, err = strconv.ParseInt(memLimit, 10, 64); err != nil || c.MemoryLimit < 64<<20 || c.MemoryLimit > 1<<40 {
-		errs = append(errs, fmt.Errorf("memory-limit: want a number of bytes from 67108864 to 1099511627776, got %q", memLimit))
-	}
-	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("shutdown-timeout: want a positive duration, got %q", shutdown))
-	}
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("addr: %v", err))
-	}
-	if c.DataDir == "" {
-		errs = append(errs, errors.New("data-dir: must not be empty"))
-	}
 	if c.Database == "" || strings.ContainsAny(c.Database, "/\\. \"$") {
 		errs = append(errs, fmt.Errorf("database: %q is not a valid database name", c.Database))
-	}
-	for _, sec := range jwtSecrets(c.JWTSecret) {
-		if len(sec) < 32 {
-			errs = append(errs, errors.New("jwt-secret: each secret must have at least 32 characters"))
-		}
 	}
 	if c.DataKey != "" {
 		if _, err := seal.ParseKeys(c.DataKey); err != nil {
@@ -185,16 +96,85 @@ func parseConfig(verb string, args []string, env []string, stderr io.Writer) (*C
 	if c.HashSecret != "" && len(c.HashSecret) < 32 {
 		errs = append(errs, errors.New("hash-secret: must have at least 32 characters"))
 	}
+	return errs
+}
+
+// bind declares the flags of serve (and of seal and keys rotate, which
+// run with the server's configuration).
+func (c *Config) bind(l *loader) {
+	l.setting(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	c.bindStore(l)
+	l.setting(&c.JWTSecret, "jwt-secret", "", "secrets that sign access tokens (≥ 32 bytes each), comma-separated, the current one first; the others still verify until their tokens expire; generated into the data directory when empty")
+	c.AdminPassword, _ = l.getenv("KHAOSAT_ADMIN_PASSWORD") // environment only: never on a command line
+	l.setting(&c.LogFormat, "log-format", "json", "log format: json or text")
+	l.setting(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	l.list(&c.CORSOrigins, "cors-origin", "", "web origins (scheme://host[:port]), comma-separated, allowed to call the API from a browser; empty allows none")
+	l.duration(&c.EnrollmentTTL, "enrollment-ttl", "24h", time.Second, 7*24*time.Hour, "how long a phone enrollment code stays redeemable")
+	number(l, &c.LoginFailures, "login-max-failures", "5", 1, 1000, "a number", "failed logins per username in 15 minutes before further attempts get 429")
+	number(l, &c.LoginFailuresAddr, "login-max-failures-address", "30", 1, 100000, "a number", "failed logins per client address in 15 minutes before further attempts get 429")
+	c.bindWebhooks(l)
+	l.setting(&c.MetricsAddr, "metrics-addr", "", "address of a separate listener serving Prometheus metrics at /metrics; empty serves none (keep it off the public network)")
+	number(l, &c.MaxAttachment, "max-attachment", "10485760", 1024, 256<<20, "a number of bytes", "largest attachment (photo, scan) in bytes")
+	number(l, &c.MaxBody, "max-body", "1048576", 1024, 64<<20, "a number of bytes", "largest submission body in bytes")
+	l.duration(&c.TokenTTL, "token-ttl", "15m", time.Minute, 24*time.Hour, "lifetime of an access token")
+	l.converted("shutdown-timeout", "20s", "a positive duration", "how long in-flight requests may take to finish on shutdown", func(s string) bool {
+		var err error
+		c.ShutdownTimeout, err = time.ParseDuration(s)
+		return err == nil && c.ShutdownTimeout > 0
+	})
+	number(l, &c.GCPercent, "gc-percent", "200", 25, 1000, "a number", "heap growth, in percent of the live heap, before the Go garbage collector runs again (GOGC); used below the memory limit")
+	number(l, &c.MemoryLimit, "memory-limit", "1073741824", 64<<20, 1<<40, "a number of bytes", "soft limit in bytes of the memory the Go runtime uses (GOMEMLIMIT): nearing it, the garbage collector runs as often as needed to stay under it")
+}
+
+func (c *Config) bindWebhooks(l *loader) {
+	l.duration(&c.WebhookBackoff, "webhook-backoff", "10s", 10*time.Millisecond, time.Hour, "wait after a failed webhook delivery; doubles on each failure, at most 1h")
+	l.duration(&c.WebhookPoll, "webhook-poll", "1s", 10*time.Millisecond, time.Minute, "how often the webhook outbox looks for work")
+	l.boolean(&c.WebhookAllowHTTP, "webhook-allow-http", "false", "let webhooks use plain http instead of https (a closed network only)")
+	l.list(&c.WebhookAllowHosts, "webhook-allow-hosts", "", "internal hosts (names or addresses, comma-separated) webhooks may reach; every loopback, private, link-local and metadata address is refused otherwise")
+}
+
+// check validates the configuration of serve once its flags are parsed.
+func (c *Config) check(_ *loader, errs []error) error {
+	for i, h := range c.WebhookAllowHosts {
+		c.WebhookAllowHosts[i] = strings.ToLower(h)
+	}
+	errs = append(errs, c.checkOrigins()...)
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("addr: %v", err))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data-dir: must not be empty"))
+	}
+	errs = append(errs, c.checkStore()...)
+	for _, sec := range jwtSecrets(c.JWTSecret) {
+		if len(sec) < 32 {
+			errs = append(errs, errors.New("jwt-secret: each secret must have at least 32 characters"))
+		}
+	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("log-format: want json or text, got %q", c.LogFormat))
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		errs = append(errs, err)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("invalid configuration:\n%w", err)
+	return invalid("configuration", errs)
+}
+
+// checkOrigins keeps the CORS origins in their canonical form,
+// scheme://host[:port], and reports what is not one.
+func (c *Config) checkOrigins() []error {
+	var errs []error
+	origins := c.CORSOrigins[:0]
+	for _, o := range c.CORSOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			errs = append(errs, fmt.Errorf("cors-origin: %q is not an origin like https://console.example.org", o))
+			continue
+		}
+		origins = append(origins, u.Scheme+"://"+u.Host)
 	}
-	return c, nil
+	c.CORSOrigins = origins
+	return errs
 }
 
 func envLookup(env []string) func(string) (string, bool) {

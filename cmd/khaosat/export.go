@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"github.com/khaosat/khaosat/internal/app"
 	"io"
-	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -26,79 +24,69 @@ type exportConfig struct {
 	Form    string
 	Output  string
 	Options survey.ExportOptions
+	// The text of the arguments check converts into Options.
+	from, to, version, header string
 }
 
 func parseExportConfig(args, env []string, stderr io.Writer) (*exportConfig, error) {
-	getenv := envLookup(env)
 	c := &exportConfig{}
-	fs := flag.NewFlagSet("export", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	str := func(p *string, name, def, usage string) {
-		if v, ok := getenv(envName(name)); ok {
-			def = v
-		}
-		fs.StringVar(p, name, def, usage+" ($"+envName(name)+")")
-	}
-	str(&c.DataDir, "data-dir", "./data", "data directory of the embedded database")
-	str(&c.MongoDBURI, "mongodb-uri", "", "MongoDB connection string; empty uses the embedded database")
-	str(&c.Database, "database", "khaosat", "database name")
-	str(&c.DataKey, "data-key", "", "data key ring, as for serve; default the data directory's")
-	str(&c.HashSecret, "hash-secret", "", "hash secret, as for serve; default the data directory's")
-	var from, to, version, header string
-	o := &c.Options
-	fs.StringVar(&c.Form, "form", "", "form to export (required)")
-	fs.StringVar(&c.Output, "o", "-", "output file; - writes to standard output")
-	fs.StringVar(&o.Format, "format", "csv", "csv, zip, xlsx or jsonl")
-	fs.StringVar(&o.Labels, "labels", "codes", "choices as codes, or labels in vi or en")
-	fs.StringVar(&header, "header", "names", "header row of field names or labels")
-	fs.BoolVar(&o.Split, "split", false, "one 0/1 column per choice of a multiple-choice field")
-	fs.BoolVar(&o.RawText, "raw-text", false, "CSV/ZIP: write text that begins like a spreadsheet formula (=, +, -, @, tab, CR) as it is, without the leading quote")
-	fs.StringVar(&o.Unit, "unit", "", "only this unit and the units below it")
-	fs.StringVar(&from, "from", "", "only survey dates on or after YYYY-MM-DD")
-	fs.StringVar(&to, "to", "", "only survey dates on or before YYYY-MM-DD")
-	fs.StringVar(&o.ReviewState, "review-state", "", "only this review state")
-	fs.StringVar(&version, "version", "", "only this form version")
-	fs.BoolVar(&o.IncludeDeleted, "include-deleted", false, "include soft-deleted submissions")
-	if err := fs.Parse(args); err != nil {
+	if err := load("export", c, args, env, stderr); err != nil {
 		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	var errs []error
+	return c, nil
+}
+
+func (c *exportConfig) bind(l *loader) {
+	c.bindStore(l)
+	o := &c.Options
+	l.arg(&c.Form, "form", "", "form to export (required)")
+	l.arg(&c.Output, "o", "-", "output file; - writes to standard output")
+	l.arg(&o.Format, "format", "csv", "csv, zip, xlsx or jsonl")
+	l.arg(&o.Labels, "labels", "codes", "choices as codes, or labels in vi or en")
+	l.arg(&c.header, "header", "names", "header row of field names or labels")
+	l.argBool(&o.Split, "split", false, "one 0/1 column per choice of a multiple-choice field")
+	l.argBool(&o.RawText, "raw-text", false, "CSV/ZIP: write text that begins like a spreadsheet formula (=, +, -, @, tab, CR) as it is, without the leading quote")
+	l.arg(&o.Unit, "unit", "", "only this unit and the units below it")
+	l.arg(&c.from, "from", "", "only survey dates on or after YYYY-MM-DD")
+	l.arg(&c.to, "to", "", "only survey dates on or before YYYY-MM-DD")
+	l.arg(&o.ReviewState, "review-state", "", "only this review state")
+	l.arg(&c.version, "version", "", "only this form version")
+	l.argBool(&o.IncludeDeleted, "include-deleted", false, "include soft-deleted submissions")
+}
+
+func (c *exportConfig) check(_ *loader, errs []error) error {
+	o := &c.Options
 	if c.Form == "" {
 		errs = append(errs, errors.New("form: required"))
 	}
 	var err error
-	if from != "" {
-		if o.From, err = time.Parse(time.DateOnly, from); err != nil {
-			errs = append(errs, fmt.Errorf("from: want YYYY-MM-DD, got %q", from))
+	if c.from != "" {
+		if o.From, err = time.Parse(time.DateOnly, c.from); err != nil {
+			errs = append(errs, fmt.Errorf("from: want YYYY-MM-DD, got %q", c.from))
 		}
 	}
-	if to != "" {
-		if o.To, err = time.Parse(time.DateOnly, to); err != nil {
-			errs = append(errs, fmt.Errorf("to: want YYYY-MM-DD, got %q", to))
+	if c.to != "" {
+		if o.To, err = time.Parse(time.DateOnly, c.to); err != nil {
+			errs = append(errs, fmt.Errorf("to: want YYYY-MM-DD, got %q", c.to))
 		}
 	}
-	if version != "" {
-		if o.Version, err = strconv.Atoi(version); err != nil || o.Version < 1 {
-			errs = append(errs, fmt.Errorf("version: want a positive integer, got %q", version))
+	if c.version != "" {
+		if o.Version, err = strconv.Atoi(c.version); err != nil || o.Version < 1 {
+			errs = append(errs, fmt.Errorf("version: want a positive integer, got %q", c.version))
 		}
 	}
-	switch header {
+	switch c.header {
 	case "names":
 	case "labels":
 		o.HeaderLabels = true
 	default:
-		errs = append(errs, fmt.Errorf("header: want names or labels, got %q", header))
+		errs = append(errs, fmt.Errorf("header: want names or labels, got %q", c.header))
 	}
 	if c.DataDir == "" && c.MongoDBURI == "" {
 		errs = append(errs, errors.New("data-dir: must not be empty"))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("invalid options:\n%w", err)
-	}
-	return c, nil
+	errs = append(errs, c.checkStore()...)
+	return invalid("options", errs)
 }
 
 // cliActor is who `khaosat export` acts as. Whoever can run it holds the
@@ -121,23 +109,14 @@ func exportCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// Beside a running server the export reads the same database file;
-	// SQLite coordinates the two processes.
-	db, err := openDB(ctx, &cfg.Config, app.Alongside)
+	// SQLite coordinates the two processes. The export holds all the
+	// answers: intake opens the sealed ones.
+	db, svc, err := openServices(ctx, &cfg.Config, app.Alongside, app.Config{Log: warnLogger(stderr)})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	// The export holds all the answers: intake opens the sealed ones.
-	prot, err := protection(&cfg.Config)
-	if err != nil {
-		return err
-	}
-	svc, err := app.Build(ctx, db.Store, app.Config{Log: log, Protection: prot})
-	if err != nil {
-		return err
-	}
 	exports := svc.Exports
 	job, err := exports.Prepare(ctx, cliActor(), cfg.Form, cfg.Options)
 	if err != nil {

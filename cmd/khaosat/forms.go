@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,32 +19,46 @@ func formsCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	return lintCmd(ctx, args[1:], env, stdout, stderr)
 }
 
+// lintConfig is the configuration of `khaosat forms lint`: arguments
+// only, the form files last.
+type lintConfig struct {
+	Lang  string
+	Files []string
+}
+
+func (c *lintConfig) bind(l *loader) {
+	l.arg(&c.Lang, "lang", "en", "language of the messages: en or vi")
+	l.rest = &c.Files
+}
+
+func (c *lintConfig) check(l *loader, errs []error) error {
+	if len(c.Files) == 0 {
+		l.fs.Usage()
+		return errors.New("forms lint: no files given")
+	}
+	return errors.Join(errs...)
+}
+
 // lintCmd lints form files for designers working offline. It prints one
 // line per problem, "file: path: code: message" (warnings with "warning:"
 // before the message), and fails when any file has an error.
-func lintCmd(_ context.Context, args, _ []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("forms lint", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	lang := fs.String("lang", "en", "language of the messages: en or vi")
-	if err := fs.Parse(args); err != nil {
+func lintCmd(_ context.Context, args, env []string, stdout, stderr io.Writer) error {
+	c := &lintConfig{}
+	if err := load("forms lint", c, args, env, stderr); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return errors.New("forms lint: no files given")
-	}
 	var nerr, nwarn int
-	for _, file := range fs.Args() {
+	for _, file := range c.Files {
 		raw, err := os.ReadFile(file)
 		if err != nil {
 			return fmt.Errorf("forms lint: %w", err)
 		}
 		r := schema.Lint(raw)
 		for _, p := range r.Errors {
-			fmt.Fprintf(stdout, "%s: %s: %s: %s\n", file, displayPointer(p.Path), p.Code, p.Message.In(*lang))
+			fmt.Fprintf(stdout, "%s: %s: %s: %s\n", file, displayPointer(p.Path), p.Code, p.Message.In(c.Lang))
 		}
 		for _, p := range r.Warnings {
-			fmt.Fprintf(stdout, "%s: %s: %s: warning: %s\n", file, displayPointer(p.Path), p.Code, p.Message.In(*lang))
+			fmt.Fprintf(stdout, "%s: %s: %s: warning: %s\n", file, displayPointer(p.Path), p.Code, p.Message.In(c.Lang))
 		}
 		nerr += len(r.Errors)
 		nwarn += len(r.Warnings)
@@ -53,7 +66,7 @@ func lintCmd(_ context.Context, args, _ []string, stdout, stderr io.Writer) erro
 	if nerr > 0 {
 		return fmt.Errorf("forms lint: %d error(s), %d warning(s)", nerr, nwarn)
 	}
-	fmt.Fprintf(stdout, "%d file(s) checked: no errors, %d warning(s)\n", fs.NArg(), nwarn)
+	fmt.Fprintf(stdout, "%d file(s) checked: no errors, %d warning(s)\n", len(c.Files), nwarn)
 	return nil
 }
 

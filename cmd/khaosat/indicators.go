@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"flag"
 	"fmt"
 	"github.com/khaosat/khaosat/internal/app"
 	"io"
-	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,67 +24,55 @@ func startIndicators(ctx context.Context, ind *survey.Indicators) error {
 	return nil
 }
 
+// indicatorsConfig is the configuration of `khaosat indicators`.
+type indicatorsConfig struct {
+	Config
+	Rebuild                                              bool
+	Period, From, To, Unit, Level, By, Codes, Format, As string
+}
+
+func (c *indicatorsConfig) bind(l *loader) {
+	c.bindStore(l)
+	l.arg(&c.Period, "period", "", "period: a year (2026) or a quarter (2026Q2); default the current year")
+	l.arg(&c.From, "from", "", "first survey date YYYY-MM-DD (with --to, instead of --period)")
+	l.arg(&c.To, "to", "", "last survey date YYYY-MM-DD")
+	l.arg(&c.Unit, "unit", survey.CityCode, "unit code")
+	l.arg(&c.Level, "level", "commune", "rows per commune, district or city")
+	l.arg(&c.By, "by", "", "break down by sex and/or age_group, comma-separated")
+	l.arg(&c.Codes, "codes", "", "indicator codes, comma-separated; default all")
+	l.arg(&c.Format, "format", "text", "output: text or csv")
+	l.arg(&c.As, "as", "", "print the table as this user would see it (their units, small sensitive cells suppressed); default the operator, who sees everything")
+}
+
+func (c *indicatorsConfig) check(_ *loader, errs []error) error {
+	if c.Format != "text" && c.Format != "csv" {
+		return fmt.Errorf("format: want text or csv, got %q", c.Format)
+	}
+	return invalid("configuration", append(errs, c.checkStore()...))
+}
+
 // indicatorsCmd is `khaosat indicators [rebuild] [flags]`: print the
 // indicator table, or recompute every submission's facts.
 func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	rebuild := len(args) > 0 && args[0] == "rebuild"
-	if rebuild {
+	c := &indicatorsConfig{}
+	if c.Rebuild = len(args) > 0 && args[0] == "rebuild"; c.Rebuild {
 		args = args[1:]
 	}
-	getenv := envLookup(env)
-	fs := flag.NewFlagSet("indicators", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	str := func(name, def, usage string) *string {
-		if v, ok := getenv(envName(name)); ok && (name == "data-dir" || name == "mongodb-uri" || name == "database" || name == "data-key" || name == "hash-secret") {
-			def = v
-		}
-		return fs.String(name, def, usage)
-	}
-	dataDir := str("data-dir", "./data", "data directory of the embedded database ($KHAOSAT_DATA_DIR)")
-	uri := str("mongodb-uri", "", "MongoDB connection string; empty opens the embedded database ($KHAOSAT_MONGODB_URI)")
-	dbName := str("database", "khaosat", "database name ($KHAOSAT_DATABASE)")
-	dataKey := str("data-key", "", "data key ring, as for serve ($KHAOSAT_DATA_KEY); default the data directory's")
-	hashSecret := str("hash-secret", "", "hash secret, as for serve ($KHAOSAT_HASH_SECRET); default the data directory's")
-	period := fs.String("period", "", "period: a year (2026) or a quarter (2026Q2); default the current year")
-	from := fs.String("from", "", "first survey date YYYY-MM-DD (with --to, instead of --period)")
-	to := fs.String("to", "", "last survey date YYYY-MM-DD")
-	unit := fs.String("unit", survey.CityCode, "unit code")
-	level := fs.String("level", "commune", "rows per commune, district or city")
-	by := fs.String("by", "", "break down by sex and/or age_group, comma-separated")
-	codes := fs.String("codes", "", "indicator codes, comma-separated; default all")
-	format := fs.String("format", "text", "output: text or csv")
-	as := fs.String("as", "", "print the table as this user would see it (their units, small sensitive cells suppressed); default the operator, who sees everything")
-	if err := fs.Parse(args); err != nil {
+	if err := load("indicators", c, args, env, stderr); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	if *format != "text" && *format != "csv" {
-		return fmt.Errorf("format: want text or csv, got %q", *format)
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := &Config{DataDir: *dataDir, MongoDBURI: *uri, Database: *dbName, DataKey: *dataKey, HashSecret: *hashSecret}
 	access := app.Alongside // the table reads; beside a running server it reads the same file
-	if rebuild {
+	if c.Rebuild {
 		access = app.Exclusive
 	}
-	db, err := openDB(ctx, cfg, access)
+	// Facts come from all the answers: intake opens the sealed ones.
+	db, svc, err := openServices(ctx, &c.Config, access, app.Config{Log: warnLogger(stderr)})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	// Facts come from all the answers: intake opens the sealed ones.
-	prot, err := protection(cfg)
-	if err != nil {
-		return err
-	}
-	svc, err := app.Build(ctx, db.Store, app.Config{Log: log, Protection: prot})
-	if err != nil {
-		return err
-	}
 	ind := svc.Indicators
-	if rebuild {
+	if c.Rebuild {
 		start := time.Now()
 		n, err := ind.Rebuild(ctx)
 		if err != nil {
@@ -100,23 +86,34 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 			return err
 		}
 	}
-	operator := survey.Actor{UserID: "cli", Username: "cli", Role: survey.RoleAdmin}
-	if *as != "" {
-		u, err := db.Store.UserByUsername(ctx, *as)
-		if err != nil {
-			return fmt.Errorf("--as %s: %w", *as, err)
-		}
-		operator = survey.ActorOf(u)
-		if *unit == survey.CityCode && !slices.Contains(u.Units, survey.CityCode) && len(u.Units) == 1 {
-			*unit = u.Units[0]
-		}
-	}
-	t, err := ind.Table(ctx, operator, survey.TableQuery{Codes: splitCSV(*codes), Period: *period, From: *from, To: *to,
-		Unit: *unit, Level: *level, By: splitCSV(*by)})
+	operator, unit, err := c.operator(ctx, db.Store)
 	if err != nil {
 		return err
 	}
-	return printTable(stdout, t, *format)
+	t, err := ind.Table(ctx, operator, survey.TableQuery{Codes: splitCSV(c.Codes), Period: c.Period, From: c.From, To: c.To,
+		Unit: unit, Level: c.Level, By: splitCSV(c.By)})
+	if err != nil {
+		return err
+	}
+	return printTable(stdout, t, c.Format)
+}
+
+// operator is who the table is printed for: the operator, who sees
+// everything, or the user --as names; and the unit, that user's own
+// when --unit was left at the city and they hold one unit.
+func (c *indicatorsConfig) operator(ctx context.Context, store app.Store) (survey.Actor, string, error) {
+	operator := survey.Actor{UserID: "cli", Username: "cli", Role: survey.RoleAdmin}
+	if c.As == "" {
+		return operator, c.Unit, nil
+	}
+	u, err := store.UserByUsername(ctx, c.As)
+	if err != nil {
+		return operator, "", fmt.Errorf("--as %s: %w", c.As, err)
+	}
+	if c.Unit == survey.CityCode && !slices.Contains(u.Units, survey.CityCode) && len(u.Units) == 1 {
+		return survey.ActorOf(u), u.Units[0], nil
+	}
+	return survey.ActorOf(u), c.Unit, nil
 }
 
 func splitCSV(s string) []string {

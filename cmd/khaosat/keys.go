@@ -133,15 +133,11 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		}
 		cfg.DataKey = strings.TrimSpace(strings.ReplaceAll(seal.FormatKeys(keys), "\n", ","))
 	}
-	prot, err := protection(cfg)
+	svc, err := buildServices(ctx, db, cfg, app.Config{Log: log})
 	if err != nil {
 		return err
 	}
 	store := db.Store
-	svc, err := app.Build(ctx, store, app.Config{Log: log, Protection: prot})
-	if err != nil {
-		return err
-	}
 	n, err := svc.Intake.Reseal(ctx, store, func(n survey.ResealCount) {
 		log.Info("re-encrypting", "submissions", n.Submissions, "kept_revisions", n.Revisions)
 	})
@@ -155,6 +151,6 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("re-encrypt the indicator facts after %d submissions (run it again to go on): %w", facts, err)
 	}
 	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions, %d kept revisions and the indicator facts of %d submissions under data key %s\n",
-		n.Submissions, n.Revisions, facts, prot.Sealer.CurrentKeyID())
+		n.Submissions, n.Revisions, facts, seal.KeyID(keys[0])) // the ring's current key
 	return err
 }

@@ -24,19 +24,11 @@ func sealCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	db, err := openDB(ctx, cfg, app.Exclusive)
+	db, svc, err := openServices(ctx, cfg, app.Exclusive, app.Config{Log: log, Publish: true})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	prot, err := protection(cfg)
-	if err != nil {
-		return err
-	}
-	svc, err := app.Build(ctx, db.Store, app.Config{Log: log, Protection: prot, Publish: true})
-	if err != nil {
-		return err
-	}
 	start := time.Now()
 	done, err := svc.Intake.SealAllStored(ctx, db.Store, true, sealLogger(log))
 	if err != nil {

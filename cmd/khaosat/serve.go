@@ -41,6 +41,42 @@ func openDB(ctx context.Context, cfg *Config, access app.Access) (*app.DB, error
 	return app.Open(ctx, app.Options{DataDir: cfg.DataDir, MongoDBURI: cfg.MongoDBURI, Database: cfg.Database, Access: access})
 }
 
+// buildServices builds the services over db, with the protection cfg
+// configures: its data key ring and hash secret, or the data directory's.
+func buildServices(ctx context.Context, db *app.DB, cfg *Config, ac app.Config) (*app.Services, error) {
+	prot, err := protection(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ac.Protection = prot
+	return app.Build(ctx, db.Store, ac)
+}
+
+// openServices is the prologue of the verbs on the stored data: the
+// database opened with access, and the services built over it. The
+// caller closes the database.
+func openServices(ctx context.Context, cfg *Config, access app.Access, ac app.Config) (*app.DB, *app.Services, error) {
+	db, err := openDB(ctx, cfg, access)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := buildServices(ctx, db, cfg, ac)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, svc, nil
+}
+
+// warnLogger is the log of the verbs that print their result: warnings
+// and errors only, as text.
+func warnLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// serve is `khaosat serve`: the HTTP API over the configured database,
+// with its background work (webhooks, sealing, housekeeping), until ctx
+// ends; then a graceful shutdown.
 func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig("serve", args, env, stderr)
 	if err != nil {
@@ -48,8 +84,51 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	}
 	log := newLogger(cfg, stderr)
 	tuneGC(cfg)
+	if err := prepareDataDir(cfg, log); err != nil {
+		return err
+	}
+	log.Info("starting khaosat", "version", version, "config", cfg)
+
+	db, err := openDB(ctx, cfg, app.Exclusive)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Warn("closing the database", "error", err)
+		}
+	}()
+	meters := metrics.New()
+	svc, err := startServices(ctx, cfg, db, meters, log, stdout)
+	if err != nil {
+		return err
+	}
+	guard := &webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowHosts: cfg.WebhookAllowHosts}
+	svc.Hooks.SetURLCheck(guard.Check)
+	handler, err := newHandler(cfg, svc, db.Store, meters, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer startBackground(ctx, cfg, svc, db.Store, guard, meters, log)() // stopped before the database closes
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(cfg.MetricsAddr, meters.Handler(), log, stdout)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	return serveHTTP(ctx, cfg, ln, handler, log, stdout)
+}
+
+// prepareDataDir makes the data directory ready before anything is
+// written into it, and fills in the token secret from it when none is
+// configured.
+func prepareDataDir(cfg *Config, log *slog.Logger) error {
 	if cfg.MongoDBURI == "" {
-		// Before anything is written into the directory.
 		if err := app.RefuseFerretDB(cfg.DataDir); err != nil {
 			return err
 		}
@@ -67,76 +146,94 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		}
 		cfg.JWTSecret = secret
 	}
-	log.Info("starting khaosat", "version", version, "config", cfg)
+	return nil
+}
 
-	db, err := openDB(ctx, cfg, app.Exclusive)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := db.Close(); err != nil {
-			log.Warn("closing the database", "error", err)
-		}
-	}()
+// startServices builds the server's services over db, metered by meters:
+// the shipped forms published, the indicator facts current, the first
+// administrator created (its generated password printed once on stdout).
+func startServices(ctx context.Context, cfg *Config, db *app.DB, meters *metrics.Metrics, log *slog.Logger, stdout io.Writer) (*app.Services, error) {
 	if db.Embedded != nil {
 		log.Info("opened the embedded database", "file", db.Embedded.Path())
 	}
 	if ms, ok := db.Store.(*mongo.Store); ok && len(ms.Missing) > 0 {
 		log.Warn("the database cannot create these indexes; running without them (no sharding on them, no expiry by TTL)", "indexes", ms.Missing)
 	}
-	store := db.Store
-	meters := metrics.New()
-	if o, ok := store.(interface{ SetObserver(survey.StoreObserver) }); ok {
+	if o, ok := db.Store.(interface{ SetObserver(survey.StoreObserver) }); ok {
 		o.SetObserver(meters) // the engine reports its operations (SQLite and MongoDB)
 	}
-	prot, err := protection(cfg)
+	svc, err := buildServices(ctx, db, cfg, app.Config{Log: log, Hasher: password.New(password.Default),
+		MaxAttachment: cfg.MaxAttachment, Publish: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if cfg.MongoDBURI != "" && (cfg.DataKey == "" || cfg.HashSecret == "") {
 		log.Warn("the data key ring or the hash secret comes from the data directory; instances sharing a database need the same --data-key and --hash-secret")
 	}
-	svc, err := app.Build(ctx, store, app.Config{Log: log, Protection: prot, Hasher: password.New(password.Default),
-		MaxAttachment: cfg.MaxAttachment, Publish: true})
-	if err != nil {
-		return err
-	}
 	if err := startIndicators(ctx, svc.Indicators); err != nil {
-		return err
+		return nil, err
 	}
 	accounts := svc.Accounts
 	accounts.SetThrottle(&survey.Throttle{PerAccount: cfg.LoginFailures, PerAddress: cfg.LoginFailuresAddr, Window: 15 * time.Minute})
 	accounts.SetEnrollmentTTL(cfg.EnrollmentTTL)
 	generated, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword, log)
 	if err != nil {
-		return fmt.Errorf("first administrator: %w", err)
+		return nil, fmt.Errorf("first administrator: %w", err)
 	}
 	if generated != "" {
 		fmt.Fprintf(stdout, "khaosat: created user 'admin' with password %s (shown once; set KHAOSAT_ADMIN_PASSWORD to choose it)\n", generated)
 	}
+	return svc, nil
+}
+
+// newHandler is the HTTP API over the services.
+func newHandler(cfg *Config, svc *app.Services, store app.Store, meters *metrics.Metrics, log *slog.Logger) (http.Handler, error) {
 	signer, err := token.NewSigner(cfg.TokenTTL, jwtSecrets(cfg.JWTSecret)...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	openapi, err := fs.ReadFile(khaosat.Content, khaosat.OpenAPI)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	hooks := svc.Hooks
-	guard := &webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowHosts: cfg.WebhookAllowHosts}
-	hooks.SetURLCheck(guard.Check)
-	handler := httpapi.New(httpapi.Deps{
-		Log: log, Accounts: accounts, Catalog: svc.Catalog, Intake: svc.Intake, Units: svc.Units,
-		Lifecycle: svc.Lifecycle, Hooks: hooks,
+	return httpapi.New(httpapi.Deps{
+		Log: log, Accounts: svc.Accounts, Catalog: svc.Catalog, Intake: svc.Intake, Units: svc.Units,
+		Lifecycle: svc.Lifecycle, Hooks: svc.Hooks,
 		Tokens: signer, Auditor: svc.Auditor, Ping: survey.ObservedPing(meters, store.Ping), OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins, Web: web.Files,
 		Indicators: svc.Indicators, Metrics: meters,
 		Exports: svc.Exports,
-	})
+	}), nil
+}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+// startBackground starts the server's background work: webhook
+// deliveries; the answers of fields a newly published version marks
+// sensitive, sealed in what is stored already (serving meanwhile); and,
+// hourly, expired refresh tokens and enrollment codes and deleted
+// submissions past the restore window removed. It returns a function
+// that stops it all and waits for it.
+func startBackground(ctx context.Context, cfg *Config, svc *app.Services, store app.Store, guard *webhook.Guard, meters *metrics.Metrics, log *slog.Logger) (stop func()) {
+	dispatcher := &webhook.Dispatcher{Hooks: svc.Hooks, Client: guard.Client(15 * time.Second), Log: log,
+		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12, Metrics: meters}
+	bgCtx, cancel := context.WithCancel(ctx)
+	hooksDone := make(chan struct{})
+	go func() { defer close(hooksDone); dispatcher.Run(bgCtx) }()
+	done := []<-chan struct{}{hooksDone, sealInBackground(bgCtx, svc, store, log)}
+	if hk, ok := store.(survey.Housekeeper); ok {
+		houseDone := make(chan struct{})
+		go func() { defer close(houseDone); survey.Housekeeping(bgCtx, hk, time.Hour, time.Now, log) }()
+		done = append(done, houseDone)
 	}
+	return func() {
+		cancel()
+		for _, d := range done {
+			<-d
+		}
+	}
+}
+
+// serveHTTP serves handler on ln until ctx ends, then shuts down,
+// letting requests in flight finish within the shutdown timeout.
+func serveHTTP(ctx context.Context, cfg *Config, ln net.Listener, handler http.Handler, log *slog.Logger, stdout io.Writer) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -145,30 +242,6 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	dispatcher := &webhook.Dispatcher{Hooks: hooks, Client: guard.Client(15 * time.Second), Log: log,
-		Poll: cfg.WebhookPoll, Backoff: cfg.WebhookBackoff, MaxBackoff: time.Hour, MaxAttempts: 12, Metrics: meters}
-	hookCtx, stopHooks := context.WithCancel(ctx)
-	hooksDone := make(chan struct{})
-	go func() { defer close(hooksDone); dispatcher.Run(hookCtx) }()
-	defer func() { stopHooks(); <-hooksDone }() // before the database closes
-	// Answers of fields a newly published version marks sensitive, sealed
-	// in what is stored already; in the background, serving meanwhile.
-	sealDone := sealInBackground(hookCtx, svc, store, log)
-	defer func() { stopHooks(); <-sealDone }()
-	if hk, ok := store.(survey.Housekeeper); ok {
-		// Expired refresh tokens and enrollment codes, and deleted
-		// submissions past the restore window, hourly.
-		houseDone := make(chan struct{})
-		go func() { defer close(houseDone); survey.Housekeeping(hookCtx, hk, time.Hour, time.Now, log) }()
-		defer func() { stopHooks(); <-houseDone }()
-	}
-	if cfg.MetricsAddr != "" {
-		stop, err := serveMetrics(cfg.MetricsAddr, meters.Handler(), log, stdout)
-		if err != nil {
-			return err
-		}
-		defer stop()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
