@@ -337,7 +337,9 @@ func TestDecoding(t *testing.T) {
 		{"trailing brace", `{"F": "x" O} }`, nil, http.StatusBadRequest, "malformed", nil},
 		{"not JSON", `{"F": `, nil, http.StatusBadRequest, "malformed", nil},
 		{"empty", ``, nil, http.StatusBadRequest, "malformed", nil},
-		{"form-encoded", `F=x`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, http.StatusBadRequest, "malformed", nil},
+		{"form-encoded", `F=x`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType, "unsupported_media_type", nil},
+		{"JSON sent as text/plain", `{"F": "x" O}`, map[string]string{"Content-Type": "text/plain"}, http.StatusUnsupportedMediaType, "unsupported_media_type", nil},
+		{"no content type", `{"F": "x" O}`, map[string]string{"Content-Type": ""}, http.StatusUnsupportedMediaType, "unsupported_media_type", nil},
 		{"too large", `{"F": "x" O` + strings.Repeat(" ", 64<<10) + `}`, nil, http.StatusRequestEntityTooLarge, "too_large", nil},
 		{"control character", `{"F": "a\u0007b" O}`, nil, http.StatusUnprocessableEntity, "invalid", []string{"/F control_character"}},
 	}

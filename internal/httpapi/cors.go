@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -69,6 +70,7 @@ func (s *Server) limitBody(limits map[string]int64) gin.HandlerFunc {
 			limit, ok = 0, true // reads and deletions take no body
 		}
 		if !ok {
+			s.bodyDeadline(c, s.MaxBody)
 			c.Next()
 			return nil
 		}
@@ -79,7 +81,36 @@ func (s *Server) limitBody(limits map[string]int64) gin.HandlerFunc {
 		if c.Request.Body != nil {
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max(limit, 1))
 		}
+		s.bodyDeadline(c, limit)
 		c.Next()
 		return nil
 	})
+}
+
+// maxBodyTime is the longest any request body may take to arrive: the
+// server's whole-request read timeout, which large attachments on slow
+// links already live with.
+const maxBodyTime = 2 * time.Minute
+
+// bodyDeadline sets the connection's read deadline for a request with a
+// body: BodyGrace, plus its length (or, without one, its limit) at
+// MinBodyRate, at most maxBodyTime. A body that trickles in a byte at a
+// time would otherwise hold a connection and a goroutine for the whole
+// server read timeout; now a login's few hundred bytes get 10 s, and the
+// read fails after that (readBody answers 400).
+func (s *Server) bodyDeadline(c *gin.Context, limit int64) {
+	n := c.Request.ContentLength
+	if n == 0 || c.Request.Body == nil || c.Request.Body == http.NoBody {
+		return
+	}
+	if n < 0 {
+		n = limit
+	}
+	d := s.BodyGrace + time.Duration(n/s.MinBodyRate)*time.Second
+	if d > maxBodyTime || d < 0 {
+		d = maxBodyTime
+	}
+	// An error means a connection without deadlines (HTTP/2 over a test
+	// transport): the server's own read timeout still holds.
+	_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(d))
 }

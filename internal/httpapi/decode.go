@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -19,7 +20,7 @@ const maxJSONBody = 64 << 10
 // it), refuses text with invalid characters, and decodes it strictly
 // into v (see strictJSON).
 func decodeJSON(c *gin.Context, limit int64, v any) error {
-	b, err := readBody(c, limit)
+	b, err := readJSON(c, limit)
 	if err != nil {
 		return err
 	}
@@ -27,6 +28,26 @@ func decodeJSON(c *gin.Context, limit int64, v any) error {
 		return err
 	}
 	return strictJSON(b, v)
+}
+
+// readJSON reads a request body that must be JSON: sent with the media
+// type application/json (or a +json type; parameters such as charset
+// allowed). A page of another origin can send a text/plain or form body
+// without asking the browser's leave (no CORS preflight); refusing those
+// bodies (415) keeps such a page from logging in, or failing logins on
+// purpose to lock an office's address, through a user's browser.
+func readJSON(c *gin.Context, limit int64) ([]byte, error) {
+	if c.Request.ContentLength != 0 && !jsonMediaType(c.GetHeader("Content-Type")) {
+		return nil, survey.Errorf(survey.CodeUnsupportedType,
+			"Nội dung phải được gửi dưới dạng JSON (Content-Type: application/json).",
+			"The body must be sent as JSON (Content-Type: application/json).")
+	}
+	return readBody(c, limit)
+}
+
+func jsonMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")))
 }
 
 // strictJSON is the one strict JSON decoder: unknown fields, values of the

@@ -61,7 +61,7 @@ func (s *Server) readSchema(c *gin.Context) ([]byte, error) {
 	if !actor(c).CanDesign() {
 		return nil, errDesignOnly
 	}
-	body, err := readBody(c, s.MaxBody)
+	body, err := readJSON(c, s.MaxBody)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (s *Server) testDraft(c *gin.Context) error {
 	if !actor(c).CanDesign() {
 		return errDesignOnly
 	}
-	body, err := readBody(c, s.MaxBody)
+	body, err := readJSON(c, s.MaxBody)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ var statusOf = map[survey.Code]int{
 	survey.CodeForbidden:          http.StatusForbidden,
 	survey.CodePreconditionFailed: http.StatusPreconditionFailed,
 	survey.CodeTooLarge:           http.StatusRequestEntityTooLarge,
+	survey.CodeUnsupportedType:    http.StatusUnsupportedMediaType,
 	survey.CodeTooManyRequests:    http.StatusTooManyRequests,
 	survey.CodeUnavailable:        http.StatusServiceUnavailable,
 	survey.CodeInternal:           http.StatusInternalServerError,

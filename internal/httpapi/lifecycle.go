@@ -56,7 +56,7 @@ func (s *Server) sync(c *gin.Context) error {
 	}
 	// A sync batch is checked for invalid text item by item, as each is
 	// submitted: one bad item must not hold back the others.
-	body, err := readBody(c, syncBodyLimit)
+	body, err := readJSON(c, syncBodyLimit)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func (s *Server) editSubmission(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := readBody(c, s.MaxBody)
+	body, err := readJSON(c, s.MaxBody)
 	if err != nil {
 		return err
 	}

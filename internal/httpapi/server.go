@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"time"
 
@@ -52,6 +53,13 @@ type Deps struct {
 	// Metrics observes requests, intake, sync, exports and indicator
 	// queries; nil observes nothing.
 	Metrics Observer
+
+	// BodyGrace and MinBodyRate bound how long a request body may take
+	// to arrive: BodyGrace plus its length at MinBodyRate bytes a second,
+	// and never more than maxBodyTime (see limitBody). Zero: 10 s and
+	// 1 KiB/s.
+	BodyGrace   time.Duration
+	MinBodyRate int64
 }
 
 // Server holds the handlers' dependencies.
@@ -69,6 +77,12 @@ func New(d Deps) http.Handler {
 func NewRouter(d Deps) *gin.Engine {
 	if d.MaxBody <= 0 {
 		d.MaxBody = 1 << 20
+	}
+	if d.BodyGrace <= 0 {
+		d.BodyGrace = 10 * time.Second
+	}
+	if d.MinBodyRate <= 0 {
+		d.MinBodyRate = 1 << 10
 	}
 	s := &Server{Deps: d, log: d.Log}
 	gin.SetMode(gin.ReleaseMode)
@@ -203,6 +217,9 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, survey.Errorf(survey.CodeTooLarge, "Nội dung gửi lên quá lớn.", "The request body is too large.")
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil, malformed("Nội dung gửi lên đến quá chậm; hãy gửi lại.", "The request body arrived too slowly; send it again.")
 	}
 	if err != nil {
 		return nil, malformed("Không đọc được nội dung gửi lên.", "The request body could not be read.")

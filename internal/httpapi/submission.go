@@ -61,7 +61,7 @@ func (s *Server) submit(c *gin.Context) error {
 	if !actor(c).CanSubmit() {
 		return survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi phiếu.", "Your role may not send submissions.")
 	}
-	body, err := readBody(c, s.MaxBody)
+	body, err := readJSON(c, s.MaxBody)
 	if err != nil {
 		return err
 	}

@@ -17,21 +17,22 @@ type Code string
 
 // The error codes. Keep the set small: clients branch on them.
 const (
-	CodeMalformed          Code = "malformed"           // the request cannot be parsed
-	CodeInvalid            Code = "invalid"             // parsed, but breaks a rule
-	CodeNotFound           Code = "not_found"           // no such thing (or not visible)
-	CodeConflict           Code = "conflict"            // clashes with stored state
-	CodeFormClosed         Code = "form_closed"         // the form takes no new submissions
-	CodeDeleted            Code = "deleted"             // the submission id belongs to a deleted submission
-	CodeLocked             Code = "locked"              // approved: the collector may no longer edit it
-	CodePreconditionNeeded Code = "if_match_required"   // an edit without If-Match
-	CodeUnauthorized       Code = "unauthorized"        // no or bad credentials
-	CodeForbidden          Code = "forbidden"           // credentials fine, not allowed
-	CodePreconditionFailed Code = "precondition_failed" // stale revision
-	CodeTooLarge           Code = "too_large"           // body over the limit
-	CodeTooManyRequests    Code = "too_many_requests"   // throttled
-	CodeUnavailable        Code = "unavailable"         // a dependency is down
-	CodeInternal           Code = "internal"            // a bug or an unexpected failure
+	CodeMalformed          Code = "malformed"              // the request cannot be parsed
+	CodeInvalid            Code = "invalid"                // parsed, but breaks a rule
+	CodeNotFound           Code = "not_found"              // no such thing (or not visible)
+	CodeConflict           Code = "conflict"               // clashes with stored state
+	CodeFormClosed         Code = "form_closed"            // the form takes no new submissions
+	CodeDeleted            Code = "deleted"                // the submission id belongs to a deleted submission
+	CodeLocked             Code = "locked"                 // approved: the collector may no longer edit it
+	CodePreconditionNeeded Code = "if_match_required"      // an edit without If-Match
+	CodeUnauthorized       Code = "unauthorized"           // no or bad credentials
+	CodeForbidden          Code = "forbidden"              // credentials fine, not allowed
+	CodePreconditionFailed Code = "precondition_failed"    // stale revision
+	CodeTooLarge           Code = "too_large"              // body over the limit
+	CodeUnsupportedType    Code = "unsupported_media_type" // a body not sent as JSON where JSON is read
+	CodeTooManyRequests    Code = "too_many_requests"      // throttled
+	CodeUnavailable        Code = "unavailable"            // a dependency is down
+	CodeInternal           Code = "internal"               // a bug or an unexpected failure
 )
 
 // Label is a text in Vietnamese and English.
