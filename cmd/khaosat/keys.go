@@ -87,12 +87,13 @@ func protection(cfg *Config) (survey.Protection, error) {
 	if err != nil {
 		return survey.Protection{}, err
 	}
-	if cfg.HashSecret == "" {
-		if cfg.HashSecret, _, err = loadOrCreateSecret(cfg.DataDir, "hash.secret"); err != nil {
+	hash := cfg.HashSecret // cfg keeps what the operator gave: serve warns by it
+	if hash == "" {
+		if hash, _, err = loadOrCreateSecret(cfg.DataDir, "hash.secret"); err != nil {
 			return survey.Protection{}, fmt.Errorf("hash secret: %w", err)
 		}
 	}
-	return survey.Protection{Sealer: ring, HashKey: []byte(cfg.HashSecret)}, nil // the caller adds the auditor
+	return survey.Protection{Sealer: ring, HashKey: []byte(hash)}, nil // the caller adds the auditor
 }
 
 // keysCmd is `khaosat keys rotate`: with the ring in the data directory it

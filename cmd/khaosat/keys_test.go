@@ -96,3 +96,20 @@ func TestKeysRotateKeptRevisions(t *testing.T) {
 		t.Errorf("CSPC_RATE after the old key left the ring: %d %.300s, want %.300s", r.status, r.body, cspcBefore.body)
 	}
 }
+
+// TestProtectionLeavesTheConfig: the hash secret read from the data
+// directory is used, but the configuration still says none was given, so
+// serve warns that instances sharing a MongoDB database need the same one.
+func TestProtectionLeavesTheConfig(t *testing.T) {
+	cfg := &Config{DataDir: t.TempDir()}
+	p, err := protection(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.HashKey) < 32 {
+		t.Errorf("hash key of %d bytes", len(p.HashKey))
+	}
+	if cfg.HashSecret != "" {
+		t.Error("protection wrote the generated hash secret into the configuration: serve's warning about it can never fire")
+	}
+}
