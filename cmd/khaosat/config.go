@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat/internal/seal"
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // Config is the whole configuration of `khaosat serve`. Every flag has a
@@ -55,6 +56,9 @@ type Config struct {
 	// tuneGC).
 	GCPercent   int
 	MemoryLimit int64
+	// ExportsRunning and ExportsQueue bound the exports at once: how many
+	// stream, how many more wait for a turn (survey.ExportLimits).
+	ExportsRunning, ExportsQueue int
 }
 
 // envName turns a flag name into its variable: mongodb-uri → KHAOSAT_MONGODB_URI.
@@ -99,6 +103,9 @@ func parseConfig(verb string, args []string, env []string, stderr io.Writer) (*C
 	str(&maxBody, "max-body", "1048576", "largest submission body in bytes")
 	str(&ttl, "token-ttl", "15m", "lifetime of an access token")
 	str(&shutdown, "shutdown-timeout", "20s", "how long in-flight requests may take to finish on shutdown")
+	var exportsRunning, exportsQueue string
+	str(&exportsRunning, "export-concurrency", strconv.Itoa(survey.DefaultExportsRunning), "exports that stream at once; each holds a database connection and a CPU for as long as it runs")
+	str(&exportsQueue, "export-queue", strconv.Itoa(survey.DefaultExportsQueue), "exports that may wait for a turn (at most "+survey.DefaultExportWait.String()+"); one more is refused with 429 and Retry-After")
 	var gcPercent, memLimit string
 	str(&gcPercent, "gc-percent", "200", "heap growth, in percent of the live heap, before the Go garbage collector runs again (GOGC); used below the memory limit")
 	str(&memLimit, "memory-limit", "1073741824", "soft limit in bytes of the memory the Go runtime uses (GOMEMLIMIT): nearing it, the garbage collector runs as often as needed to stay under it")
@@ -159,6 +166,12 @@ func parseConfig(verb string, args []string, env []string, stderr io.Writer) (*C
 	}
 	if c.MemoryLimit, err = strconv.ParseInt(memLimit, 10, 64); err != nil || c.MemoryLimit < 64<<20 || c.MemoryLimit > 1<<40 {
 		errs = append(errs, fmt.Errorf("memory-limit: want a number of bytes from 67108864 to 1099511627776, got %q", memLimit))
+	}
+	if c.ExportsRunning, err = strconv.Atoi(exportsRunning); err != nil || c.ExportsRunning < 1 || c.ExportsRunning > 64 {
+		errs = append(errs, fmt.Errorf("export-concurrency: want a number from 1 to 64, got %q", exportsRunning))
+	}
+	if c.ExportsQueue, err = strconv.Atoi(exportsQueue); err != nil || c.ExportsQueue < 0 || c.ExportsQueue > 1000 {
+		errs = append(errs, fmt.Errorf("export-queue: want a number from 0 to 1000, got %q", exportsQueue))
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("shutdown-timeout: want a positive duration, got %q", shutdown))
@@ -238,6 +251,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Duration("webhook_poll", c.WebhookPoll), slog.Bool("webhook_allow_http", c.WebhookAllowHTTP),
 		slog.Any("webhook_allow_hosts", c.WebhookAllowHosts), slog.String("metrics_addr", c.MetricsAddr),
 		slog.Int("gc_percent", c.GCPercent), slog.Int64("memory_limit", c.MemoryLimit),
+		slog.Int("export_concurrency", c.ExportsRunning), slog.Int("export_queue", c.ExportsQueue),
 	)
 }
 

@@ -97,7 +97,8 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		log.Warn("the data key ring or the hash secret comes from the data directory; instances sharing a database need the same --data-key and --hash-secret")
 	}
 	svc, err := app.Build(ctx, store, app.Config{Log: log, Protection: prot, Hasher: password.New(password.Default),
-		MaxAttachment: cfg.MaxAttachment, Publish: true})
+		MaxAttachment: cfg.MaxAttachment, Publish: true,
+		Exports: survey.ExportLimits{Running: cfg.ExportsRunning, Queue: cfg.ExportsQueue, Wait: survey.DefaultExportWait}})
 	if err != nil {
 		return err
 	}

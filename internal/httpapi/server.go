@@ -185,6 +185,14 @@ func (s *Server) readyz(c *gin.Context) {
 		s.writeError(c, e)
 		return
 	}
+	// Reachable but loaded (every export slot taken) is "busy", still
+	// 200: the instance serves logins, reads and intake, and a probe
+	// must not take it out of service for running exports. Only a
+	// database that does not answer is 503.
+	if s.Exports != nil && s.Exports.Load().Busy() {
+		c.JSON(http.StatusOK, gin.H{"status": "busy"})
+		return
+	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }
 
