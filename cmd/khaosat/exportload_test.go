@@ -264,6 +264,11 @@ func TestExportsBesideIntakeAndLogins(t *testing.T) {
 	if total == 0 {
 		t.Errorf("no export finished: %v refused", o.refused)
 	}
+	// 32 exports over two slots keep them taken for seconds: /readyz
+	// must have said so, with 200.
+	if o.readyBusy.Load() == 0 {
+		t.Errorf("/readyz never said busy while the exports ran")
+	}
 	if o.logins.Load() == 0 || o.submitted.Load() == 0 {
 		t.Errorf("%d logins and %d submissions during the exports", o.logins.Load(), o.submitted.Load())
 	}

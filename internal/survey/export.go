@@ -96,19 +96,19 @@ type Exports struct {
 	stream  SubmissionStreamer
 	auditor *Auditor
 	formats map[string]ExportFormat
-	gate    *exportGate
+	gate    *ExportLimiter
 }
 
 // NewExports returns the export service, bounded by the default
 // ExportLimits.
 func NewExports(intake *Intake, stream SubmissionStreamer, auditor *Auditor, formats map[string]ExportFormat) *Exports {
-	return &Exports{intake: intake, stream: stream, auditor: auditor, formats: formats, gate: newExportGate(ExportLimits{})}
+	return &Exports{intake: intake, stream: stream, auditor: auditor, formats: formats, gate: NewExportLimiter(ExportLimits{})}
 }
 
 // Limit sets the bound on concurrent exports (zero fields take the
 // defaults). It is set once, before the service is used.
 func (e *Exports) Limit(l ExportLimits) *Exports {
-	e.gate = newExportGate(l)
+	e.gate = NewExportLimiter(l)
 	return e
 }
 
@@ -198,7 +198,7 @@ func (e *Exports) Prepare(ctx context.Context, actor Actor, formID string, o Exp
 	}
 	// Last, once the request is known to be good: a bad one is told so,
 	// not asked to come back later.
-	release, err := e.gate.acquire(ctx)
+	release, err := e.gate.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}

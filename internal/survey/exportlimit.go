@@ -35,15 +35,18 @@ const (
 	exportRetryAfter = 15 * time.Second
 )
 
-// exportGate is the bound itself: a slot per running export, a slot per
-// waiting one, each a buffered channel (a counting semaphore).
-type exportGate struct {
+// ExportLimiter is the bound itself: a slot per running export, a slot
+// per waiting one, each a buffered channel (a counting semaphore). Safe
+// for concurrent use.
+type ExportLimiter struct {
 	run   chan struct{}
 	queue chan struct{}
 	wait  time.Duration
 }
 
-func newExportGate(l ExportLimits) *exportGate {
+// NewExportLimiter returns the limiter of l (zero fields take the
+// defaults).
+func NewExportLimiter(l ExportLimits) *ExportLimiter {
 	if l.Running < 1 {
 		l.Running = DefaultExportsRunning
 	}
@@ -53,7 +56,7 @@ func newExportGate(l ExportLimits) *exportGate {
 	if l.Wait <= 0 {
 		l.Wait = DefaultExportWait
 	}
-	return &exportGate{run: make(chan struct{}, l.Running), queue: make(chan struct{}, l.Queue), wait: l.Wait}
+	return &ExportLimiter{run: make(chan struct{}, l.Running), queue: make(chan struct{}, l.Queue), wait: l.Wait}
 }
 
 // exportsBusy is the error of an export refused by the bound: 429 with
@@ -67,11 +70,11 @@ func exportsBusy() *Error {
 	return e
 }
 
-// acquire takes a running slot: at once when one is free, otherwise after
+// Acquire takes a running slot: at once when one is free, otherwise after
 // waiting in the queue (at most g.wait, and only while ctx lasts). A full
 // queue or a wait that runs out is exportsBusy; a ctx done is its error.
 // release gives the slot back; calling it more than once is harmless.
-func (g *exportGate) acquire(ctx context.Context) (release func(), err error) {
+func (g *ExportLimiter) Acquire(ctx context.Context) (release func(), err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -98,23 +101,25 @@ func (g *exportGate) acquire(ctx context.Context) (release func(), err error) {
 	}
 }
 
-func (g *exportGate) releaser() func() {
+func (g *ExportLimiter) releaser() func() {
 	var once sync.Once
 	return func() { once.Do(func() { <-g.run }) }
 }
 
 // ExportLoad is how loaded the export bound is.
 type ExportLoad struct {
-	Running, Waiting int // exports streaming, exports queued
-	MaxRunning       int
+	Running, Waiting       int // exports streaming, exports queued
+	MaxRunning, MaxWaiting int
 }
 
 // Busy reports whether a new export would have to wait: every running
 // slot is taken.
 func (l ExportLoad) Busy() bool { return l.Running >= l.MaxRunning }
 
-// Load tells how many exports run and wait now (for readiness and
-// metrics).
-func (e *Exports) Load() ExportLoad {
-	return ExportLoad{Running: len(e.gate.run), Waiting: len(e.gate.queue), MaxRunning: cap(e.gate.run)}
+// Load tells how many exports run and wait now.
+func (g *ExportLimiter) Load() ExportLoad {
+	return ExportLoad{Running: len(g.run), Waiting: len(g.queue), MaxRunning: cap(g.run), MaxWaiting: cap(g.queue)}
 }
+
+// Load tells how many exports run and wait now (for readiness).
+func (e *Exports) Load() ExportLoad { return e.gate.Load() }
