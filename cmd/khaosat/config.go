@@ -11,10 +11,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/seal"
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // Config is the whole configuration of `khaosat serve`. Every flag has a
@@ -53,6 +55,9 @@ type Config struct {
 	// tuneGC).
 	GCPercent   int
 	MemoryLimit int64
+	// ExportsRunning and ExportsQueue bound the exports at once: how many
+	// stream, how many more wait for a turn (survey.ExportLimits).
+	ExportsRunning, ExportsQueue int
 }
 
 // parseConfig fills a Config for verb (serve, seal, keys rotate) from args
@@ -122,6 +127,8 @@ func (c *Config) bind(l *loader) {
 		c.ShutdownTimeout, err = time.ParseDuration(s)
 		return err == nil && c.ShutdownTimeout > 0
 	})
+	number(l, &c.ExportsRunning, "export-concurrency", strconv.Itoa(survey.DefaultExportsRunning), 1, 64, "a number", "exports that stream at once; each holds a database connection and a CPU for as long as it runs")
+	number(l, &c.ExportsQueue, "export-queue", strconv.Itoa(survey.DefaultExportsQueue), 0, 1000, "a number", "exports that may wait for a turn (at most "+survey.DefaultExportWait.String()+"); one more is refused with 429 and Retry-After")
 	number(l, &c.GCPercent, "gc-percent", "200", 25, 1000, "a number", "heap growth, in percent of the live heap, before the Go garbage collector runs again (GOGC); used below the memory limit")
 	number(l, &c.MemoryLimit, "memory-limit", "1073741824", 64<<20, 1<<40, "a number of bytes", "soft limit in bytes of the memory the Go runtime uses (GOMEMLIMIT): nearing it, the garbage collector runs as often as needed to stay under it")
 }
@@ -218,6 +225,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Duration("webhook_poll", c.WebhookPoll), slog.Bool("webhook_allow_http", c.WebhookAllowHTTP),
 		slog.Any("webhook_allow_hosts", c.WebhookAllowHosts), slog.String("metrics_addr", c.MetricsAddr),
 		slog.Int("gc_percent", c.GCPercent), slog.Int64("memory_limit", c.MemoryLimit),
+		slog.Int("export_concurrency", c.ExportsRunning), slog.Int("export_queue", c.ExportsQueue),
 	)
 }
 

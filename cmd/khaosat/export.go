@@ -122,6 +122,7 @@ func exportCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer
 	if err != nil {
 		return describe(err)
 	}
+	defer job.Release() // Run gives the slot back; this, when it never runs
 
 	out, finish, err := openOutput(cfg.Output, stdout)
 	if err != nil {

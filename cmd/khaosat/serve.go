@@ -163,7 +163,8 @@ func startServices(ctx context.Context, cfg *Config, db *app.DB, meters *metrics
 		o.SetObserver(meters) // the engine reports its operations (SQLite and MongoDB)
 	}
 	svc, err := buildServices(ctx, db, cfg, app.Config{Log: log, Hasher: password.New(password.Default),
-		MaxAttachment: cfg.MaxAttachment, Publish: true})
+		MaxAttachment: cfg.MaxAttachment, Publish: true,
+		Exports: survey.ExportLimits{Running: cfg.ExportsRunning, Queue: cfg.ExportsQueue, Wait: survey.DefaultExportWait}})
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,8 @@ type Config struct {
 	// Publish publishes the shipped form files that changed (the server
 	// does it at start-up; read-only verbs do not).
 	Publish bool
+	// Exports bound the exports at once (zero fields: the defaults).
+	Exports survey.ExportLimits
 }
 
 // Build builds the services over store.
@@ -68,7 +70,13 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 	}
 	s.Lifecycle.UseAttachments(store, maxAtt)
 	s.Hooks = survey.NewHooks(store, s.Intake)
-	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats())
+	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats()).Limit(c.Exports)
+	if sc, ok := store.(interface{ SetScanConns(int) }); ok {
+		// The embedded engine's pool of long scans: one connection per
+		// running export, and one more for a background scan (an
+		// indicator rebuild, a reseal) so that it never waits for exports.
+		sc.SetScanConns(s.Exports.Load().MaxRunning + 1)
+	}
 	if c.Hasher != nil {
 		if s.Accounts, err = survey.NewAccounts(store, store, c.Hasher, units, s.Auditor); err != nil {
 			return nil, err

@@ -201,6 +201,14 @@ func (s *Server) readyz(c *gin.Context) error {
 		e.RetryAfter = 5 * time.Second
 		return e
 	}
+	// Reachable but loaded (every export slot taken) is "busy", still
+	// 200: the instance serves logins, reads and intake, and a probe
+	// must not take it out of service for running exports. Only a
+	// database that does not answer is 503.
+	if s.Exports != nil && s.Exports.Load().Busy() {
+		c.JSON(http.StatusOK, gin.H{"status": "busy"})
+		return nil
+	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 	return nil
 }

@@ -42,9 +42,16 @@ const FileName = "khaosat.db"
 
 // Store is the embedded database of one khaosat server.
 type Store struct {
-	path  string
-	w     *sql.DB // exactly one connection: the writer
-	r     *sql.DB // read-only connections
+	path string
+	w    *sql.DB // exactly one connection: the writer
+	r    *sql.DB // read-only connections of short reads
+	// scans are the read-only connections of long scans (exports,
+	// rebuilds), a pool of their own: a scan holds its connection while
+	// its caller works on each row, and that work may read (on r). Were
+	// both in one pool, a few scans could hold every connection while
+	// their rows waited for one: the server stopped. Apart, scans only
+	// ever wait for scans, and logins, reads and intake keep r.
+	scans *sql.DB
 	queue chan *writeReq
 	stop  chan struct{}
 	done  chan struct{}
@@ -103,6 +110,10 @@ func Open(ctx context.Context, file string) (*Store, error) {
 	return s, err
 }
 
+// DefaultScanConns is how many long scans run at once by default
+// (SetScanConns changes it); more wait for a connection.
+const DefaultScanConns = 2
+
 // OpenAlongside opens the database of a server that is running, for a
 // command that reads (and writes little, such as audit entries): it
 // changes no schema, and its writes wait for the server's through
@@ -144,9 +155,26 @@ func open(ctx context.Context, file string, prepare func(context.Context, *sql.D
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{path: file, w: w, r: r, stmts: map[string]*sql.Stmt{}, unprepared: map[string]bool{}, queue: make(chan *writeReq, 1024), stop: make(chan struct{}), done: make(chan struct{})}
+	scans, err := sql.Open("sqlite", dsn(file, true))
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	scans.SetMaxOpenConns(DefaultScanConns)
+	scans.SetMaxIdleConns(DefaultScanConns)
+	s := &Store{path: file, w: w, r: r, scans: scans, stmts: map[string]*sql.Stmt{}, unprepared: map[string]bool{}, queue: make(chan *writeReq, 1024), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.writer()
 	return s, nil
+}
+
+// SetScanConns sets how many long scans (StreamSubmissions,
+// EachSubmission) hold a connection at once; more wait for one. The
+// export bound (survey.ExportLimits) keeps exports within it.
+func (s *Store) SetScanConns(n int) {
+	n = max(1, n)
+	s.scans.SetMaxOpenConns(n)
+	s.scans.SetMaxIdleConns(n)
 }
 
 // Path is the database file.
@@ -167,6 +195,9 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	err := s.r.Close()
+	if cerr := s.scans.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if s.owner {
 		if _, cerr := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); cerr != nil && err == nil {
 			err = cerr

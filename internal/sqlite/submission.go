@@ -311,8 +311,11 @@ const docBlob = "CAST(doc AS BLOB)"
 // batches decoded by as many workers as CPUs, and handed to fn in their
 // order, on the caller's goroutine; at most a few batches are in flight,
 // so memory stays flat whatever the number of rows.
+//
+// The rows are read on a connection of the scans' pool: fn may read the
+// store (on the other pool) without waiting for a connection a scan holds.
 func (s *Store) scan(ctx context.Context, query string, args []any, fn func(*survey.Submission) error) error {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	rows, err := s.scans.QueryContext(ctx, query, args...)
 	if err != nil {
 		return translate("scan submissions", err)
 	}

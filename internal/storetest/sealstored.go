@@ -37,6 +37,7 @@ func SealStored(t *testing.T, open func(t *testing.T) Stores, raw RawCopies, rac
 	t.Run("InterruptAndRerun", func(t *testing.T) { t.Parallel(); testSealInterrupted(t, open(t), raw) })
 	t.Run("ReviewReadBeforeSealing", func(t *testing.T) { t.Parallel(); testSealReadBefore(t, open(t), raw, false) })
 	t.Run("EditReadBeforeSealing", func(t *testing.T) { t.Parallel(); testSealReadBefore(t, open(t), raw, true) })
+	t.Run("ExportBound", func(t *testing.T) { t.Parallel(); testExportBound(t, open(t)) })
 	for name, fn := range map[string]func(*testing.T, Stores, RawCopies){
 		"RaceWithEdits": testSealRace, "RaceResealAndEditOfOneRevision": testRaceResealEdit, "RaceTenResealsOfOneSubmission": testRaceReseals} {
 		t.Run(name, func(t *testing.T) {

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("KeyRotationInterrupted", func(t *testing.T) { t.Parallel(); testKeyRotationInterrupted(t, open(t)) })
 	t.Run("EditKeepsUnderCurrentKey", func(t *testing.T) { t.Parallel(); testEditKeepsUnderCurrentKey(t, open(t)) })
 	t.Run("EditKeepsWithheld", func(t *testing.T) { t.Parallel(); testEditKeepsWithheld(t, open(t)) })
+	t.Run("StreamsReadWhileStreaming", func(t *testing.T) { t.Parallel(); testStreamsReadWhileStreaming(t, open(t)) })
 	race := func(name string, fn func(t *testing.T, s Stores)) {
 		t.Run(name, func(t *testing.T) {
 			if c.NoAtomicConditionalUpdates != "" {

@@ -96,21 +96,36 @@ type Exports struct {
 	stream  SubmissionStreamer
 	auditor *Auditor
 	formats map[string]ExportFormat
+	gate    *ExportLimiter
 }
 
-// NewExports returns the export service.
+// NewExports returns the export service, bounded by the default
+// ExportLimits.
 func NewExports(intake *Intake, stream SubmissionStreamer, auditor *Auditor, formats map[string]ExportFormat) *Exports {
-	return &Exports{intake: intake, stream: stream, auditor: auditor, formats: formats}
+	return &Exports{intake: intake, stream: stream, auditor: auditor, formats: formats, gate: NewExportLimiter(ExportLimits{})}
+}
+
+// Limit sets the bound on concurrent exports (zero fields take the
+// defaults). It is set once, before the service is used.
+func (e *Exports) Limit(l ExportLimits) *Exports {
+	e.gate = NewExportLimiter(l)
+	return e
 }
 
 // ExportJob is a checked, ready export: its file name and type are known
 // before the first byte is written, so a caller can send headers.
 type ExportJob struct {
-	e           *Exports
-	actor       Actor
-	spec        *ExportSpec
-	query       ExportQuery
-	format      ExportFormat
+	e      *Exports
+	actor  Actor
+	spec   *ExportSpec
+	query  ExportQuery
+	format ExportFormat
+	// compiled are the form's versions the rows may have, compiled once
+	// before the scan: the rows' code reads nothing from the store while
+	// the scan holds its connection.
+	compiled map[int]*schema.Form
+	// release gives back the export's running slot (see ExportLimits).
+	release     func()
 	Filename    string
 	ContentType string
 	// Progress, when set, is called after each row with the count so far.
@@ -126,8 +141,12 @@ func exportParamError(param, code, vi, en string) *Error {
 	return e
 }
 
-// Prepare checks the actor and the options and builds the query and the
-// column layout. Nothing is read or written yet.
+// Prepare checks the actor and the options, builds the query and the
+// column layout, and takes one of the running slots of the export bound,
+// waiting in its queue if need be: past the queue, or after waiting too
+// long, the export is refused with a 429 error (too_many_requests with
+// RetryAfter). The job's Run gives the slot back; a job that is never run
+// must be given up with Release. No submission is read yet.
 func (e *Exports) Prepare(ctx context.Context, actor Actor, formID string, o ExportOptions) (*ExportJob, error) {
 	if !actor.CanExport() {
 		return nil, Errorf(CodeForbidden, "Chỉ quản lý dữ liệu và quản trị viên được xuất dữ liệu.", "Only data managers and administrators may export data.")
@@ -155,7 +174,7 @@ func (e *Exports) Prepare(ctx context.Context, actor Actor, formID string, o Exp
 	if err != nil {
 		return nil, err
 	}
-	fields, err := e.unionFields(ctx, form, o.Version)
+	fields, compiled, err := e.unionFields(ctx, form, o.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -177,8 +196,14 @@ func (e *Exports) Prepare(ctx context.Context, actor Actor, formID string, o Exp
 	if o.Version > 0 {
 		name += "-v" + strconv.Itoa(o.Version)
 	}
+	// Last, once the request is known to be good: a bad one is told so,
+	// not asked to come back later.
+	release, err := e.gate.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return &ExportJob{
-		e: e, actor: actor, query: q, format: format,
+		e: e, actor: actor, query: q, format: format, compiled: compiled, release: release,
 		spec:     &ExportSpec{Form: form, Fields: fields, Options: o},
 		Filename: name + "-" + e.intake.now().UTC().Format("20060102-150405") + "." + format.Extension, ContentType: format.ContentType,
 	}, nil
@@ -186,30 +211,33 @@ func (e *Exports) Prepare(ctx context.Context, actor Actor, formID string, o Exp
 
 // unionFields returns the fields of the form's versions (only version when
 // it is not 0): the latest version's fields in its order and with its
-// labels, then those only older versions have.
-func (e *Exports) unionFields(ctx context.Context, form *Form, version int) ([]*schema.Field, error) {
+// labels, then those only older versions have; and those versions
+// compiled, by number.
+func (e *Exports) unionFields(ctx context.Context, form *Form, version int) ([]*schema.Field, map[int]*schema.Form, error) {
 	if version > 0 {
 		sf, err := e.intake.catalog.Compiled(ctx, form.ID, version)
 		if err != nil {
 			if ErrorCode(err) == CodeNotFound {
-				return nil, exportParamError("version", "unknown_version", "Biểu mẫu không có phiên bản này.", "The form has no such published version.")
+				return nil, nil, exportParamError("version", "unknown_version", "Biểu mẫu không có phiên bản này.", "The form has no such published version.")
 			}
-			return nil, err
+			return nil, nil, err
 		}
-		return sf.Fields, nil
+		return sf.Fields, map[int]*schema.Form{version: sf}, nil
 	}
 	var fields []*schema.Field
+	compiled := map[int]*schema.Form{}
 	for n := form.CurrentVersion; n >= 1; n-- {
 		sf, err := e.intake.catalog.Compiled(ctx, form.ID, n)
 		if ErrorCode(err) == CodeNotFound {
 			continue // a gap in the numbering
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		compiled[n] = sf
 		fields = mergeFields(fields, sf.Fields)
 	}
-	return fields, nil
+	return fields, compiled, nil
 }
 
 // mergeFields appends to have the fields of older it lacks, recursively
@@ -264,6 +292,7 @@ const flushEvery = 200 * time.Millisecond
 // Every run, finished or not, is recorded in the audit log with its
 // filters and row count.
 func (j *ExportJob) Run(ctx context.Context, w io.Writer) (rows int64, err error) {
+	defer j.Release()
 	var sensitive atomic.Int64
 	defer func() {
 		// Recorded even when the client went away: use a context that
@@ -315,7 +344,7 @@ func (j *ExportJob) Run(ctx context.Context, w io.Writer) (rows int64, err error
 		if !j.e.intake.canSee(j.actor, check) {
 			return nil
 		}
-		rec, err := j.e.record(rctx, j.actor, sub)
+		rec, err := j.record(rctx, sub)
 		if err != nil {
 			return err
 		}
@@ -347,11 +376,35 @@ func (j *ExportJob) Run(ctx context.Context, w io.Writer) (rows int64, err error
 	return rows, nil
 }
 
+// Release gives back the job's running slot of the export bound. Run
+// does it; a caller that prepares a job and does not run it must.
+func (j *ExportJob) Release() {
+	if j.release != nil {
+		j.release()
+	}
+}
+
 // record builds the export record of one submission; its answers come
 // from View, the one way answers leave the system. The streamed
 // submission is the row's alone: View converts its answers in place.
-func (e *Exports) record(ctx context.Context, actor Actor, sub *Submission) (*ExportRecord, error) {
-	data, _, err := e.intake.view(ctx, actor, sub, true)
+//
+// It runs while the scan holds its database connection, so it reads
+// nothing from the store: the form's versions were compiled by Prepare.
+// (On the embedded engine such a read waited for a connection of the
+// same pool the scans held: a few exports at once waited for each other
+// for ever.) Only a version published after Prepare is looked up, and
+// the store serves that from its interactive connections, which scans
+// never hold.
+func (j *ExportJob) record(ctx context.Context, sub *Submission) (*ExportRecord, error) {
+	e, actor := j.e, j.actor
+	sf := j.compiled[sub.FormVersion]
+	if sf == nil {
+		var err error
+		if sf, err = e.intake.catalog.Compiled(ctx, sub.FormID, sub.FormVersion); err != nil {
+			return nil, err
+		}
+	}
+	data, _, err := e.intake.viewCompiled(ctx, actor, sf, sub, true)
 	if err != nil {
 		return nil, err
 	}

@@ -280,6 +280,12 @@ func (s *Intake) view(ctx context.Context, actor Actor, sub *Submission, owned b
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.viewCompiled(ctx, actor, sf, sub, owned)
+}
+
+// viewCompiled is view with sub's form version already compiled
+// (Catalog.Compiled), for a caller that must not read the store.
+func (s *Intake) viewCompiled(ctx context.Context, actor Actor, sf *schema.Form, sub *Submission, owned bool) (map[string]any, []string, error) {
 	if actor.SeesSensitive() {
 		data, err := s.openView(ctx, actor, sf, sub, owned)
 		return data, nil, err
