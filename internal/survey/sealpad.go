@@ -66,20 +66,23 @@ func (b sealBound) target() int {
 }
 
 // boundOf measures the box of data (storage form, all answers) against
-// sf's sealed fields.
+// sf's sealed fields. It runs at every intake, so it measures pointers
+// instead of building them.
 func boundOf(sf *schema.Form, data map[string]any) sealBound {
 	b := sealBound{fixed: 2}
-	b.walk(sf.Fields, data, "")
+	b.walk(sf.Fields, data, 0)
 	return b
 }
 
-func (b *sealBound) walk(fields []*schema.Field, obj map[string]any, path string) {
+// walk adds the sealed fields of obj; path is the encoded length of obj's
+// pointer (without quotes).
+func (b *sealBound) walk(fields []*schema.Field, obj map[string]any, path int) {
 	for _, f := range fields {
-		p := path + "/" + escapeToken(f.Name)
+		p := path + 1 + tokenLen(f.Name) // "/" and the escaped name
 		switch {
 		case f.Sensitive:
 			b.n++
-			b.fixed += jsonStringLen(p) + 2 // "pointer": and a comma
+			b.fixed += p + 4 // "pointer": and a comma
 			b.value(f, obj[f.Name])
 		case f.Kind == schema.KindObject:
 			if m, ok := obj[f.Name].(map[string]any); ok {
@@ -89,11 +92,31 @@ func (b *sealBound) walk(fields []*schema.Field, obj map[string]any, path string
 			items, _ := obj[f.Name].([]any)
 			for i, it := range items {
 				if m, ok := it.(map[string]any); ok {
-					b.walk(f.Fields, m, p+"/"+strconv.Itoa(i))
+					b.walk(f.Fields, m, p+1+digits(i))
 				}
 			}
 		}
 	}
+}
+
+// tokenLen is the encoded length (without quotes) of name as a pointer
+// token: escapeToken turns "~" and "/" into two characters each.
+func tokenLen(name string) int {
+	n := jsonStringLen(name) - 2
+	for i := 0; i < len(name); i++ {
+		if name[i] == '~' || name[i] == '/' {
+			n++
+		}
+	}
+	return n
+}
+
+func digits(i int) int {
+	n := 1
+	for ; i >= 10; i /= 10 {
+		n++
+	}
+	return n
 }
 
 // value adds the bound of one sealed answer v of f: its longest possible

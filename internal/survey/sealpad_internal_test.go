@@ -3,7 +3,9 @@ package survey
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -49,7 +51,7 @@ func TestPadUnpad(t *testing.T) {
 
 // compiledSealed compiles a shipped form as the catalog gives it: every
 // field of an x-sensitive-form form marked sensitive.
-func compiledSealed(t *testing.T, name string) *schema.Form {
+func compiledSealed(t testing.TB, name string) *schema.Form {
 	t.Helper()
 	raw, err := khaosat.Content.ReadFile("forms/" + name + ".json")
 	if err != nil {
@@ -164,4 +166,71 @@ func TestPaddedHousehold(t *testing.T) {
 	sizes := boxSizes(t, sf, answers)
 	allSame(t, "household", sizes)
 	t.Logf("one child: box of %d bytes", sizes[0])
+
+	// Eleven children (two-digit pointers): none in a circumstance, or
+	// the last one in all of them.
+	eleven := func(last map[string]any) map[string]any {
+		h := household(nil)
+		c := h["children"].([]any)[0]
+		kids := []any{}
+		for range 10 {
+			kids = append(kids, c)
+		}
+		h["children"] = append(kids, household(last)["children"].([]any)[0])
+		return h
+	}
+	allSame(t, "eleven children", boxSizes(t, sf, []map[string]any{eleven(nil),
+		eleven(map[string]any{"special_circumstances": every, "receiving_support": "yes", "support_types": types})}))
+}
+
+// BenchmarkSealPadded measures sealing a 3-child household's answers for
+// the store (padded, as intake does) against the same work unpadded (what
+// intake did before), in the same run: padded/unpadded is the cost the
+// padding adds to that step of intake.
+func BenchmarkSealPadded(b *testing.B) {
+	raw, err := os.ReadFile("../../forms/testdata/household/valid/three_children.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var api map[string]any
+	if err := json.Unmarshal(raw, &api); err != nil {
+		b.Fatal(err)
+	}
+	sf := compiledSealed(b, "household")
+	key, _ := seal.NewKey()
+	ring, err := seal.NewKeyring(key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := &Intake{prot: Protection{Sealer: ring}}
+	sub := &Submission{ID: "s1", FormID: "household", Data: sf.ToStorage(api)}
+	unpadded := func() {
+		_, removed := sf.Strip(sub.Data, sensitive)
+		all := sf.FromStorage(sub.Data)
+		vals := make(map[string]any, len(removed))
+		for _, p := range removed {
+			vals[p], _ = getPointer(all, p)
+		}
+		pt, _ := json.Marshal(vals)
+		if _, _, err := ring.Seal(pt, sealAAD(sub)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	padded := func() {
+		if _, err := in.sealForStore(sf, sub); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var tp, tu time.Duration
+	for range b.N {
+		start := time.Now()
+		unpadded()
+		tu += time.Since(start)
+		start = time.Now()
+		padded()
+		tp += time.Since(start)
+	}
+	b.ReportMetric(float64(tu.Nanoseconds())/float64(b.N), "ns/unpadded")
+	b.ReportMetric(float64(tp.Nanoseconds())/float64(b.N), "ns/padded")
+	b.ReportMetric(float64(tp)/float64(tu), "padded/unpadded")
 }
