@@ -153,6 +153,14 @@ func testSizesHIV(t *testing.T, s Stores, raw RawCopies) {
 		if got["full_name"] != hivName || got["hiv_status"] != hivStatuses[name]["hiv_status"] || got["date_of_birth"] != "2015-06-07" {
 			t.Errorf("hiv %s: the admin reads %v", name, got)
 		}
+		// Without the right, every answer of the form is withheld.
+		got, redacted, err := w.in.View(ctx, sealSupervisor, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 0 || len(redacted) != 12 {
+			t.Errorf("hiv %s: a supervisor without the right reads %v, withheld %v", name, got, redacted)
+		}
 	}
 }
 

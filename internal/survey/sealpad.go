@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math/bits"
 	"strconv"
-	"time"
 	"unicode/utf8"
 
 	"github.com/khaosat/khaosat/internal/schema"
@@ -164,12 +163,11 @@ func (b *sealBound) value(f *schema.Field, v any) {
 		}
 	}
 	b.fixed += base
-	switch v := v.(type) {
-	case string: // free text, a code, a date-time: whatever goes past base
+	// Free text, a code, a date-time: whatever goes past base. Other
+	// values fit base whatever they are (were one not to, pad falls back
+	// to a power of two rather than fail).
+	if v, ok := v.(string); ok {
 		b.text += max(0, jsonStringLen(v)-base)
-	case time.Time, nil, bool, int64, float64, []any:
-	default:
-		b.text += 8 // not a storage type: the fallback keeps it sealed
 	}
 }
 
