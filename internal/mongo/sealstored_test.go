@@ -16,6 +16,11 @@ func TestSealStored(t *testing.T) {
 	storetest.SealStored(t, func(t *testing.T) storetest.Stores { return MustStore(t) }, rawCopies, standInCaveats.NoAtomicConditionalUpdates)
 }
 
+func TestSealSizes(t *testing.T) {
+	t.Parallel()
+	storetest.SealSizes(t, func(t *testing.T) storetest.Stores { return MustStore(t) }, rawCopies)
+}
+
 // rawCopies reads a submission's document and its kept revisions'
 // documents as the database holds them.
 func rawCopies(t *testing.T, s storetest.Stores, id string) [][]byte {

@@ -1,12 +1,15 @@
 package schema
 
 // SensitivePaths returns the paths (Field.Path) of the x-sensitive fields
-// of all the given forms together.
+// of all the given forms together. Every field of a form marked
+// x-sensitive-form is: the form is sealed whole at rest and its answers
+// are withheld as sensitive ones (a child's name on the hiv form says the
+// child is affected by HIV).
 func SensitivePaths(forms ...*Form) map[string]bool {
 	out := map[string]bool{}
 	for _, f := range forms {
 		f.Walk(func(fl *Field) {
-			if fl.Sensitive {
+			if fl.Sensitive || f.SensitiveForm {
 				out[fl.Path] = true
 			}
 		})

@@ -12,6 +12,10 @@ func TestSealStored(t *testing.T) {
 	storetest.SealStored(t, func(t *testing.T) storetest.Stores { return MustOpen(t) }, rawCopies, "")
 }
 
+func TestSealSizes(t *testing.T) {
+	storetest.SealSizes(t, func(t *testing.T) storetest.Stores { return MustOpen(t) }, rawCopies)
+}
+
 // rawCopies reads a submission's row and its kept revisions' rows as the
 // file holds them, through a connection of its own.
 func rawCopies(t *testing.T, s storetest.Stores, id string) [][]byte {

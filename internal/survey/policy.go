@@ -49,10 +49,12 @@ func (s *Intake) canSee(actor Actor, sub *Submission) bool {
 
 // Redact returns the answers the actor may see, and the JSON pointers of
 // those withheld: answers marked x-sensitive are withheld from everyone
-// without SeesSensitive. The pointers are those of every sensitive field
-// of the form at the places the data has (each repeat item), answered or
-// not, so that the list itself says nothing about the answers. Every way
-// out of the system (API reads, exports) goes through it.
+// without SeesSensitive, and so is every answer of a form marked
+// x-sensitive-form (Catalog.Compiled marks all its fields sensitive). The
+// pointers are those of every sensitive field of the form at the places
+// the data has (each repeat item), answered or not, so that the list
+// itself says nothing about the answers. Every way out of the system (API
+// reads, exports) goes through it.
 func Redact(actor Actor, sf *schema.Form, data map[string]any) (map[string]any, []string) {
 	if actor.SeesSensitive() {
 		return data, nil

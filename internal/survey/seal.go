@@ -23,10 +23,12 @@ type Sealer interface {
 }
 
 // SealedAnswers is the encrypted part of a submission's answers: the
-// answers of every x-sensitive field, as JSON {json-pointer: API value},
-// sealed under the data key KeyID. Nothing about them (not even which
-// sensitive fields were answered, which could tell an HIV status through a
-// conditional question) is stored in the clear.
+// answers of every x-sensitive field (every field of an x-sensitive-form
+// form), as JSON {json-pointer: API value} padded to a length that says
+// nothing more than the clear answers (see sealpad.go), sealed under the
+// data key KeyID. Nothing about them (not even which sensitive fields
+// were answered, which could tell an HIV status through a conditional
+// question) is stored in the clear.
 type SealedAnswers struct {
 	KeyID string
 	Box   []byte
@@ -65,23 +67,28 @@ func (s *Intake) sealForStore(sf *schema.Form, sub *Submission) (*Submission, er
 	out := *sub
 	rest, removed := sf.Strip(sub.Data, sensitive)
 	out.Data, out.Sealed = rest, nil
-	if len(removed) == 0 {
-		return &out, nil
+	bound := boundOf(sf, sub.Data)
+	if bound.n == 0 {
+		return &out, nil // no sealed field at this structure: visible in clear
 	}
-	api := sf.FromStorage(sub.Data)
+	// A box even when no sealed field is answered: whether there is one
+	// would tell as much as its size.
 	vals := make(map[string]any, len(removed))
-	for _, p := range removed {
-		v, ok := getPointer(api, p)
-		if !ok {
-			return nil, fmt.Errorf("seal answers: %s vanished", p)
+	if len(removed) > 0 {
+		api := sf.FromStorage(sub.Data)
+		for _, p := range removed {
+			v, ok := getPointer(api, p)
+			if !ok {
+				return nil, fmt.Errorf("seal answers: %s vanished", p)
+			}
+			vals[p] = v
 		}
-		vals[p] = v
 	}
 	pt, err := json.Marshal(vals)
 	if err != nil {
 		return nil, fmt.Errorf("seal answers: %w", err)
 	}
-	kid, box, err := s.prot.Sealer.Seal(pt, sealAAD(sub))
+	kid, box, err := s.prot.Sealer.Seal(pad(pt, bound), sealAAD(sub))
 	if err != nil {
 		return nil, fmt.Errorf("seal answers: %w", err)
 	}
@@ -136,32 +143,46 @@ func (s *Intake) openView(ctx context.Context, actor Actor, sf *schema.Form, sub
 // inside the domain (indicator facts, edits), never for a response or an
 // export, which go through View (openView).
 func (s *Intake) fullAnswers(sf *schema.Form, sub *Submission) (map[string]any, error) {
+	data, _, err := s.boxAnswers(sf, sub)
+	return data, err
+}
+
+// boxAnswers is fullAnswers, with the length of the box's plaintext (0
+// without a box): what tells whether it is padded as the rule says now.
+func (s *Intake) boxAnswers(sf *schema.Form, sub *Submission) (map[string]any, int, error) {
 	if sub.Sealed == nil {
-		return sub.Data, nil
+		return sub.Data, 0, nil
 	}
-	vals, err := s.openSealed(sub)
+	vals, n, err := s.openSealedLen(sub)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	api := sf.FromStorage(sub.Data)
 	for _, a := range vals {
 		if err := setPointer(api, a.Pointer, a.Value); err != nil {
-			return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
+			return nil, 0, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 		}
 	}
-	return sf.ToStorage(api), nil
+	return sf.ToStorage(api), n, nil
 }
 
 func (s *Intake) openSealed(sub *Submission) ([]sealedAnswer, error) {
+	vals, _, err := s.openSealedLen(sub)
+	return vals, err
+}
+
+// openSealedLen opens sub's box: its answers, and its plaintext's length
+// with the padding.
+func (s *Intake) openSealedLen(sub *Submission) ([]sealedAnswer, int, error) {
 	pt, err := s.prot.Sealer.Open(sub.Sealed.KeyID, sub.Sealed.Box, sealAAD(sub))
 	if err != nil {
-		return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
+		return nil, 0, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 	}
-	vals, err := decodeSealed(pt)
+	vals, err := decodeSealed(unpad(pt))
 	if err != nil {
-		return nil, fmt.Errorf("open answers of %s: %w", sub.ID, err)
+		return nil, 0, fmt.Errorf("open answers of %s: %w", sub.ID, err)
 	}
-	return vals, nil
+	return vals, len(pt), nil
 }
 
 // SealedStore is what re-encryption under a new data key needs.

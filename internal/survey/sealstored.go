@@ -83,8 +83,9 @@ const (
 	// sealBusyAttempts is how often the sealer reads a submission again
 	// after its compare-and-set found it changed.
 	sealBusyAttempts = 5
-	// metaSealedPrefix + form id keys the hash of the sealed paths that
-	// the form's stored answers were last sealed by, entirely.
+	// metaSealedPrefix + form id keys the hash of the sealed paths (and
+	// of sealFormat) that the form's stored answers were last sealed by,
+	// entirely.
 	metaSealedPrefix = "sealed_paths:"
 )
 
@@ -137,7 +138,9 @@ func pathsHash(paths map[string]bool) string {
 		list = append(list, p)
 	}
 	sort.Strings(list)
-	sum := sha256.Sum256([]byte(strings.Join(list, "\n")))
+	// With the rule boxes are padded by, so that a new rule makes the
+	// next start store every box again.
+	sum := sha256.Sum256([]byte(sealFormat + "\n" + strings.Join(list, "\n")))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -299,7 +302,9 @@ func (s *Intake) sealSubmission(ctx context.Context, store StoredSealStore, sub 
 
 // resealed returns sub as it is to be stored now: the answers its form
 // seals (in any version) taken out of Data and sealed together with those
-// sealed already. It returns sub itself when none of them is in clear.
+// sealed already, padded by the rule of now (sealpad.go). It returns sub
+// itself when none of them is in clear and its box is padded so (which
+// takes opening the box).
 // Every write of a stored submission's answers (the current state of a
 // review or a deletion, the revision an edit keeps in history) goes through
 // it, so that a submission read before its answers were sealed is never
@@ -309,12 +314,16 @@ func (s *Intake) resealed(ctx context.Context, sub *Submission) (*Submission, er
 	if err != nil {
 		return nil, err
 	}
-	if _, clear := sf.Strip(sub.Data, sensitive); len(clear) == 0 {
-		return sub, nil
+	_, clear := sf.Strip(sub.Data, sensitive)
+	if len(clear) == 0 && boundOf(sf, sub.Data).n == 0 && sub.Sealed == nil {
+		return sub, nil // nothing sealed at this structure
 	}
-	all, err := s.fullAnswers(sf, sub)
+	all, n, err := s.boxAnswers(sf, sub)
 	if err != nil {
 		return nil, err
+	}
+	if len(clear) == 0 && sub.Sealed != nil && n == boundOf(sf, all).target() {
+		return sub, nil // sealed, and padded by the rule of now
 	}
 	plain := *sub
 	plain.Data, plain.Sealed = all, nil
