@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
 	"github.com/khaosat/khaosat/internal/app"
@@ -48,7 +49,7 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 	dataKey := str("data-key", "", "data key ring, as for serve ($KHAOSAT_DATA_KEY); default the data directory's")
 	hashSecret := str("hash-secret", "", "hash secret, as for serve ($KHAOSAT_HASH_SECRET); default the data directory's")
 	period := fs.String("period", "", "period: a year (2026) or a quarter (2026Q2); default the current year")
-	from := fs.String("from", "", "first survey date YYYY-MM-DD (with --to, instead of --period)")
+	from := fs.String("from", "", "first survey date YYYY-MM-DD (with --to, instead of --period); with --as a user without the sensitive grant, sensitive indicators need a whole calendar year or quarter")
 	to := fs.String("to", "", "last survey date YYYY-MM-DD")
 	unit := fs.String("unit", survey.CityCode, "unit code")
 	level := fs.String("level", "commune", "rows per commune, district or city")
@@ -114,9 +115,23 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 	t, err := ind.Table(ctx, operator, survey.TableQuery{Codes: splitCSV(*codes), Period: *period, From: *from, To: *to,
 		Unit: *unit, Level: *level, By: splitCSV(*by)})
 	if err != nil {
-		return err
+		return flagError(err)
 	}
 	return printTable(stdout, t, *format)
+}
+
+// flagError names the flags of the query parameters an error of the
+// table names (?from is --from), so that an operator knows which to fix.
+func flagError(err error) error {
+	var e *survey.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	var flags []string
+	for _, f := range e.Fields {
+		flags = append(flags, "--"+strings.TrimPrefix(f.Path, "?"))
+	}
+	return fmt.Errorf("%s: %w", strings.Join(flags, ", "), err)
 }
 
 func splitCSV(s string) []string {
