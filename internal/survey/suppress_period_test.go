@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"sync/atomic"
 	"testing"
@@ -57,7 +58,8 @@ var quarters = []string{"Q1", "Q2", "Q3", "Q4"}
 // breakdown), and then tries to recover each hidden cell by subtraction
 // within a period (a unit minus its parts) and across periods (a year
 // minus three of its quarters, a quarter from the year and the others),
-// over several random data sets. Nothing must come out; primary
+// over several random data sets — one subtraction at a time, and any
+// linear combination of the sums. Nothing must come out; primary
 // suppression alone leaks (the test can fail).
 func TestSuppressionResistsDifferencingAcrossPeriods(t *testing.T) {
 	actors := []survey.Actor{
@@ -66,7 +68,7 @@ func TestSuppressionResistsDifferencingAcrossPeriods(t *testing.T) {
 		{UserID: "s-old-commune", Username: "s-old-commune", Role: survey.RoleSupervisor, Units: []string{"00037"}},
 	}
 	bys := [][]string{nil, {"sex"}, {"age_group"}, {"sex", "age_group"}}
-	var primaryOnlyLeaks, acrossPeriods atomic.Int64
+	var primaryOnlyLeaks, acrossPeriods, linear atomic.Int64
 	t.Run("seeds", func(t *testing.T) {
 		for _, seed := range []uint64{21, 22, 23, 24} {
 			t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
@@ -169,6 +171,9 @@ func TestSuppressionResistsDifferencingAcrossPeriods(t *testing.T) {
 						if got := recoverCells(kn, eqs); len(got) > 0 {
 							t.Errorf("%s, %s: %d hidden cells recoverable by differencing across periods, e.g. %s %+v = %+v", actor.Username, year, len(got), year+got[0].period, got[0].cell, truth[got[0]])
 						}
+						if got := solvable(kn, eqs); len(got) > 0 {
+							t.Errorf("%s, %s: %d hidden cells solvable from the sums, e.g. %s %+v = %+v", actor.Username, year, len(got), year+got[0].period, got[0].cell, truth[got[0]])
+						}
 						// What the periods add to the attack: the cells that
 						// each period's tables alone keep, and the year and
 						// its quarters together give away.
@@ -183,7 +188,15 @@ func TestSuppressionResistsDifferencingAcrossPeriods(t *testing.T) {
 						for k, tr := range truth {
 							primary[k] = shown{hidden: small(tr), num: tr.num, den: tr.den}
 						}
-						primaryOnlyLeaks.Add(int64(len(recoverCells(primary, eqs))))
+						one := recoverCells(primary, eqs)
+						primaryOnlyLeaks.Add(int64(len(one)))
+						// The solver finds at least what one subtraction at
+						// a time finds (its own sanity).
+						all := solvable(primary, eqs)
+						linear.Add(int64(len(all)))
+						if len(all) < len(one) {
+							t.Errorf("%s, %s: the solver finds %d cells, one subtraction at a time %d", actor.Username, year, len(all), len(one))
+						}
 					}
 				}
 			})
@@ -192,7 +205,7 @@ func TestSuppressionResistsDifferencingAcrossPeriods(t *testing.T) {
 	if primaryOnlyLeaks.Load() == 0 {
 		t.Errorf("primary suppression alone leaks no cell: the data does not exercise the rule")
 	}
-	t.Logf("primary suppression alone would leak %d cells; %d more cells leak across periods than within them", primaryOnlyLeaks.Load(), acrossPeriods.Load())
+	t.Logf("primary suppression alone would leak %d cells; %d more cells leak across periods than within them; %d by any combination of the sums", primaryOnlyLeaks.Load(), acrossPeriods.Load(), linear.Load())
 }
 
 // gridRefusal reports whether err is the refusal of an off-grid range,
@@ -391,4 +404,103 @@ func subIn(g gen, form string, from, to time.Time) *genSub {
 			return s
 		}
 	}
+}
+
+// solvable returns the hidden cells that some linear combination of the
+// equations gives away once the shown cells are put in: those whose unit
+// vector lies in the row space of the equations restricted to the hidden
+// cells. It is the whole of what sums can tell, not only one subtraction
+// at a time. Arithmetic modulo a 61-bit prime: with coefficients of 0
+// and ±1, a rank lower than over the rationals is out of reach in
+// practice.
+func solvable[K comparable](kn map[K]shown, eqs [][]K) []K {
+	const p = (1 << 61) - 1
+	mul := func(a, b uint64) uint64 {
+		hi, lo := bits.Mul64(a, b)
+		_, r := bits.Div64(hi%p, lo, p)
+		return r
+	}
+	inv := func(a uint64) uint64 { // a^(p-2)
+		r, e := uint64(1), uint64(p-2)
+		for ; e > 0; e >>= 1 {
+			if e&1 == 1 {
+				r = mul(r, a)
+			}
+			a = mul(a, a)
+		}
+		return r
+	}
+	col := map[K]int{}
+	var keys []K
+	var rows []map[int]uint64
+	for _, eq := range eqs {
+		row := map[int]uint64{}
+		for i, k := range eq {
+			if !kn[k].hidden {
+				continue
+			}
+			c, ok := col[k]
+			if !ok {
+				c = len(keys)
+				col[k] = c
+				keys = append(keys, k)
+			}
+			v := uint64(1) // the parts
+			if i == 0 {
+				v = p - 1 // the total
+			}
+			row[c] = (row[c] + v) % p
+			if row[c] == 0 {
+				delete(row, c)
+			}
+		}
+		if len(row) > 0 {
+			rows = append(rows, row)
+		}
+	}
+	// Gauss–Jordan on sparse rows.
+	pivotRow := map[int]map[int]uint64{}
+	for _, row := range rows {
+		for c, r := range pivotRow { // reduce by every pivot found so far
+			if v, ok := row[c]; ok {
+				for cc, rv := range r {
+					row[cc] = (row[cc] + p - mul(v, rv)) % p
+					if row[cc] == 0 {
+						delete(row, cc)
+					}
+				}
+			}
+		}
+		if len(row) == 0 {
+			continue
+		}
+		pc := -1
+		for c := range row {
+			if pc < 0 || c < pc {
+				pc = c
+			}
+		}
+		iv := inv(row[pc])
+		for c := range row {
+			row[c] = mul(row[c], iv)
+		}
+		for _, r := range pivotRow { // and keep the others reduced by it
+			if v, ok := r[pc]; ok {
+				for cc, rv := range row {
+					r[cc] = (r[cc] + p - mul(v, rv)) % p
+					if r[cc] == 0 {
+						delete(r, cc)
+					}
+				}
+			}
+		}
+		pivotRow[pc] = row
+	}
+	var out []K
+	for c, r := range pivotRow {
+		if len(r) == 1 {
+			out = append(out, keys[c])
+		}
+	}
+	return out
 }
