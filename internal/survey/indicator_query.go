@@ -16,7 +16,7 @@ import (
 type TableQuery struct {
 	Codes  []string // empty: all indicators
 	Period string   // "2026" or "2026Q2"; or From/To
-	From   string   // YYYY-MM-DD, inclusive
+	From   string   // YYYY-MM-DD, inclusive; see onGrid for sensitive indicators
 	To     string   // YYYY-MM-DD, inclusive
 	Unit   string   // default: the city (or the caller's one assigned unit)
 	Level  string   // commune (default), district, city
