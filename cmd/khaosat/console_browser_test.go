@@ -570,6 +570,11 @@ func refusedJourney(t *testing.T, ts *testServer, collector, otherSup, sup accou
 	s.fill("select[name=indicator]", "HIV_STATUS_KNOWN")
 	s.waitFor(`document.querySelector("[data-testid=indicator-table] tbody tr [data-cell=numerator]").textContent === "ẩn"`)
 	s.waitFor(`!!document.querySelector("[data-testid=chart-line] canvas")`)
+	// Without the grant a sensitive indicator is given by year and quarter
+	// only: its trend is by quarter, and no month is asked for.
+	if got := s.js(`[...document.querySelectorAll(".chart figcaption")].map(f => f.textContent).join("|")`).(string); !strings.Contains(got, "Xu hướng theo quý") {
+		t.Errorf("the trend of a sensitive indicator without the grant: %q, want by quarter", got)
+	}
 	s.screenshot("console-supervisor-indicators")
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"github.com/khaosat/khaosat/internal/app"
 	"io"
@@ -34,7 +35,7 @@ type indicatorsConfig struct {
 func (c *indicatorsConfig) bind(l *loader) {
 	c.bindStore(l)
 	l.arg(&c.Period, "period", "", "period: a year (2026) or a quarter (2026Q2); default the current year")
-	l.arg(&c.From, "from", "", "first survey date YYYY-MM-DD (with --to, instead of --period)")
+	l.arg(&c.From, "from", "", "first survey date YYYY-MM-DD (with --to, instead of --period); with --as a user without the sensitive grant, sensitive indicators need a whole calendar year or quarter")
 	l.arg(&c.To, "to", "", "last survey date YYYY-MM-DD")
 	l.arg(&c.Unit, "unit", survey.CityCode, "unit code")
 	l.arg(&c.Level, "level", "commune", "rows per commune, district or city")
@@ -93,7 +94,7 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 	t, err := ind.Table(ctx, operator, survey.TableQuery{Codes: splitCSV(c.Codes), Period: c.Period, From: c.From, To: c.To,
 		Unit: unit, Level: c.Level, By: splitCSV(c.By)})
 	if err != nil {
-		return err
+		return flagError(err)
 	}
 	return printTable(stdout, t, c.Format)
 }
@@ -114,6 +115,20 @@ func (c *indicatorsConfig) operator(ctx context.Context, store app.Store) (surve
 		return survey.ActorOf(u), u.Units[0], nil
 	}
 	return survey.ActorOf(u), c.Unit, nil
+}
+
+// flagError names the flags of the query parameters an error of the
+// table names (?from is --from), so that an operator knows which to fix.
+func flagError(err error) error {
+	var e *survey.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	var flags []string
+	for _, f := range e.Fields {
+		flags = append(flags, "--"+strings.TrimPrefix(f.Path, "?"))
+	}
+	return fmt.Errorf("%s: %w", strings.Join(flags, ", "), err)
 }
 
 func splitCSV(s string) []string {

@@ -149,20 +149,26 @@ func TestIndicatorsAPI(t *testing.T) {
 		t.Errorf("XLSX differs from the JSON rows (-json +xlsx):\n%s", d)
 	}
 
-	// Suppression: AIDS_ORPHANS is 1 here.
-	cell := func(c *client) tableRow {
+	// Suppression: AIDS_ORPHANS is 1 here. Without the grant a sensitive
+	// indicator is asked for a quarter or a year (the grid); with it, for
+	// any range.
+	cell := func(c *client, period string) tableRow {
 		var one table
-		c.do("GET", "/api/v1/indicators/AIDS_ORPHANS?from=2026-02-01&to=2026-02-28&unit="+unit, nil).json(t, &one)
+		c.do("GET", "/api/v1/indicators/AIDS_ORPHANS?"+period+"&unit="+unit, nil).json(t, &one)
 		if len(one.Rows) != 1 {
 			t.Fatalf("AIDS_ORPHANS rows: %+v", one.Rows)
 		}
 		return one.Rows[0]
 	}
-	if c := cell(newUser(t, shared, "manager", unit)); c.Suppressed || c.Numerator == nil || *c.Numerator != 1 {
+	if c := cell(newUser(t, shared, "manager", unit), "from=2026-02-01&to=2026-02-28"); c.Suppressed || c.Numerator == nil || *c.Numerator != 1 {
 		t.Errorf("manager: %+v", c)
 	}
-	if c := cell(newUser(t, shared, "supervisor", unit)); !c.Suppressed || c.Numerator != nil || c.Denominator != nil || c.Value != nil {
+	sup := newUser(t, shared, "supervisor", unit)
+	if c := cell(sup, "period=2026Q1"); !c.Suppressed || c.Numerator != nil || c.Denominator != nil || c.Value != nil {
 		t.Errorf("supervisor without the grant: %+v", c)
+	}
+	if r := sup.do("GET", "/api/v1/indicators/CHILD_POP?from=2026-02-01&to=2026-02-28&unit="+unit, nil); r.status != http.StatusOK {
+		t.Errorf("supervisor, an indicator that is not sensitive over a month: %d %s", r.status, r.body)
 	}
 
 	for _, tt := range []struct {
@@ -179,6 +185,9 @@ func TestIndicatorsAPI(t *testing.T) {
 		{"bad level", admin, "/api/v1/indicators/table?level=ward", http.StatusBadRequest, "?level"},
 		{"unknown indicator", admin, "/api/v1/indicators/NOPE", http.StatusNotFound, ""},
 		{"outside the caller's units", newUser(t, shared, "manager", "00070"), q, http.StatusForbidden, ""},
+		{"sensitive over a month, without the grant", sup, "/api/v1/indicators/AIDS_ORPHANS?from=2026-02-01&to=2026-02-28&unit=" + unit, http.StatusUnprocessableEntity, "?from"},
+		{"sensitive over part of a quarter, without the grant", sup, "/api/v1/indicators/table?from=2026-01-01&to=2026-02-28&unit=" + unit, http.StatusUnprocessableEntity, "?to"},
+		{"sensitive over two quarters, without the grant", sup, "/api/v1/indicators/table?codes=ON_ART&from=2026-01-01&to=2026-06-30&unit=" + unit + "&format=csv", http.StatusUnprocessableEntity, "?to"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := tt.c.do("GET", tt.path, nil)
@@ -269,5 +278,15 @@ func TestIndicatorsCLI(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"indicators", "--data-dir", dir, "--period", "2026Q9"}, nil, &out, &errOut); err == nil {
 		t.Errorf("a bad period was accepted")
+	}
+	// Off the grid of years and quarters, the same user is refused the
+	// sensitive indicator, the flag named; the operator is not.
+	month := []string{"indicators", "--data-dir", dir, "--from", "2026-02-01", "--to", "2026-02-28", "--codes", "HIV_STATUS_KNOWN", "--format", "csv"}
+	err = run(context.Background(), append(month, "--as", "cli-supervisor"), nil, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "--from") || !strings.Contains(err.Error(), "calendar year or quarter") {
+		t.Errorf("--as cli-supervisor over a month: %v, want the range refused naming --from", err)
+	}
+	if err := run(context.Background(), month, nil, &out, &errOut); err != nil {
+		t.Errorf("the operator over a month: %v", err)
 	}
 }

@@ -5,7 +5,8 @@ import "context"
 // DecisionOf returns the suppression decision that the answer to q uses
 // for actor, for each sensitive indicator of q: each reachable cell's
 // denominator and numerator and whether it is hidden, keyed by
-// "code/hierarchy/unit/sex/age group". Tests compare the decisions of two
+// "code/period/hierarchy/unit/sex/age group" (period "" for the year, Q1
+// to Q4 for its quarters). Tests compare the decisions of two
 // services with it, not only the rows they show.
 func DecisionOf(ctx context.Context, ind *Indicators, actor Actor, q TableQuery) (map[string][3]int, error) {
 	t, err := ind.Table(ctx, actor, q)
@@ -13,7 +14,8 @@ func DecisionOf(ctx context.Context, ind *Indicators, actor Actor, q TableQuery)
 		return nil, err
 	}
 	defs := sensitiveRule(actor, t)
-	decided, err := ind.suppressions(ctx, actor, t, defs)
+	year, _, _ := gridPeriod(t.From, t.To)
+	decided, err := ind.suppressions(ctx, actor, year, defs)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +26,7 @@ func DecisionOf(ctx context.Context, ind *Indicators, actor Actor, q TableQuery)
 			if d.hidden[n] {
 				h = 1
 			}
-			out[k.code+"/"+k.hier+"/"+k.unit+"/"+k.sex+"/"+k.ag] = [3]int{c.den, c.num, h}
+			out[k.code+"/"+k.period+"/"+k.hier+"/"+k.unit+"/"+k.sex+"/"+k.ag] = [3]int{c.den, c.num, h}
 		}
 	}
 	return out, nil

@@ -16,7 +16,7 @@ import (
 type TableQuery struct {
 	Codes  []string // empty: all indicators
 	Period string   // "2026" or "2026Q2"; or From/To
-	From   string   // YYYY-MM-DD, inclusive
+	From   string   // YYYY-MM-DD, inclusive; see onGrid for sensitive indicators
 	To     string   // YYYY-MM-DD, inclusive
 	Unit   string   // default: the city (or the caller's one assigned unit)
 	Level  string   // commune (default), district, city
@@ -111,6 +111,49 @@ func periodRange(q TableQuery, now time.Time) (time.Time, time.Time, error) {
 	return from, to, nil
 }
 
+// gridPeriod returns the calendar year of the range from–to and the part
+// of it the range is: "" for the whole year, "Q1" to "Q4" for a quarter;
+// ok is false for any other range.
+func gridPeriod(from, to time.Time) (year int, part string, ok bool) {
+	y := from.Year()
+	if from.Day() != 1 || (from.Month()-1)%3 != 0 {
+		return y, "", false
+	}
+	if from.Month() == time.January && to.Equal(time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)) {
+		return y, "", true
+	}
+	qn := int(from.Month()-1)/3 + 1
+	if to.Equal(from.AddDate(0, 3, -1)) {
+		return y, "Q" + strconv.Itoa(qn), true
+	}
+	return y, "", false
+}
+
+// onGrid refuses, for a caller without the sensitive grant, a table of a
+// sensitive indicator over a range that is not a calendar year or
+// quarter: a year is the sum of its quarters and two overlapping ranges
+// differ by the days between them, so any other range would undo the
+// suppression by subtraction (INDICATORS.md). The error names the
+// parameter that leaves the grid: from when it is not the first day of a
+// quarter, to when it does not end that quarter or that year.
+func onGrid(actor Actor, t *Table) error {
+	if len(sensitiveRule(actor, t)) == 0 {
+		return nil
+	}
+	if _, _, ok := gridPeriod(t.From, t.To); ok {
+		return nil
+	}
+	param := "to"
+	if t.From.Day() != 1 || (t.From.Month()-1)%3 != 0 {
+		param = "from"
+	}
+	e := Errorf(CodeInvalid,
+		"Chỉ số nhạy cảm chỉ được xem theo năm hoặc quý dương lịch (period=2026 hoặc 2026Q2, hay from/to trùng đúng một năm hoặc một quý): khoảng ngày khác có thể trừ nhau để lộ ô bị ẩn.",
+		"Sensitive indicators are given only for a calendar year or quarter (period=2026 or 2026Q2, or from/to spanning exactly one): other date ranges could be subtracted from each other to reveal hidden cells.")
+	e.Fields = []FieldError{fieldErr("?"+param, "off_grid", e.Message.VI, e.Message.EN)}
+	return e
+}
+
 // Table computes indicators for the actor. The store counts facts, never
 // submissions; facts are written with their submission, so never stale.
 func (ind *Indicators) Table(ctx context.Context, actor Actor, q TableQuery) (*Table, error) {
@@ -130,6 +173,9 @@ func (ind *Indicators) Table(ctx context.Context, actor Actor, q TableQuery) (*T
 	}
 	var err error
 	if t.From, t.To, err = periodRange(q, ind.now()); err != nil {
+		return nil, err
+	}
+	if err := onGrid(actor, t); err != nil {
 		return nil, err
 	}
 	switch q.Level {

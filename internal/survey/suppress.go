@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/khaosat/khaosat/internal/indicator"
 )
@@ -12,18 +13,22 @@ import (
 // caller without the sensitive grant.
 //
 // Primary: a cell whose numerator or denominator is 1–4 is hidden.
-// Secondary: the cells a caller can ask for within a period are tied by
-// sums — a unit's cell is the sum of its sex cells, of its age-group
-// cells and of its sub-units' cells. Within each such group (the total
-// and its parts) a single hidden cell could be recovered by subtraction
-// or addition, so one more is hidden, the smallest other non-zero cell,
-// until no group has exactly one. The decision is taken once over every
-// cell the caller can reach (each unit of their area at every level, each
+// Secondary: the cells a caller can ask for are tied by sums — a unit's
+// cell is the sum of its sex cells, of its age-group cells and of its
+// sub-units' cells, and a year's cell the sum of its four quarters'.
+// Within each such group (the total and its parts) a single hidden cell
+// could be recovered by subtraction or addition, so one more is hidden,
+// the smallest other non-zero cell, until no group has exactly one. The
+// decision is taken once over every cell the caller can reach in a year
+// and its quarters (each unit of their area at every level, each
 // breakdown), and each query shows its rows with those marks: no two
-// answers of the same person can be combined to undo them.
+// answers of the same person can be combined to undo them. Other ranges
+// are refused them (onGrid): two overlapping ranges differ by the days
+// between them, which no decision over the grid covers.
 
-// cubeKey identifies one cell any query of the period can show.
-type cubeKey struct{ code, hier, unit, sex, ag string }
+// cubeKey identifies one cell any query of the year can show: period is
+// "" for the year's cell, "Q1" to "Q4" for its quarters'.
+type cubeKey struct{ code, period, hier, unit, sex, ag string }
 
 // cubeCell is a cell's counts.
 type cubeCell struct{ den, num int }
@@ -36,6 +41,9 @@ func (c cubeCell) zero() bool { return c.den == 0 && c.num == 0 }
 
 func keyLess(a, b cubeKey) int {
 	if c := strings.Compare(a.code, b.code); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.period, b.period); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.hier, b.hier); c != 0 {
@@ -137,8 +145,9 @@ func cubeGroups(cells map[cubeKey]cubeCell, parent func(hier, unit string) (stri
 	}
 	c.num = num
 	// group[kind][total]: the group of total's parts of a kind (0 sex,
-	// 1 age group, 2 sub-units), as a position in c.groups plus one.
-	var group [3][]int32
+	// 1 age group, 2 sub-units, 3 quarters), as a position in c.groups
+	// plus one.
+	var group [4][]int32
 	for kind := range group {
 		group[kind] = make([]int32, len(c.keys))
 	}
@@ -163,10 +172,13 @@ func cubeGroups(cells map[cubeKey]cubeCell, parent func(hier, unit string) (stri
 			c.groups[g-1] = append(c.groups[g-1], int32(i))
 		}
 		if k.sex != "" {
-			add(0, cubeKey{k.code, k.hier, k.unit, "", k.ag})
+			add(0, cubeKey{k.code, k.period, k.hier, k.unit, "", k.ag})
 		}
 		if k.ag != "" {
-			add(1, cubeKey{k.code, k.hier, k.unit, k.sex, ""})
+			add(1, cubeKey{k.code, k.period, k.hier, k.unit, k.sex, ""})
+		}
+		if k.period != "" {
+			add(3, cubeKey{k.code, "", k.hier, k.unit, k.sex, k.ag})
 		}
 		p, seen := parents[unitKey{k.hier, k.unit}]
 		if !seen {
@@ -175,7 +187,7 @@ func cubeGroups(cells map[cubeKey]cubeCell, parent func(hier, unit string) (stri
 			parents[unitKey{k.hier, k.unit}] = p
 		}
 		if p.ok {
-			add(2, cubeKey{k.code, p.hier, p.unit, k.sex, k.ag})
+			add(2, cubeKey{k.code, k.period, p.hier, p.unit, k.sex, k.ag})
 		}
 	}
 	return c, vals
@@ -199,13 +211,19 @@ func sensitiveRule(actor Actor, t *Table) []*indicator.Indicator {
 var everything = Actor{UserID: "indicators", Username: "indicators", Role: RoleAdmin}
 
 // suppress hides the cells of t's sensitive indicators that the actor may
-// not see, deciding over every cell the actor can reach in t's period.
+// not see, deciding over every cell the actor can reach in the year of
+// t's period and in each of its quarters: a year's table and its
+// quarters' come from the same decision.
 func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) error {
 	defs := sensitiveRule(actor, t)
 	if len(defs) == 0 {
 		return nil
 	}
-	decided, err := ind.suppressions(ctx, actor, t, defs)
+	if err := onGrid(actor, t); err != nil {
+		return err // Table refuses such a range before counting; never decide off the grid
+	}
+	year, part, _ := gridPeriod(t.From, t.To)
+	decided, err := ind.suppressions(ctx, actor, year, defs)
 	if err != nil {
 		return err
 	}
@@ -215,7 +233,7 @@ func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) erro
 		if !ok {
 			continue
 		}
-		k := cubeKey{r.Indicator, r.Hierarchy, r.Unit, r.Sex, r.AgeGroup}
+		k := cubeKey{r.Indicator, part, r.Hierarchy, r.Unit, r.Sex, r.AgeGroup}
 		c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
 		n, reached := d.cube.num[k]
 		if (reached && d.hidden[n]) || c.small() || (!reached && !c.zero()) { // unreached: never in clear
@@ -226,8 +244,8 @@ func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) erro
 }
 
 // suppressions returns the decision for each of defs over every cell the
-// actor can reach in t's period, from the cache when the facts have not
-// changed since it was taken. Cells of different indicators are never in
+// actor can reach in year and in its quarters, from the cache when the
+// facts have not changed since it was taken. Cells of different indicators are never in
 // one group, so each indicator's decision is taken (and kept) alone and
 // is the one a decision over them all would take.
 //
@@ -237,7 +255,8 @@ func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) erro
 // same sums), and the marks are taken afresh over them all, as they would
 // be on a count of everything. A write moves one commune: a city's
 // decision then reads the totals of one commune, not of them all.
-func (ind *Indicators) suppressions(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator) (map[string]*suppression, error) {
+func (ind *Indicators) suppressions(ctx context.Context, actor Actor, year int, defs []*indicator.Indicator) (map[string]*suppression, error) {
+	t := &Table{From: time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)}
 	out := make(map[string]*suppression, len(defs))
 	version, cacheable := uint64(0), false
 	if v, ok := ind.store.(FactsVersioner); ok {
@@ -403,9 +422,11 @@ func (ind *Indicators) parentRow(hier, unit string) (string, string, bool) {
 }
 
 // communeCells counts every non-zero commune cell of defs the actor can
-// ask for in t's period (only those of the communes in only, when only is
-// not nil), by sex and age group and without either. They come from the
-// table engine, each unit of the actor's area in turn. Rows without a sex
+// ask for in t's period, a year, and in each of its quarters (only those
+// of the communes in only, when only is not nil), by sex and age group
+// and without either. They come from the table engine, each quarter of
+// each unit of the actor's area in turn; a year's cell is the sum of its
+// quarters', as it is in the facts. Rows without a sex
 // or an age group, which only the totals count, are left out here;
 // suppress checks the rows it shows against the primary rule themselves.
 // Zero cells are left out: they are shown, and a group whose total is
@@ -413,26 +434,30 @@ func (ind *Indicators) parentRow(hier, unit string) (string, string, bool) {
 func (ind *Indicators) communeCells(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator, only map[FactsArea]bool) (map[cubeKey]cubeCell, error) {
 	communes := map[cubeKey]cubeCell{}
 	for _, root := range actor.Units {
-		sub := &Table{Indicators: defs, From: t.From, To: t.To, Unit: root, Level: LevelCommune, By: []string{"sex", "age_group"}, only: only}
-		scopes, err := ind.scopes(everything, sub)
-		if err != nil {
-			continue // the unit does not exist in this period
-		}
-		if err := ind.fill(ctx, everything, sub, scopes); err != nil {
-			return nil, err
-		}
-		for _, r := range sub.Rows {
-			c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
-			if c.zero() {
-				continue
+		for q, from := range quarterStarts(t.From) {
+			sub := &Table{Indicators: defs, From: from, To: from.AddDate(0, 3, -1), Unit: root, Level: LevelCommune, By: []string{"sex", "age_group"}, only: only}
+			scopes, err := ind.scopes(everything, sub)
+			if err != nil {
+				continue // the unit does not exist in this quarter
 			}
-			for _, sex := range []string{r.Sex, ""} {
-				for _, ag := range []string{r.AgeGroup, ""} {
-					k := cubeKey{r.Indicator, r.Hierarchy, r.Unit, sex, ag}
-					v := communes[k]
-					v.den += c.den
-					v.num += c.num
-					communes[k] = v
+			if err := ind.fill(ctx, everything, sub, scopes); err != nil {
+				return nil, err
+			}
+			for _, r := range sub.Rows {
+				c := cubeCell{num: deref(r.Numerator), den: deref(r.Denominator)}
+				if c.zero() {
+					continue
+				}
+				for _, period := range []string{quarterNames[q], ""} {
+					for _, sex := range []string{r.Sex, ""} {
+						for _, ag := range []string{r.AgeGroup, ""} {
+							k := cubeKey{r.Indicator, period, r.Hierarchy, r.Unit, sex, ag}
+							v := communes[k]
+							v.den += c.den
+							v.num += c.num
+							communes[k] = v
+						}
+					}
 				}
 			}
 		}
@@ -465,12 +490,23 @@ func (ind *Indicators) above(k cubeKey, roots map[string]bool) []cubeKey {
 	var chain []cubeKey
 	top := -1
 	for h, u, ok := k.hier, k.unit, true; ok; h, u, ok = ind.parentRow(h, u) {
-		chain = append(chain, cubeKey{k.code, h, u, k.sex, k.ag})
+		chain = append(chain, cubeKey{k.code, k.period, h, u, k.sex, k.ag})
 		if roots[u] {
 			top = len(chain) - 1
 		}
 	}
 	return chain[1:max(top+1, 1)]
+}
+
+var quarterNames = [4]string{"Q1", "Q2", "Q3", "Q4"}
+
+// quarterStarts returns the first days of the quarters of year's year.
+func quarterStarts(year time.Time) [4]time.Time {
+	var out [4]time.Time
+	for q := range out {
+		out[q] = time.Date(year.Year(), time.Month(3*q+1), 1, 0, 0, 0, 0, time.UTC)
+	}
+	return out
 }
 
 func deref(p *int) int {

@@ -25,8 +25,10 @@ func TestSuppressionBaseFollowsEveryChange(t *testing.T) {
 		{Codes: sensitiveCodes[:1], Period: "2026", Unit: "00004"},
 		{Codes: sensitiveCodes[2:3], Period: "2026Q1", Unit: survey.CityCode, Level: "city", By: []string{"age_group"}},
 		// Across the reform (two hierarchies, districts before it), and
-		// days of partial months (the day totals).
-		{Codes: sensitiveCodes, From: "2024-03-15", To: "2026-02-10", Unit: survey.CityCode, Level: "district", By: []string{"sex"}},
+		// before it. (A range of partial months is off the grid, refused
+		// without the grant: no decision is taken over one.)
+		{Codes: sensitiveCodes, Period: "2025", Unit: survey.CityCode, Level: "district", By: []string{"sex"}},
+		{Codes: sensitiveCodes, Period: "2024Q2", Unit: survey.CityCode, Level: "commune", By: []string{"sex"}},
 	}
 	var subs []*genSub
 	for i := range 16 {

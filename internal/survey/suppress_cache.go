@@ -28,7 +28,7 @@ type FactsChangeLog interface {
 type FactsArea struct{ Hierarchy, Commune string }
 
 // suppression is the decision for one sensitive indicator over every cell
-// a caller without the grant can reach in a period: the cells (non-zero
+// a caller without the grant can reach in a year and in its quarters: the cells (non-zero
 // ones) and which of them are hidden, taken on the facts of version (the
 // version read before the cells were counted). Read-only once made:
 // shared by the queries that use it.
@@ -40,12 +40,14 @@ type suppression struct {
 }
 
 // suppressionScope is what a decision depends on besides the facts and
-// the indicator: the period and the units the caller can reach.
+// the indicator: the year (its whole grid: a query of the year and one of
+// its quarters share the decision) and the units the caller can reach.
 type suppressionScope struct {
 	from, to time.Time
 	roots    string // the caller's units, sorted, comma-separated
 }
 
+// reachScope is the scope of the actor's decisions over t's period, a year.
 func reachScope(actor Actor, t *Table) suppressionScope {
 	roots := slices.Clone(actor.Units)
 	slices.Sort(roots)
@@ -61,8 +63,9 @@ type suppressionKey struct {
 const maxSuppressions = 256
 
 // suppressionCache keeps the last decision taken for each scope and
-// indicator, so that a caller's queries of a period cost one computation
-// of their reach, not one each, until the facts change. A decision is
+// indicator, so that a caller's queries of a year and its quarters cost
+// one computation of their reach, not one each, until the facts change.
+// A decision is
 // kept under the version read before its cells were counted: its cells
 // are at least that new, and a later change moves the version so that it
 // is no longer taken as it is. The same version gives the same marks, so
@@ -73,9 +76,9 @@ const maxSuppressions = 256
 // cells of the communes that did not change since its version are those
 // of the facts now (see suppressions), so only the changed communes need
 // counting again. It is the decision itself, not a copy of the facts: the
-// sums of a period that a caller may ask for, kept as long as the
-// decision is, and never answered from unless the store vouches for
-// every change since.
+// sums of a year and its quarters that a caller may ask for, kept as long
+// as the decision is, and never answered from unless the store vouches
+// for every change since.
 type suppressionCache struct {
 	mu      sync.Mutex
 	entries map[suppressionKey]*suppression

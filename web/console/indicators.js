@@ -1,7 +1,9 @@
 // Data managers (and supervisors, admins, within their units): the 16
 // indicators for a period and a level, as the API's table (with sex and
 // age-group breakdowns, suppressed cells shown as such), a bar chart by
-// unit and a trend by month, and the table as CSV or XLSX.
+// unit and a trend by month (by quarter for a sensitive indicator without
+// the grant), and the table as CSV or XLSX. Periods are years and quarters
+// only: the grid on which sensitive indicators are given to everyone.
 
 import { html, useEffect, useRef, useState } from '/vendor/preact.js';
 import uPlot from './vendor/uplot.js';
@@ -32,6 +34,20 @@ export function months(period) {
     out.push({ month: m + 1, from: `${year}-${mm}-01`, to: `${year}-${mm}-${last}` });
   }
   return out;
+}
+
+/** quarters lists the four quarters of a period's year (2026, 2026Q2), as
+ * periods: the grid on which a user without the sensitive grant may ask
+ * for a sensitive indicator (a month would be refused). */
+export function quarters(period) {
+  const year = period.slice(0, 4);
+  return [1, 2, 3, 4].map((q) => ({ quarter: q, period: `${year}Q${q}` }));
+}
+
+/** seesSensitive mirrors the server's rule: admins, managers, and
+ * supervisors with the grant. */
+export function seesSensitive(user) {
+  return user.role === 'admin' || user.role === 'manager' || !!user.sensitive_access;
 }
 
 /** cell is the text of a table cell exactly as the dashboard shows it. */
@@ -128,12 +144,15 @@ export function IndicatorsPage({ user }) {
     ${data && html`
       <${Select} label=${t('indicator')} name="indicator" value=${code} onChange=${setCode}
         options=${[{ value: '', label: t('allIndicators') }, ...defs.map((d) => ({ value: d.code, label: label(d.name) }))]} />
-      ${def && html`<${Charts} def=${def} data=${data} applied=${data.query} />`}
+      ${def && html`<${Charts} def=${def} data=${data} applied=${data.query} byQuarter=${def.sensitive && !seesSensitive(user)} />`}
       <${Table} data=${data} code=${code} />
       <p class="muted">${t('suppressedNote')}</p>`}`;
 }
 
-function Charts({ def, data, applied }) {
+// Charts draws one indicator by unit and its trend: by month, or by
+// quarter for a sensitive indicator and a user without the grant, who is
+// given it only for years and quarters.
+function Charts({ def, data, applied, byQuarter }) {
   const rows = data.rows.filter((r) => r.indicator === def.code);
   const units = [];
   const byUnit = new Map();
@@ -145,14 +164,17 @@ function Charts({ def, data, applied }) {
     }
     byUnit.get(k).push(r);
   }
-  const trend = useLoad(() => Promise.all(months(applied.period).map((m) =>
-    get('/api/v1/indicators/table' + query({ codes: def.code, from: m.from, to: m.to, level: applied.level, unit: applied.unit }))
-      .then((tb) => ({ month: m.month, value: total(def, tb.rows) })))), [def.code, JSON.stringify(applied)]);
+  const points = byQuarter
+    ? quarters(applied.period).map((q) => ({ label: t('quarter', q.quarter), range: { period: q.period } }))
+    : months(applied.period).map((m) => ({ label: t('month', m.month), range: { from: m.from, to: m.to } }));
+  const trend = useLoad(() => Promise.all(points.map((p) =>
+    get('/api/v1/indicators/table' + query({ codes: def.code, ...p.range, level: applied.level, unit: applied.unit }))
+      .then((tb) => ({ label: p.label, value: total(def, tb.rows) })))), [def.code, byQuarter, JSON.stringify(applied)]);
   return html`<div class="charts">
     <${Chart} kind="bar" title=${t('chartBy') + ' — ' + label(def.name)}
       labels=${units.map((u) => u.unit_name)} values=${units.map((u) => total(def, byUnit.get((u.hierarchy || '') + '/' + u.unit)))} />
-    ${trend.data ? html`<${Chart} kind="line" title=${t('chartTrend') + ' — ' + label(def.name)}
-      labels=${trend.data.map((m) => t('month', m.month))} values=${trend.data.map((m) => m.value)} />` : html`<${Loading} load=${trend} />`}
+    ${trend.data ? html`<${Chart} kind="line" title=${t(byQuarter ? 'chartTrendQuarter' : 'chartTrend') + ' — ' + label(def.name)}
+      labels=${trend.data.map((p) => p.label)} values=${trend.data.map((p) => p.value)} />` : html`<${Loading} load=${trend} />`}
   </div>`;
 }
 
