@@ -349,6 +349,13 @@ var matrix = map[string]routeCase{
 		},
 		roles: enrollers(204),
 	},
+	"GET /api/v1/me/devices": {req: get("/api/v1/me/devices"), roles: authed(200)},
+	"DELETE /api/v1/me/devices/:device": {
+		req: func(matrixEnv) (string, string, any) {
+			return "DELETE", "/api/v1/me/devices/phone-nobody", nil
+		},
+		roles: authed(204),
+	},
 	"POST /api/v1/users": {
 		req: func(matrixEnv) (string, string, any) {
 			return "POST", "/api/v1/users", map[string]any{"username": "m-" + uuid.NewString()[:12], "password": "password-" + uuid.NewString()[:8],

@@ -54,8 +54,8 @@ func decodeJSON(c *gin.Context, v any) error {
 
 var errNoToken = survey.Errorf(survey.CodeUnauthorized, "Cần đăng nhập (thiếu hoặc sai mã truy cập).", "Authentication required: missing or invalid access token.")
 
-// authenticate accepts a valid bearer token of an enabled user and puts the
-// caller into the request context.
+// authenticate accepts a valid bearer token of an enabled user whose
+// session still stands and puts the caller into the request context.
 func (s *Server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
 	scheme, raw, _ := strings.Cut(h, " ")
@@ -70,8 +70,8 @@ func (s *Server) authenticate(c *gin.Context) {
 		s.writeError(c, errNoToken)
 		return
 	}
-	u, err := s.Accounts.User(c.Request.Context(), claims.Subject)
-	if survey.ErrorCode(err) == survey.CodeNotFound || (err == nil && u.Disabled) {
+	u, err := s.Accounts.Authenticate(c.Request.Context(), claims.Subject, claims.Session, claims.Generation)
+	if survey.ErrorCode(err) == survey.CodeUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="khaosat", error="invalid_token"`)
 		s.writeError(c, errNoToken)
 		return
@@ -127,9 +127,15 @@ func (s *Server) login(c *gin.Context) {
 	s.writeTokens(c, u, refresh)
 }
 
-// writeTokens answers with a new access token and the given refresh token.
+// writeTokens answers with a new access token, bound to the session of
+// the given refresh token, and that refresh token.
 func (s *Server) writeTokens(c *gin.Context, u *survey.User, refresh string) {
-	tok, err := s.Tokens.Sign(u.ID, string(u.Role))
+	sid, err := s.Accounts.SessionID(c.Request.Context(), refresh)
+	if err != nil {
+		s.writeError(c, err)
+		return
+	}
+	tok, err := s.Tokens.SignSession(u.ID, string(u.Role), sid, u.SessionGen)
 	if err != nil {
 		s.writeError(c, fmt.Errorf("sign token: %w", err))
 		return

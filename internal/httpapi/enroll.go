@@ -6,6 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // enrollRoutes: phones enroll with a one-time code instead of a password.
@@ -15,6 +17,8 @@ func (s *Server) enrollRoutes(open, authed *gin.RouterGroup) {
 	authed.GET("/users/:id/enrollments/:code/qr.png", s.enrollmentQR)
 	authed.GET("/users/:id/devices", s.listDevices)
 	authed.DELETE("/users/:id/devices/:device", s.revokeDevice)
+	authed.GET("/me/devices", s.listOwnDevices)
+	authed.DELETE("/me/devices/:device", s.revokeOwnDevice)
 }
 
 type enrollmentJSON struct {
@@ -75,6 +79,17 @@ type deviceJSON struct {
 
 func (s *Server) listDevices(c *gin.Context) {
 	ds, err := s.Accounts.Devices(c.Request.Context(), actor(c), c.Param("id"))
+	s.writeDevices(c, ds, err)
+}
+
+// listOwnDevices: the caller's own phones, so that a device enrolled on
+// their account without their knowledge shows.
+func (s *Server) listOwnDevices(c *gin.Context) {
+	ds, err := s.Accounts.OwnDevices(c.Request.Context(), actor(c))
+	s.writeDevices(c, ds, err)
+}
+
+func (s *Server) writeDevices(c *gin.Context, ds []survey.Device, err error) {
 	if err != nil {
 		s.writeError(c, err)
 		return
@@ -88,6 +103,14 @@ func (s *Server) listDevices(c *gin.Context) {
 
 func (s *Server) revokeDevice(c *gin.Context) {
 	if err := s.Accounts.RevokeDevice(c.Request.Context(), actor(c), c.Param("id"), c.Param("device")); err != nil {
+		s.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) revokeOwnDevice(c *gin.Context) {
+	if err := s.Accounts.RevokeOwnDevice(c.Request.Context(), actor(c), c.Param("device")); err != nil {
 		s.writeError(c, err)
 		return
 	}

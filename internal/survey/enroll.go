@@ -185,6 +185,19 @@ func (s *Accounts) Devices(ctx context.Context, actor Actor, userID string) ([]D
 	if _, err := s.enrollee(ctx, actor, userID); err != nil {
 		return nil, err
 	}
+	return s.devices(ctx, userID)
+}
+
+// OwnDevices lists the phones with a live session of the caller's own
+// account, so that someone enrolled without their knowledge shows.
+func (s *Accounts) OwnDevices(ctx context.Context, actor Actor) ([]Device, error) {
+	if actor.UserID == "" {
+		return nil, forbidden()
+	}
+	return s.devices(ctx, actor.UserID)
+}
+
+func (s *Accounts) devices(ctx context.Context, userID string) ([]Device, error) {
 	toks, err := s.sessions.DeviceTokens(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -215,13 +228,36 @@ func (s *Accounts) Devices(ctx context.Context, actor Actor, userID string) ([]D
 	return out, nil
 }
 
-// RevokeDevice ends every session of the user on the device.
+// RevokeDevice ends every session of the user on the device: its refresh
+// tokens and, from the next request on, its access tokens.
 func (s *Accounts) RevokeDevice(ctx context.Context, actor Actor, userID, deviceID string) error {
 	if _, err := s.enrollee(ctx, actor, userID); err != nil {
 		return err
 	}
+	return s.endDevice(ctx, actor, userID, deviceID)
+}
+
+// RevokeOwnDevice ends every session of the caller's own account on the
+// device.
+func (s *Accounts) RevokeOwnDevice(ctx context.Context, actor Actor, deviceID string) error {
+	if actor.UserID == "" {
+		return forbidden()
+	}
+	return s.endDevice(ctx, actor, actor.UserID, deviceID)
+}
+
+func (s *Accounts) endDevice(ctx context.Context, actor Actor, userID, deviceID string) error {
+	toks, err := s.sessions.DeviceTokens(ctx, userID)
+	if err != nil {
+		return err
+	}
 	if err := s.sessions.RevokeDevice(ctx, userID, deviceID, s.now().UTC()); err != nil {
 		return err
+	}
+	for _, t := range toks {
+		if t.DeviceID == deviceID {
+			s.live.put(t.Family, false)
+		}
 	}
 	return s.record(ctx, actor, AuditDeviceRevoke, userID, map[string]any{"device_id": deviceID})
 }

@@ -31,8 +31,11 @@ func (s *Accounts) GetUser(ctx context.Context, actor Actor, id string) (*User, 
 }
 
 // UpdateUser changes an account. Only an admin may. Disabling an account,
-// changing its role or its password revokes its refresh tokens at once,
-// and the next request with one of its access tokens sees the change.
+// changing its role or its password revokes its refresh tokens at once.
+// Disabling it or changing its password also moves its session generation
+// on, so that its access tokens are refused from the next request on, and
+// stay refused when the account is enabled again; a new role applies from
+// the next request on.
 func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch UserChange) (*User, error) {
 	old, err := s.GetUser(ctx, actor, id)
 	if err != nil {
@@ -83,6 +86,12 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 		}
 	}
 	u.UpdatedAt = s.now().UTC()
+	// A disable and a new password end the access tokens issued so far at
+	// the next request. A new role ends the refresh tokens only: every
+	// request reads the account, so the role applies from the next one on.
+	if u.Disabled || ch.Password != nil {
+		u.SessionGen++
+	}
 	if err := s.store.UpdateUser(ctx, &u); err != nil {
 		if isNotFound(err) {
 			return nil, notFound(Label{VI: "người dùng", EN: "User"})
