@@ -164,8 +164,8 @@ func (s *Accounts) SessionID(ctx context.Context, refresh string) (string, error
 // Authenticate returns the user of an access token of the given session
 // and session generation, on every request. It refuses the token from the
 // next request on once the account is disabled or gone, once its session
-// generation moved on (a password change, a disable: an account enabled
-// again does not revive its old tokens), and once its
+// generation moved on (a password change, a role change, a disable: an
+// account enabled again does not revive its old tokens), and once its
 // session was ended (logout, device revoke, a refresh token reused). Both
 // the account and the session's state are read through caches that this
 // process updates at once, so the check costs no database round trip on

@@ -42,7 +42,7 @@ type User struct {
 	SensitiveAccess bool
 	Disabled        bool
 	// SessionGen is the generation of the account's sessions: a password
-	// change or a disable moves it on, and an access token
+	// change, a role change or a disable moves it on, and an access token
 	// issued under an earlier generation is refused from the next request
 	// on (re-enabling the account does not move it back).
 	SessionGen int64

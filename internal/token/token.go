@@ -30,7 +30,7 @@ type Claims struct {
 	// issued for, so that ending the session ends the token with it.
 	Session string `json:"sid,omitempty"`
 	// Generation is the user's session generation when the token was
-	// issued; a password change or a disable moves it on.
+	// issued; a password change, a role change or a disable moves it on.
 	Generation int64 `json:"gen,omitempty"`
 }
 
