@@ -26,6 +26,7 @@ func TestPhoneToldOfNewDevice(t *testing.T) {
 	if msg := notice("phone-other"); !strings.Contains(msg, "thiết bị khác") {
 		t.Errorf("the notice: %q", msg)
 	}
+	p.tab.screenshot("new-device")
 	if st, _ := redeem(t, shared, createEnrollment(t, p.admin, p.userID).Code, "phone-third"); st != 200 {
 		t.Fatalf("redeem: %d", st)
 	}
