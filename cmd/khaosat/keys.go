@@ -125,17 +125,11 @@ func keysRotate(ctx context.Context, args, env []string, stdout, stderr io.Write
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	// The database first: on a data directory in use this fails before
-	// the key ring is touched.
-	db, err := openDB(ctx, cfg, app.Exclusive)
+	db, keys, fromFile, err := openForKeys(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	keys, fromFile, err := dataKeys(cfg)
-	if err != nil {
-		return fmt.Errorf("data key: %w", err)
-	}
 	if fromFile {
 		k, err := seal.NewKey()
 		if err != nil {
@@ -173,6 +167,20 @@ func keysRotate(ctx context.Context, args, env []string, stdout, stderr io.Write
 	return err
 }
 
+// openForKeys opens the database for a key verb, and then the key ring:
+// the database first, so that on a data directory in use the verb fails
+// before the ring is touched.
+func openForKeys(ctx context.Context, cfg *Config) (db *app.DB, keys [][]byte, fromFile bool, err error) {
+	if db, err = openDB(ctx, cfg, app.Exclusive); err != nil {
+		return nil, nil, false, err
+	}
+	if keys, fromFile, err = dataKeys(cfg); err != nil {
+		db.Close()
+		return nil, nil, false, fmt.Errorf("data key: %w", err)
+	}
+	return db, keys, fromFile, nil
+}
+
 // keysRetire is `khaosat keys retire KEY-ID`: it takes an older key out of
 // the ring once nothing is sealed under it any more (after a rotation that
 // finished), and refuses, counting what still needs it, while anything is.
@@ -183,15 +191,11 @@ func keysRetire(ctx context.Context, keyID string, args, env []string, stdout, s
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg, app.Exclusive)
+	db, keys, fromFile, err := openForKeys(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	keys, fromFile, err := dataKeys(cfg)
-	if err != nil {
-		return fmt.Errorf("data key: %w", err)
-	}
 	at := slices.IndexFunc(keys, func(k []byte) bool { return seal.KeyID(k) == keyID })
 	switch {
 	case at < 0:
