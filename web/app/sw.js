@@ -10,7 +10,7 @@ import { createClient } from '/shared/api.js';
 import { session } from '/app/db.js';
 import { syncOutbox } from '/app/sync.js';
 
-const VERSION = 'khaosat-shell-v2';
+const VERSION = 'khaosat-shell-v3';
 const SHELL = [
   '/', '/manifest.webmanifest', '/app/app.css', '/app/main.js', '/app/messages.js', '/app/nav.js', '/app/db.js', '/app/sync.js',
   '/app/data.js', '/app/signin.js', '/app/home.js', '/app/fill.js', '/app/outbox.js', '/app/feedback.js', '/app/photo.js',
