@@ -41,8 +41,14 @@ type Config struct {
 	EnrollmentTTL                    time.Duration
 	// CORSOrigins are the web client's origins allowed to call the API
 	// from a browser.
-	CORSOrigins    []string
-	MaxAttachment  int64
+	CORSOrigins   []string
+	MaxAttachment int64
+	// AttachmentQuota bounds the attachments of a submission and the
+	// bytes a user uploads in a day.
+	AttachmentQuota survey.AttachmentQuota
+	// MinFreeDisk is the free space kept on the embedded database's
+	// disk: below it new submissions and attachments get 507.
+	MinFreeDisk    int64
 	WebhookBackoff time.Duration
 	WebhookPoll    time.Duration
 	// WebhookAllowHTTP lets webhooks use plain http; WebhookAllowHosts
@@ -120,6 +126,10 @@ func (c *Config) bind(l *loader) {
 	c.bindWebhooks(l)
 	l.setting(&c.MetricsAddr, "metrics-addr", "", "address of a separate listener serving Prometheus metrics at /metrics; empty serves none (keep it off the public network)")
 	number(l, &c.MaxAttachment, "max-attachment", "10485760", 1024, 256<<20, "a number of bytes", "largest attachment (photo, scan) in bytes")
+	number(l, &c.AttachmentQuota.PerSubmissionFiles, "attachments-per-submission", fmt.Sprint(survey.DefaultAttachmentsPerSubmission), 1, 10000, "a number", "most attachments one submission holds; past it 422")
+	number(l, &c.AttachmentQuota.PerSubmissionBytes, "attachment-bytes-per-submission", fmt.Sprint(survey.DefaultAttachmentBytesPerSubmission), 1024, 1<<40, "a number of bytes", "most bytes the attachments of one submission take together; past it 422")
+	number(l, &c.AttachmentQuota.PerUserDayBytes, "attachment-bytes-per-day", fmt.Sprint(survey.DefaultAttachmentBytesPerUserDay), 1024, 1<<40, "a number of bytes", "most attachment bytes one user uploads in a day (Vietnam time, UTC+7), replaced uploads included; past it 429 until midnight")
+	number(l, &c.MinFreeDisk, "min-free-disk", "536870912", 0, 1<<50, "a number of bytes", "free space kept on the disk of the embedded database: a new submission or attachment that would leave less gets 507 (not checked on MongoDB)")
 	number(l, &c.MaxBody, "max-body", "1048576", 1024, 64<<20, "a number of bytes", "largest submission body in bytes")
 	l.duration(&c.TokenTTL, "token-ttl", "15m", time.Minute, 24*time.Hour, "lifetime of an access token")
 	l.converted("shutdown-timeout", "20s", "a positive duration", "how long in-flight requests may take to finish on shutdown", func(s string) bool {
@@ -221,7 +231,10 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("data_key", mask(c.DataKey)), slog.String("hash_secret", mask(c.HashSecret)),
 		slog.String("log_format", c.LogFormat), slog.String("log_level", c.LogLevel),
 		slog.Any("cors_origins", c.CORSOrigins), slog.Int64("max_body", c.MaxBody), slog.Duration("token_ttl", c.TokenTTL), slog.Duration("shutdown_timeout", c.ShutdownTimeout),
-		slog.Int64("max_attachment", c.MaxAttachment), slog.Duration("webhook_backoff", c.WebhookBackoff),
+		slog.Int64("max_attachment", c.MaxAttachment), slog.Int("attachments_per_submission", c.AttachmentQuota.PerSubmissionFiles),
+		slog.Int64("attachment_bytes_per_submission", c.AttachmentQuota.PerSubmissionBytes),
+		slog.Int64("attachment_bytes_per_day", c.AttachmentQuota.PerUserDayBytes), slog.Int64("min_free_disk", c.MinFreeDisk),
+		slog.Duration("webhook_backoff", c.WebhookBackoff),
 		slog.Duration("webhook_poll", c.WebhookPoll), slog.Bool("webhook_allow_http", c.WebhookAllowHTTP),
 		slog.Any("webhook_allow_hosts", c.WebhookAllowHosts), slog.String("metrics_addr", c.MetricsAddr),
 		slog.Int("gc_percent", c.GCPercent), slog.Int64("memory_limit", c.MemoryLimit),

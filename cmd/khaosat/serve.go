@@ -19,6 +19,7 @@ import (
 	"github.com/khaosat/khaosat/internal/metrics"
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/password"
+	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
 	"github.com/khaosat/khaosat/internal/webhook"
@@ -155,6 +156,7 @@ func prepareDataDir(cfg *Config, log *slog.Logger) error {
 func startServices(ctx context.Context, cfg *Config, db *app.DB, meters *metrics.Metrics, log *slog.Logger, stdout io.Writer) (*app.Services, error) {
 	if db.Embedded != nil {
 		log.Info("opened the embedded database", "file", db.Embedded.Path())
+		db.Embedded.GuardSpace(sqlite.SpaceGuard{Reserve: cfg.MinFreeDisk})
 	}
 	if ms, ok := db.Store.(*mongo.Store); ok && len(ms.Missing) > 0 {
 		log.Warn("the database cannot create these indexes; running without them (no sharding on them, no expiry by TTL)", "indexes", ms.Missing)
@@ -163,7 +165,7 @@ func startServices(ctx context.Context, cfg *Config, db *app.DB, meters *metrics
 		o.SetObserver(meters) // the engine reports its operations (SQLite and MongoDB)
 	}
 	svc, err := buildServices(ctx, db, cfg, app.Config{Log: log, Hasher: password.New(password.Default),
-		MaxAttachment: cfg.MaxAttachment, Publish: true,
+		MaxAttachment: cfg.MaxAttachment, AttachmentQuota: cfg.AttachmentQuota, Publish: true,
 		Exports: survey.ExportLimits{Running: cfg.ExportsRunning, Queue: cfg.ExportsQueue, Wait: survey.DefaultExportWait}})
 	if err != nil {
 		return nil, err

@@ -31,6 +31,9 @@ type Config struct {
 	Hasher survey.PasswordHasher
 	// MaxAttachment is the size limit of one attachment (0: the default).
 	MaxAttachment int64
+	// AttachmentQuota bounds attachments per submission and per user
+	// and day (zero fields: no limit).
+	AttachmentQuota survey.AttachmentQuota
 	// Publish publishes the shipped form files that changed (the server
 	// does it at start-up; read-only verbs do not).
 	Publish bool
@@ -69,6 +72,7 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 		maxAtt = survey.DefaultMaxAttachment
 	}
 	s.Lifecycle.UseAttachments(store, maxAtt)
+	s.Lifecycle.AttachmentQuota = c.AttachmentQuota
 	s.Hooks = survey.NewHooks(store, s.Intake)
 	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats()).Limit(c.Exports)
 	if sc, ok := store.(interface{ SetScanConns(int) }); ok {

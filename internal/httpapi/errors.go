@@ -28,6 +28,7 @@ var statusOf = map[survey.Code]int{
 	survey.CodeUnsupportedType:    http.StatusUnsupportedMediaType,
 	survey.CodeTooManyRequests:    http.StatusTooManyRequests,
 	survey.CodeUnavailable:        http.StatusServiceUnavailable,
+	survey.CodeNoSpace:            http.StatusInsufficientStorage,
 	survey.CodeInternal:           http.StatusInternalServerError,
 }
 
@@ -79,6 +80,14 @@ var unavailable = &survey.Error{Code: survey.CodeUnavailable,
 		EN: "The database is not answering for the moment; please try again in a few seconds."},
 	RetryAfter: 5 * time.Second}
 
+// noSpace answers a write refused because the disk under the database
+// is nearly full: 507, nothing written. The client keeps its data and
+// tries again later; the operator frees space.
+var noSpace = &survey.Error{Code: survey.CodeNoSpace,
+	Message: survey.Label{VI: "Máy chủ sắp hết dung lượng đĩa nên chưa lưu được; dữ liệu vẫn ở trên máy của bạn, hãy gửi lại sau. Hãy báo quản trị viên.",
+		EN: "The server is nearly out of disk space and stored nothing; your data stays on your device, send it again later. Tell an administrator."},
+	RetryAfter: 5 * time.Minute}
+
 // h adapts a handler that returns an error to Gin. Handlers write their
 // own successful responses; an error they return is answered by fail.
 // Middleware uses it too: it calls c.Next itself and returns nil.
@@ -124,6 +133,9 @@ func (s *Server) problemOf(c *gin.Context, err error) (int, errorJSON, *survey.E
 	if errors.Is(err, survey.ErrUnavailable) {
 		s.log.WarnContext(c.Request.Context(), "database unavailable", "request_id", requestID(c), "route", c.FullPath(), "error", err)
 		e = unavailable
+	} else if errors.Is(err, survey.ErrNoSpace) {
+		s.log.ErrorContext(c.Request.Context(), "write refused: disk space low", "request_id", requestID(c), "route", c.FullPath(), "error", err)
+		e = noSpace
 	} else if !errors.As(err, &e) || statusOf[e.Code] == 0 || e.Code == survey.CodeInternal {
 		s.log.ErrorContext(c.Request.Context(), "request failed", "request_id", requestID(c), "route", c.FullPath(), "error", err)
 		e = internalError

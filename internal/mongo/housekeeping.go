@@ -190,6 +190,19 @@ func (s *Store) purgeOrphanAttachments(ctx context.Context) (int64, error) {
 		for _, d := range found {
 			live[d.ID] = true
 		}
+		var gone []string
+		for _, f := range batch {
+			if !live[f.Metadata.Submission] {
+				gone = append(gone, f.Metadata.Submission)
+			}
+		}
+		if len(gone) > 0 {
+			// The sets first: a set naming a deleted file would serve
+			// nothing, a file without its set is deleted here next time.
+			if _, err := s.db.Collection(colAttachmentSets).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: gone}}}}); err != nil {
+				return removed, translate("delete attachment sets", err)
+			}
+		}
 		for _, f := range batch {
 			if live[f.Metadata.Submission] {
 				continue

@@ -41,7 +41,7 @@ func TestPurgeAndOrphanAttachments(t *testing.T) {
 	put := func(id, name string) {
 		t.Helper()
 		a := &survey.Attachment{SubmissionID: id, Name: name, ContentType: "image/jpeg", Size: 1, SHA256: "x", UploadedAt: now, UploadedBy: "lan"}
-		if err := s.PutAttachment(ctx, a, []byte("x")); err != nil {
+		if _, err := s.PutAttachment(ctx, a, []byte("x"), survey.AttachmentLimit{}); err != nil {
 			t.Fatal(err)
 		}
 	}

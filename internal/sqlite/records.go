@@ -1,10 +1,8 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"io"
 	"time"
 
 	"github.com/google/uuid"
@@ -488,49 +486,6 @@ func (s *Store) ListAudit(ctx context.Context, q survey.AuditQuery) ([]*survey.A
 		out = append(out, &e)
 	}
 	return out, translate("list audit entries", rows.Err())
-}
-
-// --- attachments
-
-// PutAttachment stores the bytes of an attachment as a new row.
-func (s *Store) PutAttachment(ctx context.Context, a *survey.Attachment, body []byte) error {
-	doc, err := encode(a)
-	if err != nil {
-		return err
-	}
-	return s.exec(ctx, "store attachment", `INSERT INTO attachments (submission, name, doc, body) VALUES (?, ?, ?, ?)`,
-		a.SubmissionID, a.Name, doc, body)
-}
-
-func fixAttachment(a *survey.Attachment) *survey.Attachment {
-	utc(&a.UploadedAt)
-	return a
-}
-
-// OpenAttachment opens the latest upload of (submission, name).
-func (s *Store) OpenAttachment(ctx context.Context, submissionID, name string) (*survey.Attachment, io.ReadCloser, error) {
-	var raw, body []byte
-	err := s.r.QueryRowContext(ctx, `SELECT doc, body FROM attachments WHERE submission = ? AND name = ? ORDER BY seq DESC LIMIT 1`,
-		submissionID, name).Scan(&raw, &body)
-	if err != nil {
-		return nil, nil, translate("find attachment", err)
-	}
-	a := &survey.Attachment{}
-	if err := decode(raw, a); err != nil {
-		return nil, nil, translate("find attachment", err)
-	}
-	return fixAttachment(a), io.NopCloser(bytes.NewReader(body)), nil
-}
-
-// Attachments lists the latest upload of each name of a submission.
-func (s *Store) Attachments(ctx context.Context, submissionID string) ([]*survey.Attachment, error) {
-	as, err := getAll[survey.Attachment](ctx, s, "list attachments",
-		`SELECT doc FROM attachments a WHERE submission = ? AND seq = (SELECT MAX(seq) FROM attachments b WHERE b.submission = a.submission AND b.name = a.name)
-		ORDER BY seq DESC`, submissionID)
-	for _, a := range as {
-		fixAttachment(a)
-	}
-	return as, err
 }
 
 // --- webhooks

@@ -68,6 +68,8 @@ type Store struct {
 	changes factChanges
 	// sealer seals the indicator facts kept out of clear (UseFactSealer).
 	sealer survey.FactSealer
+	// guard keeps free disk space under the database (GuardSpace).
+	guard *SpaceGuard
 }
 
 func dsn(file string, readOnly bool) string {
@@ -275,6 +277,8 @@ func translate(op string, err error) error {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return fmt.Errorf("%s: %w: %w", op, survey.ErrUnavailable, err)
+		case sqlite3.SQLITE_FULL:
+			return fmt.Errorf("%s: %w: %w", op, survey.ErrNoSpace, err)
 		}
 	}
 	return fmt.Errorf("%s: %w", op, err)

@@ -19,6 +19,9 @@ func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e 
 	if err != nil {
 		return err
 	}
+	if err := s.room(int64(len(doc))); err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx *wtx) error {
 		if err := checkNotPurged(tx, sub.ID); err != nil {
 			return err

@@ -38,7 +38,7 @@ func mustAttach(t *testing.T, s Stores, id, name, body string) {
 	t.Helper()
 	a := &survey.Attachment{SubmissionID: id, Name: name, ContentType: "image/jpeg", Size: int64(len(body)), SHA256: body,
 		UploadedAt: time.Now().UTC().Truncate(time.Millisecond), UploadedBy: "lan"}
-	if err := s.PutAttachment(ctx, a, []byte(body)); err != nil {
+	if _, err := s.PutAttachment(ctx, a, []byte(body), survey.AttachmentLimit{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -74,7 +74,7 @@ func testPurgeDeleted(t *testing.T, s Stores) {
 	mustCreate(t, s, gone, facts(gone, cell))
 	gone = withHistoryAndComment(t, s, gone, facts(gone, cell))
 	mustAttach(t, s, gone.ID, "photo.jpg", "first")
-	mustAttach(t, s, gone.ID, "photo.jpg", "second")
+	mustAttach(t, s, gone.ID, "consent.jpg", "second")
 	deleteAt(t, s, gone, before.Add(-24*time.Hour), facts(gone))
 	// kept: deleted 31 days ago too, its facts left in (no indicators kept then).
 	kept := newSub("00004", "2026-03-01")

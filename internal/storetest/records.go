@@ -144,7 +144,7 @@ func testAttachments(t *testing.T, s Stores) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	for i, body := range []string{"first", "second"} {
 		a := &survey.Attachment{SubmissionID: "s1", Name: "photo.jpg", ContentType: "image/jpeg", Size: int64(len(body)), SHA256: body, UploadedAt: now.Add(time.Duration(i) * time.Second), UploadedBy: "lan"}
-		if err := s.PutAttachment(ctx, a, []byte(body)); err != nil {
+		if _, err := s.PutAttachment(ctx, a, []byte(body), survey.AttachmentLimit{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, open(t)) })
 	t.Run("Sessions", func(t *testing.T) { t.Parallel(); testSessions(t, open(t)) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, open(t)) })
+	t.Run("AttachmentReplaced", func(t *testing.T) { t.Parallel(); testAttachmentReplaced(t, open(t)) })
+	t.Run("AttachmentLimits", func(t *testing.T) { t.Parallel(); testAttachmentLimits(t, open(t)) })
 	t.Run("Housekeeping", func(t *testing.T) { t.Parallel(); testHousekeeping(t, open(t)) })
 	t.Run("PurgeDeleted", func(t *testing.T) { t.Parallel(); testPurgeDeleted(t, open(t)) })
 	t.Run("PendingDeliveries", func(t *testing.T) { t.Parallel(); testPendingDeliveries(t, open(t)) })
@@ -66,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	race("RacePurgeAndRestore", testRacePurgeRestore)
 	race("RaceTenResealsOfOneKeptRevision", testRaceResealsOfOneRevision)
 	race("RaceTenEditsLeavingWithheldOut", testRaceWithheldEdits)
+	race("RaceTenUploadsPastTheLimits", testRaceAttachmentLimits)
 	// Every box written is under the new key, whichever write wins.
 	t.Run("RaceTenRotations", func(t *testing.T) { t.Parallel(); testRaceRotations(t, open(t)) })
 	// These rest on the unique _id only, which every engine keeps.

@@ -32,6 +32,7 @@ const (
 	CodeUnsupportedType    Code = "unsupported_media_type" // a body not sent as JSON where JSON is read
 	CodeTooManyRequests    Code = "too_many_requests"      // throttled
 	CodeUnavailable        Code = "unavailable"            // a dependency is down
+	CodeNoSpace            Code = "insufficient_storage"   // the disk is too full to take the write
 	CodeInternal           Code = "internal"               // a bug or an unexpected failure
 )
 
@@ -93,6 +94,10 @@ var (
 	// time. The HTTP layer answers 503 with Retry-After; the client
 	// retries later.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrNoSpace: the disk under the database has less free space than
+	// the reserve kept for it, or is full. The HTTP layer answers 507;
+	// nothing was written.
+	ErrNoSpace = errors.New("not enough free disk space")
 )
 
 func invalid(fields []FieldError) *Error {

@@ -82,6 +82,9 @@ type Lifecycle struct {
 	files         AttachmentStore
 	// MaxAttachment is the size limit of one attachment, in bytes.
 	MaxAttachment int64
+	// AttachmentQuota bounds the attachments of a submission and the
+	// bytes a user uploads in a day.
+	AttachmentQuota AttachmentQuota
 }
 
 // DeletedRetention is how long a soft-deleted submission is kept, and can

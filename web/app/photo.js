@@ -7,8 +7,10 @@ import { html, useEffect, useState } from '../vendor/preact.js';
 import { t } from '../shared/i18n.js';
 import { db } from './db.js';
 
-/** photoName is the attachment name of a question's photo. */
-export const photoName = path => 'photo' + path.replace(/[^A-Za-z0-9]+/g, '-') + '.jpg';
+/** photoName is the attachment name of a question's photo, its extension
+ * the picture's type: the server refuses a name that says another type. */
+export const photoName = (path, type) =>
+  'photo' + path.replace(/[^A-Za-z0-9]+/g, '-') + ({ 'image/png': '.png', 'image/webp': '.webp' }[type] || '.jpg');
 
 /** makePhoto returns the renderer's Photo component for one submission. */
 export function makePhoto(submission) {
@@ -26,8 +28,9 @@ export function makePhoto(submission) {
       const file = e.target.files && e.target.files[0];
       e.target.value = '';
       if (!file) return;
-      const name = photoName(path);
-      await (await db()).put('photos', { submission, name, blob: file, type: file.type || 'image/jpeg', uploaded: false });
+      const type = file.type || 'image/jpeg';
+      const name = photoName(path, type);
+      await (await db()).put('photos', { submission, name, blob: file, type, uploaded: false });
       set(name);
     };
     const remove = async () => { await (await db()).delete('photos', [submission, value]); set(undefined); };
