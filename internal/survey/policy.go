@@ -80,3 +80,10 @@ func (s *Intake) ownOnly(ctx context.Context, actor Actor, form *Form) (bool, er
 	}
 	return sf.SensitiveForm, nil
 }
+
+// CanReadIndicators: managers and admins, and supervisors, whose reports
+// are the indicators of their own units (they are district or commune
+// child-protection officers); each only within their units.
+func (a Actor) CanReadIndicators() bool {
+	return a.Role == RoleAdmin || a.Role == RoleManager || a.Role == RoleSupervisor
+}

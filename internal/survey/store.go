@@ -10,7 +10,6 @@ type Store interface {
 	UserStore
 	SessionStore
 	LifecycleStore
-	FactsStore
 	AuditStore
 	AttachmentStore
 	WebhookStore
