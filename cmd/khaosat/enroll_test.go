@@ -48,11 +48,12 @@ func devices(t *testing.T, by *client, userID string) []string {
 	return ids
 }
 
-// TestEnrollment: a supervisor enrolls a collector's phone with a one-time
-// code, shown as a QR code; the phone redeems it once for a device-bound
-// session; devices are listed and revoked.
+// TestEnrollment: a supervisor (one with the sensitive grant, whose reach
+// covers a collector's: see TestEnrollmentReach) enrolls a collector's
+// phone with a one-time code, shown as a QR code; the phone redeems it
+// once for a device-bound session; devices are listed and revoked.
 func TestEnrollment(t *testing.T) {
-	sup, _ := matrixUser(t, "supervisor", unitIn)
+	sup := grantedSupervisor(t, shared, unitIn)
 	_, col := matrixUser(t, "collector", unitIn)
 	e := createEnrollment(t, sup, col.userID)
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/khaosat/khaosat/internal/seal"
@@ -96,18 +97,30 @@ func protection(cfg *Config) (survey.Protection, error) {
 	return survey.Protection{Sealer: ring, HashKey: []byte(hash)}, nil // the caller adds the auditor
 }
 
-// keysCmd is `khaosat keys rotate`: with the ring in the data directory it
+// keysUsage is the usage line of the keys verb.
+const keysUsage = "usage: khaosat keys rotate [--data-dir DIR | --mongodb-uri URI] [--data-key NEW,OLD…]\n" +
+	"       khaosat keys retire KEY-ID [--data-dir DIR | --mongodb-uri URI] [--data-key …]"
+
+// keysCmd is `khaosat keys rotate` and `khaosat keys retire`.
+func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) > 0 && args[0] == "rotate":
+		return keysRotate(ctx, args[1:], env, stdout, stderr)
+	case len(args) > 1 && args[0] == "retire" && !strings.HasPrefix(args[1], "-"):
+		return keysRetire(ctx, args[1], args[2:], env, stdout, stderr)
+	}
+	fmt.Fprintln(stderr, keysUsage)
+	return errors.New("keys: want the sub-command rotate, or retire with a key id")
+}
+
+// keysRotate is `khaosat keys rotate`: with the ring in the data directory it
 // adds a new current key; with --data-key the operator gives the new ring
 // (new key first). Either way the sealed answers of every submission and of
-// every revision kept in its history are then re-encrypted under the
-// current key. The old keys stay in the ring: remove one only after a
-// rotation has finished.
-func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "rotate" {
-		fmt.Fprintln(stderr, "usage: khaosat keys rotate [--data-dir DIR | --mongodb-uri URI] [--data-key NEW,OLD…]")
-		return errors.New("keys: want the sub-command rotate")
-	}
-	cfg, err := parseConfig("keys rotate", args[1:], env, stderr)
+// every revision kept in its history, the indicator facts and the webhook
+// secrets are then sealed again under the current key. The old keys stay
+// in the ring: `keys retire` removes one once nothing is sealed under it.
+func keysRotate(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig("keys rotate", args, env, stderr)
 	if err != nil {
 		return err
 	}
@@ -151,7 +164,60 @@ func keysCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("re-encrypt the indicator facts after %d submissions (run it again to go on): %w", facts, err)
 	}
-	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions, %d kept revisions and the indicator facts of %d submissions under data key %s\n",
-		n.Submissions, n.Revisions, facts, seal.KeyID(keys[0])) // the ring's current key
+	hooks, err := svc.Hooks.Reseal(ctx)
+	if err != nil {
+		return fmt.Errorf("re-encrypt the webhook secrets (run it again to go on): %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions, %d kept revisions, the indicator facts of %d submissions and %d webhook secrets under data key %s\n",
+		n.Submissions, n.Revisions, facts, hooks, seal.KeyID(keys[0])) // the ring's current key
+	return err
+}
+
+// keysRetire is `khaosat keys retire KEY-ID`: it takes an older key out of
+// the ring once nothing is sealed under it any more (after a rotation that
+// finished), and refuses, counting what still needs it, while anything is.
+// With the ring in the data directory the key leaves data.keys; with
+// --data-key the operator removes it from the ring they give.
+func keysRetire(ctx context.Context, keyID string, args, env []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig("keys retire", args, env, stderr)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, app.Exclusive)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys, fromFile, err := dataKeys(cfg)
+	if err != nil {
+		return fmt.Errorf("data key: %w", err)
+	}
+	at := slices.IndexFunc(keys, func(k []byte) bool { return seal.KeyID(k) == keyID })
+	switch {
+	case at < 0:
+		return fmt.Errorf("keys retire: no key %s in the ring; nothing was changed", keyID)
+	case at == 0:
+		return fmt.Errorf("keys retire: %s is the current key, which seals everything new; run `khaosat keys rotate` first. Nothing was changed", keyID)
+	}
+	svc, err := buildServices(ctx, db, cfg, app.Config{Log: newLogger(cfg, stderr)})
+	if err != nil {
+		return err
+	}
+	use, err := svc.Intake.KeyUse(ctx, db.Store, svc.Hooks, keyID)
+	if err != nil {
+		return err
+	}
+	if use.InUse() {
+		return fmt.Errorf("keys retire: key %s still seals %d submissions, %d kept revisions, %d indicator fact boxes and %d webhook secrets; "+
+			"run `khaosat keys rotate` (to its end) first. Nothing was changed", keyID, use.Submissions, use.Revisions, use.Facts, use.Webhooks)
+	}
+	if !fromFile {
+		_, err = fmt.Fprintf(stdout, "khaosat: nothing is sealed under data key %s any more: remove it from --data-key (KHAOSAT_DATA_KEY) on every instance\n", keyID)
+		return err
+	}
+	if err := writeKeysFile(cfg.DataDir, slices.Delete(keys, at, at+1)); err != nil {
+		return fmt.Errorf("save the data key ring: %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "khaosat: retired data key %s; nothing was sealed under it\n", keyID)
 	return err
 }

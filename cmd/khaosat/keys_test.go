@@ -17,17 +17,21 @@ import (
 )
 
 // TestKeysRotateKeptRevisions: a submission edited twice keeps two earlier
-// revisions with sealed answers. After `khaosat keys rotate` the operator
-// removes the old key from data.keys, as the rotation is meant to allow:
-// the server then still opens every revision, the current one and the two
-// kept, and reads them as before.
+// revisions with sealed answers, and a webhook its sealed secret. `khaosat
+// keys retire` refuses the old key while anything is sealed under it,
+// counting what; after `khaosat keys rotate` it takes the key out of
+// data.keys, and the server then still opens every revision, the current
+// one and the two kept, and reads them as before.
 func TestKeysRotateKeptRevisions(t *testing.T) {
 	dir := t.TempDir()
-	ts, err := startServer(dir)
+	ts, err := startServer(dir, localHooks...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	admin := adminClient(t, ts)
+	if r := admin.do("POST", "/api/v1/webhooks", map[string]any{"url": "http://127.0.0.1:9/hook", "events": []string{"create"}}); r.status != http.StatusCreated {
+		t.Fatalf("register a webhook: %d %s", r.status, r.body)
+	}
 	env := envelope(householdData(t))
 	path := subsPath + env["id"].(string)
 	if r := admin.do("POST", "/api/v1/forms/household/submissions", env); r.status != http.StatusCreated {
@@ -67,27 +71,67 @@ func TestKeysRotateKeptRevisions(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"keys", "rotate", "--data-dir", dir, "--log-level", "error"}, nil, &out, io.Discard); err != nil {
-		t.Fatalf("keys rotate: %v", err)
-	}
-	if !strings.Contains(out.String(), "re-encrypted 1 submissions, 2 kept revisions and the indicator facts of 1 submissions") {
-		t.Errorf("keys rotate said %q", out.String())
-	}
 	ring := filepath.Join(dir, "data.keys")
-	b, err := os.ReadFile(ring)
+	readRing := func() [][]byte {
+		t.Helper()
+		b, err := os.ReadFile(ring)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := seal.ParseKeys(string(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	keysVerb := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append(append([]string{"keys"}, args...), "--data-dir", dir, "--log-level", "error"), nil, &out, io.Discard)
+		return out.String(), err
+	}
+	old := seal.KeyID(readRing()[0])
+	if _, err := keysVerb("retire", old); err == nil || !strings.Contains(err.Error(), "is the current key") {
+		t.Errorf("retiring the current key: %v, want a refusal", err)
+	}
+	if _, err := keysVerb("retire", "0123456789abcdef"); err == nil || !strings.Contains(err.Error(), "no key") {
+		t.Errorf("retiring a key not in the ring: %v, want a refusal", err)
+	}
+	// A new current key that seals nothing yet: the old one still seals it all.
+	k, err := seal.NewKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := seal.ParseKeys(string(b))
-	if err != nil || len(keys) != 2 {
-		t.Fatalf("ring after the rotation: %d keys, %v", len(keys), err)
-	}
-	if err := os.WriteFile(ring, []byte(seal.FormatKeys(keys[:1])), 0o600); err != nil {
+	if err := os.WriteFile(ring, []byte(seal.FormatKeys(append([][]byte{k}, readRing()...))), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	_, err = keysVerb("retire", old)
+	if err == nil || !strings.Contains(err.Error(), "still seals 1 submissions, 2 kept revisions") || !strings.Contains(err.Error(), "and 1 webhook secrets") {
+		t.Fatalf("retiring a key in use: %v, want a refusal that counts its use", err)
+	}
+	if len(readRing()) != 2 {
+		t.Fatal("a refused retirement changed the ring")
+	}
 
-	again := mustStart(t, dir)
+	out, err := keysVerb("rotate")
+	if err != nil {
+		t.Fatalf("keys rotate: %v", err)
+	}
+	if !strings.Contains(out, "re-encrypted 1 submissions, 2 kept revisions, the indicator facts of 1 submissions and 1 webhook secrets") {
+		t.Errorf("keys rotate said %q", out)
+	}
+	if keys := readRing(); len(keys) != 3 {
+		t.Fatalf("ring after the rotation: %d keys", len(keys))
+	}
+	for _, id := range []string{old, seal.KeyID(k)} {
+		if out, err := keysVerb("retire", id); err != nil || !strings.Contains(out, "retired data key "+id) {
+			t.Fatalf("retiring %s after the rotation: %q, %v", id, out, err)
+		}
+	}
+	if keys := readRing(); len(keys) != 1 {
+		t.Fatalf("ring after retiring two keys: %d keys", len(keys))
+	}
+
+	again := mustStart(t, dir, localHooks...)
 	admin = adminClient(t, again)
 	if d := cmp.Diff(before, revisions(admin)); d != "" {
 		t.Errorf("revisions read after the old key left the ring (-before +after):\n%s", d)

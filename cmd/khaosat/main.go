@@ -3,6 +3,7 @@
 //	khaosat serve [flags]     run the HTTP API (embedded database unless --mongodb-uri)
 //	khaosat forms lint FILE…  check form files before publishing them
 //	khaosat keys rotate       re-encrypt sensitive answers under a new data key
+//	khaosat keys retire ID    take an old data key out of the ring once nothing needs it
 //	khaosat seal              seal stored answers of fields a form now marks sensitive
 //	khaosat indicators [flags] print the indicator table (indicators rebuild: recompute facts)
 //	khaosat export [flags]    export a form's submissions to a file or stdout
@@ -35,7 +36,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":      {"run the HTTP API server", serve},
 		"forms":      {"form tools: 'forms lint FILE…' checks form files", formsCmd},
-		"keys":       {"rotate the data key: keys rotate re-encrypts sensitive answers", keysCmd},
+		"keys":       {"rotate the data key (keys rotate re-encrypts sensitive answers), retire an old one (keys retire ID)", keysCmd},
 		"seal":       {"seal the stored answers of fields a form now marks sensitive (the server also does it at start)", sealCmd},
 		"indicators": {"print the indicator table; 'indicators rebuild' recomputes the facts", indicatorsCmd},
 		"export":     {"export a form's submissions to a file (csv, zip, xlsx, jsonl)", exportCmd},

@@ -125,6 +125,15 @@ func enrollers(status int) map[string]want {
 	return m
 }
 
+// issuers: who may issue (or show) an enrolment code for the collector.
+// The matrix's supervisors have no sensitive grant, so a collector's
+// reach (their own hiv submissions) exceeds theirs: 403 inside the unit.
+func issuers(status int) map[string]want {
+	m := enrollers(status)
+	m["supervisor"] = want{403, 404}
+	return m
+}
+
 // routeCase builds one request of a route and says what each role gets.
 type routeCase struct {
 	req func(e matrixEnv) (method, path string, body any)
@@ -331,13 +340,13 @@ var matrix = map[string]routeCase{
 		req: func(e matrixEnv) (string, string, any) {
 			return "POST", "/api/v1/users/" + e.userID + "/enrollments", nil
 		},
-		roles: enrollers(201),
+		roles: issuers(201),
 	},
 	"GET /api/v1/users/:id/enrollments/:code/qr.png": {
 		req: func(e matrixEnv) (string, string, any) {
 			return "GET", "/api/v1/users/" + e.userID + "/enrollments/" + e.code + "/qr.png", nil
 		},
-		roles: enrollers(200),
+		roles: issuers(200),
 	},
 	"GET /api/v1/users/:id/devices": {
 		req:   func(e matrixEnv) (string, string, any) { return "GET", "/api/v1/users/" + e.userID + "/devices", nil },
@@ -348,6 +357,13 @@ var matrix = map[string]routeCase{
 			return "DELETE", "/api/v1/users/" + e.userID + "/devices/phone-nobody", nil
 		},
 		roles: enrollers(204),
+	},
+	"GET /api/v1/me/devices": {req: get("/api/v1/me/devices"), roles: authed(200)},
+	"DELETE /api/v1/me/devices/:device": {
+		req: func(matrixEnv) (string, string, any) {
+			return "DELETE", "/api/v1/me/devices/phone-nobody", nil
+		},
+		roles: authed(204),
 	},
 	"POST /api/v1/users": {
 		req: func(matrixEnv) (string, string, any) {

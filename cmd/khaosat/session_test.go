@@ -107,7 +107,13 @@ func TestDisableRevokesAtOnce(t *testing.T) {
 	if r := admin.do("PATCH", "/api/v1/users/"+env.userID, map[string]any{"role": "designer"}); r.status != http.StatusOK {
 		t.Fatalf("role change: %d %s", r.status, r.body)
 	}
-	if r := c.do("GET", "/api/v1/forms/household/submissions", nil); r.status != http.StatusForbidden {
+	// The role change ends the session (its access token at the next
+	// request); signed in again, the new role applies.
+	if r := c.do("GET", "/api/v1/forms/household/submissions", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("after the change to designer, reading data with the old token: %d, want 401", r.status)
+	}
+	designer := newClient(t, shared).login(env.username, env.password)
+	if r := designer.do("GET", "/api/v1/forms/household/submissions", nil); r.status != http.StatusForbidden {
 		t.Errorf("after the change to designer, reading data: %d, want 403", r.status)
 	}
 	if st, _ := refresh(t, tk.RefreshToken); st != http.StatusUnauthorized {

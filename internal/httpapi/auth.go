@@ -13,8 +13,8 @@ import (
 
 var errNoToken = survey.Errorf(survey.CodeUnauthorized, "Cần đăng nhập (thiếu hoặc sai mã truy cập).", "Authentication required: missing or invalid access token.")
 
-// authenticate accepts a valid bearer token of an enabled user and puts the
-// caller into the request context.
+// authenticate accepts a valid bearer token of an enabled user whose
+// session still stands and puts the caller into the request context.
 func (s *Server) authenticate(c *gin.Context) error {
 	h := c.GetHeader("Authorization")
 	scheme, raw, _ := strings.Cut(h, " ")
@@ -25,8 +25,8 @@ func (s *Server) authenticate(c *gin.Context) error {
 	if err != nil {
 		return withChallenge(`Bearer realm="khaosat", error="invalid_token"`, errNoToken)
 	}
-	u, err := s.Accounts.User(c.Request.Context(), claims.Subject)
-	if survey.ErrorCode(err) == survey.CodeNotFound || (err == nil && u.Disabled) {
+	u, err := s.Accounts.Authenticate(c.Request.Context(), claims.Subject, claims.Session, claims.Generation)
+	if survey.ErrorCode(err) == survey.CodeUnauthorized {
 		return withChallenge(`Bearer realm="khaosat", error="invalid_token"`, errNoToken)
 	}
 	if err != nil {
@@ -77,9 +77,14 @@ func (s *Server) login(c *gin.Context) error {
 	return s.writeTokens(c, u, refresh)
 }
 
-// writeTokens answers with a new access token and the given refresh token.
+// writeTokens answers with a new access token, bound to the session of
+// the given refresh token, and that refresh token.
 func (s *Server) writeTokens(c *gin.Context, u *survey.User, refresh string) error {
-	tok, err := s.Tokens.Sign(u.ID, string(u.Role))
+	sid, err := s.Accounts.SessionID(c.Request.Context(), refresh)
+	if err != nil {
+		return err
+	}
+	tok, err := s.Tokens.SignSession(u.ID, string(u.Role), sid, u.SessionGen)
 	if err != nil {
 		return fmt.Errorf("sign token: %w", err)
 	}

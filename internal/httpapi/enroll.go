@@ -6,6 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // enrollRoutes: phones enroll with a one-time code instead of a password.
@@ -15,6 +17,8 @@ func (s *Server) enrollRoutes(open, authed *gin.RouterGroup) {
 	authed.GET("/users/:id/enrollments/:code/qr.png", s.h(s.enrollmentQR))
 	authed.GET("/users/:id/devices", s.h(s.listDevices))
 	authed.DELETE("/users/:id/devices/:device", s.h(s.revokeDevice))
+	authed.GET("/me/devices", s.h(s.listOwnDevices))
+	authed.DELETE("/me/devices/:device", s.h(s.revokeOwnDevice))
 }
 
 type enrollmentJSON struct {
@@ -72,6 +76,17 @@ type deviceJSON struct {
 
 func (s *Server) listDevices(c *gin.Context) error {
 	ds, err := s.Accounts.Devices(c.Request.Context(), actor(c), c.Param("id"))
+	return writeDevices(c, ds, err)
+}
+
+// listOwnDevices: the caller's own phones, so that a device enrolled on
+// their account without their knowledge shows.
+func (s *Server) listOwnDevices(c *gin.Context) error {
+	ds, err := s.Accounts.OwnDevices(c.Request.Context(), actor(c))
+	return writeDevices(c, ds, err)
+}
+
+func writeDevices(c *gin.Context, ds []survey.Device, err error) error {
 	if err != nil {
 		return err
 	}
@@ -85,6 +100,14 @@ func (s *Server) listDevices(c *gin.Context) error {
 
 func (s *Server) revokeDevice(c *gin.Context) error {
 	if err := s.Accounts.RevokeDevice(c.Request.Context(), actor(c), c.Param("id"), c.Param("device")); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) revokeOwnDevice(c *gin.Context) error {
+	if err := s.Accounts.RevokeOwnDevice(c.Request.Context(), actor(c), c.Param("device")); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)

@@ -2,9 +2,12 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	mdb "go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -63,6 +66,16 @@ func (s *Store) revokeRefresh(ctx context.Context, op string, filter bson.D, at 
 // RevokeRefreshFamily revokes every token of a family.
 func (s *Store) RevokeRefreshFamily(ctx context.Context, family string, at time.Time) error {
 	return s.revokeRefresh(ctx, "revoke refresh family", bson.D{{Key: "family", Value: family}}, at)
+}
+
+// RefreshFamilyLive reports whether a family has a token not revoked.
+func (s *Store) RefreshFamilyLive(ctx context.Context, family string) (bool, error) {
+	err := s.db.Collection(colRefresh).FindOne(ctx, bson.D{{Key: "family", Value: family}, {Key: "revoked_at", Value: nil}},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if errors.Is(err, mdb.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil, translate("find refresh family", err)
 }
 
 // RevokeUserRefresh revokes every token of a user.

@@ -19,19 +19,20 @@ type userDoc struct {
 	PasswordHash string    `bson:"password_hash"`
 	Sensitive    bool      `bson:"sensitive_access"`
 	Disabled     bool      `bson:"disabled"`
+	SessionGen   int64     `bson:"session_gen"`
 	CreatedAt    time.Time `bson:"created_at"`
 	UpdatedAt    time.Time `bson:"updated_at"`
 }
 
 func (d *userDoc) domain() *survey.User {
 	return &survey.User{ID: d.ID, Username: d.Username, DisplayName: d.DisplayName, Role: survey.Role(d.Role),
-		Units: d.Units, PasswordHash: d.PasswordHash, SensitiveAccess: d.Sensitive, Disabled: d.Disabled, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		Units: d.Units, PasswordHash: d.PasswordHash, SensitiveAccess: d.Sensitive, Disabled: d.Disabled, SessionGen: d.SessionGen, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
 // InsertUser stores a new account.
 func (s *Store) InsertUser(ctx context.Context, u *survey.User) error {
 	_, err := s.db.Collection(colUsers).InsertOne(ctx, userDoc{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName,
-		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Sensitive: u.SensitiveAccess, Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
+		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Sensitive: u.SensitiveAccess, Disabled: u.Disabled, SessionGen: u.SessionGen, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
 	return translate("insert user", err)
 }
 
@@ -79,7 +80,7 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 // UpdateUser replaces an account.
 func (s *Store) UpdateUser(ctx context.Context, u *survey.User) error {
 	res, err := s.db.Collection(colUsers).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}}, userDoc{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName,
-		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Sensitive: u.SensitiveAccess, Disabled: u.Disabled, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
+		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Sensitive: u.SensitiveAccess, Disabled: u.Disabled, SessionGen: u.SessionGen, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
 	if err != nil {
 		return translate("update user", err)
 	}

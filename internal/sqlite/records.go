@@ -364,6 +364,14 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, family string, at time.
 	return s.exec(ctx, "revoke refresh family", `UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL`, ms(at), family)
 }
 
+// RefreshFamilyLive reports whether a family has a token not revoked.
+func (s *Store) RefreshFamilyLive(ctx context.Context, family string) (_ bool, err error) {
+	defer func(start time.Time) { s.observe("find refresh family", start, err) }(time.Now())
+	var live bool
+	err = s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE family = ? AND revoked_at IS NULL)`, family).Scan(&live)
+	return live, translate("find refresh family", err)
+}
+
 // RevokeUserRefresh revokes every token of a user.
 func (s *Store) RevokeUserRefresh(ctx context.Context, userID string, at time.Time) error {
 	return s.exec(ctx, "revoke user refresh tokens", `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, ms(at), userID)

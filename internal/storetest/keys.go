@@ -118,7 +118,19 @@ func testKeyRotation(t *testing.T, s Stores) {
 	if err != nil || len(page) != 1 || page[0].ID != revs[1].ID || page[0].Revision != revs[1].Revision {
 		t.Fatalf("the page after the first kept revision: %v %v", page, err)
 	}
+	hooks := survey.NewHooks(s, w.in)
+	if _, err := hooks.Register(ctx, sealAdmin, survey.NewWebhook{URL: "https://hooks.example.org/in", Events: []string{survey.EventCreate}}); err != nil {
+		t.Fatal(err)
+	}
 	k := w.rotate(t)
+	hooks = survey.NewHooks(s, w.in) // the services under the new ring
+	use, err := w.in.KeyUse(ctx, s, hooks, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if use.Submissions != int64(wantRotated.Submissions) || use.Revisions != int64(wantRotated.Revisions) || use.Facts == 0 || use.Webhooks != 1 {
+		t.Errorf("under the old key before the rotation: %+v, want %+v, facts and one webhook secret", use, wantRotated)
+	}
 	n, err := w.in.Reseal(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +141,29 @@ func testKeyRotation(t *testing.T, s Stores) {
 	if n, err := w.in.Reseal(ctx, s, nil); err != nil || n != (survey.ResealCount{}) {
 		t.Errorf("a second rotation re-encrypted %+v (%v), want nothing", n, err)
 	}
+	if _, err := w.ind.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := hooks.Reseal(ctx); err != nil || n != 1 {
+		t.Errorf("webhook secrets re-encrypted: %d (%v), want 1", n, err)
+	}
+	if n, err := hooks.Reseal(ctx); err != nil || n != 0 {
+		t.Errorf("a second rotation re-encrypted %d webhook secrets (%v), want none", n, err)
+	}
+	if use, err := w.in.KeyUse(ctx, s, hooks, old); err != nil || use.InUse() {
+		t.Errorf("under the old key after the rotation: %+v (%v), want nothing", use, err)
+	}
 	w.checkRetired(t, k)
+	hs, err := hooks.Store().Webhooks(ctx)
+	if err != nil || len(hs) != 1 {
+		t.Fatalf("webhooks: %v %v", hs, err)
+	}
+	if _, err := hooks.OpenSecret(hs[0]); err != nil {
+		t.Errorf("the webhook secret does not open under the new key alone: %v", err)
+	}
+	if err := s.SetWebhookSecret(ctx, hs[0].ID, "not what is stored", "x"); !errors.Is(err, survey.ErrNotFound) {
+		t.Errorf("a webhook secret replaced over another value: %v, want not found", err)
+	}
 }
 
 // stopRotation fails the rotation's writes of kept revisions after the

@@ -31,7 +31,9 @@ const (
 	AuditRefreshReuse   = "token.refresh_reuse"
 	AuditUserChange     = "user.change"
 	AuditEnrollment     = "enrollment.create"
-	AuditDeviceRevoke   = "device.revoke"
+	// AuditEnrollmentRedeem is a code redeemed on a phone.
+	AuditEnrollmentRedeem = "enrollment.redeem"
+	AuditDeviceRevoke     = "device.revoke"
 )
 
 // AuditStore appends to the audit log. The log is append-only: no method

@@ -102,9 +102,31 @@ func (s *Accounts) enrollee(ctx context.Context, actor Actor, userID string) (*U
 	return u, err
 }
 
-// CreateEnrollment returns a new one-time code for the user, shown once.
-func (s *Accounts) CreateEnrollment(ctx context.Context, actor Actor, userID string) (string, *Enrollment, error) {
+// errReachExceeds refuses a code that would let its issuer act as an
+// account reaching data their own grants do not allow.
+var errReachExceeds = Errorf(CodeForbidden,
+	"Tài khoản này đọc được dữ liệu mà quyền của bạn không cho phép (biểu mẫu nhạy cảm); chỉ quản trị viên được cấp mã đăng ký thiết bị cho tài khoản này.",
+	"This account can read data your own access does not allow (sensitive forms); only an administrator may issue an enrolment code for it.")
+
+// issuable loads a user the actor may issue an enrolment code for: one
+// they may enroll (else "not found") whose reach the actor's covers (else
+// forbidden): whoever redeems a code acts as its account, and the issuer
+// could redeem it on a phone of their own.
+func (s *Accounts) issuable(ctx context.Context, actor Actor, userID string) (*User, error) {
 	u, err := s.enrollee(ctx, actor, userID)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.Reaches(u) {
+		return nil, errReachExceeds
+	}
+	return u, nil
+}
+
+// CreateEnrollment returns a new one-time code for the user, shown once.
+// The audit entry names the issuer and the account the code is for.
+func (s *Accounts) CreateEnrollment(ctx context.Context, actor Actor, userID string) (string, *Enrollment, error) {
+	u, err := s.issuable(ctx, actor, userID)
 	if err != nil {
 		return "", nil, err
 	}
@@ -122,7 +144,8 @@ func (s *Accounts) CreateEnrollment(ctx context.Context, actor Actor, userID str
 	if err := s.sessions.InsertEnrollment(ctx, e); err != nil {
 		return "", nil, err
 	}
-	if err := s.record(ctx, actor, AuditEnrollment, u.ID, map[string]any{"expires_at": e.ExpiresAt}); err != nil {
+	if err := s.record(ctx, actor, AuditEnrollment, u.ID, map[string]any{"expires_at": e.ExpiresAt,
+		"issuer": actor.UserID, "issuer_role": string(actor.Role), "target": u.ID, "target_role": string(u.Role), "target_units": u.Units}); err != nil {
 		return "", nil, err
 	}
 	return code, e, nil
@@ -131,7 +154,7 @@ func (s *Accounts) CreateEnrollment(ctx context.Context, actor Actor, userID str
 // CheckEnrollment tells whether code is a pending code of the user, for
 // showing it again (as a QR code) to whoever may create it.
 func (s *Accounts) CheckEnrollment(ctx context.Context, actor Actor, userID, code string) error {
-	if _, err := s.enrollee(ctx, actor, userID); err != nil {
+	if _, err := s.issuable(ctx, actor, userID); err != nil {
 		return err
 	}
 	e, err := s.sessions.EnrollmentByHash(ctx, hashToken(normCode(code)))
@@ -177,6 +200,9 @@ func (s *Accounts) Enroll(ctx context.Context, code, deviceID string) (*User, st
 	if err != nil {
 		return nil, "", err
 	}
+	if err := s.record(ctx, ActorOf(u), AuditEnrollmentRedeem, u.ID, map[string]any{"device_id": deviceID, "issuer": e.CreatedBy}); err != nil {
+		return nil, "", err
+	}
 	return u, tok, nil
 }
 
@@ -185,6 +211,19 @@ func (s *Accounts) Devices(ctx context.Context, actor Actor, userID string) ([]D
 	if _, err := s.enrollee(ctx, actor, userID); err != nil {
 		return nil, err
 	}
+	return s.devices(ctx, userID)
+}
+
+// OwnDevices lists the phones with a live session of the caller's own
+// account, so that someone enrolled without their knowledge shows.
+func (s *Accounts) OwnDevices(ctx context.Context, actor Actor) ([]Device, error) {
+	if actor.UserID == "" {
+		return nil, forbidden()
+	}
+	return s.devices(ctx, actor.UserID)
+}
+
+func (s *Accounts) devices(ctx context.Context, userID string) ([]Device, error) {
 	toks, err := s.sessions.DeviceTokens(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -215,13 +254,36 @@ func (s *Accounts) Devices(ctx context.Context, actor Actor, userID string) ([]D
 	return out, nil
 }
 
-// RevokeDevice ends every session of the user on the device.
+// RevokeDevice ends every session of the user on the device: its refresh
+// tokens and, from the next request on, its access tokens.
 func (s *Accounts) RevokeDevice(ctx context.Context, actor Actor, userID, deviceID string) error {
 	if _, err := s.enrollee(ctx, actor, userID); err != nil {
 		return err
 	}
+	return s.endDevice(ctx, actor, userID, deviceID)
+}
+
+// RevokeOwnDevice ends every session of the caller's own account on the
+// device.
+func (s *Accounts) RevokeOwnDevice(ctx context.Context, actor Actor, deviceID string) error {
+	if actor.UserID == "" {
+		return forbidden()
+	}
+	return s.endDevice(ctx, actor, actor.UserID, deviceID)
+}
+
+func (s *Accounts) endDevice(ctx context.Context, actor Actor, userID, deviceID string) error {
+	toks, err := s.sessions.DeviceTokens(ctx, userID)
+	if err != nil {
+		return err
+	}
 	if err := s.sessions.RevokeDevice(ctx, userID, deviceID, s.now().UTC()); err != nil {
 		return err
+	}
+	for _, t := range toks {
+		if t.DeviceID == deviceID {
+			s.live.put(t.Family, false)
+		}
 	}
 	return s.record(ctx, actor, AuditDeviceRevoke, userID, map[string]any{"device_id": deviceID})
 }

@@ -87,3 +87,25 @@ func (s *Intake) ownOnly(ctx context.Context, actor Actor, form *Form) (bool, er
 	}
 	return sf.SensitiveForm, nil
 }
+
+// Reaches reports whether every record the account u may read is one the
+// actor may read as well, so that the actor may hand out a way to act as
+// u (an enrolment code) without reaching through it data their own
+// grants do not allow. An admin reaches every account. Otherwise u must
+// be a collector (the only role a code is issued for by others; that all
+// of their units lie inside the actor's is canEnroll's check), and the
+// actor must read sensitive answers: a collector reads their own
+// submissions of a form marked x-sensitive-form (the hiv form: names,
+// birth dates, caregivers), which someone without the sensitive grant
+// may not see at all (ownOnly); the rest of what a collector reads, a
+// supervisor of their units reads too.
+func (a Actor) Reaches(u *User) bool {
+	switch {
+	case a.Role == RoleAdmin:
+		return true
+	case u.Role != RoleCollector:
+		return false
+	default:
+		return a.SeesSensitive()
+	}
+}

@@ -36,6 +36,10 @@ type RefreshStore interface {
 	UseRefresh(ctx context.Context, hash string, at time.Time) error
 	RevokeRefreshFamily(ctx context.Context, family string, at time.Time) error
 	RevokeUserRefresh(ctx context.Context, userID string, at time.Time) error
+	// RefreshFamilyLive reports whether a family still has a token that
+	// was not revoked: false once it was revoked (by logout, reuse, a
+	// device revoke or an account change) or is unknown.
+	RefreshFamilyLive(ctx context.Context, family string) (bool, error)
 }
 
 // RefreshTTL is how long a refresh token may wait for its use.
@@ -90,6 +94,7 @@ func (s *Accounts) Refresh(ctx context.Context, raw, deviceID string) (*User, st
 	u, err := s.store.UserByID(ctx, t.UserID) // not the cache: a disabled user stops here at once
 	if isNotFound(err) || (err == nil && u.Disabled) {
 		_ = s.refresh.RevokeRefreshFamily(ctx, t.Family, now)
+		s.live.put(t.Family, false)
 		return nil, "", errBadRefresh
 	}
 	if err != nil {
@@ -112,6 +117,7 @@ func (s *Accounts) reused(ctx context.Context, t *RefreshToken, now time.Time) e
 	if err := s.refresh.RevokeRefreshFamily(ctx, t.Family, now); err != nil {
 		return err
 	}
+	s.live.put(t.Family, false)
 	if s.audit != nil {
 		u, _ := s.store.UserByID(ctx, t.UserID)
 		a := Actor{UserID: t.UserID}
@@ -135,5 +141,59 @@ func (s *Accounts) Logout(ctx context.Context, raw string) error {
 	if err != nil {
 		return err
 	}
-	return s.refresh.RevokeRefreshFamily(ctx, t.Family, s.now().UTC())
+	if err := s.refresh.RevokeRefreshFamily(ctx, t.Family, s.now().UTC()); err != nil {
+		return err
+	}
+	s.live.put(t.Family, false)
+	return nil
+}
+
+var errSessionEnded = Errorf(CodeUnauthorized, "Phiên đăng nhập đã kết thúc; hãy đăng nhập lại.",
+	"The session has ended; log in again.")
+
+// SessionID returns the session (the family) of a refresh token just
+// issued, for binding an access token to it.
+func (s *Accounts) SessionID(ctx context.Context, refresh string) (string, error) {
+	t, err := s.refresh.RefreshByHash(ctx, hashToken(refresh))
+	if err != nil {
+		return "", err
+	}
+	return t.Family, nil
+}
+
+// Authenticate returns the user of an access token of the given session
+// and session generation, on every request. It refuses the token from the
+// next request on once the account is disabled or gone, once its session
+// generation moved on (a password change, a role change, a disable: an
+// account enabled again does not revive its old tokens), and once its
+// session was ended (logout, device revoke, a refresh token reused). Both
+// the account and the session's state are read through caches that this
+// process updates at once, so the check costs no database round trip on
+// most requests; an end made by another instance shows within
+// RecordCacheTTL.
+func (s *Accounts) Authenticate(ctx context.Context, userID, session string, gen int64) (*User, error) {
+	u, err := s.User(ctx, userID)
+	if isNotFound(err) {
+		return nil, errSessionEnded
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled || gen != u.SessionGen {
+		return nil, errSessionEnded
+	}
+	if session == "" {
+		return u, nil
+	}
+	live, ok := s.live.get(session)
+	if !ok {
+		if live, err = s.refresh.RefreshFamilyLive(ctx, session); err != nil {
+			return nil, err
+		}
+		s.live.put(session, live)
+	}
+	if !live {
+		return nil, errSessionEnded
+	}
+	return u, nil
 }

@@ -16,6 +16,7 @@ type Store interface {
 	SubmissionStreamer
 	SealedStore
 	StoredSealStore
+	SealedFactsCounter
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

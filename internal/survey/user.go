@@ -41,8 +41,13 @@ type User struct {
 	// answers marked x-sensitive; admins and managers have it by role.
 	SensitiveAccess bool
 	Disabled        bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// SessionGen is the generation of the account's sessions: a password
+	// change, a role change or a disable moves it on, and an access token
+	// issued under an earlier generation is refused from the next request
+	// on (re-enabling the account does not move it back).
+	SessionGen int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Actor is the authenticated caller of a service method.
@@ -98,6 +103,10 @@ type Accounts struct {
 	units    *Units
 	now      func() time.Time
 	cache    *ttlCache[*User] // by id, for authenticating requests
+	// live says, by session id (refresh family), whether a session still
+	// stands, for authenticating requests; an end made here is put in at
+	// once.
+	live *ttlCache[bool]
 	// dummyHash is verified against when the user does not exist, so that a
 	// missing account costs the same time as a wrong password.
 	dummyHash string
@@ -112,7 +121,7 @@ func NewAccounts(store UserStore, sessions SessionStore, hasher PasswordHasher, 
 		return nil, err
 	}
 	return &Accounts{store: store, refresh: sessions, sessions: sessions, audit: audit, hasher: hasher, units: units, now: time.Now,
-		cache: newTTLCache[*User](RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL}, nil
+		cache: newTTLCache[*User](RecordCacheTTL), live: newTTLCache[bool](RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL}, nil
 }
 
 // SetThrottle replaces the login throttle's limits (from the configuration).

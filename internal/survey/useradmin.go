@@ -31,8 +31,10 @@ func (s *Accounts) GetUser(ctx context.Context, actor Actor, id string) (*User, 
 }
 
 // UpdateUser changes an account. Only an admin may. Disabling an account,
-// changing its role or its password revokes its refresh tokens at once,
-// and the next request with one of its access tokens sees the change.
+// changing its role or its password revokes its refresh tokens at once
+// and moves its session generation on, so that its access tokens are
+// refused from the next request on, and stay refused when the account is
+// enabled again.
 func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch UserChange) (*User, error) {
 	old, err := s.GetUser(ctx, actor, id)
 	if err != nil {
@@ -83,6 +85,13 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 		}
 	}
 	u.UpdatedAt = s.now().UTC()
+	// A disable, a new role and a new password end the sessions: their
+	// refresh tokens at once, the access tokens issued so far at the next
+	// request (an account enabled again does not revive them).
+	endSessions := u.Disabled || u.Role != old.Role || ch.Password != nil
+	if endSessions {
+		u.SessionGen++
+	}
 	if err := s.store.UpdateUser(ctx, &u); err != nil {
 		if isNotFound(err) {
 			return nil, notFound(Label{VI: "người dùng", EN: "User"})
@@ -90,7 +99,7 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 		return nil, err
 	}
 	s.cache.forget(id)
-	if u.Disabled || u.Role != old.Role || ch.Password != nil {
+	if endSessions {
 		if err := s.refresh.RevokeUserRefresh(ctx, id, u.UpdatedAt); err != nil {
 			return nil, err
 		}

@@ -53,6 +53,9 @@ type WebhookStore interface {
 	Webhook(ctx context.Context, id string) (*Webhook, error)
 	DeleteWebhook(ctx context.Context, id string) error
 	SetWebhookCursor(ctx context.Context, id, cursor string) error
+	// SetWebhookSecret replaces the stored secret if it is still old
+	// (ErrNotFound otherwise): a key rotation's compare-and-set.
+	SetWebhookSecret(ctx context.Context, id, old, secret string) error
 	// InsertDelivery adds to the outbox; ErrDuplicate if it is there.
 	InsertDelivery(ctx context.Context, d *Delivery) error
 	// DueDeliveries returns pending deliveries due at now, oldest first.

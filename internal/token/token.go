@@ -26,6 +26,12 @@ const (
 type Claims struct {
 	jwt.RegisteredClaims
 	Role string `json:"role"`
+	// Session names the session (the refresh token family) the token was
+	// issued for, so that ending the session ends the token with it.
+	Session string `json:"sid,omitempty"`
+	// Generation is the user's session generation when the token was
+	// issued; a password change, a role change or a disable moves it on.
+	Generation int64 `json:"gen,omitempty"`
 }
 
 // Signer signs with its current key and verifies with any key of its ring.
@@ -100,15 +106,22 @@ func (s *Signer) SetClock(now func() time.Time) { s.now = now }
 // TTL is how long an access token lives.
 func (s *Signer) TTL() time.Duration { return s.ttl }
 
-// Sign issues a token for a user, under the current key.
+// Sign issues a token for a user, under the current key, bound to no
+// session.
 func (s *Signer) Sign(userID, role string) (string, error) {
+	return s.SignSession(userID, role, "", 0)
+}
+
+// SignSession issues a token for a user's session and session generation,
+// under the current key.
+func (s *Signer) SignSession(userID, role, session string, generation int64) (string, error) {
 	now := s.now()
 	c := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: Issuer, Audience: jwt.ClaimStrings{Audience}, Subject: userID,
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(s.ttl)),
 		},
-		Role: role,
+		Role: role, Session: session, Generation: generation,
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
 	t.Header["kid"] = s.current

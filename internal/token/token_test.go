@@ -188,3 +188,24 @@ func TestVerifyConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestSignSession: an access token carries its session and the account's
+// session generation, which the server checks at every request; a token
+// of no session says so with an empty session and generation 0.
+func TestSignSession(t *testing.T) {
+	s := mustSigner(t, newSecret)
+	raw, err := s.SignSession("user-1", "collector", "family-1", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // verified, then from the cache of verified tokens
+		c, err := s.Verify(raw)
+		if err != nil || c.Subject != "user-1" || c.Session != "family-1" || c.Generation != 7 {
+			t.Fatalf("verified: %+v, %v", c, err)
+		}
+	}
+	plain, _ := s.Sign("user-1", "collector")
+	if c, err := s.Verify(plain); err != nil || c.Session != "" || c.Generation != 0 {
+		t.Errorf("a token of no session: %+v, %v", c, err)
+	}
+}

@@ -8,6 +8,7 @@ import { lang, setLang, t } from '../shared/i18n.js';
 import './messages.js';
 import { kv, session, waiting as countWaiting } from './db.js';
 import { syncOutbox } from './sync.js';
+import { newDevices } from './devices.js';
 import { SignIn } from './signin.js';
 import { Home } from './home.js';
 import { Fill } from './fill.js';
@@ -49,6 +50,8 @@ function App() {
     if (!cur) return;
     try { await syncOutbox(api, cur.user.id); } catch { /* offline: stays waiting */ }
     await refreshCount();
+    const fresh = await newDevices(api, cur);
+    if (fresh.length) setNotice({ kind: 'warn', id: 'new-device', text: t('devices.new', { ids: fresh.join(', ') }) });
   }, []);
   app.sync = sync;
 
@@ -128,7 +131,7 @@ function App() {
       ${langButton}
     </header>
     ${!online && html`<p class="banner warn offline" role="status">${t('net.offline')}</p>`}
-    ${notice && html`<p class="banner ${notice.kind}" role="alert" id="notice">${notice.text}</p>`}
+    ${notice && html`<p class="banner ${notice.kind}" role="alert" id="notice" data-notice=${notice.id}>${notice.text}</p>`}
     <main class="content">${screen}</main>
     ${r.name !== 'fill' && html`<nav class="tabs" aria-label="Menu">
       ${tab('home', '/', t('nav.forms'))}

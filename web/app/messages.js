@@ -32,6 +32,7 @@ addMessages({
     'feedback.title': 'Phản hồi của người giám sát', 'feedback.none': 'Không có phiếu nào cần sửa.',
     'feedback.correct': 'Sửa và gửi lại', 'feedback.state.has_issues': 'Cần sửa', 'feedback.state.rejected': 'Bị từ chối',
     'feedback.offline': 'Không có mạng: đây là danh sách lần trước.',
+    'devices.new': 'Tài khoản của bạn vừa được đăng ký trên thiết bị khác: {ids}. Nếu không phải bạn, hãy báo ngay cho người giám sát hoặc quản trị viên.',
   },
   en: {
     'nav.forms': 'Forms', 'nav.outbox': 'Outbox', 'nav.feedback': 'Feedback',
@@ -63,5 +64,6 @@ addMessages({
     'feedback.title': 'Supervisor feedback', 'feedback.none': 'Nothing to correct.',
     'feedback.correct': 'Correct and resend', 'feedback.state.has_issues': 'Has issues', 'feedback.state.rejected': 'Rejected',
     'feedback.offline': 'No network: this is the last list received.',
+    'devices.new': 'Your account was enrolled on another device: {ids}. If it was not you, tell your supervisor or administrator at once.',
   },
 });

@@ -10,10 +10,10 @@ import { createClient } from '/shared/api.js';
 import { session } from '/app/db.js';
 import { syncOutbox } from '/app/sync.js';
 
-const VERSION = 'khaosat-shell-v2';
+const VERSION = 'khaosat-shell-v3';
 const SHELL = [
   '/', '/manifest.webmanifest', '/app/app.css', '/app/main.js', '/app/messages.js', '/app/nav.js', '/app/db.js', '/app/sync.js',
-  '/app/data.js', '/app/signin.js', '/app/home.js', '/app/fill.js', '/app/outbox.js', '/app/feedback.js', '/app/photo.js',
+  '/app/data.js', '/app/signin.js', '/app/home.js', '/app/fill.js', '/app/outbox.js', '/app/feedback.js', '/app/photo.js', '/app/devices.js',
   '/app/icons/icon-192.png', '/app/icons/icon-512.png',
   '/shared/api.js', '/shared/i18n.js', '/shared/form.js', '/shared/validate.js', '/shared/styles.css',
   '/vendor/preact.js', '/vendor/idb.js', '/vendor/json-schema.js', '/vendor/jsqr.js',
