@@ -13,12 +13,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // startIndicators brings the stored facts up to the loaded indicator set
 // (a changed definition set is detected by its hash and rebuilt).
-func startIndicators(ctx context.Context, ind *survey.Indicators) error {
+func startIndicators(ctx context.Context, ind *indicator.Indicators) error {
 	if err := ind.EnsureCurrent(ctx); err != nil {
 		return fmt.Errorf("indicator facts: %w", err)
 	}
@@ -91,7 +92,7 @@ func indicatorsCmd(ctx context.Context, args, env []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	t, err := ind.Table(ctx, operator, survey.TableQuery{Codes: splitCSV(c.Codes), Period: c.Period, From: c.From, To: c.To,
+	t, err := ind.Table(ctx, operator, indicator.TableQuery{Codes: splitCSV(c.Codes), Period: c.Period, From: c.From, To: c.To,
 		Unit: unit, Level: c.Level, By: splitCSV(c.By)})
 	if err != nil {
 		return flagError(err)
@@ -141,7 +142,7 @@ func splitCSV(s string) []string {
 	return out
 }
 
-func printTable(w io.Writer, t *survey.Table, format string) error {
+func printTable(w io.Writer, t *indicator.Table, format string) error {
 	header := []string{"indicator", "unit", "unit_name", "hierarchy", "sex", "age_group", "numerator", "denominator", "value"}
 	rows := [][]string{}
 	for _, r := range t.Rows {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -20,7 +21,10 @@ import (
 
 // Store is everything the services need of a database; internal/sqlite
 // and internal/mongo both provide it.
-type Store = survey.Store
+type Store interface {
+	survey.Store
+	indicator.FactsStore
+}
 
 // Access is how a process uses the embedded database.
 type Access int

@@ -6,6 +6,7 @@ import (
 
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/export"
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -14,7 +15,7 @@ type Services struct {
 	Units      *survey.Units
 	Auditor    *survey.Auditor
 	Catalog    *survey.Catalog
-	Indicators *survey.Indicators
+	Indicators *indicator.Indicators
 	Intake     *survey.Intake
 	Lifecycle  *survey.Lifecycle
 	Hooks      *survey.Hooks
@@ -54,18 +55,19 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 			return nil, err
 		}
 	}
-	set, err := survey.LoadIndicatorSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
+	set, err := indicator.LoadSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
 	if err != nil {
 		return nil, err
 	}
-	s.Indicators = survey.NewIndicators(set, units, store, c.Log)
+	facts := indicator.NewDeriver(set, units)
 	prot := c.Protection
 	prot.Audit = s.Auditor
-	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot); err != nil {
+	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, survey.WithFacts(facts), survey.WithFeed(survey.NewFeed(store))); err != nil {
 		return nil, err
 	}
-	s.Intake.SetFeed(survey.NewFeed(store))
-	s.Intake.UseIndicators(s.Indicators)
+	// The indicators read stored submissions back through intake, which
+	// opens their sealed answers.
+	s.Indicators = indicator.NewIndicators(facts, store, s.Intake, prot.Sealer, c.Log)
 	s.Lifecycle = survey.NewLifecycle(s.Intake, store, s.Auditor)
 	maxAtt := c.MaxAttachment
 	if maxAtt <= 0 {

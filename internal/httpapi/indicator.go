@@ -109,7 +109,7 @@ func (s *Server) indicatorTable(c *gin.Context) error {
 		e.Fields = []survey.FieldError{{Path: "?format", Code: "invalid", Message: e.Message}}
 		return e
 	}
-	q := survey.TableQuery{Codes: splitList(c.Query("codes")), Period: c.Query("period"), From: c.Query("from"), To: c.Query("to"),
+	q := indicator.TableQuery{Codes: splitList(c.Query("codes")), Period: c.Query("period"), From: c.Query("from"), To: c.Query("to"),
 		Unit: c.Query("unit"), Level: c.Query("level"), By: splitList(c.Query("by"))}
 	if code := c.Param("code"); code != "" {
 		q.Codes = []string{code}
@@ -135,7 +135,7 @@ func (s *Server) indicatorTable(c *gin.Context) error {
 	return nil
 }
 
-func toTableJSON(t *survey.Table) tableJSON {
+func toTableJSON(t *indicator.Table) tableJSON {
 	j := tableJSON{From: t.From.Format(time.DateOnly), To: t.To.Format(time.DateOnly), Unit: t.Unit, Level: string(t.Level),
 		By: append([]string{}, t.By...), Rows: make([]tableRowJSON, len(t.Rows))}
 	for _, ind := range t.Indicators {

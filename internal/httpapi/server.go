@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
 )
@@ -40,7 +41,7 @@ type Deps struct {
 	CORSOrigins []string
 
 	// Indicators answers the indicator routes.
-	Indicators *survey.Indicators
+	Indicators *indicator.Indicators
 
 	// Lifecycle serves sync, edits, review and deletion, over Intake.
 	Lifecycle *survey.Lifecycle

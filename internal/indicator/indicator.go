@@ -1,8 +1,23 @@
-// Package indicator loads the statistics indicator set (forms/indicators/)
-// and evaluates its conditions. Conditions are CEL expressions compiled and
-// type-checked at load against the fields of the indicator's form, so that
-// a misspelt field, a wrong type or a choice code the form does not have
-// fails at start-up, naming the indicator and the position.
+// Package indicator is the statistics indicator set (forms/indicators/)
+// and everything computed from it.
+//
+// Definitions: conditions are CEL expressions compiled and type-checked at
+// load against the fields of the indicator's form, so that a misspelt
+// field, a wrong type or a choice code the form does not have fails at
+// start-up, naming the indicator and the position (indicator.go, check.go,
+// sensitive.go).
+//
+// Facts: each submission's rows are evaluated once, when it is written,
+// into small facts stored with it (Deriver, which intake is built with as
+// its survey.FactDeriver); a table is a count over the facts by the store
+// (Indicators, query.go), rebuilt when the definitions change. The cells
+// of sensitive indicators are kept sealed (factseal.go: the domain says
+// which cells, the adapters only store them), and small counts are
+// suppressed so that no table, nor two tables together, tells one child
+// (suppress.go, suppress_cache.go).
+//
+// The package imports survey (actors, submissions, units, errors); survey
+// never imports it.
 package indicator
 
 import (
@@ -10,6 +25,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -315,3 +332,29 @@ func value(t *cel.Type, v any, present bool) any {
 
 // Fields returns the fields the indicator's conditions read.
 func (ind *Indicator) Fields() []*schema.Field { return ind.fields }
+
+// LoadSet reads the indicator definitions file of fsys and
+// compiles it against the forms in formsDir (their current files).
+func LoadSet(fsys fs.FS, formsDir, file string) (*Set, error) {
+	names, err := fs.Glob(fsys, path.Join(formsDir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	forms := map[string]*schema.Form{}
+	for _, n := range names {
+		raw, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, err
+		}
+		f, err := schema.Compile(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
+		forms[f.ID] = f
+	}
+	raw, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return nil, fmt.Errorf("indicator definitions: %w", err)
+	}
+	return Load(raw, forms)
+}

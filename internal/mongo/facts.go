@@ -10,6 +10,7 @@ import (
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -174,7 +175,7 @@ func (s *Store) EachSubmission(ctx context.Context, fn func(*survey.Submission) 
 
 // factsFilter selects the submissions with facts inside one of q's parts
 // (on the index facts_hier_unit_date).
-func factsFilter(q survey.FactsQuery) bson.D {
+func factsFilter(q indicator.FactsQuery) bson.D {
 	alts := bson.A{}
 	for _, p := range q.Parts {
 		if p.Communes != nil && len(p.Communes) == 0 {
@@ -198,8 +199,8 @@ func factsFilter(q survey.FactsQuery) bson.D {
 // sensitive, and the sealed ones in this process (countSealed), when it
 // asks for a sensitive one. A group may come from both; the caller adds
 // them up.
-func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.FactCount, error) {
-	var out []survey.FactCount
+func (s *Store) CountFacts(ctx context.Context, q indicator.FactsQuery) ([]indicator.FactCount, error) {
+	var out []indicator.FactCount
 	if match, ok := clearMatch(q); ok {
 		rows, err := s.countClear(ctx, q, match)
 		if err != nil {
@@ -221,7 +222,7 @@ func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.F
 // (nil: all of them), and whether q asks for any clear one. A cell of a
 // sensitive indicator is never counted from the clear cells, even one a
 // store from before sealing still holds until its facts are rebuilt.
-func clearMatch(q survey.FactsQuery) (bson.D, bool) {
+func clearMatch(q indicator.FactsQuery) (bson.D, bool) {
 	if len(q.Indicators) == 0 {
 		if len(q.Sensitive) == 0 {
 			return nil, true
@@ -248,7 +249,7 @@ func clearMatch(q survey.FactsQuery) (bson.D, bool) {
 // index, $unwind the cells, $match the indicators (match, when not nil),
 // $group by unit, indicator and the breakdowns asked for. (No $project
 // before the $unwind: the FerretDB stand-in leaks a cursor on that pair.)
-func (s *Store) countClear(ctx context.Context, q survey.FactsQuery, match bson.D) ([]survey.FactCount, error) {
+func (s *Store) countClear(ctx context.Context, q indicator.FactsQuery, match bson.D) ([]indicator.FactCount, error) {
 	pipeline := mdb.Pipeline{
 		{{Key: "$match", Value: factsFilter(q)}},
 		{{Key: "$unwind", Value: "$facts"}},
@@ -289,9 +290,9 @@ func (s *Store) countClear(ctx context.Context, q survey.FactsQuery, match bson.
 	if err := cur.All(ctx, &rows); err != nil {
 		return nil, translate("count indicator facts", err)
 	}
-	out := make([]survey.FactCount, len(rows))
+	out := make([]indicator.FactCount, len(rows))
 	for i, r := range rows {
-		out[i] = survey.FactCount{Hierarchy: r.Key.Hier, Unit: r.Key.Unit, Indicator: r.Key.Indicator, Sex: r.Key.Sex,
+		out[i] = indicator.FactCount{Hierarchy: r.Key.Hier, Unit: r.Key.Unit, Indicator: r.Key.Indicator, Sex: r.Key.Sex,
 			AgeGroup: r.Key.AgeGroup, Den: int(r.Packed >> packShift), Num: int(r.Packed & (1<<packShift - 1))}
 	}
 	return out, nil
@@ -312,7 +313,7 @@ var sealedProjection = bson.D{{Key: "fh", Value: 1}, {Key: "fd", Value: 1}, {Key
 // countSealed sums the sealed cells of q's sensitive indicators: it finds
 // the submissions of q's parts that have a box (on the facts index), opens
 // each and groups its cells here, as countClear groups in the database.
-func (s *Store) countSealed(ctx context.Context, q survey.FactsQuery) ([]survey.FactCount, error) {
+func (s *Store) countSealed(ctx context.Context, q indicator.FactsQuery) ([]indicator.FactCount, error) {
 	if s.sealer == nil {
 		return nil, errNoFactSealer
 	}
@@ -327,8 +328,8 @@ func (s *Store) countSealed(ctx context.Context, q survey.FactsQuery) ([]survey.
 	}
 	defer cur.Close(ctx)
 	// A group's key is a count with no sums; at holds where it is in out.
-	at := map[survey.FactCount]int{}
-	var out []survey.FactCount
+	at := map[indicator.FactCount]int{}
+	var out []indicator.FactCount
 	for cur.Next(ctx) {
 		var d sealedFactsDoc
 		if err := cur.Decode(&d); err != nil {
@@ -345,7 +346,7 @@ func (s *Store) countSealed(ctx context.Context, q survey.FactsQuery) ([]survey.
 			if !asked[c.Indicator] {
 				continue
 			}
-			k := survey.FactCount{Indicator: c.Indicator}
+			k := indicator.FactCount{Indicator: c.Indicator}
 			switch q.Level {
 			case survey.LevelDistrict:
 				k.Hierarchy, k.Unit = d.Hier, d.District
@@ -404,4 +405,4 @@ func (s *Store) SetIndicatorSetHash(ctx context.Context, hash string) error {
 }
 
 // UseFactSealer sets what seals the facts of sensitive indicators.
-func (s *Store) UseFactSealer(f survey.FactSealer) { s.sealer = f }
+func (s *Store) UseFactSealer(f indicator.FactSealer) { s.sealer = f }

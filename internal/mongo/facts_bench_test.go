@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/storetest"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -47,10 +48,10 @@ func BenchmarkCountSealedFacts(b *testing.B) {
 	s.UseFactSealer(sealer)
 	seedHouseholdFacts(b, s, n)
 
-	year := []survey.FactsPart{{Hierarchy: "h2025", From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)}}
-	clearQ := survey.FactsQuery{Parts: year, Indicators: benchClear}
-	sealedQ := survey.FactsQuery{Parts: year, Indicators: benchSensitive, Sensitive: benchSensitive}
-	count := func(q survey.FactsQuery, codes int) time.Duration {
+	year := []indicator.FactsPart{{Hierarchy: "h2025", From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)}}
+	clearQ := indicator.FactsQuery{Parts: year, Indicators: benchClear}
+	sealedQ := indicator.FactsQuery{Parts: year, Indicators: benchSensitive, Sensitive: benchSensitive}
+	count := func(q indicator.FactsQuery, codes int) time.Duration {
 		start := time.Now()
 		cs, err := s.CountFacts(ctx, q)
 		d := time.Since(start)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/storetest"
@@ -81,12 +82,12 @@ func mustFactsSub(t *testing.T, s *mongo.Store, cells ...survey.FactCell) *surve
 }
 
 // sensitiveQuery asks for every indicator of 2026, the sensitive one among them.
-var sensitiveQuery = survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025",
+var sensitiveQuery = indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025",
 	From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)}},
 	Sensitive: []string{storetest.SensitiveMarker}}
 
 // mustCount returns the summed denominators and numerators by indicator.
-func mustCount(t *testing.T, s *mongo.Store, q survey.FactsQuery) map[string][2]int {
+func mustCount(t *testing.T, s *mongo.Store, q indicator.FactsQuery) map[string][2]int {
 	t.Helper()
 	cs, err := s.CountFacts(context.Background(), q)
 	if err != nil {
@@ -147,7 +148,7 @@ func TestRebuildReseals(t *testing.T) {
 	ctx := context.Background()
 	s := MustStore(t)
 	oldKey, newKey := mustNewKey(t), mustNewKey(t)
-	s.UseFactSealer(survey.NewFactSealer(mustKeyring(t, oldKey)))
+	s.UseFactSealer(indicator.NewFactSealer(mustKeyring(t, oldKey)))
 	f := mustFactsSub(t, s, sensitiveCell(true, 2, 1))
 	k0, box0 := boxOf(t, s, f.SubmissionID)
 	if k0 != seal.KeyID(oldKey) {
@@ -160,7 +161,7 @@ func TestRebuildReseals(t *testing.T) {
 		t.Error("a rebuild under the same key kept the old box: it was not sealed afresh")
 	}
 
-	s.UseFactSealer(survey.NewFactSealer(mustKeyring(t, newKey, oldKey)))
+	s.UseFactSealer(indicator.NewFactSealer(mustKeyring(t, newKey, oldKey)))
 	if err := s.ReplaceFacts(ctx, f); err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +169,7 @@ func TestRebuildReseals(t *testing.T) {
 		t.Fatalf("after the rotation's rebuild the box is under %s, want the new key %s", k, seal.KeyID(newKey))
 	}
 	// The old key retired: the counts need only the new one.
-	s.UseFactSealer(survey.NewFactSealer(mustKeyring(t, newKey)))
+	s.UseFactSealer(indicator.NewFactSealer(mustKeyring(t, newKey)))
 	if diff := cmp.Diff(map[string][2]int{"A": {1, 1}, storetest.SensitiveMarker: {2, 1}}, mustCount(t, s, sensitiveQuery)); diff != "" {
 		t.Errorf("counts under the new key alone (-want +got):\n%s", diff)
 	}
@@ -281,12 +282,12 @@ func TestSealedFactsGroupAsTheClearOnes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			groups := map[string]map[survey.FactCount]int{}
+			groups := map[string]map[indicator.FactCount]int{}
 			for _, c := range cs {
 				ind := c.Indicator
 				c.Indicator = ""
 				if groups[ind] == nil {
-					groups[ind] = map[survey.FactCount]int{}
+					groups[ind] = map[indicator.FactCount]int{}
 				}
 				groups[ind][c]++
 			}

@@ -31,6 +31,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -49,7 +50,7 @@ type Store struct {
 	appends chan *appendReq
 	closed  chan struct{}
 	// sealer seals the indicator facts kept out of clear (UseFactSealer).
-	sealer survey.FactSealer
+	sealer indicator.FactSealer
 	// Missing lists the indexes EnsureIndexes could not create because
 	// the engine lacks their kind (see EnsureIndexes).
 	Missing []string

@@ -3,7 +3,7 @@ package sqlite
 import (
 	"sync"
 
-	"github.com/khaosat/khaosat/internal/survey"
+	"github.com/khaosat/khaosat/internal/indicator"
 )
 
 // maxFactChanges bounds the change log: past it, the older half is
@@ -24,13 +24,13 @@ type factChanges struct {
 
 type factChange struct {
 	version uint64
-	area    survey.FactsArea
+	area    indicator.FactsArea
 }
 
 // record logs the areas of the commit that makes the version come to
 // version. It runs before the version moves: a reader that sees the
 // version finds its changes.
-func (c *factChanges) record(version uint64, areas []survey.FactsArea) {
+func (c *factChanges) record(version uint64, areas []indicator.FactsArea) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, a := range areas {
@@ -48,14 +48,14 @@ func (c *factChanges) record(version uint64, areas []survey.FactsArea) {
 }
 
 // since returns the areas changed by the commits after version.
-func (c *factChanges) since(version uint64) ([]survey.FactsArea, bool) {
+func (c *factChanges) since(version uint64) ([]indicator.FactsArea, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if version < c.forgotten {
 		return nil, false
 	}
-	var out []survey.FactsArea
-	seen := map[survey.FactsArea]bool{}
+	var out []indicator.FactsArea
+	seen := map[indicator.FactsArea]bool{}
 	for i := len(c.entries) - 1; i >= 0 && c.entries[i].version > version; i-- {
 		if a := c.entries[i].area; !seen[a] {
 			seen[a] = true
@@ -67,9 +67,9 @@ func (c *factChanges) since(version uint64) ([]survey.FactsArea, bool) {
 
 // FactsChangedSince returns the communes whose indicator facts changed in
 // the commits that moved the facts version past version
-// (survey.FactsChangeLog). Like FactsVersion, only the process that holds
+// (indicator.FactsChangeLog). Like FactsVersion, only the process that holds
 // the data directory can tell.
-func (s *Store) FactsChangedSince(version uint64) ([]survey.FactsArea, bool) {
+func (s *Store) FactsChangedSince(version uint64) ([]indicator.FactsArea, bool) {
 	if !s.owner {
 		return nil, false
 	}

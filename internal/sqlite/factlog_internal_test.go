@@ -6,7 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/khaosat/khaosat/internal/survey"
+	"github.com/khaosat/khaosat/internal/indicator"
 )
 
 // TestFactChangesBounded: the log tells the places changed after a
@@ -15,16 +15,16 @@ import (
 // with part of what changed.
 func TestFactChangesBounded(t *testing.T) {
 	var c factChanges
-	a := survey.FactsArea{Hierarchy: "h2025", Commune: "00004"}
-	b := survey.FactsArea{Hierarchy: "h2025", Commune: "00007"}
-	c.record(1, []survey.FactsArea{a})
+	a := indicator.FactsArea{Hierarchy: "h2025", Commune: "00004"}
+	b := indicator.FactsArea{Hierarchy: "h2025", Commune: "00007"}
+	c.record(1, []indicator.FactsArea{a})
 	c.record(2, nil)
-	c.record(3, []survey.FactsArea{b, a})
-	sorted := cmpopts.SortSlices(func(x, y survey.FactsArea) bool { return x.Commune < y.Commune })
+	c.record(3, []indicator.FactsArea{b, a})
+	sorted := cmpopts.SortSlices(func(x, y indicator.FactsArea) bool { return x.Commune < y.Commune })
 	for _, tc := range []struct {
 		since uint64
-		want  []survey.FactsArea
-	}{{0, []survey.FactsArea{a, b}}, {1, []survey.FactsArea{a, b}}, {2, []survey.FactsArea{a, b}}, {3, nil}} {
+		want  []indicator.FactsArea
+	}{{0, []indicator.FactsArea{a, b}}, {1, []indicator.FactsArea{a, b}}, {2, []indicator.FactsArea{a, b}}, {3, nil}} {
 		got, ok := c.since(tc.since)
 		if !ok {
 			t.Fatalf("since %d: not known", tc.since)
@@ -37,10 +37,10 @@ func TestFactChangesBounded(t *testing.T) {
 	v := uint64(3)
 	for len(c.entries) < maxFactChanges-1 {
 		v++
-		c.record(v, []survey.FactsArea{a, b, a})
+		c.record(v, []indicator.FactsArea{a, b, a})
 	}
 	v++
-	c.record(v, []survey.FactsArea{{Hierarchy: "h2025", Commune: "00008"}, a, b})
+	c.record(v, []indicator.FactsArea{{Hierarchy: "h2025", Commune: "00008"}, a, b})
 	if len(c.entries) > maxFactChanges {
 		t.Fatalf("%d entries kept, bound %d", len(c.entries), maxFactChanges)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/storetest"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -46,11 +47,11 @@ func TestFactsChangedSinceRace(t *testing.T) {
 				}
 				after, _ := s.FactsVersion()
 				areas, ok := s.FactsChangedSince(before)
-				if after <= before || !ok || !slices.Contains(areas, survey.FactsArea{Hierarchy: "h2025", Commune: commune}) {
+				if after <= before || !ok || !slices.Contains(areas, indicator.FactsArea{Hierarchy: "h2025", Commune: commune}) {
 					t.Errorf("write to %s acknowledged: version %d → %d, changes since %d %v (%v)", commune, before, after, before, areas, ok)
 					return
 				}
-				if areas, _ := s.FactsChangedSince(after); slices.Contains(areas, survey.FactsArea{Hierarchy: "h2025", Commune: commune}) {
+				if areas, _ := s.FactsChangedSince(after); slices.Contains(areas, indicator.FactsArea{Hierarchy: "h2025", Commune: commune}) {
 					t.Errorf("write to %s logged after the version it made", commune)
 				}
 			}

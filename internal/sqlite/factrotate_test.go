@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -26,13 +27,13 @@ func mustKey(t *testing.T) []byte {
 	return k
 }
 
-func factSealer(t *testing.T, keys ...[]byte) survey.FactSealer {
+func factSealer(t *testing.T, keys ...[]byte) indicator.FactSealer {
 	t.Helper()
 	ring, err := seal.NewKeyring(keys...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return survey.NewFactSealer(ring)
+	return indicator.NewFactSealer(ring)
 }
 
 func newSubmission(unit string, day time.Time) *survey.Submission {
@@ -54,9 +55,9 @@ func createWithFacts(t *testing.T, s *sqlite.Store, sub *survey.Submission, f *s
 
 // countByCommune counts every indicator of 2026 per commune, sex and age
 // group.
-func countByCommune(t *testing.T, s *sqlite.Store, from, to time.Time) []survey.FactCount {
+func countByCommune(t *testing.T, s *sqlite.Store, from, to time.Time) []indicator.FactCount {
 	t.Helper()
-	cs, err := s.CountFacts(context.Background(), survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h", From: from, To: to}},
+	cs, err := s.CountFacts(context.Background(), indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h", From: from, To: to}},
 		Level: survey.LevelCommune, BySex: true, ByAge: true})
 	if err != nil {
 		t.Fatal(err)
@@ -119,10 +120,10 @@ func TestFactsRebuildAfterKeyRotation(t *testing.T) {
 	add("00004", feb, cell("S", "female", 1, 0))
 	add("00229", mar, cell("A", "male", 3, 3))
 	gone := add("00229", may, cell("S", "female", 1, 1))
-	year := func() []survey.FactCount {
+	year := func() []indicator.FactCount {
 		return countByCommune(t, s, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC))
 	}
-	days := func() []survey.FactCount { // partial months: the day totals
+	days := func() []indicator.FactCount { // partial months: the day totals
 		return countByCommune(t, s, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 5, 20, 0, 0, 0, 0, time.UTC))
 	}
 	wantYear, wantDays := year(), days()
@@ -141,8 +142,8 @@ func TestFactsRebuildAfterKeyRotation(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	drop := func(cs []survey.FactCount) []survey.FactCount {
-		var out []survey.FactCount
+	drop := func(cs []indicator.FactCount) []indicator.FactCount {
+		var out []indicator.FactCount
 		for _, c := range cs {
 			if !(c.Unit == "00229" && c.Indicator == "S") {
 				out = append(out, c)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -163,7 +164,7 @@ func addMoves(moves []totalMove, area factArea, cells []survey.FactCell, sign in
 		} else if sign > 0 {
 			moves[i].area.district = area.district
 		}
-		moves[i].delta = survey.AddCells(moves[i].delta, cells, sign)
+		moves[i].delta = indicator.AddCells(moves[i].delta, cells, sign)
 	}
 	return moves
 }
@@ -198,7 +199,7 @@ func moveTotals(tx *wtx, moves []totalMove) error {
 			continue
 		}
 		if len(m.delta) > 0 {
-			tx.areas = append(tx.areas, survey.FactsArea{Hierarchy: a.hierarchy, Commune: a.commune})
+			tx.areas = append(tx.areas, indicator.FactsArea{Hierarchy: a.hierarchy, Commune: a.commune})
 		}
 		var cells []survey.FactCell
 		if found {
@@ -206,7 +207,7 @@ func moveTotals(tx *wtx, moves []totalMove) error {
 				return fmt.Errorf("read indicator totals: %w", err)
 			}
 		}
-		cells = survey.AddCells(cells, m.delta, 1)
+		cells = indicator.AddCells(cells, m.delta, 1)
 		if len(cells) == 0 {
 			if found {
 				if _, err := tx.Exec(`DELETE FROM `+k.table+` WHERE rowid = ?`, rowid); err != nil {
@@ -252,7 +253,7 @@ func (s *Store) ReplaceFacts(ctx context.Context, f *survey.Facts) error {
 // months of each part from the month totals, the days of its partial
 // months from the day totals. Each box is opened and its cells grouped
 // here: the database sees only where a box belongs. A group comes once.
-func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.FactCount, error) {
+func (s *Store) CountFacts(ctx context.Context, q indicator.FactsQuery) ([]indicator.FactCount, error) {
 	if s.sealer == nil {
 		return nil, errNoSealer
 	}
@@ -327,10 +328,10 @@ func (s *Store) CountFacts(ctx context.Context, q survey.FactsQuery) ([]survey.F
 // summed in place, from the box's plaintext, through an index keyed by
 // the group's bytes, and nothing is allocated but for a new group.
 type factCounter struct {
-	q      survey.FactsQuery
+	q      indicator.FactsQuery
 	want   map[string]bool // nil: every indicator
 	index  map[string]int  // group key → position in groups
-	groups []survey.FactCount
+	groups []indicator.FactCount
 	key    []byte // scratch: the key of the cell at hand
 	// the indicator of the last cell wants looked at, and its answer
 	last       []byte
@@ -339,8 +340,8 @@ type factCounter struct {
 }
 
 // add opens a box of the totals of commune and sums its cells.
-func (c *factCounter) add(sealer survey.FactSealer, hierarchy, commune, district, keyID string, box []byte, aad string) error {
-	g := survey.FactCount{Hierarchy: hierarchy, Unit: commune}
+func (c *factCounter) add(sealer indicator.FactSealer, hierarchy, commune, district, keyID string, box []byte, aad string) error {
+	g := indicator.FactCount{Hierarchy: hierarchy, Unit: commune}
 	switch c.q.Level {
 	case survey.LevelDistrict:
 		g.Unit = district
@@ -352,7 +353,7 @@ func (c *factCounter) add(sealer survey.FactSealer, hierarchy, commune, district
 	k = append(k, g.Unit...)
 	k = append(k, 0)
 	base := len(k)
-	err := sealer.EachCell(keyID, box, aad, func(cell *survey.CellBytes) {
+	err := sealer.EachCell(keyID, box, aad, func(cell *indicator.CellBytes) {
 		if !c.wants(cell.Indicator) {
 			return
 		}
@@ -403,7 +404,7 @@ func (c *factCounter) wants(ind []byte) bool {
 }
 
 // counts returns the groups that are not zero.
-func (c *factCounter) counts() []survey.FactCount {
+func (c *factCounter) counts() []indicator.FactCount {
 	out := c.groups[:0]
 	for _, g := range c.groups {
 		if g.Den != 0 || g.Num != 0 {
@@ -468,4 +469,4 @@ func (s *Store) SetIndicatorSetHash(ctx context.Context, hash string) error {
 
 // UseFactSealer sets what seals and opens the indicator facts: every
 // fact is kept in sealed boxes, sensitive or not.
-func (s *Store) UseFactSealer(f survey.FactSealer) { s.sealer = f }
+func (s *Store) UseFactSealer(f indicator.FactSealer) { s.sealer = f }

@@ -31,6 +31,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -67,7 +68,7 @@ type Store struct {
 	// changes logs where each of those commits changed facts.
 	changes factChanges
 	// sealer seals the indicator facts kept out of clear (UseFactSealer).
-	sealer survey.FactSealer
+	sealer indicator.FactSealer
 	// guard keeps free disk space under the database (GuardSpace).
 	guard *SpaceGuard
 }
@@ -293,6 +294,6 @@ var errNoMatch = survey.ErrNotFound
 func (s *Store) ReadDB() *sql.DB { return s.r }
 
 // FactsVersion moves with every commit that changes indicator facts
-// (survey.FactsVersioner). Only the process that holds the data directory
+// (indicator.FactsVersioner). Only the process that holds the data directory
 // writes facts: a store opened alongside a running server cannot tell.
 func (s *Store) FactsVersion() (uint64, bool) { return s.factsVersion.Load(), s.owner }

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/khaosat/khaosat/internal/survey"
+	"github.com/khaosat/khaosat/internal/indicator"
 )
 
 // A write is a function run inside the writer's transaction.
@@ -25,7 +25,7 @@ type wtx struct {
 	// then moves the store's facts version.
 	facts bool
 	// areas are the communes whose facts totals the write changed.
-	areas []survey.FactsArea
+	areas []indicator.FactsArea
 }
 
 // Exec runs query with args, through its prepared statement if it has one.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -33,24 +34,24 @@ func WriteSensitiveFacts(t *testing.T, s Stores) {
 	add("00004", "2026-02-01", cell(S, "male", "0-4", 1, 1), cell(S, "female", "5-11", 1, 0))
 	b := add("00004", "2026-05-17", cell(S, "female", "5-11", 1, 1))
 	c := add("00229", "2026-03-09", cell(A, "male", "5-11", 3, 3), cell(S, "male", "5-11", 3, 2))
-	year := survey.FactsPart{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}
-	count := func(q survey.FactsQuery) map[row]bool { t.Helper(); return countRows(t, s, q) }
-	check := func(name string, q survey.FactsQuery, want map[row]bool) {
+	year := indicator.FactsPart{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}
+	count := func(q indicator.FactsQuery) map[row]bool { t.Helper(); return countRows(t, s, q) }
+	check := func(name string, q indicator.FactsQuery, want map[row]bool) {
 		t.Helper()
 		if diff := cmp.Diff(want, count(q)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", name, diff)
 		}
 	}
 	all := []string{S}
-	check("all indicators", survey.FactsQuery{Parts: []survey.FactsPart{year}, Sensitive: all},
+	check("all indicators", indicator.FactsQuery{Parts: []indicator.FactsPart{year}, Sensitive: all},
 		map[row]bool{{"00004", A, "", 2, 1}: true, {"00004", S, "", 5, 3}: true, {"00229", A, "", 3, 3}: true, {"00229", S, "", 3, 2}: true})
-	check("the sensitive one by sex and age", survey.FactsQuery{Parts: []survey.FactsPart{year}, Indicators: all, Sensitive: all, BySex: true, ByAge: true, Level: survey.LevelCity},
+	check("the sensitive one by sex and age", indicator.FactsQuery{Parts: []indicator.FactsPart{year}, Indicators: all, Sensitive: all, BySex: true, ByAge: true, Level: survey.LevelCity},
 		map[row]bool{{"", S, "male0-4", 3, 2}: true, {"", S, "female5-11", 2, 1}: true, {"", S, "male5-11", 3, 2}: true})
-	check("the clear one only", survey.FactsQuery{Parts: []survey.FactsPart{year}, Indicators: []string{A}},
+	check("the clear one only", indicator.FactsQuery{Parts: []indicator.FactsPart{year}, Indicators: []string{A}},
 		map[row]bool{{"00004", A, "", 2, 1}: true, {"00229", A, "", 3, 3}: true})
-	check("partial months", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-05-16"), Communes: []string{"00004"}}}, Sensitive: all},
+	check("partial months", indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-05-16"), Communes: []string{"00004"}}}, Sensitive: all},
 		map[row]bool{{"00004", A, "", 2, 1}: true, {"00004", S, "", 4, 2}: true})
-	check("one day", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-05-17"), To: day("2026-05-17")}}, Sensitive: all},
+	check("one day", indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-05-17"), To: day("2026-05-17")}}, Sensitive: all},
 		map[row]bool{{"00004", S, "", 1, 1}: true})
 
 	// An edit replaces the submission's sensitive cells, in the totals too.
@@ -61,7 +62,7 @@ func WriteSensitiveFacts(t *testing.T, s Stores) {
 	if err := s.UpdateSubmission(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
-	check("after an edit", survey.FactsQuery{Parts: []survey.FactsPart{year}, Indicators: all, Sensitive: all},
+	check("after an edit", indicator.FactsQuery{Parts: []indicator.FactsPart{year}, Indicators: all, Sensitive: all},
 		map[row]bool{{"00004", S, "", 5, 3}: true, {"00229", S, "", 3, 0}: true})
 	// A rebuild moves a submission's facts to another date, or drops them.
 	f := facts(b, cell(S, "female", "5-11", 1, 1))
@@ -69,12 +70,12 @@ func WriteSensitiveFacts(t *testing.T, s Stores) {
 	if err := s.ReplaceFacts(ctx, f); err != nil {
 		t.Fatal(err)
 	}
-	check("after a rebuild moved one", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-02-01")}}, Indicators: all, Sensitive: all},
+	check("after a rebuild moved one", indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-02-01")}}, Indicators: all, Sensitive: all},
 		map[row]bool{{"00004", S, "", 5, 3}: true})
 	if err := s.ReplaceFacts(ctx, facts(&next)); err != nil {
 		t.Fatal(err)
 	}
-	check("after a rebuild dropped one", survey.FactsQuery{Parts: []survey.FactsPart{year}, Sensitive: all},
+	check("after a rebuild dropped one", indicator.FactsQuery{Parts: []indicator.FactsPart{year}, Sensitive: all},
 		map[row]bool{{"00004", A, "", 2, 1}: true, {"00004", S, "", 5, 3}: true})
 }
 
@@ -92,11 +93,11 @@ func testFactsManyCommunes(t *testing.T, s Stores) {
 			survey.FactCell{Indicator: SensitiveMarker, Sex: "female", AgeGroup: "0-4", Den: 1, Num: i % 2, Sensitive: true}))
 		wantDen += i + 1
 	}
-	for _, p := range []survey.FactsPart{
+	for _, p := range []indicator.FactsPart{
 		{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}, // whole months
 		{Hierarchy: "h2025", From: day("2026-03-10"), To: day("2026-03-20")}, // days
 	} {
-		cs, err := s.CountFacts(ctx, survey.FactsQuery{Parts: []survey.FactsPart{p}, Sensitive: []string{SensitiveMarker}})
+		cs, err := s.CountFacts(ctx, indicator.FactsQuery{Parts: []indicator.FactsPart{p}, Sensitive: []string{SensitiveMarker}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +118,7 @@ func testFactsManyCommunes(t *testing.T, s Stores) {
 		if len(per) != 2*n {
 			t.Errorf("%d groups, want %d", len(per), 2*n)
 		}
-		city, err := s.CountFacts(ctx, survey.FactsQuery{Parts: []survey.FactsPart{p}, Indicators: []string{"A"}, Level: survey.LevelCity})
+		city, err := s.CountFacts(ctx, indicator.FactsQuery{Parts: []indicator.FactsPart{p}, Indicators: []string{"A"}, Level: survey.LevelCity})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +140,7 @@ type row struct {
 
 // countRows counts q on s and returns its groups as rows, each group's
 // parts added up (a store may return a group in parts), zero groups left out.
-func countRows(t *testing.T, s Stores, q survey.FactsQuery) map[row]bool {
+func countRows(t *testing.T, s Stores, q indicator.FactsQuery) map[row]bool {
 	t.Helper()
 	cs, err := s.CountFacts(ctx, q)
 	if err != nil {
@@ -172,7 +173,7 @@ func testRebuildAfterChange(t *testing.T, s Stores) {
 	mustCreate(t, s, sub, facts(sub, cell(1)))
 	den := func() int {
 		t.Helper()
-		cs, err := s.CountFacts(ctx, survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}}, Level: survey.LevelCity})
+		cs, err := s.CountFacts(ctx, indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}}, Level: survey.LevelCity})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -157,11 +158,11 @@ func testPurgeDeleted(t *testing.T, s Stores) {
 	}
 	// The indicators count the live submission only: from the monthly
 	// totals (whole months) and from the rows (days of a month).
-	for _, part := range []survey.FactsPart{
+	for _, part := range []indicator.FactsPart{
 		{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")},
 		{Hierarchy: "h2025", From: day("2026-03-01"), To: day("2026-03-15")},
 	} {
-		cs, err := s.CountFacts(ctx, survey.FactsQuery{Parts: []survey.FactsPart{part}, Level: survey.LevelCity})
+		cs, err := s.CountFacts(ctx, indicator.FactsQuery{Parts: []indicator.FactsPart{part}, Level: survey.LevelCity})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -117,7 +118,7 @@ func testRaceCreates(t *testing.T, s Stores) {
 	if evs := allEvents(t, s); len(evs) != 1 {
 		t.Errorf("events: %d, want 1", len(evs))
 	}
-	cs, err := s.CountFacts(ctx, survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}}, Level: survey.LevelCity})
+	cs, err := s.CountFacts(ctx, indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}}, Level: survey.LevelCity})
 	if err != nil || len(cs) != 1 || cs[0].Den != 1 {
 		t.Errorf("facts after 50 creates of one id: %+v, %v", cs, err)
 	}
@@ -143,11 +144,11 @@ func testRaceSyncs(t *testing.T, s Stores) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := survey.NewIntake(s, catalog, units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: survey.NewAuditor(s)})
+	in, err := survey.NewIntake(s, catalog, units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: survey.NewAuditor(s)},
+		survey.WithFeed(survey.NewFeed(s)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.SetFeed(survey.NewFeed(s))
 	body, _ := json.Marshal(map[string]any{"id": uuid.NewString(), "form_version": 1, "unit": "00004", "survey_date": "2026-03-01",
 		"data": map[string]any{"address": "Số 12", "head_name": "Nguyễn Văn Hùng", "members_total": 3, "poverty_status": "not_poor", "housing": "permanent", "children": []any{}}})
 	actor := survey.Actor{UserID: "u-admin", Username: "admin", Role: survey.RoleAdmin}

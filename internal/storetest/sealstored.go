@@ -17,6 +17,7 @@ import (
 
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/export"
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -131,7 +132,9 @@ type sealWorld struct {
 	catalog *survey.Catalog
 	in      *survey.Intake
 	life    *survey.Lifecycle
-	ind     *survey.Indicators
+	ind     *indicator.Indicators
+	facts   *indicator.Deriver
+	log     *slog.Logger
 	exports *survey.Exports
 	key     []byte // the one data key of the ring
 	units   *survey.Units
@@ -150,7 +153,7 @@ func newSealWorld(t *testing.T, s Stores) *sealWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &sealWorld{s: s, catalog: survey.NewCatalog(s, log), units: units}
+	w := &sealWorld{s: s, catalog: survey.NewCatalog(s, log), units: units, log: log}
 	old := fstest.MapFS{"forms/household.json": {Data: HouseholdV1(t)}}
 	if err := w.catalog.PublishDir(ctx, old, "forms"); err != nil {
 		t.Fatal(err)
@@ -160,11 +163,11 @@ func newSealWorld(t *testing.T, s Stores) *sealWorld {
 		t.Fatal(err)
 	}
 	w.key = key
-	set, err := survey.LoadIndicatorSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
+	set, err := indicator.LoadSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.ind = survey.NewIndicators(set, units, s, log)
+	w.facts = indicator.NewDeriver(set, units)
 	w.useKeys(t, key)
 	return w
 }
@@ -178,11 +181,11 @@ func (w *sealWorld) useKeys(t *testing.T, keys ...[]byte) {
 		t.Fatal(err)
 	}
 	audit := survey.NewAuditor(w.s)
-	if w.in, err = survey.NewIntake(w.s, w.catalog, w.units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: audit}); err != nil {
+	if w.in, err = survey.NewIntake(w.s, w.catalog, w.units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: audit},
+		survey.WithFacts(w.facts), survey.WithFeed(survey.NewFeed(w.s))); err != nil {
 		t.Fatal(err)
 	}
-	w.in.SetFeed(survey.NewFeed(w.s))
-	w.in.UseIndicators(w.ind)
+	w.ind = indicator.NewIndicators(w.facts, w.s, w.in, ring, w.log)
 	w.life = survey.NewLifecycle(w.in, w.s, audit)
 	w.exports = survey.NewExports(w.in, w.s, audit, export.Formats())
 }
@@ -305,7 +308,7 @@ func (w *sealWorld) sealAll(t *testing.T, force bool) []survey.SealProgress {
 type outputs struct {
 	Admin, Supervisor map[string]any
 	Export            string
-	Table             []survey.TableRow
+	Table             []indicator.TableRow
 }
 
 func (w *sealWorld) outputs(t *testing.T, id string) outputs {
@@ -318,7 +321,7 @@ func (w *sealWorld) outputs(t *testing.T, id string) outputs {
 	if _, err := job.Run(ctx, &buf); err != nil {
 		t.Fatal(err)
 	}
-	tab, err := w.ind.Table(ctx, sealAdmin, survey.TableQuery{Codes: []string{"CSPC_ASSISTED"}, Period: "2026", Level: "city"})
+	tab, err := w.ind.Table(ctx, sealAdmin, indicator.TableQuery{Codes: []string{"CSPC_ASSISTED"}, Period: "2026", Level: "city"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,12 +14,16 @@ package storetest
 import (
 	"testing"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // Stores is what an adapter provides: every store interface of the domain.
-type Stores = survey.Store
+type Stores interface {
+	survey.Store
+	indicator.FactsStore
+}
 
 // Caveats name guarantees an engine cannot keep; the tests of such a
 // guarantee are skipped with the reason given, so the gap shows by name
@@ -88,7 +92,7 @@ func withFactSealer(open func(t *testing.T) Stores) func(t *testing.T) Stores {
 }
 
 // TestFactSealer returns a fact sealer under a fresh data key.
-func TestFactSealer(t testing.TB) survey.FactSealer {
+func TestFactSealer(t testing.TB) indicator.FactSealer {
 	t.Helper()
 	key, err := seal.NewKey()
 	if err != nil {
@@ -98,5 +102,5 @@ func TestFactSealer(t testing.TB) survey.FactSealer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return survey.NewFactSealer(ring)
+	return indicator.NewFactSealer(ring)
 }

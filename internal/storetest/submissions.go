@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -238,7 +239,7 @@ func testConditionalChange(t *testing.T, s Stores) {
 	if len(evs) != 2 || evs[1].Kind != survey.EventEdit || evs[1].Seq != ch.Event.Seq {
 		t.Errorf("events: %+v", evs)
 	}
-	counts, err := s.CountFacts(ctx, survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}}, Level: survey.LevelCommune})
+	counts, err := s.CountFacts(ctx, indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}}, Level: survey.LevelCommune})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,28 +283,28 @@ func testFacts(t *testing.T, s Stores) {
 	add("00004", "001", "2026-05-01", cell("A", "female", "5-11", 1, 0))
 	add("00229", "001", "2026-02-01", cell("A", "male", "5-11", 3, 3))
 	x := add("00229", "002", "2025-02-01", cell("A", "male", "5-11", 5, 5)) // outside the period
-	year := survey.FactsPart{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}
-	count := func(q survey.FactsQuery) map[row]bool { t.Helper(); return countRows(t, s, q) }
+	year := indicator.FactsPart{Hierarchy: "h2025", From: day("2026-01-01"), To: day("2026-12-31")}
+	count := func(q indicator.FactsQuery) map[row]bool { t.Helper(); return countRows(t, s, q) }
 	tests := []struct {
 		name string
-		q    survey.FactsQuery
+		q    indicator.FactsQuery
 		want map[row]bool
 	}{
-		{"communes", survey.FactsQuery{Parts: []survey.FactsPart{year}, Level: survey.LevelCommune},
+		{"communes", indicator.FactsQuery{Parts: []indicator.FactsPart{year}, Level: survey.LevelCommune},
 			map[row]bool{{"00004", "A", "", 3, 1}: true, {"00004", "B", "", 1, 1}: true, {"00229", "A", "", 3, 3}: true}},
-		{"districts by sex", survey.FactsQuery{Parts: []survey.FactsPart{year}, Level: survey.LevelDistrict, BySex: true, Indicators: []string{"A"}},
+		{"districts by sex", indicator.FactsQuery{Parts: []indicator.FactsPart{year}, Level: survey.LevelDistrict, BySex: true, Indicators: []string{"A"}},
 			map[row]bool{{"001", "A", "male", 5, 4}: true, {"001", "A", "female", 1, 0}: true}},
-		{"city by age, one commune", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: year.From, To: year.To, Communes: []string{"00004"}}}, Level: survey.LevelCity, ByAge: true},
+		{"city by age, one commune", indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: year.From, To: year.To, Communes: []string{"00004"}}}, Level: survey.LevelCity, ByAge: true},
 			map[row]bool{{"", "A", "0-4", 2, 1}: true, {"", "B", "0-4", 1, 1}: true, {"", "A", "5-11", 1, 0}: true}},
-		{"whole months and a partial one", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-05-01"), Communes: []string{"00004"}}}, Level: survey.LevelCommune},
+		{"whole months and a partial one", indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-05-01"), Communes: []string{"00004"}}}, Level: survey.LevelCommune},
 			map[row]bool{{"00004", "A", "", 3, 1}: true, {"00004", "B", "", 1, 1}: true}},
-		{"partial months only", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-02-02"), To: day("2026-05-01")}}, Level: survey.LevelCommune},
+		{"partial months only", indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-02-02"), To: day("2026-05-01")}}, Level: survey.LevelCommune},
 			map[row]bool{{"00004", "A", "", 1, 0}: true}},
-		{"one day across the city", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-02-01")}}, Level: survey.LevelCommune},
+		{"one day across the city", indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-02-01"), To: day("2026-02-01")}}, Level: survey.LevelCommune},
 			map[row]bool{{"00004", "A", "", 2, 1}: true, {"00004", "B", "", 1, 1}: true, {"00229", "A", "", 3, 3}: true}},
-		{"days before whole months, across the city", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: day("2026-01-31"), To: day("2026-04-30")}}, Level: survey.LevelCommune},
+		{"days before whole months, across the city", indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: day("2026-01-31"), To: day("2026-04-30")}}, Level: survey.LevelCommune},
 			map[row]bool{{"00004", "A", "", 2, 1}: true, {"00004", "B", "", 1, 1}: true, {"00229", "A", "", 3, 3}: true}},
-		{"no communes", survey.FactsQuery{Parts: []survey.FactsPart{{Hierarchy: "h2025", From: year.From, To: year.To, Communes: []string{}}}}, map[row]bool{}},
+		{"no communes", indicator.FactsQuery{Parts: []indicator.FactsPart{{Hierarchy: "h2025", From: year.From, To: year.To, Communes: []string{}}}}, map[row]bool{}},
 	}
 	for _, tc := range tests {
 		if diff := cmp.Diff(tc.want, count(tc.q)); diff != "" {
@@ -316,7 +317,7 @@ func testFacts(t *testing.T, s Stores) {
 	if err := s.ReplaceFacts(ctx, f); err != nil {
 		t.Fatal(err)
 	}
-	if got := count(survey.FactsQuery{Parts: []survey.FactsPart{year}, Level: survey.LevelCity, Indicators: []string{"A"}}); !got[row{"", "A", "", 7, 4}] {
+	if got := count(indicator.FactsQuery{Parts: []indicator.FactsPart{year}, Level: survey.LevelCity, Indicators: []string{"A"}}); !got[row{"", "A", "", 7, 4}] {
 		t.Errorf("after replacing facts: %v", got)
 	}
 	if h, _ := s.IndicatorSetHash(ctx); h != "" {

@@ -1,7 +1,11 @@
 // Package survey is khaosat's domain core: forms and their versions,
-// submissions, users, administrative units, and the services that hold the
-// rules. It imports no infrastructure; the stores it needs are interfaces
-// implemented elsewhere (internal/mongo) and wired in cmd/khaosat.
+// submissions, users, administrative units, the scoping policy, errors,
+// and the services of collecting that hold the rules. It imports no
+// infrastructure; the stores it needs are interfaces implemented elsewhere
+// (internal/sqlite, internal/mongo) and wired in internal/app. Services
+// with nouns of their own live beside it and import it, never the other
+// way round: the indicators (internal/indicator) derive the facts intake
+// writes through the FactDeriver intake is built with.
 package survey
 
 import (
@@ -111,6 +115,15 @@ func invalid(fields []FieldError) *Error {
 func notFound(what Label) *Error {
 	return &Error{Code: CodeNotFound, Message: Label{VI: "Không tìm thấy " + what.VI + ".", EN: what.EN + " not found."}}
 }
+
+// Forbidden is the error of an actor asking for what their role or units
+// do not allow.
+func Forbidden() *Error { return forbidden() }
+
+// NewFieldError returns the error of one field (or query parameter, as
+// "?name") that breaks a rule, with a code and a message in both
+// languages.
+func NewFieldError(path, code, vi, en string) FieldError { return fieldErr(path, code, vi, en) }
 
 func forbidden() *Error {
 	return Errorf(CodeForbidden, "Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this.")

@@ -50,9 +50,6 @@ type Feed struct {
 // NewFeed returns the change feed over store.
 func NewFeed(store EventStore) *Feed { return &Feed{store: store} }
 
-// SetFeed makes the intake record a create event for every new submission.
-func (s *Intake) SetFeed(f *Feed) { s.feed = f }
-
 func newEvent(kind string, actor Actor, sub *Submission, at time.Time) *Event {
 	return &Event{
 		Kind: kind, SubmissionID: sub.ID, Form: sub.FormID, Unit: sub.Unit, SurveyDate: sub.SurveyDate,

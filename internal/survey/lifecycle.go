@@ -206,7 +206,7 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 		kept = &k
 	}
 	err = l.store.UpdateSubmission(ctx, &SubmissionChange{
-		Match: matchOf(cur), Next: stored, History: kept,
+		Match: MatchOf(cur), Next: stored, History: kept,
 		Event: l.in.event(EventEdit, actor, &next, now), Facts: facts,
 	})
 	if isNotFound(err) {
@@ -218,8 +218,8 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	return &next, nil
 }
 
-// matchOf is the state a change of cur expects to find.
-func matchOf(cur *Submission) Match {
+// MatchOf is the state a change of cur expects to find.
+func MatchOf(cur *Submission) Match {
 	return Match{Revision: cur.Revision, ReviewState: cur.ReviewState, DeletedAt: cur.DeletedAt}
 }
 
@@ -234,8 +234,8 @@ func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event
 		return err
 	}
 	var facts *Facts
-	if l.in.indicators != nil {
-		plain, err := l.in.plainSubmission(ctx, next)
+	if l.in.facts != nil {
+		plain, err := l.in.PlainSubmission(ctx, next)
 		if err != nil {
 			return err
 		}
@@ -243,7 +243,7 @@ func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event
 			return err
 		}
 	}
-	err = l.store.UpdateSubmission(ctx, &SubmissionChange{Match: matchOf(cur), Next: next, Event: ev, Facts: facts, Comment: c})
+	err = l.store.UpdateSubmission(ctx, &SubmissionChange{Match: MatchOf(cur), Next: next, Event: ev, Facts: facts, Comment: c})
 	if isNotFound(err) {
 		return errStale()
 	}

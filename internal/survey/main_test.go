@@ -14,23 +14,21 @@ import (
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
-// world is a real store in a fresh database with the shipped forms, units
-// and indicator set, and the services over it.
+// world is a real store in a fresh database with the shipped forms and
+// units, and the services over it.
 type world struct {
-	store      *sqlite.Store
-	units      *survey.Units
-	catalog    *survey.Catalog
-	intake     *survey.Intake
-	indicators *survey.Indicators
-	life       *survey.Lifecycle // set by tests that change submissions
-	log        *slog.Logger
+	store   *sqlite.Store
+	units   *survey.Units
+	catalog *survey.Catalog
+	intake  *survey.Intake
+	life    *survey.Lifecycle // set by tests that change submissions
+	log     *slog.Logger
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// mustWorld builds a world; facts, when not nil, wraps the store that the
-// indicator service writes facts through.
-func mustWorld(tb testing.TB, facts func(survey.FactsStore) survey.FactsStore) *world {
+// mustWorld builds a world.
+func mustWorld(tb testing.TB) *world {
 	tb.Helper()
 	ctx := context.Background()
 	store := mustStore(tb)
@@ -43,17 +41,7 @@ func mustWorld(tb testing.TB, facts func(survey.FactsStore) survey.FactsStore) *
 	if err := w.catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		tb.Fatal(err)
 	}
-	set, err := survey.LoadIndicatorSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var fs survey.FactsStore = store
-	if facts != nil {
-		fs = facts(store)
-	}
-	w.indicators = survey.NewIndicators(set, w.units, fs, w.log)
 	w.intake = mustIntake(tb, store, w.catalog, w.units)
-	w.intake.UseIndicators(w.indicators)
 	return w
 }
 

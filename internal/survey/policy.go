@@ -9,6 +9,13 @@ import (
 // The access policy for submissions, in one place: every query is built
 // with restrictTo, every single record passes canSee.
 
+// CanReadIndicators: managers and admins, and supervisors, whose reports
+// are the indicators of their own units (they are district or commune
+// child-protection officers); each only within their units.
+func (a Actor) CanReadIndicators() bool {
+	return a.Role == RoleAdmin || a.Role == RoleManager || a.Role == RoleSupervisor
+}
+
 // restrictTo puts the actor's scope into q: an admin sees everything, a
 // collector their own submissions inside their units, supervisors and
 // managers everything inside their units (a unit includes the units below

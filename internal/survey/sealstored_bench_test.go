@@ -29,7 +29,7 @@ func BenchmarkSealStored(b *testing.B) {
 	var seal, rerun, scan time.Duration
 	for range b.N {
 		b.StopTimer()
-		w := mustWorld(b, nil)
+		w := mustWorld(b)
 		loadClearHouseholds(b, w, n)
 		start := time.Now()
 		scanned := 0

@@ -101,16 +101,21 @@ type Intake struct {
 	prot    Protection
 	now     func() time.Time
 
-	indicators *Indicators // nil: no facts kept (see UseIndicators)
-	feed       *Feed       // nil: no change events (tests of intake alone)
+	facts FactDeriver // nil: no facts kept (see WithFacts)
+	feed  *Feed       // nil: no change events (tests of intake alone; see WithFeed)
 }
 
-// NewIntake returns the intake service.
-func NewIntake(store SubmissionStore, catalog *Catalog, units *Units, prot Protection) (*Intake, error) {
+// NewIntake returns the intake service; opts add what it writes beside
+// the submissions (WithFacts, WithFeed).
+func NewIntake(store SubmissionStore, catalog *Catalog, units *Units, prot Protection, opts ...IntakeOption) (*Intake, error) {
 	if err := prot.check(); err != nil {
 		return nil, err
 	}
-	return &Intake{store: store, catalog: catalog, units: units, prot: prot, now: time.Now}, nil
+	s := &Intake{store: store, catalog: catalog, units: units, prot: prot, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Submit validates and stores one submission of form formID. created is

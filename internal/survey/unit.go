@@ -63,6 +63,37 @@ type Units struct {
 	hs []*hierarchy // by valid-from
 }
 
+// Hierarchy is a read-only view of one hierarchy of units, for the
+// readers that walk every hierarchy (the indicator tables).
+type Hierarchy struct{ h *hierarchy }
+
+// Hierarchies returns every hierarchy, by valid-from.
+func (us *Units) Hierarchies() []Hierarchy {
+	out := make([]Hierarchy, len(us.hs))
+	for i, h := range us.hs {
+		out[i] = Hierarchy{h}
+	}
+	return out
+}
+
+// ID names the hierarchy.
+func (h Hierarchy) ID() string { return h.h.id }
+
+// From is the first day the hierarchy is valid.
+func (h Hierarchy) From() time.Time { return h.h.from }
+
+// To is the last day the hierarchy is valid, zero while in force.
+func (h Hierarchy) To() time.Time { return h.h.to }
+
+// Unit returns the unit with code in the hierarchy.
+func (h Hierarchy) Unit(code string) (*Unit, bool) {
+	u, ok := h.h.units[code]
+	return u, ok
+}
+
+// Children returns the units directly below parent, by code.
+func (h Hierarchy) Children(parent string) []*Unit { return h.h.children[parent] }
+
 // HierarchyFile describes one hierarchy in forms/units/hierarchies.json.
 type HierarchyFile struct {
 	ID        string  `json:"id"`

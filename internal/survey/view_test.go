@@ -17,7 +17,7 @@ import (
 // (in API form) for a caller who may see them; a supervisor without the
 // grant gets the same minus the sensitive answers.
 func TestViewOpensSealedAnswers(t *testing.T) {
-	w := mustWorld(t, nil)
+	w := mustWorld(t)
 	ctx := context.Background()
 	supervisor := survey.Actor{UserID: "u-sup", Username: "sup", Role: survey.RoleSupervisor, Units: []string{"00070"}}
 	sealed := 0

@@ -20,7 +20,7 @@ import (
 // replace, the baseline). Both on the embedded database.
 func BenchmarkEditWithheld(b *testing.B) {
 	ctx := context.Background()
-	w := mustWorld(b, nil)
+	w := mustWorld(b)
 	life := survey.NewLifecycle(w.intake, w.store, survey.NewAuditor(w.store))
 	col := survey.Actor{UserID: "u-col", Username: "col", Role: survey.RoleCollector, Units: []string{"00004"}}
 	raw, err := os.ReadFile("../../forms/testdata/household/valid/three_children.json")

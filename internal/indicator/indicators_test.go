@@ -1,4 +1,4 @@
-package survey_test
+package indicator_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -21,7 +22,7 @@ type cell struct {
 	Supp  bool
 }
 
-func cells(t *testing.T, w *world, actor survey.Actor, q survey.TableQuery) map[string]cell {
+func cells(t *testing.T, w *world, actor survey.Actor, q indicator.TableQuery) map[string]cell {
 	t.Helper()
 	tab, err := w.indicators.Table(context.Background(), actor, q)
 	if err != nil {
@@ -87,7 +88,7 @@ func TestIndicatorBoundaries(t *testing.T) {
 	} {
 		w.submit(t, "labour", env("00070", day, l))
 	}
-	got := cells(t, w, admin, survey.TableQuery{Period: "2026", Unit: "00070"})
+	got := cells(t, w, admin, indicator.TableQuery{Period: "2026", Unit: "00070"})
 	want := map[string]cell{
 		"CHILD_POP":        {4, 5, 4.0, false},
 		"CSPC_RATE":        {2, 4, 50.0, false},
@@ -109,7 +110,7 @@ func TestIndicatorBoundaries(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("indicators (-want +got):\n%s", d)
 	}
-	byAge := cells(t, w, admin, survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_LABOUR", "HEALTH_INS_U6"}, By: []string{"age_group"}})
+	byAge := cells(t, w, admin, indicator.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_LABOUR", "HEALTH_INS_U6"}, By: []string{"age_group"}})
 	wantAge := map[string]cell{
 		"CHILD_LABOUR 0-4": {0, 0, nil, false}, "CHILD_LABOUR 5-11": {2, 3, 66.7, false},
 		"CHILD_LABOUR 12-14": {1, 2, 50.0, false}, "CHILD_LABOUR 15-17": {1, 2, 50.0, false},
@@ -126,7 +127,7 @@ func TestPercentRounding(t *testing.T) {
 		num, den int
 		want     float64
 	}{{1, 8, 12.5}, {1, 16, 6.3}, {3, 16, 18.8}, {1, 3, 33.3}, {2, 3, 66.7}, {1, 2000, 0.1}, {1, 2001, 0}, {0, 5, 0}, {7, 7, 100}} {
-		if got := survey.Percent(tt.num, tt.den); got != tt.want {
+		if got := indicator.Percent(tt.num, tt.den); got != tt.want {
 			t.Errorf("Percent(%d, %d) = %v, want %v", tt.num, tt.den, got, tt.want)
 		}
 	}
@@ -154,7 +155,7 @@ func TestIndicatorSuppression(t *testing.T) {
 	} {
 		w.submit(t, "hiv", env("00070", "2026-03-02", d))
 	}
-	q := survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"HIV_STATUS_KNOWN", "ON_ART", "AIDS_ORPHANS", "OVC_SUPPORT"}}
+	q := indicator.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"HIV_STATUS_KNOWN", "ON_ART", "AIDS_ORPHANS", "OVC_SUPPORT"}}
 	open := map[string]cell{
 		"HIV_STATUS_KNOWN": {5, 6, 83.3, false}, "ON_ART": {1, 2, 50.0, false},
 		"AIDS_ORPHANS": {1, 6, 1.0, false}, "OVC_SUPPORT": {1, 6, 16.7, false},
@@ -182,14 +183,14 @@ func TestIndicatorSuppression(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		actor survey.Actor
-		q     survey.TableQuery
+		q     indicator.TableQuery
 		code  survey.Code
 	}{
 		{"collector", survey.Actor{UserID: "c", Role: survey.RoleCollector, Units: []string{"00070"}}, q, survey.CodeForbidden},
 		{"designer", survey.Actor{UserID: "d", Role: survey.RoleDesigner}, q, survey.CodeForbidden},
 		{"supervisor outside their units", survey.Actor{UserID: "s3", Role: survey.RoleSupervisor, Units: []string{"00082"}}, q, survey.CodeForbidden},
 		{"manager asking for the city", survey.Actor{UserID: "m2", Role: survey.RoleManager, Units: []string{"00082"}},
-			survey.TableQuery{Period: "2026", Unit: "01"}, survey.CodeForbidden},
+			indicator.TableQuery{Period: "2026", Unit: "01"}, survey.CodeForbidden},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := w.indicators.Table(context.Background(), tt.actor, tt.q)
@@ -211,7 +212,7 @@ func TestIndicatorHierarchy(t *testing.T) {
 		Hier, Unit, Name string
 		Den              int
 	}
-	rows := func(q survey.TableQuery) (all int, nonzero []row) {
+	rows := func(q indicator.TableQuery) (all int, nonzero []row) {
 		t.Helper()
 		q.Codes = []string{"CHILD_POP"}
 		tab, err := w.indicators.Table(context.Background(), admin, q)
@@ -226,20 +227,20 @@ func TestIndicatorHierarchy(t *testing.T) {
 		return len(tab.Rows), nonzero
 	}
 	for _, tt := range []struct {
-		q    survey.TableQuery
+		q    indicator.TableQuery
 		all  int
 		want []row
 	}{
-		{survey.TableQuery{Period: "2025", Level: "commune"}, 526 + 126, []row{
+		{indicator.TableQuery{Period: "2025", Level: "commune"}, 526 + 126, []row{
 			{"hanoi-2025-03", "00004", "Phường Trúc Bạch", 1}, {"hanoi-2025-07", "00004", "Phường Ba Đình", 2}}},
-		{survey.TableQuery{Period: "2025", Level: "district"}, 30, []row{{"hanoi-2025-03", "001", "Quận Ba Đình", 1}}},
-		{survey.TableQuery{Period: "2025", Level: "city"}, 1, []row{{"", "01", "Thành phố Hà Nội", 3}}},
-		{survey.TableQuery{Period: "2025Q3", Level: "commune"}, 126, []row{{"hanoi-2025-07", "00004", "Phường Ba Đình", 2}}},
-		{survey.TableQuery{Period: "2024", Level: "district"}, 30, []row{{"hanoi-2025-03", "001", "Quận Ba Đình", 1}}},
-		{survey.TableQuery{Period: "2024", Unit: "001", Level: "commune"}, 13, []row{{"hanoi-2025-03", "00001", "Phường Phúc Xá", 1}}},
-		{survey.TableQuery{Period: "2026", Level: "commune"}, 126, nil},
-		{survey.TableQuery{Period: "2026", Level: "district"}, 0, nil},
-		{survey.TableQuery{From: "2025-06-30", To: "2025-06-30", Unit: "00004"}, 1, []row{{"hanoi-2025-03", "00004", "Phường Trúc Bạch", 1}}},
+		{indicator.TableQuery{Period: "2025", Level: "district"}, 30, []row{{"hanoi-2025-03", "001", "Quận Ba Đình", 1}}},
+		{indicator.TableQuery{Period: "2025", Level: "city"}, 1, []row{{"", "01", "Thành phố Hà Nội", 3}}},
+		{indicator.TableQuery{Period: "2025Q3", Level: "commune"}, 126, []row{{"hanoi-2025-07", "00004", "Phường Ba Đình", 2}}},
+		{indicator.TableQuery{Period: "2024", Level: "district"}, 30, []row{{"hanoi-2025-03", "001", "Quận Ba Đình", 1}}},
+		{indicator.TableQuery{Period: "2024", Unit: "001", Level: "commune"}, 13, []row{{"hanoi-2025-03", "00001", "Phường Phúc Xá", 1}}},
+		{indicator.TableQuery{Period: "2026", Level: "commune"}, 126, nil},
+		{indicator.TableQuery{Period: "2026", Level: "district"}, 0, nil},
+		{indicator.TableQuery{From: "2025-06-30", To: "2025-06-30", Unit: "00004"}, 1, []row{{"hanoi-2025-03", "00004", "Phường Trúc Bạch", 1}}},
 	} {
 		all, got := rows(tt.q)
 		if all != tt.all {
@@ -249,7 +250,7 @@ func TestIndicatorHierarchy(t *testing.T) {
 			t.Errorf("%+v (-want +got):\n%s", tt.q, d)
 		}
 	}
-	if _, err := w.indicators.Table(context.Background(), admin, survey.TableQuery{Period: "2026", Unit: "001"}); survey.ErrorCode(err) != survey.CodeMalformed {
+	if _, err := w.indicators.Table(context.Background(), admin, indicator.TableQuery{Period: "2026", Unit: "001"}); survey.ErrorCode(err) != survey.CodeMalformed {
 		t.Errorf("a 2024 district in 2026: got %v, want malformed", err)
 	}
 }
@@ -261,7 +262,7 @@ func TestIndicatorFactsMoveAndRebuild(t *testing.T) {
 	w := mustWorld(t, nil)
 	life := survey.NewLifecycle(w.intake, w.store, survey.NewAuditor(w.store))
 	ctx := context.Background()
-	q := survey.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_POP"}}
+	q := indicator.TableQuery{Period: "2026", Unit: "00070", Codes: []string{"CHILD_POP"}}
 	pop := func() any { return cells(t, w, admin, q)["CHILD_POP"].Num }
 
 	w.submit(t, "household", env("00070", "2026-02-01", household(child("male", "2020-01-01"))))
@@ -278,7 +279,7 @@ func TestIndicatorFactsMoveAndRebuild(t *testing.T) {
 	if got := pop(); got != 1 {
 		t.Errorf("after the move: CHILD_POP in 00070 %v, want 1", got)
 	}
-	if got := cells(t, w, admin, survey.TableQuery{Period: "2026Q2", Unit: "00082", Codes: []string{"CHILD_POP"}})["CHILD_POP"].Num; got != 2 {
+	if got := cells(t, w, admin, indicator.TableQuery{Period: "2026Q2", Unit: "00082", Codes: []string{"CHILD_POP"}})["CHILD_POP"].Num; got != 2 {
 		t.Errorf("after the move: CHILD_POP in 00082 %v, want 2", got)
 	}
 

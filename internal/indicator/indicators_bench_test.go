@@ -1,4 +1,4 @@
-package survey_test
+package indicator_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -107,7 +108,7 @@ func BenchmarkIndicatorTable(b *testing.B) {
 		rows.Close()
 		return time.Since(start)
 	}
-	run := func(b *testing.B, q survey.TableQuery, wantRows int, query string, args ...any) {
+	run := func(b *testing.B, q indicator.TableQuery, wantRows int, query string, args ...any) {
 		var rawT time.Duration
 		for b.Loop() {
 			t, err := w.indicators.Table(ctx, admin, q)
@@ -125,8 +126,8 @@ func BenchmarkIndicatorTable(b *testing.B) {
 		b.ReportMetric(float64(rawT.Microseconds())/1000/float64(b.N), "raw_ms/query")
 		b.ReportMetric(float64(b.Elapsed())/float64(rawT), "service/raw")
 	}
-	whole := survey.TableQuery{Period: "2026", Level: "commune", By: []string{"sex", "age_group"}}
-	one := survey.TableQuery{Period: "2026", Unit: "00004", Codes: []string{"CSPC_RATE"}}
+	whole := indicator.TableQuery{Period: "2026", Level: "commune", By: []string{"sex", "age_group"}}
+	one := indicator.TableQuery{Period: "2026", Unit: "00004", Codes: []string{"CSPC_RATE"}}
 	b.Run("whole table", func(b *testing.B) {
 		run(b, whole, 16*126*2*4, `SELECT commune, district, month, key_id, box FROM fact_month_totals WHERE month BETWEEN 202601 AND 202612`)
 	})

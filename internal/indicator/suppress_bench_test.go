@@ -1,4 +1,4 @@
-package survey_test
+package indicator_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -21,7 +22,7 @@ func BenchmarkSuppressedTable(b *testing.B) {
 		s := g.sub(forms[g.r.IntN(len(forms))])
 		w.submit(b, s.form, s.envelope())
 	}
-	q := survey.TableQuery{Period: "2024", Unit: "001", Level: "commune", By: []string{"sex", "age_group"}}
+	q := indicator.TableQuery{Period: "2024", Unit: "001", Level: "commune", By: []string{"sex", "age_group"}}
 	sup := survey.Actor{UserID: "s", Username: "s", Role: survey.RoleSupervisor, Units: []string{"001"}}
 	ctx := context.Background()
 	var base, supp time.Duration

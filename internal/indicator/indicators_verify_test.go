@@ -1,4 +1,4 @@
-package survey_test
+package indicator_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -16,7 +17,7 @@ var hierName = map[string]string{"old": "hanoi-2025-03", "new": "hanoi-2025-07"}
 
 // verifyQuery is a table query and how the test selects rows for it.
 type verifyQuery struct {
-	q        survey.TableQuery
+	q        indicator.TableQuery
 	from, to string
 	keep     func(s *genSub) bool // the unit filter
 }
@@ -24,17 +25,17 @@ type verifyQuery struct {
 func day(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
 
 var verifyQueries = []verifyQuery{
-	{survey.TableQuery{Period: "2024", Level: "commune", By: []string{"sex", "age_group"}}, "2024-01-01", "2024-12-31", nil},
-	{survey.TableQuery{Period: "2024", Level: "district", By: []string{"age_group"}}, "2024-01-01", "2024-12-31", nil},
-	{survey.TableQuery{Period: "2025", Level: "commune", By: []string{"sex", "age_group"}}, "2025-01-01", "2025-12-31", nil},
-	{survey.TableQuery{Period: "2025", Level: "district", By: []string{"sex"}}, "2025-01-01", "2025-12-31", nil},
-	{survey.TableQuery{Period: "2026", Level: "commune", By: []string{"sex", "age_group"}}, "2026-01-01", "2026-12-31", nil},
-	{survey.TableQuery{Period: "2026Q2", Level: "city"}, "2026-04-01", "2026-06-30", nil},
-	{survey.TableQuery{Period: "2025", Level: "city", By: []string{"age_group"}}, "2025-01-01", "2025-12-31", nil},
-	{survey.TableQuery{From: "2025-05-15", To: "2025-08-10", Level: "commune", By: []string{"sex"}}, "2025-05-15", "2025-08-10", nil},
-	{survey.TableQuery{Period: "2024", Unit: "001", Level: "commune", By: []string{"sex", "age_group"}}, "2024-01-01", "2024-12-31",
+	{indicator.TableQuery{Period: "2024", Level: "commune", By: []string{"sex", "age_group"}}, "2024-01-01", "2024-12-31", nil},
+	{indicator.TableQuery{Period: "2024", Level: "district", By: []string{"age_group"}}, "2024-01-01", "2024-12-31", nil},
+	{indicator.TableQuery{Period: "2025", Level: "commune", By: []string{"sex", "age_group"}}, "2025-01-01", "2025-12-31", nil},
+	{indicator.TableQuery{Period: "2025", Level: "district", By: []string{"sex"}}, "2025-01-01", "2025-12-31", nil},
+	{indicator.TableQuery{Period: "2026", Level: "commune", By: []string{"sex", "age_group"}}, "2026-01-01", "2026-12-31", nil},
+	{indicator.TableQuery{Period: "2026Q2", Level: "city"}, "2026-04-01", "2026-06-30", nil},
+	{indicator.TableQuery{Period: "2025", Level: "city", By: []string{"age_group"}}, "2025-01-01", "2025-12-31", nil},
+	{indicator.TableQuery{From: "2025-05-15", To: "2025-08-10", Level: "commune", By: []string{"sex"}}, "2025-05-15", "2025-08-10", nil},
+	{indicator.TableQuery{Period: "2024", Unit: "001", Level: "commune", By: []string{"sex", "age_group"}}, "2024-01-01", "2024-12-31",
 		func(s *genSub) bool { return s.district == "001" }},
-	{survey.TableQuery{Period: "2026", Unit: "00004", Level: "commune", By: []string{"age_group"}}, "2026-01-01", "2026-12-31",
+	{indicator.TableQuery{Period: "2026", Unit: "00004", Level: "commune", By: []string{"age_group"}}, "2026-01-01", "2026-12-31",
 		func(s *genSub) bool { return s.hier == "new" && s.unit == "00004" }},
 }
 
@@ -127,7 +128,7 @@ func check(t *testing.T, w *world, subs []*genSub, label string) {
 	}
 }
 
-func tabIndicator(t *survey.Table, code string) (string, bool) {
+func tabIndicator(t *indicator.Table, code string) (string, bool) {
 	for _, ind := range t.Indicators {
 		if ind.Code == code {
 			return ind.Type, true

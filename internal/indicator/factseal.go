@@ -1,10 +1,12 @@
-package survey
+package indicator
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
+
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // FactSealer seals indicator facts for a store. A cell of a sensitive
@@ -16,8 +18,8 @@ import (
 // box moved to another record does not open.
 type FactSealer interface {
 	CurrentKeyID() string
-	SealCells(cells []FactCell, aad string) (keyID string, box []byte, err error)
-	OpenCells(keyID string, box []byte, aad string) ([]FactCell, error)
+	SealCells(cells []survey.FactCell, aad string) (keyID string, box []byte, err error)
+	OpenCells(keyID string, box []byte, aad string) ([]survey.FactCell, error)
 	// EachCell opens a box and hands fn its cells one by one, in place
 	// (see CellBytes): for a reader that sums the cells of many boxes.
 	EachCell(keyID string, box []byte, aad string, fn func(*CellBytes)) error
@@ -34,9 +36,9 @@ type CellBytes struct {
 
 // NewFactSealer seals facts under the data keys of s (nil s: a sealer
 // that refuses, for stores that keep no facts).
-func NewFactSealer(s Sealer) FactSealer { return factSealer{s} }
+func NewFactSealer(s survey.Sealer) FactSealer { return factSealer{s} }
 
-type factSealer struct{ s Sealer }
+type factSealer struct{ s survey.Sealer }
 
 // factAAD separates facts boxes from answer boxes under the same keys.
 const factAAD = "khaosat/facts\x00"
@@ -55,14 +57,14 @@ func (f factSealer) CurrentKeyID() string {
 	return f.s.CurrentKeyID()
 }
 
-func (f factSealer) SealCells(cells []FactCell, aad string) (string, []byte, error) {
+func (f factSealer) SealCells(cells []survey.FactCell, aad string) (string, []byte, error) {
 	if f.s == nil {
 		return "", nil, errNoFactSealer
 	}
 	return f.s.Seal(encodeCells(cells), []byte(factAAD+aad))
 }
 
-func (f factSealer) OpenCells(keyID string, box []byte, aad string) ([]FactCell, error) {
+func (f factSealer) OpenCells(keyID string, box []byte, aad string) ([]survey.FactCell, error) {
 	pt, err := f.open(keyID, box, aad)
 	if err != nil {
 		return nil, err
@@ -93,7 +95,7 @@ func (f factSealer) open(keyID string, box []byte, aad string) ([]byte, error) {
 // of the cells' encoding, the cells (indicator, sex, age group as
 // length-prefixed strings, a flag byte, den and num as signed varints),
 // then zeros up to a multiple of factPad.
-func encodeCells(cells []FactCell) []byte {
+func encodeCells(cells []survey.FactCell) []byte {
 	body := make([]byte, 0, 16*len(cells))
 	body = binary.AppendUvarint(body, uint64(len(cells)))
 	str := func(s string) {
@@ -125,20 +127,20 @@ func encodeCells(cells []FactCell) []byte {
 var errCells = errors.New("indicator facts: damaged cells")
 
 // decodeCells reads what encodeCells wrote.
-func decodeCells(b []byte) ([]FactCell, error) {
-	var cells []FactCell
+func decodeCells(b []byte) ([]survey.FactCell, error) {
+	var cells []survey.FactCell
 	err := eachCell(b, func(c *CellBytes) {
 		if cells == nil {
-			cells = make([]FactCell, 0, 16)
+			cells = make([]survey.FactCell, 0, 16)
 		}
-		cells = append(cells, FactCell{Indicator: string(c.Indicator), Sex: string(c.Sex), AgeGroup: string(c.AgeGroup),
+		cells = append(cells, survey.FactCell{Indicator: string(c.Indicator), Sex: string(c.Sex), AgeGroup: string(c.AgeGroup),
 			Sensitive: c.Sensitive, Den: c.Den, Num: c.Num})
 	})
 	if err != nil {
 		return nil, err
 	}
 	if cells == nil {
-		cells = []FactCell{}
+		cells = []survey.FactCell{}
 	}
 	return cells, nil
 }
@@ -201,10 +203,10 @@ func eachCell(b []byte, fn func(*CellBytes)) error {
 // AddCells returns total with sign × each of delta added, cell by cell
 // (matched on indicator, sex and age group); cells that come to zero are
 // left out, and the result is in a stable order.
-func AddCells(total []FactCell, delta []FactCell, sign int) []FactCell {
+func AddCells(total []survey.FactCell, delta []survey.FactCell, sign int) []survey.FactCell {
 	type key struct{ ind, sex, ag string }
 	at := make(map[key]int, len(total)+len(delta))
-	out := make([]FactCell, 0, len(total)+len(delta))
+	out := make([]survey.FactCell, 0, len(total)+len(delta))
 	for _, c := range total {
 		at[key{c.Indicator, c.Sex, c.AgeGroup}] = len(out)
 		out = append(out, c)
@@ -214,7 +216,7 @@ func AddCells(total []FactCell, delta []FactCell, sign int) []FactCell {
 		i, ok := at[k]
 		if !ok {
 			at[k], i = len(out), len(out)
-			out = append(out, FactCell{Indicator: d.Indicator, Sex: d.Sex, AgeGroup: d.AgeGroup, Sensitive: d.Sensitive})
+			out = append(out, survey.FactCell{Indicator: d.Indicator, Sex: d.Sex, AgeGroup: d.AgeGroup, Sensitive: d.Sensitive})
 		}
 		out[i].Den += sign * d.Den
 		out[i].Num += sign * d.Num

@@ -1,4 +1,4 @@
-package survey
+package indicator
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // TableQuery is what a caller asks of the indicators. Strings are as the
@@ -40,10 +40,10 @@ type TableRow struct {
 
 // Table is the answer to a TableQuery.
 type Table struct {
-	Indicators []*indicator.Indicator
+	Indicators []*Indicator
 	From, To   time.Time
 	Unit       string
-	Level      Level
+	Level      survey.Level
 	By         []string
 	Rows       []TableRow
 	// only, when not nil, restricts the count to these communes (the
@@ -51,16 +51,9 @@ type Table struct {
 	only map[FactsArea]bool
 }
 
-// CanReadIndicators: managers and admins, and supervisors, whose reports
-// are the indicators of their own units (they are district or commune
-// child-protection officers); each only within their units.
-func (a Actor) CanReadIndicators() bool {
-	return a.Role == RoleAdmin || a.Role == RoleManager || a.Role == RoleSupervisor
-}
-
-func queryErr(param, code, vi, en string) *Error {
-	e := Errorf(CodeMalformed, vi, en)
-	e.Fields = []FieldError{fieldErr("?"+param, code, vi, en)}
+func queryErr(param, code, vi, en string) *survey.Error {
+	e := survey.Errorf(survey.CodeMalformed, vi, en)
+	e.Fields = []survey.FieldError{survey.NewFieldError("?"+param, code, vi, en)}
 	return e
 }
 
@@ -136,7 +129,7 @@ func gridPeriod(from, to time.Time) (year int, part string, ok bool) {
 // suppression by subtraction (INDICATORS.md). The error names the
 // parameter that leaves the grid: from when it is not the first day of a
 // quarter, to when it does not end that quarter or that year.
-func onGrid(actor Actor, t *Table) error {
+func onGrid(actor survey.Actor, t *Table) error {
 	if len(sensitiveRule(actor, t)) == 0 {
 		return nil
 	}
@@ -147,18 +140,18 @@ func onGrid(actor Actor, t *Table) error {
 	if t.From.Day() != 1 || (t.From.Month()-1)%3 != 0 {
 		param = "from"
 	}
-	e := Errorf(CodeInvalid,
+	e := survey.Errorf(survey.CodeInvalid,
 		"Chỉ số nhạy cảm chỉ được xem theo năm hoặc quý dương lịch (period=2026 hoặc 2026Q2, hay from/to trùng đúng một năm hoặc một quý): khoảng ngày khác có thể trừ nhau để lộ ô bị ẩn.",
 		"Sensitive indicators are given only for a calendar year or quarter (period=2026 or 2026Q2, or from/to spanning exactly one): other date ranges could be subtracted from each other to reveal hidden cells.")
-	e.Fields = []FieldError{fieldErr("?"+param, "off_grid", e.Message.VI, e.Message.EN)}
+	e.Fields = []survey.FieldError{survey.NewFieldError("?"+param, "off_grid", e.Message.VI, e.Message.EN)}
 	return e
 }
 
 // Table computes indicators for the actor. The store counts facts, never
 // submissions; facts are written with their submission, so never stale.
-func (ind *Indicators) Table(ctx context.Context, actor Actor, q TableQuery) (*Table, error) {
+func (ind *Indicators) Table(ctx context.Context, actor survey.Actor, q TableQuery) (*Table, error) {
 	if !actor.CanReadIndicators() {
-		return nil, forbidden()
+		return nil, survey.Forbidden()
 	}
 	t := &Table{}
 	for _, c := range q.Codes {
@@ -179,10 +172,10 @@ func (ind *Indicators) Table(ctx context.Context, actor Actor, q TableQuery) (*T
 		return nil, err
 	}
 	switch q.Level {
-	case "", string(LevelCommune):
-		t.Level = LevelCommune
-	case string(LevelDistrict), string(LevelCity):
-		t.Level = Level(q.Level)
+	case "", string(survey.LevelCommune):
+		t.Level = survey.LevelCommune
+	case string(survey.LevelDistrict), string(survey.LevelCity):
+		t.Level = survey.Level(q.Level)
 	default:
 		return nil, queryErr("level", "invalid", "Cấp phải là commune, district hoặc city.", "level must be commune, district or city.")
 	}
@@ -210,12 +203,12 @@ func (ind *Indicators) Table(ctx context.Context, actor Actor, q TableQuery) (*T
 	return t, nil
 }
 
-func defaultUnit(actor Actor, unit string) (string, error) {
+func defaultUnit(actor survey.Actor, unit string) (string, error) {
 	if unit != "" {
 		return unit, nil
 	}
-	if actor.Role == RoleAdmin || slices.Contains(actor.Units, CityCode) {
-		return CityCode, nil
+	if actor.Role == survey.RoleAdmin || slices.Contains(actor.Units, survey.CityCode) {
+		return survey.CityCode, nil
 	}
 	if len(actor.Units) == 1 {
 		return actor.Units[0], nil
@@ -225,47 +218,47 @@ func defaultUnit(actor Actor, unit string) (string, error) {
 
 // scope is the asked unit inside one hierarchy that overlaps the period.
 type scope struct {
-	h        *hierarchy
+	h        survey.Hierarchy
 	from, to time.Time
-	unit     *Unit
-	rows     []*Unit // the units at the asked level, in code order
+	unit     *survey.Unit
+	rows     []*survey.Unit // the units at the asked level, in code order
 }
 
 // scopes reads the asked unit in each hierarchy valid during the period:
 // 2024 data stays with 2024 districts, 2026 data with 2026 communes.
-func (ind *Indicators) scopes(actor Actor, t *Table) ([]scope, error) {
+func (ind *Indicators) scopes(actor survey.Actor, t *Table) ([]scope, error) {
 	var out []scope
-	for _, h := range ind.units.hs {
+	for _, h := range ind.units.Hierarchies() {
 		from, to := t.From, t.To
-		if from.Before(h.from) {
-			from = h.from
+		if from.Before(h.From()) {
+			from = h.From()
 		}
-		if !h.to.IsZero() && to.After(h.to) {
-			to = h.to
+		if !h.To().IsZero() && to.After(h.To()) {
+			to = h.To()
 		}
 		if to.Before(from) {
 			continue
 		}
-		u, ok := h.units[t.Unit]
+		u, ok := h.Unit(t.Unit)
 		if !ok {
 			continue
 		}
-		if actor.Role != RoleAdmin && !ind.units.Within(t.Unit, from, actor.Units) {
-			return nil, Errorf(CodeForbidden, "Đơn vị này nằm ngoài địa bàn được giao cho bạn.", "This unit is outside the area assigned to you.")
+		if actor.Role != survey.RoleAdmin && !ind.units.Within(t.Unit, from, actor.Units) {
+			return nil, survey.Errorf(survey.CodeForbidden, "Đơn vị này nằm ngoài địa bàn được giao cho bạn.", "This unit is outside the area assigned to you.")
 		}
 		s := scope{h: h, from: from, to: to, unit: u}
-		var walk func(x *Unit)
-		walk = func(x *Unit) {
+		var walk func(x *survey.Unit)
+		walk = func(x *survey.Unit) {
 			if x.Level == t.Level {
 				s.rows = append(s.rows, x)
 				return
 			}
-			for _, c := range h.children[x.Code] {
+			for _, c := range h.Children(x.Code) {
 				walk(c)
 			}
 		}
 		walk(u)
-		slices.SortFunc(s.rows, func(a, b *Unit) int { return strings.Compare(a.Code, b.Code) })
+		slices.SortFunc(s.rows, func(a, b *survey.Unit) int { return strings.Compare(a.Code, b.Code) })
 		out = append(out, s)
 	}
 	if len(out) == 0 {
@@ -278,7 +271,7 @@ type tallyKey struct {
 	hier, unit, sex, ag, code string
 }
 
-func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes []scope) error {
+func (ind *Indicators) fill(ctx context.Context, actor survey.Actor, t *Table, scopes []scope) error {
 	bySex, byAge := slices.Contains(t.By, "sex"), slices.Contains(t.By, "age_group")
 	q := FactsQuery{Level: t.Level, BySex: bySex, ByAge: byAge}
 	if len(t.Indicators) != len(ind.set.Indicators) {
@@ -292,15 +285,15 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 		}
 	}
 	for _, s := range scopes {
-		p := FactsPart{Hierarchy: s.h.id, From: s.from, To: s.to}
-		if s.unit.Level != LevelCity || t.only != nil {
+		p := FactsPart{Hierarchy: s.h.ID(), From: s.from, To: s.to}
+		if s.unit.Level != survey.LevelCity || t.only != nil {
 			p.Communes = []string{}
-			var walk func(u *Unit)
-			walk = func(u *Unit) {
-				if u.Level == LevelCommune && (t.only == nil || t.only[FactsArea{s.h.id, u.Code}]) {
+			var walk func(u *survey.Unit)
+			walk = func(u *survey.Unit) {
+				if u.Level == survey.LevelCommune && (t.only == nil || t.only[FactsArea{s.h.ID(), u.Code}]) {
 					p.Communes = append(p.Communes, u.Code)
 				}
-				for _, c := range s.h.children[u.Code] {
+				for _, c := range s.h.Children(u.Code) {
 					walk(c)
 				}
 			}
@@ -315,8 +308,8 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 	tally := make(map[tallyKey][2]int, len(counts))
 	for _, c := range counts {
 		k := tallyKey{hier: c.Hierarchy, unit: c.Unit, sex: c.Sex, ag: c.AgeGroup, code: c.Indicator}
-		if t.Level == LevelCity {
-			k.hier, k.unit = "", CityCode // the city is one unit across hierarchies
+		if t.Level == survey.LevelCity {
+			k.hier, k.unit = "", survey.CityCode // the city is one unit across hierarchies
 		}
 		if !bySex {
 			k.sex = ""
@@ -339,7 +332,7 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 	if byAge {
 		ags = AgeGroups
 	}
-	if t.Level == LevelCity {
+	if t.Level == survey.LevelCity {
 		scopes = scopes[len(scopes)-1:] // one city row, the current name
 	}
 	n := 0
@@ -352,8 +345,8 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 			for _, u := range s.rows {
 				for _, sex := range sexes {
 					for _, ag := range ags {
-						hier := s.h.id
-						if t.Level == LevelCity {
+						hier := s.h.ID()
+						if t.Level == survey.LevelCity {
 							hier = ""
 						}
 						v := tally[tallyKey{hier: hier, unit: u.Code, sex: sex, ag: ag, code: def.Code}]
@@ -369,7 +362,7 @@ func (ind *Indicators) fill(ctx context.Context, actor Actor, t *Table, scopes [
 }
 
 // makeRow computes a cell's value; suppress hides the small cells after.
-func makeRow(actor Actor, def *indicator.Indicator, u *Unit, sex, ag string, den, num int) TableRow {
+func makeRow(actor survey.Actor, def *Indicator, u *survey.Unit, sex, ag string, den, num int) TableRow {
 	r := TableRow{Indicator: def.Code, Unit: u.Code, UnitName: u.Name, Hierarchy: u.Hierarchy, Sex: sex, AgeGroup: ag}
 	n, d := num, den
 	r.Numerator, r.Denominator = &n, &d
@@ -377,7 +370,7 @@ func makeRow(actor Actor, def *indicator.Indicator, u *Unit, sex, ag string, den
 		return r
 	}
 	var v float64
-	if def.Type == indicator.TypeCount {
+	if def.Type == TypeCount {
 		v = float64(num)
 	} else {
 		v = Percent(num, den)

@@ -1,6 +1,10 @@
-package survey
+package indicator
 
-import "context"
+import (
+	"context"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
 
 // DecisionOf returns the suppression decision that the answer to q uses
 // for actor, for each sensitive indicator of q: each reachable cell's
@@ -8,7 +12,7 @@ import "context"
 // "code/period/hierarchy/unit/sex/age group" (period "" for the year, Q1
 // to Q4 for its quarters). Tests compare the decisions of two
 // services with it, not only the rows they show.
-func DecisionOf(ctx context.Context, ind *Indicators, actor Actor, q TableQuery) (map[string][3]int, error) {
+func DecisionOf(ctx context.Context, ind *Indicators, actor survey.Actor, q TableQuery) (map[string][3]int, error) {
 	t, err := ind.Table(ctx, actor, q)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package survey_test
+package indicator_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -20,7 +21,7 @@ func TestSuppressionBaseFollowsEveryChange(t *testing.T) {
 	w, ref, g := suppressionWorld(t, 23)
 	ctx := context.Background()
 	w.life = survey.NewLifecycle(w.intake, w.store, survey.NewAuditor(w.store))
-	queries := []survey.TableQuery{
+	queries := []indicator.TableQuery{
 		{Codes: sensitiveCodes, Period: "2026", Unit: survey.CityCode, Level: "commune", By: []string{"sex", "age_group"}},
 		{Codes: sensitiveCodes[:1], Period: "2026", Unit: "00004"},
 		{Codes: sensitiveCodes[2:3], Period: "2026Q1", Unit: survey.CityCode, Level: "city", By: []string{"age_group"}},
@@ -41,18 +42,18 @@ func TestSuppressionBaseFollowsEveryChange(t *testing.T) {
 		w.submit(t, s.form, s.envelope())
 		subs = append(subs, s)
 	}
-	var prev []survey.TableRow
+	var prev []indicator.TableRow
 	changed := 0
 	check := func(step string) {
 		t.Helper()
 		for _, q := range queries {
 			agreesWithFresh(t, w, ref, q, step)
 			// The decisions themselves, not only the rows they mark.
-			got, err := survey.DecisionOf(ctx, w.indicators, supCity, q)
+			got, err := indicator.DecisionOf(ctx, w.indicators, supCity, q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := survey.DecisionOf(ctx, ref, supCity, q)
+			want, err := indicator.DecisionOf(ctx, ref, supCity, q)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,10 +1,12 @@
-package survey
+package indicator
 
 import (
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // FactsVersioner is a facts store that can tell when its facts change:
@@ -48,7 +50,7 @@ type suppressionScope struct {
 }
 
 // reachScope is the scope of the actor's decisions over t's period, a year.
-func reachScope(actor Actor, t *Table) suppressionScope {
+func reachScope(actor survey.Actor, t *Table) suppressionScope {
 	roots := slices.Clone(actor.Units)
 	slices.Sort(roots)
 	return suppressionScope{from: t.From.UTC(), to: t.To.UTC(), roots: strings.Join(slices.Compact(roots), ",")}

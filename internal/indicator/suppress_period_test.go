@@ -1,4 +1,4 @@
-package survey_test
+package indicator_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -90,7 +91,7 @@ func TestSuppressionResistsDifferencingAcrossPeriods(t *testing.T) {
 							byPeriod[p] = knowledge{}
 							units := map[string]bool{actor.Units[0]: true}
 							for _, lv := range []string{"commune", "district"} {
-								tab, err := w.indicators.Table(ctx, admin, survey.TableQuery{Codes: sensitiveCodes[:1], Period: period, Unit: actor.Units[0], Level: lv})
+								tab, err := w.indicators.Table(ctx, admin, indicator.TableQuery{Codes: sensitiveCodes[:1], Period: period, Unit: actor.Units[0], Level: lv})
 								if err != nil {
 									continue
 								}
@@ -101,7 +102,7 @@ func TestSuppressionResistsDifferencingAcrossPeriods(t *testing.T) {
 							for unit := range units {
 								for _, lv := range []string{"commune", "district", "city"} {
 									for _, by := range bys {
-										q := survey.TableQuery{Codes: sensitiveCodes, Period: period, Unit: unit, Level: lv, By: by}
+										q := indicator.TableQuery{Codes: sensitiveCodes, Period: period, Unit: unit, Level: lv, By: by}
 										tab, err := w.indicators.Table(ctx, actor, q)
 										if err != nil {
 											continue // the unit does not exist in this period
@@ -273,9 +274,9 @@ func TestSuppressionResistsOverlappingRanges(t *testing.T) {
 							if pair[1][1].Before(pair[1][0]) {
 								continue // the day is the quarter's first or last
 							}
-							var tabs [2]*survey.Table
+							var tabs [2]*indicator.Table
 							for i, r := range pair {
-								q := survey.TableQuery{Codes: sensitiveCodes, From: r[0].Format(time.DateOnly), To: r[1].Format(time.DateOnly), Unit: actor.Units[0], Level: "commune", By: []string{"sex"}}
+								q := indicator.TableQuery{Codes: sensitiveCodes, From: r[0].Format(time.DateOnly), To: r[1].Format(time.DateOnly), Unit: actor.Units[0], Level: "commune", By: []string{"sex"}}
 								tab, err := w.indicators.Table(ctx, actor, q)
 								switch {
 								case err == nil:
@@ -300,7 +301,7 @@ func TestSuppressionResistsOverlappingRanges(t *testing.T) {
 							if pair[1][0].After(pair[0][0]) {
 								one = pair[0][0]
 							}
-							dayQ := survey.TableQuery{Codes: sensitiveCodes, From: one.Format(time.DateOnly), To: one.Format(time.DateOnly), Unit: actor.Units[0], Level: "commune", By: []string{"sex"}}
+							dayQ := indicator.TableQuery{Codes: sensitiveCodes, From: one.Format(time.DateOnly), To: one.Format(time.DateOnly), Unit: actor.Units[0], Level: "commune", By: []string{"sex"}}
 							truth, err := w.indicators.Table(ctx, admin, dayQ)
 							if err != nil {
 								t.Fatal(err)
@@ -344,7 +345,7 @@ func TestSensitiveIndicatorsOnTheGrid(t *testing.T) {
 	sup := survey.Actor{UserID: "s", Username: "s", Role: survey.RoleSupervisor, Units: []string{survey.CityCode}}
 	granted := sup
 	granted.SensitiveAccess = true
-	on := []survey.TableQuery{
+	on := []indicator.TableQuery{
 		{Period: "2026"}, {Period: "2026Q3"}, {},
 		{From: "2026-01-01", To: "2026-12-31"}, {From: "2025-04-01", To: "2025-06-30"}, {From: "2025-07-01", To: "2025-09-30"},
 	}
@@ -355,8 +356,8 @@ func TestSensitiveIndicatorsOnTheGrid(t *testing.T) {
 		}
 	}
 	// The same cell, asked as a period or as its dates, agrees.
-	a, errA := w.indicators.Table(ctx, sup, survey.TableQuery{Codes: sensitiveCodes, Period: "2025Q2", Level: "commune", By: []string{"sex"}})
-	b, errB := w.indicators.Table(ctx, sup, survey.TableQuery{Codes: sensitiveCodes, From: "2025-04-01", To: "2025-06-30", Level: "commune", By: []string{"sex"}})
+	a, errA := w.indicators.Table(ctx, sup, indicator.TableQuery{Codes: sensitiveCodes, Period: "2025Q2", Level: "commune", By: []string{"sex"}})
+	b, errB := w.indicators.Table(ctx, sup, indicator.TableQuery{Codes: sensitiveCodes, From: "2025-04-01", To: "2025-06-30", Level: "commune", By: []string{"sex"}})
 	if errA != nil || errB != nil {
 		t.Fatal(errA, errB)
 	}
@@ -366,16 +367,16 @@ func TestSensitiveIndicatorsOnTheGrid(t *testing.T) {
 		}
 	}
 	off := []struct {
-		q     survey.TableQuery
+		q     indicator.TableQuery
 		param string
 	}{
-		{survey.TableQuery{From: "2026-02-01", To: "2026-02-28"}, "from"}, // a month
-		{survey.TableQuery{From: "2026-01-01", To: "2026-02-28"}, "to"},   // part of a quarter
-		{survey.TableQuery{From: "2026-01-01", To: "2026-06-30"}, "to"},   // two quarters
-		{survey.TableQuery{From: "2026-01-01", To: "2026-01-01"}, "to"},   // one day
-		{survey.TableQuery{From: "2025-06-30", To: "2025-06-30"}, "from"},
-		{survey.TableQuery{From: "2025-10-01", To: "2026-03-31"}, "to"}, // across years
-		{survey.TableQuery{From: "2026-04-02", To: "2026-06-30"}, "from"},
+		{indicator.TableQuery{From: "2026-02-01", To: "2026-02-28"}, "from"}, // a month
+		{indicator.TableQuery{From: "2026-01-01", To: "2026-02-28"}, "to"},   // part of a quarter
+		{indicator.TableQuery{From: "2026-01-01", To: "2026-06-30"}, "to"},   // two quarters
+		{indicator.TableQuery{From: "2026-01-01", To: "2026-01-01"}, "to"},   // one day
+		{indicator.TableQuery{From: "2025-06-30", To: "2025-06-30"}, "from"},
+		{indicator.TableQuery{From: "2025-10-01", To: "2026-03-31"}, "to"}, // across years
+		{indicator.TableQuery{From: "2026-04-02", To: "2026-06-30"}, "from"},
 	}
 	for _, tt := range off {
 		for _, codes := range [][]string{{"ON_ART"}, {"CHILD_POP", "CSPC_RATE"}, nil} {

@@ -1,4 +1,4 @@
-package survey_test
+package indicator_test
 
 import (
 	"context"
@@ -9,17 +9,18 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // onlyFacts hides every method of the store but those of FactsStore: a
 // service over it cannot tell when facts change, so it keeps nothing and
 // decides every query afresh — the reference of the cached service.
-type onlyFacts struct{ survey.FactsStore }
+type onlyFacts struct{ indicator.FactsStore }
 
 // suppressionWorld is a world with data and a service over the same store
 // that keeps no suppression decisions.
-func suppressionWorld(t *testing.T, seed uint64) (*world, *survey.Indicators, gen) {
+func suppressionWorld(t *testing.T, seed uint64) (*world, *indicator.Indicators, gen) {
 	w := mustWorld(t, nil)
 	g := gen{rand.New(rand.NewPCG(seed, seed*7919))}
 	forms := []string{"household", "hiv", "hiv"}
@@ -27,12 +28,12 @@ func suppressionWorld(t *testing.T, seed uint64) (*world, *survey.Indicators, ge
 		s := g.sub(forms[g.r.IntN(len(forms))])
 		w.submit(t, s.form, s.envelope())
 	}
-	return w, survey.NewIndicators(w.indicators.Set(), w.units, onlyFacts{w.store}, w.log), g
+	return w, indicator.NewIndicators(w.facts, onlyFacts{w.store}, w.intake, w.ring, w.log), g
 }
 
 // agreesWithFresh asks q of w's service twice (the second answer comes
 // from the kept decision) as supCity, and fails unless both are ref's.
-func agreesWithFresh(t *testing.T, w *world, ref *survey.Indicators, q survey.TableQuery, step string) {
+func agreesWithFresh(t *testing.T, w *world, ref *indicator.Indicators, q indicator.TableQuery, step string) {
 	t.Helper()
 	ctx := context.Background()
 	for range 2 {
@@ -59,11 +60,11 @@ var supCity = survey.Actor{UserID: "s-city", Username: "s-city", Role: survey.Ro
 func TestSuppressionCacheFollowsWrites(t *testing.T) {
 	w, ref, g := suppressionWorld(t, 21)
 	ctx := context.Background()
-	queries := []survey.TableQuery{
+	queries := []indicator.TableQuery{
 		{Codes: sensitiveCodes, Period: "2026", Unit: survey.CityCode, Level: "commune", By: []string{"sex", "age_group"}},
 		{Codes: sensitiveCodes[:1], Period: "2026", Unit: survey.CityCode, Level: "city"},
 	}
-	var prev []survey.TableRow
+	var prev []indicator.TableRow
 	changed := 0
 	for i := range 15 {
 		for _, q := range queries {
@@ -91,7 +92,7 @@ func TestSuppressionCacheFollowsWrites(t *testing.T) {
 func TestSuppressionCacheRace(t *testing.T) {
 	w, ref, g := suppressionWorld(t, 22)
 	ctx := context.Background()
-	q := survey.TableQuery{Codes: sensitiveCodes, Period: "2026", Unit: survey.CityCode, Level: "commune", By: []string{"sex"}}
+	q := indicator.TableQuery{Codes: sensitiveCodes, Period: "2026", Unit: survey.CityCode, Level: "commune", By: []string{"sex"}}
 	var subs []*genSub
 	for range 20 {
 		s := g.sub("hiv")

@@ -1,4 +1,4 @@
-package survey
+package indicator
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // Small-cell suppression of sensitive indicators (INDICATORS.md) for a
@@ -194,11 +194,11 @@ func cubeGroups(cells map[cubeKey]cubeCell, parent func(hier, unit string) (stri
 }
 
 // sensitiveRule reports whether suppression applies to the table.
-func sensitiveRule(actor Actor, t *Table) []*indicator.Indicator {
+func sensitiveRule(actor survey.Actor, t *Table) []*Indicator {
 	if actor.SeesSensitive() {
 		return nil
 	}
-	var out []*indicator.Indicator
+	var out []*Indicator
 	for _, def := range t.Indicators {
 		if def.Sensitive {
 			out = append(out, def)
@@ -208,13 +208,13 @@ func sensitiveRule(actor Actor, t *Table) []*indicator.Indicator {
 }
 
 // everything is who the cells are counted for before suppression.
-var everything = Actor{UserID: "indicators", Username: "indicators", Role: RoleAdmin}
+var everything = survey.Actor{UserID: "indicators", Username: "indicators", Role: survey.RoleAdmin}
 
 // suppress hides the cells of t's sensitive indicators that the actor may
 // not see, deciding over every cell the actor can reach in the year of
 // t's period and in each of its quarters: a year's table and its
 // quarters' come from the same decision.
-func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) error {
+func (ind *Indicators) suppress(ctx context.Context, actor survey.Actor, t *Table) error {
 	defs := sensitiveRule(actor, t)
 	if len(defs) == 0 {
 		return nil
@@ -255,7 +255,7 @@ func (ind *Indicators) suppress(ctx context.Context, actor Actor, t *Table) erro
 // same sums), and the marks are taken afresh over them all, as they would
 // be on a count of everything. A write moves one commune: a city's
 // decision then reads the totals of one commune, not of them all.
-func (ind *Indicators) suppressions(ctx context.Context, actor Actor, year int, defs []*indicator.Indicator) (map[string]*suppression, error) {
+func (ind *Indicators) suppressions(ctx context.Context, actor survey.Actor, year int, defs []*Indicator) (map[string]*suppression, error) {
 	t := &Table{From: time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)}
 	out := make(map[string]*suppression, len(defs))
 	version, cacheable := uint64(0), false
@@ -267,7 +267,7 @@ func (ind *Indicators) suppressions(ctx context.Context, actor Actor, year int, 
 	// The indicators to decide, by the version of their base (0: no
 	// base, count everything).
 	type batch struct {
-		defs    []*indicator.Indicator
+		defs    []*Indicator
 		bases   []*suppression
 		changed map[FactsArea]bool
 	}
@@ -390,10 +390,10 @@ func (ind *Indicators) advance(base *suppression, code string, fresh map[cubeKey
 
 // isCommune reports whether unit is a commune of hierarchy hier.
 func (ind *Indicators) isCommune(hier, unit string) bool {
-	for _, h := range ind.units.hs {
-		if h.id == hier {
-			u, ok := h.units[unit]
-			return ok && u.Level == LevelCommune
+	for _, h := range ind.units.Hierarchies() {
+		if h.ID() == hier {
+			u, ok := h.Unit(unit)
+			return ok && u.Level == survey.LevelCommune
 		}
 	}
 	return false
@@ -405,16 +405,16 @@ func (ind *Indicators) parentRow(hier, unit string) (string, string, bool) {
 	if hier == "" {
 		return "", "", false // the city
 	}
-	for _, h := range ind.units.hs {
-		if h.id != hier {
+	for _, h := range ind.units.Hierarchies() {
+		if h.ID() != hier {
 			continue
 		}
-		u, ok := h.units[unit]
+		u, ok := h.Unit(unit)
 		if !ok || u.Parent == "" {
 			return "", "", false
 		}
-		if u.Parent == CityCode {
-			return "", CityCode, true
+		if u.Parent == survey.CityCode {
+			return "", survey.CityCode, true
 		}
 		return hier, u.Parent, true
 	}
@@ -431,11 +431,11 @@ func (ind *Indicators) parentRow(hier, unit string) (string, string, bool) {
 // suppress checks the rows it shows against the primary rule themselves.
 // Zero cells are left out: they are shown, and a group whose total is
 // zero hides nothing.
-func (ind *Indicators) communeCells(ctx context.Context, actor Actor, t *Table, defs []*indicator.Indicator, only map[FactsArea]bool) (map[cubeKey]cubeCell, error) {
+func (ind *Indicators) communeCells(ctx context.Context, actor survey.Actor, t *Table, defs []*Indicator, only map[FactsArea]bool) (map[cubeKey]cubeCell, error) {
 	communes := map[cubeKey]cubeCell{}
 	for _, root := range actor.Units {
 		for q, from := range quarterStarts(t.From) {
-			sub := &Table{Indicators: defs, From: from, To: from.AddDate(0, 3, -1), Unit: root, Level: LevelCommune, By: []string{"sex", "age_group"}, only: only}
+			sub := &Table{Indicators: defs, From: from, To: from.AddDate(0, 3, -1), Unit: root, Level: survey.LevelCommune, By: []string{"sex", "age_group"}, only: only}
 			scopes, err := ind.scopes(everything, sub)
 			if err != nil {
 				continue // the unit does not exist in this quarter

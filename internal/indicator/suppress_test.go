@@ -1,4 +1,4 @@
-package survey_test
+package indicator_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -137,7 +138,7 @@ func TestSuppressionResistsDifferencing(t *testing.T) {
 							if actor.Units[0] == survey.CityCode {
 								break
 							}
-							tab, err := w.indicators.Table(context.Background(), admin, survey.TableQuery{Codes: sensitiveCodes[:1], Period: period, Unit: actor.Units[0], Level: lv})
+							tab, err := w.indicators.Table(context.Background(), admin, indicator.TableQuery{Codes: sensitiveCodes[:1], Period: period, Unit: actor.Units[0], Level: lv})
 							if err != nil {
 								continue
 							}
@@ -148,7 +149,7 @@ func TestSuppressionResistsDifferencing(t *testing.T) {
 						for unit := range units {
 							for _, lv := range []string{"commune", "district", "city"} {
 								for _, by := range bys {
-									q := survey.TableQuery{Codes: sensitiveCodes, Period: period, Unit: unit, Level: lv, By: by}
+									q := indicator.TableQuery{Codes: sensitiveCodes, Period: period, Unit: unit, Level: lv, By: by}
 									tab, err := w.indicators.Table(context.Background(), actor, q)
 									if err != nil {
 										continue // the unit does not exist in this period

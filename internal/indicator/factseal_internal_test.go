@@ -1,11 +1,15 @@
-package survey
+package indicator
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/khaosat/khaosat/internal/survey"
+)
 
 // TestDecodeCellsDamaged: every cut inside a box's cells fails to decode,
 // none panics, and an unknown format is refused.
 func TestDecodeCellsDamaged(t *testing.T) {
-	good := encodeCells([]FactCell{{Indicator: "A", Sex: "male", AgeGroup: "0-4", Den: 1, Num: 1}})
+	good := encodeCells([]survey.FactCell{{Indicator: "A", Sex: "male", AgeGroup: "0-4", Den: 1, Num: 1}})
 	for n := 1; n < 12; n++ {
 		if _, err := decodeCells(good[:n]); err == nil {
 			t.Errorf("cut at %d decoded", n)

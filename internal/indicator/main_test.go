@@ -1,0 +1,119 @@
+package indicator_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/seal"
+	"github.com/khaosat/khaosat/internal/sqlite"
+	"github.com/khaosat/khaosat/internal/survey"
+)
+
+// world is a real store in a fresh database with the shipped forms, units
+// and indicator set, and the services over it.
+type world struct {
+	store      *sqlite.Store
+	units      *survey.Units
+	catalog    *survey.Catalog
+	intake     *survey.Intake
+	indicators *indicator.Indicators
+	facts      *indicator.Deriver
+	ring       *seal.Keyring     // the data keys of intake
+	life       *survey.Lifecycle // set by tests that change submissions
+	log        *slog.Logger
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// mustWorld builds a world; facts, when not nil, wraps the store that the
+// indicator service writes facts through.
+func mustWorld(tb testing.TB, facts func(indicator.FactsStore) indicator.FactsStore) *world {
+	tb.Helper()
+	ctx := context.Background()
+	store := mustStore(tb)
+	w := &world{store: store, log: quietLog()}
+	var err error
+	if w.units, err = survey.LoadUnits(khaosat.Content, khaosat.UnitsDir); err != nil {
+		tb.Fatal(err)
+	}
+	w.catalog = survey.NewCatalog(store, w.log)
+	if err := w.catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
+		tb.Fatal(err)
+	}
+	set, err := indicator.LoadSet(khaosat.Content, khaosat.FormsDir, khaosat.IndicatorsFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var fs indicator.FactsStore = store
+	if facts != nil {
+		fs = facts(store)
+	}
+	w.facts = indicator.NewDeriver(set, w.units)
+	w.intake, w.ring = mustIntake(tb, store, w.catalog, w.units, survey.WithFacts(w.facts))
+	w.indicators = indicator.NewIndicators(w.facts, fs, w.intake, w.ring, w.log)
+	return w
+}
+
+// mustIntake returns an intake service with a fresh data key and hash key,
+// auditing to store, and its data keys.
+func mustIntake(tb testing.TB, store *sqlite.Store, catalog *survey.Catalog, units *survey.Units, opts ...survey.IntakeOption) (*survey.Intake, *seal.Keyring) {
+	tb.Helper()
+	key, err := seal.NewKey()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ring, err := seal.NewKeyring(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in, err := survey.NewIntake(store, catalog, units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the tests, 32 bytes long"), Audit: survey.NewAuditor(store)}, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return in, ring
+}
+
+// mustStore opens a store on a fresh database file.
+func mustStore(tb testing.TB) *sqlite.Store {
+	tb.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), sqlite.FileName))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = store.Close() })
+	return store
+}
+
+var admin = survey.Actor{UserID: "u-admin", Username: "admin", Role: survey.RoleAdmin}
+
+// submit sends one submission as the admin and fails the test if it is refused.
+func (w *world) submit(tb testing.TB, form string, env map[string]any) *survey.Submission {
+	tb.Helper()
+	body, err := json.Marshal(env)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sub, _, err := w.intake.Submit(context.Background(), admin, form, body)
+	if err != nil {
+		var se *survey.Error
+		if errorsAs(err, &se) {
+			tb.Fatalf("submit %s: %v %+v\n%s", form, err, se.Fields, body)
+		}
+		tb.Fatalf("submit %s: %v", form, err)
+	}
+	return sub
+}
+
+func errorsAs(err error, target **survey.Error) bool {
+	e, ok := err.(*survey.Error)
+	if ok {
+		*target = e
+	}
+	return ok
+}
