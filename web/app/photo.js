@@ -2,10 +2,13 @@
 // contentMediaType is answered with a photo taken on the phone. The picture
 // is kept in IndexedDB with the submission and uploaded as an attachment
 // after the submission is stored; the answer is the attachment's name.
+// The picture is sealed like the answers (vault.js) and leaves the phone
+// once uploaded.
 
 import { html, useEffect, useState } from '../vendor/preact.js';
 import { t } from '../shared/i18n.js';
 import { db } from './db.js';
+import { isOpen, seal, unseal } from './vault.js';
 
 /** photoName is the attachment name of a question's photo. */
 export const photoName = path => 'photo' + path.replace(/[^A-Za-z0-9]+/g, '-') + '.jpg';
@@ -18,7 +21,8 @@ export function makePhoto(submission) {
       let u = null;
       (async () => {
         const rec = value && await (await db()).get('photos', [submission, value]);
-        if (rec) { u = URL.createObjectURL(rec.blob); setURL(u); } else setURL(null);
+        const blob = rec && (rec.sealed ? await unseal(rec.sealed) : rec.blob);
+        if (blob) { u = URL.createObjectURL(blob); setURL(u); } else setURL(null);
       })();
       return () => { if (u) URL.revokeObjectURL(u); };
     }, [value]);
@@ -27,7 +31,9 @@ export function makePhoto(submission) {
       e.target.value = '';
       if (!file) return;
       const name = photoName(path);
-      await (await db()).put('photos', { submission, name, blob: file, type: file.type || 'image/jpeg', uploaded: false });
+      const type = file.type || 'image/jpeg';
+      const picture = isOpen() ? { sealed: await seal(file) } : { blob: file };
+      await (await db()).put('photos', { submission, name, type, uploaded: false, ...picture });
       set(name);
     };
     const remove = async () => { await (await db()).delete('photos', [submission, value]); set(undefined); };
