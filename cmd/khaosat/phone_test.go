@@ -119,6 +119,7 @@ func (p *phoneEnv) enrol() {
 
 // pin answers the lock once the app has opened: it sets testPIN on a phone
 // without a PIN, or unlocks with it; an app already open is left as it is.
+// Unlocked, the app is open, or signed out if its device was revoked.
 func (p *phoneEnv) pin() {
 	p.t.Helper()
 	p.tab.waitFor(`!!document.querySelector('#pin-setup, #lock-screen, #waiting')`)
@@ -133,7 +134,7 @@ func (p *phoneEnv) pin() {
 	default:
 		return
 	}
-	p.tab.waitFor(`!!document.querySelector('#waiting')`)
+	p.tab.waitFor(`!!document.querySelector('#waiting, #signin-form')`)
 }
 
 // waitStored polls an expression over the phone's IndexedDB (db() and the
@@ -475,6 +476,7 @@ func TestPhoneSessions(t *testing.T) {
 	p.ns.setDown(false)
 	p.tab.reopen()
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
+	p.pin() // locked, the phone holds no usable token: it learns of the revoke once unlocked
 	p.tab.waitFor(`!!document.querySelector('#notice') && !!document.querySelector('#signin-form')`)
 	if msg := evalIn[string](p.tab, `document.querySelector('#notice').textContent`); !strings.Contains(msg, "thu hồi") {
 		t.Errorf("revoked device message: %q", msg)

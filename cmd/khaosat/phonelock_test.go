@@ -114,6 +114,16 @@ func (p *phoneEnv) queueMarked(label string, finalise bool) string {
 	})()`, mustJSON(p.t, example), finalise))
 }
 
+// sendNow opens the outbox and sends what waits, unless the app's own
+// sync (on unlocking, every minute) was first, until id is sent.
+func (p *phoneEnv) sendNow(id string) {
+	p.t.Helper()
+	p.click(`a[href="#/outbox"]`)
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s]')`, q(id)))
+	p.js(`document.querySelector('#send-now') && document.querySelector('#send-now').click()`)
+	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`, q(id)))
+}
+
 // TestPhoneLockAndWipe: a phone with one sent, one draft and one waiting
 // household whose answers name a marker child with HIV. With the PIN set,
 // nothing the origin stores (IndexedDB, caches, local and session storage)
@@ -145,9 +155,7 @@ func TestPhoneLockAndWipe(t *testing.T) {
 	// One sent (and returned by a supervisor: feedback kept offline), one
 	// waiting, one draft.
 	sent := p.queueMarked("sent", true)
-	p.click(`a[href="#/outbox"]`)
-	p.click("#send-now")
-	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`, q(sent)))
+	p.sendNow(sent)
 	sup := newUser(t, shared, "supervisor", "00004")
 	wantStatus(t, sup.do("POST", subsPath+sent+"/review", map[string]any{"state": "has_issues", "comment": "Kiểm tra lại."}), http.StatusOK, "review")
 	p.click(`a[href="#/feedback"]`)
@@ -169,6 +177,11 @@ func TestPhoneLockAndWipe(t *testing.T) {
 	if !strings.Contains(raw, waiting) || !strings.Contains(raw, draft) {
 		t.Fatal("the dump misses the records it should search")
 	}
+	for _, r := range d.IDB["khaosat/kv"] {
+		if v, _ := r.Value.(map[string]any); r.Key == "session" && (v["sealed"] == nil || v["refresh_token"] != nil || v["access_token"] != nil) {
+			t.Errorf("the session's tokens are kept in the clear: %v", v)
+		}
+	}
 	for _, r := range d.records("outbox") {
 		switch r["id"] {
 		case sent:
@@ -180,6 +193,20 @@ func TestPhoneLockAndWipe(t *testing.T) {
 				t.Errorf("the waiting submission is not sealed: %v", r)
 			}
 		}
+	}
+
+	// A new PIN re-wraps the data key: the old one no longer opens, the
+	// sealed work opens with the new one.
+	if got := evalIn[string](p.tab, `(async () => {
+		const v = await import('/app/vault.js'), data = await import('/app/data.js');
+		await v.changePIN('246810', '97531864');
+		v.lock();
+		const old = (await v.unlock('246810')).result, now = (await v.unlock('97531864')).result;
+		const name = (await data.getOutbox(`+q(waiting)+`)).submission.data.children[0].full_name;
+		await v.changePIN('97531864', '246810');
+		return [old, now, name].join('|');
+	})()`); got != "wrong|open|"+marker+" waiting 1" {
+		t.Errorf("changing the PIN: %q", got)
 	}
 
 	// Idle, the app locks: the key leaves memory, the PIN is asked.
@@ -260,9 +287,7 @@ func TestPhoneLockAndWipe(t *testing.T) {
 
 	// Revoked with a sent receipt and a waiting submission on the phone.
 	again := p.queueMarked("again", true)
-	p.click(`a[href="#/outbox"]`)
-	p.click("#send-now")
-	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`, q(again)))
+	p.sendNow(again)
 	p.ns.setDown(true)
 	kept := p.queueMarked("kept", true)
 	device := evalIn[string](p.tab, `(async () => (await import('/app/db.js')).deviceID())()`)
@@ -271,6 +296,7 @@ func TestPhoneLockAndWipe(t *testing.T) {
 	p.ns.setDown(false)
 	p.tab.reopen()
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
+	p.pin()
 	p.tab.waitFor(`!!document.querySelector('#notice') && !!document.querySelector('#kept-notice')`)
 	if n := evalIn[string](p.tab, `document.querySelector('#kept-notice').dataset.count`); n != "1" {
 		t.Errorf("revoked: %s unsent kept, want 1", n)

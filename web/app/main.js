@@ -92,7 +92,17 @@ function App() {
     };
     const offLock = onLockChange(async st => {
       setVs(await lockState());
-      if (st === 'open') { await refreshCount(); sync(); }
+      if (st !== 'open') return;
+      // Unlocked: the session's tokens are sealed again (a sign-in while
+      // locked stored them in the clear) and renewed, which finds a device
+      // revoked meanwhile; then the outbox goes.
+      const cur = await session.load();
+      if (cur) {
+        await session.save(cur);
+        if (navigator.onLine) { try { await api.renew(); setS(await session.load()); } catch { /* offline or signed out */ } }
+      }
+      await refreshCount();
+      sync();
     });
     window.addEventListener('hashchange', onHash);
     window.addEventListener('online', onOnline);

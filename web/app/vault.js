@@ -10,9 +10,11 @@
 // the key: sending waits for the app to be open and unlocked.
 //
 // Stored in the clear (kv 'vault'): the salt, the work factor, the wrapped
-// data key and the count of wrong PINs since the last success.
+// data key and the count of wrong PINs since the last success. The
+// session's tokens are sealed too (db.js): a locked phone cannot call the
+// API.
 
-import { db, kv } from './db.js';
+import { db, kv, session } from './db.js';
 
 /** ITERATIONS is the PBKDF2-SHA-256 work factor (OWASP, 2023). */
 export const ITERATIONS = 600000;
@@ -179,6 +181,8 @@ export function receiptOf(item) {
  * receipts. Run once, just after the PIN is set.
  */
 export async function sealAll() {
+  const cur = await session.load();
+  if (cur) await session.save(cur);
   const d = await db();
   for (const r of await d.getAll('drafts')) if (!r.sealed) await d.put('drafts', await sealRecord(r, DRAFT_SECRET));
   for (const r of await d.getAll('outbox')) {
