@@ -102,6 +102,9 @@ func (p *phoneEnv) waitText(s string) {
 	p.tab.waitFor(fmt.Sprintf(`document.body.innerText.includes(%s)`, q(s)))
 }
 
+// testPIN is the PIN the tests' collectors set on their phones.
+const testPIN = "246810"
+
 // enrol opens the app and enrols the phone with a fresh one-time code.
 func (p *phoneEnv) enrol() {
 	p.t.Helper()
@@ -109,16 +112,38 @@ func (p *phoneEnv) enrol() {
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
 	p.set("#code", e.Code)
 	p.click("#signin-form button[type=submit]")
+	p.pin()
 	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
 	p.tab.waitFor(`!!navigator.serviceWorker.controller`) // the shell is cached: the app opens offline
 }
 
-// waitStored polls an expression over the phone's IndexedDB (db() in
-// scope, awaited) until it is true: what the app wrote has landed.
+// pin answers the lock once the app has opened: it sets testPIN on a phone
+// without a PIN, or unlocks with it; an app already open is left as it is.
+// Unlocked, the app is open, or signed out if its device was revoked.
+func (p *phoneEnv) pin() {
+	p.t.Helper()
+	p.tab.waitFor(`!!document.querySelector('#pin-setup, #lock-screen, #waiting')`)
+	switch evalIn[string](p.tab, `(document.querySelector('#pin-setup, #lock-screen') || {}).id || ''`) {
+	case "pin-setup":
+		p.set("#pin-new", testPIN)
+		p.set("#pin-repeat", testPIN)
+		p.click("#pin-set")
+	case "lock-screen":
+		p.set("#lock-pin", testPIN)
+		p.click("#unlock")
+	default:
+		return
+	}
+	p.tab.waitFor(`!!document.querySelector('#waiting, #signin-form')`)
+}
+
+// waitStored polls an expression over the phone's IndexedDB (db() and the
+// app's data.js as data in scope, awaited) until it is true: what the app
+// wrote has landed.
 func (p *phoneEnv) waitStored(expr string) {
 	p.t.Helper()
 	for i := 0; i < 300; i++ {
-		if evalIn[bool](p.tab, `(async () => { const {db} = await import('/app/db.js'); return !!(await `+expr+`); })()`) {
+		if evalIn[bool](p.tab, `(async () => { const {db} = await import('/app/db.js'), data = await import('/app/data.js'); return !!(await `+expr+`); })()`) {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -194,8 +219,9 @@ func TestPhoneOfflineJourney(t *testing.T) {
 
 	// The app is closed and reopened, still offline: the draft resumes where it was.
 	p.set("#"+fieldDOMID("/children/1/full_name"), "Nguyễn Thị Lan 2")
-	p.waitStored(`(await db()).get('drafts', location.hash.split('/').pop()).then(d => d.at === '/children/1/full_name' && d.data.children[1].full_name === 'Nguyễn Thị Lan 2')`)
+	p.waitStored(`data.getDraft(location.hash.split('/').pop()).then(d => d.at === '/children/1/full_name' && d.data.children[1].full_name === 'Nguyễn Thị Lan 2')`)
 	p.tab.do(chromedp.Reload())
+	p.pin()
 	p.tab.waitFor(`!!document.querySelector('#q-children-1-full_name')`)
 	if !evalIn[bool](p.tab, `(() => { const r = document.querySelector('#q-children-1-full_name').getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; })()`) {
 		t.Error("the reopened draft is not at the question last answered")
@@ -206,10 +232,11 @@ func TestPhoneOfflineJourney(t *testing.T) {
 	p.click("#finalise")
 	p.tab.waitFor(`!!document.querySelector('#outbox .card[data-state=waiting]')`)
 	id := evalIn[string](p.tab, `document.querySelector('#outbox .card').dataset.id`)
-	want := evalIn[map[string]any](p.tab, `(async () => { const {db} = await import('/app/db.js'); return (await (await db()).get('outbox', `+q(id)+`)).submission.data })()`)
+	want := evalIn[map[string]any](p.tab, `(async () => { const data = await import('/app/data.js'); return (await data.getOutbox(`+q(id)+`)).submission.data })()`)
 
 	// Reloaded with no network: the service worker opens the app, 1 waits.
 	p.tab.do(chromedp.Reload())
+	p.pin()
 	p.tab.waitFor(`document.querySelector('#waiting') && document.querySelector('#waiting').dataset.count === '1'`)
 	p.tab.waitFor(`!!document.querySelector('#outbox .card[data-state=waiting]')`)
 	p.tab.screenshot("outbox")
@@ -379,6 +406,7 @@ func TestPhoneClosedMidSync(t *testing.T) {
 
 	p.tab.reopen()
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/#/outbox"))
+	p.pin()
 	p.tab.waitFor(`document.querySelector('#waiting') && document.querySelector('#waiting').dataset.count === '0'`)
 	// The list reloads after the count in the header: wait for it to have
 	// settled (no card still waiting), then every card must say sent.
@@ -415,6 +443,7 @@ func TestPhoneSessions(t *testing.T) {
 	p.tab.waitFor(`!!document.querySelector('#signin-error')`)
 	p.set("#password", "password-"+name)
 	p.click("#signin-form button[type=submit]")
+	p.pin()
 	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
 	p.click("#sign-out")
 	p.tab.waitFor(`!!document.querySelector('#signin-form')`)
@@ -429,11 +458,13 @@ func TestPhoneSessions(t *testing.T) {
 	p.tab.do(chromedp.SetUploadFiles(chromedp.CSS("#qr-file"), []string{qrFile}))
 	p.tab.waitFor(fmt.Sprintf(`document.querySelector('#code').value === %s`, q(e.Code)))
 	p.click("#signin-form button[type=submit]")
+	p.pin()
 	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
 
 	// The phone restarts: still signed in.
 	p.tab.reopen()
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
+	p.pin()
 	p.tab.waitFor(`document.querySelectorAll('#forms .card').length >= 4`)
 
 	// A submission waits offline, the app is closed; the admin revokes the device.
@@ -445,6 +476,7 @@ func TestPhoneSessions(t *testing.T) {
 	p.ns.setDown(false)
 	p.tab.reopen()
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
+	p.pin() // locked, the phone holds no usable token: it learns of the revoke once unlocked
 	p.tab.waitFor(`!!document.querySelector('#notice') && !!document.querySelector('#signin-form')`)
 	if msg := evalIn[string](p.tab, `document.querySelector('#notice').textContent`); !strings.Contains(msg, "thu hồi") {
 		t.Errorf("revoked device message: %q", msg)
@@ -485,12 +517,13 @@ func TestPhoneRefusedSubmissions(t *testing.T) {
 	p.ns.setDown(true)
 	ids := p.queueHouseholds(3)
 	// An older app let a wrong answer through, and another phone reused an id.
-	p.js(`(async () => { const {db} = await import('/app/db.js'); const d = await db();
-		const bad = await d.get('outbox', %s); bad.submission.data.members_total = 99; await d.put('outbox', bad);
-		const dup = await d.get('outbox', %s); await d.delete('outbox', dup.id); dup.id = dup.submission.id = %s; await d.put('outbox', dup); })()`,
+	p.js(`(async () => { const {db} = await import('/app/db.js'), data = await import('/app/data.js'); const d = await db();
+		const bad = await data.getOutbox(%s); bad.submission.data.members_total = 99; await data.putOutbox(bad);
+		const dup = await data.getOutbox(%s); await d.delete('outbox', dup.id); dup.id = dup.submission.id = %s; await data.putOutbox(dup); })()`,
 		q(ids[0]), q(ids[1]), q(taken))
 	p.ns.setDown(false)
 	p.tab.do(chromedp.Navigate(p.ns.URL+"/#/outbox"), chromedp.Reload()) // opening the app sends the outbox
+	p.pin()
 	p.tab.waitFor(fmt.Sprintf(`!!document.querySelector('#outbox .card[data-id=%s][data-state=rejected]') && !!document.querySelector('#outbox .card[data-id=%s][data-state=conflict]') && !!document.querySelector('#outbox .card[data-id=%s][data-state=sent]')`,
 		q(ids[0]), q(taken), q(ids[2])))
 	if msg := evalIn[string](p.tab, fmt.Sprintf(`document.querySelector('#outbox .card[data-id=%s] .item-error').textContent`, q(taken))); msg == "" {
@@ -531,6 +564,7 @@ func TestPhoneEditReplyLost(t *testing.T) {
 			t.Fatalf("review: %d %s", r.status, r.body)
 		}
 		p.tab.do(chromedp.Reload())
+		p.pin()
 		p.click(`a[href="#/feedback"]`)
 		p.click(fmt.Sprintf(`#feedback .card[data-id=%s] button.correct`, q(id)))
 		p.tab.waitFor(`!!document.querySelector('#review-comment')`)
@@ -540,16 +574,16 @@ func TestPhoneEditReplyLost(t *testing.T) {
 		p.click("#finalise")
 		p.tab.waitFor(`document.querySelector('#waiting').dataset.count === '1'`)
 		queued := evalIn[string](p.tab, fmt.Sprintf(`(async () => {
-			const { db } = await import('/app/db.js');
-			return JSON.stringify((await (await db()).get('outbox', %s)).submission);
+			const data = await import('/app/data.js');
+			return JSON.stringify((await data.getOutbox(%s)).submission);
 		})()`, q(id)))
 		var env map[string]any
 		if err := json.Unmarshal([]byte(queued), &env); err != nil {
 			t.Fatal(err)
 		}
 		rev := evalIn[float64](p.tab, fmt.Sprintf(`(async () => {
-			const { db } = await import('/app/db.js');
-			return (await (await db()).get('outbox', %s)).base_revision;
+			const data = await import('/app/data.js');
+			return (await data.getOutbox(%s)).base_revision;
 		})()`, q(id)))
 		if r := p.col.do("PUT", subsPath+id, env, "If-Match", fmt.Sprintf(`"%d"`, int(rev))); r.status != http.StatusOK {
 			t.Fatalf("the same correction stored first: %d %s", r.status, r.body)

@@ -211,6 +211,7 @@ func TestPhoneNewFormLanguageAndVersions(t *testing.T) {
 	wantStatus(t, des.do("POST", "/api/v1/forms/"+id+"/close", nil), http.StatusOK, "close")
 	p.tab.do(chromedp.Navigate(p.ns.URL + "/#/"))
 	p.tab.do(chromedp.Reload())
+	p.pin()
 	p.tab.waitFor(fmt.Sprintf(`document.querySelectorAll('#forms .card').length >= 4 && !document.querySelector('#forms .card[data-form=%s]')`, id))
 }
 

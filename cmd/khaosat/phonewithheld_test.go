@@ -47,7 +47,7 @@ func TestPhoneCorrectsWithoutItsCopy(t *testing.T) {
 	// The collector removes the first child, who holds withheld answers (the
 	// server lets a submission's own collector do so): the withheld notes
 	// of the others move up with them.
-	withheld := `(async () => { const {db} = await import('/app/db.js'); return (await (await db()).get('drafts', ` + q(id) + `)).withheld })()`
+	withheld := `(async () => { const data = await import('/app/data.js'); return (await data.getDraft(` + q(id) + `)).withheld })()`
 	var want2 []string
 	for _, w := range evalIn[[]string](p.tab, withheld) {
 		if rest, ok := strings.CutPrefix(w, "/children/"); ok && rest[0] != '0' {

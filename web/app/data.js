@@ -2,6 +2,11 @@
 // their hash/ETag, units, drafts, finalising into the outbox, feedback.
 
 import { db, kv } from './db.js';
+import { DRAFT_SECRET, ITEM_SECRET, openRecord, sealRecord } from './vault.js';
+
+// Lists kept in kv that name people or places (units, feedback) are sealed.
+async function putSealed(k, v) { await kv.set(k, (await sealRecord({ v }, ['v']))); }
+async function getSealed(k) { const r = await kv.get(k); return r && (await openRecord(r)).v; }
 
 // Form versions read in this page, so that opening a form just listed does
 // not read its schema from storage again.
@@ -67,11 +72,11 @@ export async function units(api, user) {
           for (const k of kids.items || kids) out.push({ code: k.code, name: k.name });
         }
       }
-      await kv.set(key, out);
+      await putSealed(key, out);
       return out;
     } catch { /* offline: what we had */ }
   }
-  return (await kv.get(key)) || (user.units || []).map(code => ({ code, name: code }));
+  return (await getSealed(key).catch(() => null)) || (user.units || []).map(code => ({ code, name: code }));
 }
 
 /** today is the local date, YYYY-MM-DD. */
@@ -94,13 +99,22 @@ export async function newDraft({ form, user, unit, deviceId, data }) {
     envelope: { unit, survey_date: today(), started_at: now(), device_id: deviceId },
     data, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), server_errors: [],
   };
-  await (await db()).put('drafts', d);
+  await putDraft(d);
   return d;
 }
 
-export const getDraft = async id => (await db()).get('drafts', id);
-export const saveDraft = async d => (await db()).put('drafts', { ...d, updated_at: new Date().toISOString() });
-export const deleteDraft = async id => (await db()).delete('drafts', id);
+// A draft is stored with its answers sealed (vault.js); its id, form and
+// dates stay readable for the list.
+const putDraft = async d => (await db()).put('drafts', await sealRecord(d, DRAFT_SECRET));
+
+export const getDraft = async id => openRecord(await (await db()).get('drafts', id));
+export const saveDraft = async d => putDraft({ ...d, updated_at: new Date().toISOString() });
+export const deleteDraft = async id => {
+  const d = await db();
+  await d.delete('drafts', id);
+  for (const k of await d.getAllKeys('photos')) if (k[0] === id) await d.delete('photos', k);
+};
+/** listDrafts is the user's drafts, newest first: their ids, forms and dates, no answers. */
 export async function listDrafts(user) {
   return (await (await db()).getAll('drafts')).filter(d => d.user === user).sort((a, b) => b.updated_at.localeCompare(a.updated_at));
 }
@@ -121,15 +135,23 @@ export async function finalise(d) {
   const item = {
     id: d.id, user: d.user, form: d.form, version: d.version, title: d.title, kind: d.kind, base_revision: d.base_revision, withheld: d.withheld || [],
     submission: envelopeOf({ ...d, envelope: env }), state: 'waiting', queued_at: new Date().toISOString(), error: null,
+    survey_date: env.survey_date, unit: env.unit,
   };
+  const sealed = await sealRecord(item, ITEM_SECRET); // before the transaction: it must not wait on anything else
   const tx = (await db()).transaction(['drafts', 'outbox'], 'readwrite');
-  await Promise.all([tx.objectStore('outbox').put(item), tx.objectStore('drafts').delete(d.id), tx.done]);
+  await Promise.all([tx.objectStore('outbox').put(sealed), tx.objectStore('drafts').delete(d.id), tx.done]);
   return item;
 }
 
-/** listOutbox is the user's outbox, newest first. */
+/** getOutbox is an outbox item with its answers opened (a receipt has none). */
+export const getOutbox = async id => openRecord(await (await db()).get('outbox', id));
+/** putOutbox stores an outbox item, its answers sealed. */
+export const putOutbox = async item => (await db()).put('outbox', await sealRecord(item, ITEM_SECRET));
+
+/** listOutbox is the user's outbox, newest first, the items opened. */
 export async function listOutbox(user) {
-  return (await (await db()).getAll('outbox')).filter(i => i.user === user).sort((a, b) => b.queued_at.localeCompare(a.queued_at));
+  const mine = (await (await db()).getAll('outbox')).filter(i => i.user === user).sort((a, b) => b.queued_at.localeCompare(a.queued_at));
+  return Promise.all(mine.map(openRecord));
 }
 
 /** reopen turns a refused outbox item back into a draft with the server's errors on its questions. */
@@ -142,44 +164,51 @@ export async function reopen(item) {
     envelope: { unit: s.unit, survey_date: s.survey_date, started_at: s.started_at, device_id: s.device_id, location: s.location },
     data: s.data, created_at: item.queued_at, updated_at: new Date().toISOString(), server_errors: errs,
   };
+  const sealed = await sealRecord(d, DRAFT_SECRET);
   const tx = (await db()).transaction(['drafts', 'outbox'], 'readwrite');
-  await Promise.all([tx.objectStore('drafts').put(d), tx.objectStore('outbox').delete(item.id), tx.done]);
+  await Promise.all([tx.objectStore('drafts').put(sealed), tx.objectStore('outbox').delete(item.id), tx.done]);
   return d;
 }
 
-/** refreshFeedback reads the collector's submissions that need a correction. */
+/**
+ * refreshFeedback reads the collector's submissions that need a correction
+ * (kept sealed for offline), and notes the review on their receipts.
+ */
 export async function refreshFeedback(api, user) {
   const out = [];
   for (const state of ['has_issues', 'rejected']) {
     const page = await api.json('GET', `/api/v1/me/submissions?review_state=${state}&limit=100`);
     out.push(...page.items);
   }
-  await kv.set('feedback:' + user.id, out);
+  await putSealed('feedback:' + user.id, out);
+  const d = await db();
+  for (const s of out) {
+    const r = await d.get('outbox', s.id);
+    if (r && r.state === 'sent' && !r.sealed && r.review_state !== s.review_state) await d.put('outbox', { ...r, review_state: s.review_state });
+  }
   return out;
 }
 
-export const cachedFeedback = async user => (await kv.get('feedback:' + user.id)) || [];
+export const cachedFeedback = async user => (await getSealed('feedback:' + user.id).catch(() => null)) || [];
 
 /** correct opens a reviewed submission as an edit draft of the version it was collected with. */
 export async function correct(api, sub, user) {
   const existing = await getDraft(sub.id);
   if (existing) return existing;
   const v = await version(api, sub.form, sub.form_version);
-  // The server withholds sensitive answers from a collector without the
-  // grant, even their own. The phone starts from the copy it sent when it
-  // still has that revision; otherwise from the server's copy, and the
-  // withheld questions are not asked again: left out of the edit, the
+  // The phone keeps a receipt of what it sent, not the answers: a
+  // correction starts from the server's copy. The server withholds
+  // sensitive answers from a collector without the grant, even their own:
+  // those questions are not asked again, and left out of the edit the
   // server keeps their stored answers. The collector may still remove a
   // child who holds some: the server lets a submission's own collector.
-  const sent = await (await db()).get('outbox', sub.id);
-  const own = sent && sent.state === 'sent' && sent.revision === sub.revision && (sub.redacted || []).length && !(sent.withheld || []).length;
-  const data = own ? sent.submission.data : sub.data;
+  const data = sub.data;
   const d = {
     id: sub.id, user: user.id, form: sub.form, version: sub.form_version, title: v.title, kind: 'edit', base_revision: sub.revision,
-    withheld: own ? [] : sub.redacted || [],
+    withheld: sub.redacted || [],
     envelope: { unit: sub.unit, survey_date: sub.survey_date, started_at: sub.started_at, ended_at: sub.ended_at, device_id: sub.device_id, location: sub.location },
     data, review: sub.review, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), server_errors: [],
   };
-  await (await db()).put('drafts', d);
+  await putDraft(d);
   return d;
 }

@@ -4,6 +4,7 @@
 // it is saved. Used by the page and by the service worker.
 
 import { openDB } from '../vendor/idb.js';
+import { isOpen, seal, unseal } from './vault.js';
 
 let dbp = null;
 
@@ -31,10 +32,22 @@ export const kv = {
   del: async k => (await db()).delete('kv', k),
 };
 
-/** session is the API client's session store. */
+/**
+ * session is the API client's session store. Once a PIN is set its tokens
+ * are sealed (vault.js): locked, the phone knows who is signed in (user,
+ * device) and holds no token anyone could use.
+ */
 export const session = {
-  load: () => kv.get('session'),
-  save: s => kv.set('session', s),
+  async load() {
+    const r = await kv.get('session');
+    if (!r || !r.sealed) return r;
+    const { sealed, ...who } = r;
+    return isOpen() ? { ...who, ...(await unseal(sealed)) } : who;
+  },
+  async save(s) {
+    const { access_token, refresh_token, ...who } = s;
+    await kv.set('session', isOpen() ? { ...who, sealed: await seal({ access_token, refresh_token }) } : s);
+  },
   clear: () => kv.del('session'),
 };
 

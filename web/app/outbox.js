@@ -1,4 +1,5 @@
-// The outbox: what waits to be sent, what was sent, what came back.
+// The outbox: what waits to be sent, what came back, and the receipts of
+// what was sent (no answers: the server has them).
 
 import { html, useEffect, useState } from '../vendor/preact.js';
 import { pick, t } from '../shared/i18n.js';
@@ -20,7 +21,7 @@ export function Outbox({ app, tick, online }) {
     <ul class="cards" id="outbox">${items.map(i => html`<li class=${'card state-' + i.state} data-id=${i.id} data-state=${i.state}>
       <div class="card-main"><strong>${pick(i.title)}</strong>
         <span class=${'state state-' + i.state}>${t('outbox.state.' + i.state)}${i.revision ? ' · ' + t('outbox.revision', { n: i.revision }) : ''}</span>
-        <span class="meta">${i.submission.survey_date} · ${i.submission.unit}</span>
+        <span class="meta">${i.survey_date || i.submission.survey_date} · ${i.unit || i.submission.unit}</span>
         ${i.error && i.state !== 'sent' && html`<span class="item-error">${pick(i.error.messages) || i.error.message || ''}</span>`}</div>
       ${(i.state === 'rejected' || i.state === 'failed' || i.state === 'conflict') && html`<div class="card-actions">
         <button type="button" class="btn-secondary" onClick=${() => fix(i)}>${t('outbox.fix')}</button></div>`}

@@ -2,10 +2,13 @@
 // contentMediaType is answered with a photo taken on the phone. The picture
 // is kept in IndexedDB with the submission and uploaded as an attachment
 // after the submission is stored; the answer is the attachment's name.
+// The picture is sealed like the answers (vault.js) and leaves the phone
+// once uploaded.
 
 import { html, useEffect, useState } from '../vendor/preact.js';
 import { t } from '../shared/i18n.js';
 import { db } from './db.js';
+import { isOpen, seal, unseal } from './vault.js';
 
 /** photoName is the attachment name of a question's photo, its extension
  * the picture's type: the server refuses a name that says another type. */
@@ -20,7 +23,8 @@ export function makePhoto(submission) {
       let u = null;
       (async () => {
         const rec = value && await (await db()).get('photos', [submission, value]);
-        if (rec) { u = URL.createObjectURL(rec.blob); setURL(u); } else setURL(null);
+        const blob = rec && (rec.sealed ? await unseal(rec.sealed) : rec.blob);
+        if (blob) { u = URL.createObjectURL(blob); setURL(u); } else setURL(null);
       })();
       return () => { if (u) URL.revokeObjectURL(u); };
     }, [value]);
@@ -30,7 +34,8 @@ export function makePhoto(submission) {
       if (!file) return;
       const type = file.type || 'image/jpeg';
       const name = photoName(path, type);
-      await (await db()).put('photos', { submission, name, blob: file, type, uploaded: false });
+      const picture = isOpen() ? { sealed: await seal(file) } : { blob: file };
+      await (await db()).put('photos', { submission, name, type, uploaded: false, ...picture });
       set(name);
     };
     const remove = async () => { await (await db()).delete('photos', [submission, value]); set(undefined); };

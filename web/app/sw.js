@@ -3,8 +3,11 @@
 // serves it cache-first and refreshes it in the background
 // (stale-while-revalidate), leaves the API to the network (forms are kept in
 // IndexedDB by the app, which revalidates them by ETag; API writes are never
-// cached), and sends the outbox on Background Sync. Imports are absolute:
-// this file is served at /sw.js, not under /app/.
+// cached), and sends the outbox on Background Sync on a phone without a PIN
+// only: the outbox is sealed under a key that lives in the unlocked page,
+// never here, so on a locked phone sending waits for the app to be opened
+// and unlocked (sync.js). Imports are absolute: this file is served at
+// /sw.js, not under /app/.
 
 import { createClient } from '/shared/api.js';
 import { session } from '/app/db.js';
@@ -14,6 +17,7 @@ const VERSION = 'khaosat-shell-v3';
 const SHELL = [
   '/', '/manifest.webmanifest', '/app/app.css', '/app/main.js', '/app/messages.js', '/app/nav.js', '/app/db.js', '/app/sync.js',
   '/app/data.js', '/app/signin.js', '/app/home.js', '/app/fill.js', '/app/outbox.js', '/app/feedback.js', '/app/photo.js', '/app/devices.js',
+  '/app/vault.js', '/app/lock.js',
   '/app/icons/icon-192.png', '/app/icons/icon-512.png',
   '/shared/api.js', '/shared/i18n.js', '/shared/form.js', '/shared/validate.js', '/shared/styles.css',
   '/vendor/preact.js', '/vendor/idb.js', '/vendor/json-schema.js', '/vendor/jsqr.js',

@@ -4,8 +4,13 @@
 // item keeps its id, the server stores an id once, and an item leaves the
 // waiting state only when the server's answer has been read. One sender at a
 // time across the page and the service worker (a Web Lock).
+//
+// The items are sealed (vault.js): only an unlocked page can send them. A
+// submission the server has acknowledged is kept as a receipt, without its
+// answers.
 
-import { db } from './db.js';
+import { db, kv } from './db.js';
+import { ITEM_SECRET, isOpen, openRecord, receiptOf, sealRecord, unseal } from './vault.js';
 
 // A batch is at most 100 submissions (~300 KB of households): few round
 // trips on a slow link, and a lost answer costs one resend of 100.
@@ -16,8 +21,11 @@ export function notify() {
   try { new BroadcastChannel('khaosat').postMessage({ type: 'outbox' }); } catch { /* no channel */ }
 }
 
+/** stored is what the outbox keeps of an item: a receipt once sent, else the item sealed. */
+const stored = item => (item.state === 'sent' ? receiptOf(item) : sealRecord(item, ITEM_SECRET));
+
 async function put(item) {
-  await (await db()).put('outbox', item);
+  await (await db()).put('outbox', await stored(item));
 }
 
 function applyError(item, status, error) {
@@ -44,8 +52,9 @@ async function sendNew(api, items) {
     done.push(item);
   }
   // Every result of the batch in one transaction.
+  const recs = await Promise.all(done.map(stored));
   const tx = (await db()).transaction('outbox', 'readwrite');
-  await Promise.all([...done.map(i => tx.store.put(i)), tx.done]);
+  await Promise.all([...recs.map(r => tx.store.put(r)), tx.done]);
 }
 
 async function sendEdit(api, item) {
@@ -105,14 +114,18 @@ function canonical(v) {
   return JSON.stringify(v);
 }
 
-/** uploadPhotos sends the photos of sent submissions that are not uploaded yet. */
+/**
+ * uploadPhotos sends the photos of a sent submission; an uploaded photo
+ * leaves the phone, as the answers did.
+ */
 async function uploadPhotos(api, item) {
   const d = await db();
   const all = (await d.getAll('photos')).filter(p => p.submission === item.id && !p.uploaded);
   for (const p of all) {
+    const blob = p.sealed ? await unseal(p.sealed) : p.blob;
     await api.request('PUT', `/api/v1/forms/${encodeURIComponent(item.form)}/submissions/${encodeURIComponent(item.id)}/attachments/${encodeURIComponent(p.name)}`,
-      { body: p.blob, headers: { 'Content-Type': p.type } });
-    await d.put('photos', { ...p, uploaded: true });
+      { body: blob, headers: { 'Content-Type': p.type } });
+    await d.delete('photos', [p.submission, p.name]);
   }
 }
 
@@ -130,13 +143,16 @@ async function uploadPending(api, user) {
 /**
  * syncOutbox sends every waiting item of the user and returns how many were
  * sent. A network failure stops it (the items stay waiting) and is thrown.
+ * Locked (or in the service worker, which never holds the key), a phone
+ * with a PIN sends nothing: the items wait for the collector to unlock.
  */
 export async function syncOutbox(api, user) {
   const run = async () => {
+    if (!isOpen() && (await kv.get('vault'))) return 0;
     let sent = 0;
     for (;;) {
-      const waiting = (await (await db()).getAllFromIndex('outbox', 'state', 'waiting'))
-        .filter(i => i.user === user).sort((a, b) => a.queued_at.localeCompare(b.queued_at));
+      const waiting = await Promise.all((await (await db()).getAllFromIndex('outbox', 'state', 'waiting'))
+        .filter(i => i.user === user).sort((a, b) => a.queued_at.localeCompare(b.queued_at)).map(openRecord));
       const fresh = waiting.filter(i => i.kind !== 'edit').slice(0, BATCH);
       const edits = waiting.filter(i => i.kind === 'edit');
       if (!fresh.length && !edits.length) break;

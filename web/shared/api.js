@@ -26,7 +26,8 @@ export class ApiError extends Error {
 /**
  * createClient returns the API client.
  * session: {load(): Promise<s|null>, save(s): Promise, clear(): Promise}
- *   where s = {access_token, refresh_token, device_id?, user}.
+ *   where s = {access_token, refresh_token, device_id?, user}; a session
+ *   without its tokens (the phone's, locked) makes no request.
  * onSignedOut(apiError, session): called when the session cannot be renewed.
  */
 export function createClient({ session, onSignedOut = () => {}, base = '' }) {
@@ -67,7 +68,7 @@ export function createClient({ session, onSignedOut = () => {}, base = '' }) {
       const locked = f => (globalThis.navigator && navigator.locks ? navigator.locks.request('khaosat-session', f) : f());
       renewing = locked(async () => {
         const now = await session.load();
-        if (!now) throw new ApiError(401, null); // signed out meanwhile
+        if (!now || !now.refresh_token) throw new ApiError(401, null); // signed out (or locked) meanwhile
         if (now.refresh_token !== s.refresh_token) return now; // renewed meanwhile
         const res = await send('POST', '/api/v1/auth/refresh', { body: { refresh_token: s.refresh_token, device_id: s.device_id || '' } });
         if (!res.ok) {
@@ -93,7 +94,7 @@ export function createClient({ session, onSignedOut = () => {}, base = '' }) {
    */
   async function request(method, path, opts = {}) {
     let s = await session.load();
-    if (!s) throw new ApiError(401, { error: { code: 'unauthorized', messages: { vi: t('err.session_ended'), en: t('err.session_ended') } } });
+    if (!s || !s.refresh_token) throw new ApiError(401, { error: { code: 'unauthorized', messages: { vi: t('err.session_ended'), en: t('err.session_ended') } } });
     let res = await send(method, path, { ...opts, token: s.access_token });
     if (res.status === 401) {
       s = await renew(s);
@@ -105,7 +106,7 @@ export function createClient({ session, onSignedOut = () => {}, base = '' }) {
 
   return {
     request,
-    renew: async () => { const s = await session.load(); return s ? renew(s) : null; },
+    renew: async () => { const s = await session.load(); return s && s.refresh_token ? renew(s) : null; },
     /** json sends a request and decodes the JSON answer (null for 204/304). */
     async json(method, path, body, headers) {
       const res = await request(method, path, { body, headers });
@@ -127,7 +128,7 @@ export function createClient({ session, onSignedOut = () => {}, base = '' }) {
     async signOut() {
       const s = await session.load();
       await session.clear();
-      if (s) {
+      if (s && s.refresh_token) {
         try { await send('POST', '/api/v1/auth/logout', { body: { refresh_token: s.refresh_token, device_id: s.device_id || '' } }); } catch { /* offline: the token expires */ }
       }
     },
