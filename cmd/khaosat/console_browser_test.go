@@ -224,6 +224,8 @@ func TestConsole(t *testing.T) {
 	granted := newAccount(t, ts, admin.api, "supervisor", []string{"00004"}, true)
 	otherSupervisor := newAccount(t, ts, admin.api, "supervisor", []string{"00070"}, false)
 	manager := newAccount(t, ts, admin.api, "manager", []string{"01"}, false)
+	// The manager's journey reads the names in its exports: the personal grant.
+	wantStatus(t, admin.api.do("PATCH", "/api/v1/users/"+manager.id, map[string]any{"personal_access": true}), http.StatusOK, "grant personal_access")
 
 	mine := submitFile(t, collector, "labour", "hazardous_construction.json", "00004")
 	theirs := submitFile(t, otherCollector, "labour", "no_work.json", "00070")
@@ -465,8 +467,24 @@ func adminJourney(t *testing.T, ts *testServer, admin account) {
 	c.fill("input[name=display_name]", "Trần Thị Hoa")
 	c.fill("select[name=role]", "collector")
 	c.fill("input[name=units]", "00004")
+	c.js(`document.querySelector("input[name=personal_access]").click(), true`)
 	c.js(`document.querySelector("form[data-testid=new-user] button[type=submit]").click(), true`)
 	c.see("Đã tạo " + name)
+	// The personal-data grant ticked in the form is on the account.
+	var list struct {
+		Items []struct {
+			Username       string `json:"username"`
+			PersonalAccess bool   `json:"personal_access"`
+		} `json:"items"`
+	}
+	admin.api.do("GET", "/api/v1/users", nil).json(t, &list)
+	granted := false
+	for _, u := range list.Items {
+		granted = granted || (u.Username == name && u.PersonalAccess)
+	}
+	if !granted {
+		t.Errorf("the account %s created with the personal grant ticked does not have it", name)
+	}
 	c.waitFor(`!!document.querySelector("[data-testid=enrolment], button")`)
 	c.click("Cấp mã ghi danh điện thoại")
 	c.waitFor(`!!document.querySelector("[data-testid=enrol-qr]") && document.querySelector("[data-testid=enrol-qr]").complete`)

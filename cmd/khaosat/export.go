@@ -93,13 +93,14 @@ func (c *exportConfig) check(_ *loader, errs []error) error {
 // database itself (the data directory, or a connection string with its
 // credentials) and could read every document directly; the export acts
 // with an administrator's scope so that nothing is silently missing, and
-// is audited under the operating-system user's name.
+// is audited under the operating-system user's name. For the same reason
+// it holds the personal grant: the names are in the files it can read.
 func cliActor() survey.Actor {
 	name := "unknown"
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
-	return survey.Actor{UserID: "cli", Username: "cli:" + name, Role: survey.RoleAdmin}
+	return survey.Actor{UserID: "cli", Username: "cli:" + name, Role: survey.RoleAdmin, PersonalAccess: true}
 }
 
 // exportCmd is `khaosat export`: the export of the API, from the command

@@ -121,7 +121,7 @@ func submitExamples(t *testing.T, unit string) map[string]map[string]any {
 // their households on PARENT_KEY and gets the original answers.
 func TestExportZipRoundTrip(t *testing.T) {
 	sent := submitExamples(t, "00235")
-	r := adminClient(t, shared).raw("GET", "/api/v1/forms/household/export?format=zip&unit=00235", nil)
+	r := personalAdmin(t).raw("GET", "/api/v1/forms/household/export?format=zip&unit=00235", nil)
 	if r.status != http.StatusOK {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
@@ -182,7 +182,7 @@ func TestExportZipRoundTrip(t *testing.T) {
 // TestExportXLSXAndJSONL fetches the other two formats over HTTP.
 func TestExportXLSXAndJSONL(t *testing.T) {
 	sent := submitExamples(t, "00190")
-	adm := adminClient(t, shared)
+	adm := personalAdmin(t)
 	r := adm.raw("GET", "/api/v1/forms/household/export?format=xlsx&labels=vi&unit=00190", nil)
 	if r.status != http.StatusOK || r.header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
 		t.Fatalf("%d %s", r.status, r.header.Get("Content-Type"))
@@ -282,7 +282,7 @@ func TestExportRolesAndAudit(t *testing.T) {
 	}
 	d := details(entries[0])
 	want := map[string]any{"format": "zip", "labels": "en", "split": true, "rows": int64(len(mine)), "include_deleted": false, "raw_text": false, "sensitive_rows": int64(2),
-		"from": "2026-06-15", "to": "2026-06-15", "outcome": "complete"}
+		"personal": "pseudonymised", "from": "2026-06-15", "to": "2026-06-15", "outcome": "complete"}
 	if diff := cmp.Diff(want, d); diff != "" {
 		t.Errorf("audit details (-want +got):\n%s", diff)
 	}
@@ -341,7 +341,7 @@ func TestExportCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := adminClient(t, shared).raw("GET", "/api/v1/forms/household/export?unit=00229&labels=vi&split=true", nil)
+	api := personalAdmin(t).raw("GET", "/api/v1/forms/household/export?unit=00229&labels=vi&split=true", nil)
 	if diff := cmp.Diff(parseCSV(t, api.body), parseCSV(t, got)); diff != "" {
 		t.Errorf("CLI and API exports differ (-api +cli):\n%s", diff)
 	}

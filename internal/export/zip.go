@@ -117,7 +117,7 @@ func (z *Zip) Close() error {
 	if err != nil {
 		return err
 	}
-	if err := writeCodebook(entry, z.root); err != nil {
+	if err := writeCodebook(entry, z.root, z.spec.Pseudonymised); err != nil {
 		return err
 	}
 	return z.zw.Close()
@@ -133,8 +133,10 @@ func (z *Zip) Discard() {
 }
 
 // writeCodebook lists every column of every table with its labels and, for
-// choice fields, one row per code.
-func writeCodebook(w io.Writer, root *table) error {
+// choice fields, one row per code. Its personal column is true, false, or
+// "pseudonymised" for a personal column of an export whose personal
+// answers are keyed pseudonyms.
+func writeCodebook(w io.Writer, root *table, pseudonymised bool) error {
 	out, err := newCSVTable(w, []string{"table", "column", "kind", "label_vi", "label_en", "value", "value_label_vi", "value_label_en", "sensitive", "personal"})
 	if err != nil {
 		return err
@@ -142,7 +144,7 @@ func writeCodebook(w io.Writer, root *table) error {
 	row := make([]any, 10)
 	for _, t := range root.tables() {
 		for _, c := range t.cols {
-			kind, sensitive, personal := "", false, false
+			kind, sensitive, personal := "", false, "false"
 			switch c.kind {
 			case colMeta:
 				kind = "metadata"
@@ -156,9 +158,12 @@ func writeCodebook(w io.Writer, root *table) error {
 				kind = string(c.field.Kind)
 			}
 			if c.field != nil {
-				sensitive, personal = c.field.Sensitive, c.field.Personal
+				sensitive, personal = c.field.Sensitive, strconv.FormatBool(c.field.Personal)
+				if c.field.Personal && pseudonymised {
+					personal = "pseudonymised"
+				}
 			}
-			row = append(row[:0], t.name, c.name, kind, c.label.VI, c.label.EN, "", "", "", strconv.FormatBool(sensitive), strconv.FormatBool(personal))
+			row = append(row[:0], t.name, c.name, kind, c.label.VI, c.label.EN, "", "", "", strconv.FormatBool(sensitive), personal)
 			if c.kind == colSplit {
 				row[5], row[6], row[7] = "1", c.choice.Label.In("vi"), c.choice.Label.In("en")
 			}

@@ -64,6 +64,7 @@ type patchUserRequest struct {
 	Units           *[]string `json:"units"`
 	Disabled        *bool     `json:"disabled"`
 	SensitiveAccess *bool     `json:"sensitive_access"`
+	PersonalAccess  *bool     `json:"personal_access"`
 	Password        *string   `json:"password"`
 }
 
@@ -75,7 +76,7 @@ func (s *Server) patchUser(c *gin.Context) error {
 	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
-	ch := survey.UserChange{DisplayName: req.DisplayName, Units: req.Units, Disabled: req.Disabled, SensitiveAccess: req.SensitiveAccess, Password: req.Password}
+	ch := survey.UserChange{DisplayName: req.DisplayName, Units: req.Units, Disabled: req.Disabled, SensitiveAccess: req.SensitiveAccess, PersonalAccess: req.PersonalAccess, Password: req.Password}
 	if req.Role != nil {
 		r := survey.Role(*req.Role)
 		ch.Role = &r

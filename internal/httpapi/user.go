@@ -16,9 +16,11 @@ type userJSON struct {
 	Role        string   `json:"role"`
 	Units       []string `json:"units"`
 	// SensitiveAccess is the grant to read x-sensitive answers (supervisors).
-	SensitiveAccess bool      `json:"sensitive_access"`
-	Disabled        bool      `json:"disabled"`
-	CreatedAt       time.Time `json:"created_at"`
+	SensitiveAccess bool `json:"sensitive_access"`
+	// PersonalAccess is the grant to export x-personal answers as they are.
+	PersonalAccess bool      `json:"personal_access"`
+	Disabled       bool      `json:"disabled"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 func toUserJSON(u *survey.User) userJSON {
@@ -27,7 +29,7 @@ func toUserJSON(u *survey.User) userJSON {
 		units = []string{}
 	}
 	return userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), Units: units,
-		SensitiveAccess: u.SensitiveAccess, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+		SensitiveAccess: u.SensitiveAccess, PersonalAccess: u.PersonalAccess, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
 }
 
 type createUserRequest struct {
@@ -38,6 +40,8 @@ type createUserRequest struct {
 	Units       []string `json:"units"`
 	// SensitiveAccess grants a supervisor the reading of x-sensitive answers.
 	SensitiveAccess bool `json:"sensitive_access"`
+	// PersonalAccess grants the export of x-personal answers as they are.
+	PersonalAccess bool `json:"personal_access"`
 }
 
 func (s *Server) createUser(c *gin.Context) error {
@@ -49,7 +53,7 @@ func (s *Server) createUser(c *gin.Context) error {
 		return err
 	}
 	u, err := s.Accounts.CreateUser(c.Request.Context(), actor(c), survey.NewUser{
-		Username: req.Username, Password: req.Password, DisplayName: req.DisplayName, Role: survey.Role(req.Role), Units: req.Units, SensitiveAccess: req.SensitiveAccess})
+		Username: req.Username, Password: req.Password, DisplayName: req.DisplayName, Role: survey.Role(req.Role), Units: req.Units, SensitiveAccess: req.SensitiveAccess, PersonalAccess: req.PersonalAccess})
 	if err != nil {
 		return err
 	}

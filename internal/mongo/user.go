@@ -18,6 +18,7 @@ type userDoc struct {
 	Units        []string  `bson:"units"`
 	PasswordHash string    `bson:"password_hash"`
 	Sensitive    bool      `bson:"sensitive_access"`
+	Personal     bool      `bson:"personal_access"`
 	Disabled     bool      `bson:"disabled"`
 	SessionGen   int64     `bson:"session_gen"`
 	CreatedAt    time.Time `bson:"created_at"`
@@ -26,13 +27,17 @@ type userDoc struct {
 
 func (d *userDoc) domain() *survey.User {
 	return &survey.User{ID: d.ID, Username: d.Username, DisplayName: d.DisplayName, Role: survey.Role(d.Role),
-		Units: d.Units, PasswordHash: d.PasswordHash, SensitiveAccess: d.Sensitive, Disabled: d.Disabled, SessionGen: d.SessionGen, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		Units: d.Units, PasswordHash: d.PasswordHash, SensitiveAccess: d.Sensitive, PersonalAccess: d.Personal, Disabled: d.Disabled, SessionGen: d.SessionGen, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+}
+
+func userDocOf(u *survey.User) userDoc {
+	return userDoc{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash,
+		Sensitive: u.SensitiveAccess, Personal: u.PersonalAccess, Disabled: u.Disabled, SessionGen: u.SessionGen, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
 // InsertUser stores a new account.
 func (s *Store) InsertUser(ctx context.Context, u *survey.User) error {
-	_, err := s.db.Collection(colUsers).InsertOne(ctx, userDoc{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName,
-		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Sensitive: u.SensitiveAccess, Disabled: u.Disabled, SessionGen: u.SessionGen, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
+	_, err := s.db.Collection(colUsers).InsertOne(ctx, userDocOf(u))
 	return translate("insert user", err)
 }
 
@@ -79,8 +84,7 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 
 // UpdateUser replaces an account.
 func (s *Store) UpdateUser(ctx context.Context, u *survey.User) error {
-	res, err := s.db.Collection(colUsers).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}}, userDoc{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName,
-		Role: string(u.Role), Units: u.Units, PasswordHash: u.PasswordHash, Sensitive: u.SensitiveAccess, Disabled: u.Disabled, SessionGen: u.SessionGen, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt})
+	res, err := s.db.Collection(colUsers).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.ID}}, userDocOf(u))
 	if err != nil {
 		return translate("update user", err)
 	}

@@ -222,7 +222,8 @@ func (a *annotator) field(name string, s map[string]any, path string) (*Field, e
 		f.Hint = &h
 	}
 	f.Sensitive = s["x-sensitive"] == true
-	f.Personal = s["x-personal"] == true
+	f.Personal = s["x-personal"] == true || s["x-personal"] == PersonalOmit
+	f.OmitPersonal = s["x-personal"] == PersonalOmit
 	obj, err := a.fieldKind(f, s)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -126,7 +126,7 @@ func fieldChanges(of, nf *Field) []Change {
 			VI: "Đổi quy định bắt buộc của " + quote(nf.Label.VI) + " (chỉ áp dụng cho dữ liệu mới).",
 			EN: "Whether " + quote(nf.Label.EN) + " is required changed (for new data only)."}})
 	}
-	if of.Sensitive != nf.Sensitive || of.Personal != nf.Personal {
+	if of.Sensitive != nf.Sensitive || of.Personal != nf.Personal || of.OmitPersonal != nf.OmitPersonal {
 		out = append(out, Change{Kind: ChangeProtection, Path: of.Path, Message: Label{
 			VI: "Đổi mức bảo vệ (nhạy cảm / cá nhân) của " + quote(nf.Label.VI) + ".",
 			EN: "The protection (sensitive / personal) of " + quote(nf.Label.EN) + " changed."}})

@@ -109,6 +109,10 @@ type Field struct {
 	// Sensitive (x-sensitive) and Personal (x-personal) mark answers that
 	// need protecting; their values are never echoed in messages.
 	Sensitive, Personal bool
+	// OmitPersonal (x-personal: "omit") leaves a personal answer out of
+	// the exports of callers without the personal grant, where a plain
+	// personal answer (x-personal: true) becomes a keyed pseudonym.
+	OmitPersonal bool
 	// Age is x-age, on a date of birth.
 	Age *AgeRange
 	// AgeBands is x-age-bands, on an age-band choice.

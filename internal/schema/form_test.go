@@ -146,6 +146,7 @@ func TestCompileErrors(t *testing.T) {
 		{"a remote reference", edit(`"$ref": "#/$defs/yes_no", "x-label": {"vi": "Trả lời"`, `"$ref": "https://example.com/yes_no.json", "x-label": {"vi": "Trả lời"`), "may only reference itself"},
 		{"unknown annotation", edit(`"x-personal": true}`, `"x-private": true}`), "unknown annotation x-private"},
 		{"flag not true", edit(`"x-sensitive": true}`, `"x-sensitive": "yes"}`), "x-sensitive must be true"},
+		{"x-personal neither true nor omit", edit(`"x-personal": true}`, `"x-personal": "hide"}`), `x-personal must be true, "omit" or absent`},
 		{"no x-title", edit(`"x-title": {"vi": "Biểu mẫu thử", "en": "Test form"},`, ""), "x-title"},
 		{"no x-label", edit(`, "x-label": {"vi": "Cờ", "en": "Flag"}`, ``), "/flag: x-label"},
 		{"x-label without English", edit(`{"vi": "Cờ", "en": "Flag"}`, `{"vi": "Cờ"}`), "/flag: x-label"},

@@ -170,6 +170,10 @@ func displayPath(path string) string {
 	return path
 }
 
+// PersonalOmit is the value of x-personal that leaves the answer out of
+// the exports of callers without the personal grant (true pseudonymises).
+const PersonalOmit = "omit"
+
 // annotationKeyword reports whether k is in the form annotation vocabulary
 // (forms/README.md) and whether it is a flag, which is true or absent.
 func annotationKeyword(k string) (known, flag bool) {
@@ -201,7 +205,11 @@ func checkVocabulary(v any, path string) error {
 				if !known {
 					return fmt.Errorf("%s: unknown annotation %s", displayPath(path), k)
 				}
-				if flag && val != true {
+				if k == "x-personal" {
+					if val != true && val != PersonalOmit {
+						return fmt.Errorf("%s: x-personal must be true, %q or absent", displayPath(path), PersonalOmit)
+					}
+				} else if flag && val != true {
 					return fmt.Errorf("%s: %s must be true or absent", displayPath(path), k)
 				}
 			case k == "enum" || k == "const" || k == "default" || k == "examples":

@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) Stores, c Caveats) {
 	t.Run("RebuildAfterChange", func(t *testing.T) { t.Parallel(); testRebuildAfterChange(t, open(t)) })
 	t.Run("FactsManyCommunes", func(t *testing.T) { t.Parallel(); testFactsManyCommunes(t, open(t)) })
 	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, open(t)) })
+	t.Run("Grants", func(t *testing.T) { t.Parallel(); testGrants(t, open(t)) })
 	t.Run("Sessions", func(t *testing.T) { t.Parallel(); testSessions(t, open(t)) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, open(t)) })
 	t.Run("AttachmentReplaced", func(t *testing.T) { t.Parallel(); testAttachmentReplaced(t, open(t)) })

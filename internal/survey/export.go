@@ -53,6 +53,10 @@ type ExportSpec struct {
 	Form    *Form
 	Fields  []*schema.Field
 	Options ExportOptions
+	// Pseudonymised means the caller has no personal grant: the answers
+	// of the Personal fields are keyed pseudonyms (the fields marked
+	// x-personal: "omit" are not among Fields at all).
+	Pseudonymised bool
 }
 
 // ExportRecord is one submission as the caller may see it: metadata and
@@ -124,6 +128,9 @@ type ExportJob struct {
 	// before the scan: the rows' code reads nothing from the store while
 	// the scan holds its connection.
 	compiled map[int]*schema.Form
+	// pseudonyms turn the personal answers into pseudonyms; nil when the
+	// actor has the personal grant.
+	pseudonyms *Pseudonyms
 	// release gives back the export's running slot (see ExportLimits).
 	release     func()
 	Filename    string
@@ -181,6 +188,11 @@ func (e *Exports) Prepare(ctx context.Context, actor Actor, formID string, o Exp
 	if !actor.SeesSensitive() {
 		fields = withoutSensitive(fields)
 	}
+	var pseudonyms *Pseudonyms
+	if !actor.SeesPersonal() {
+		fields = withoutOmittedPersonal(fields)
+		pseudonyms = NewPseudonyms(e.intake.prot.HashKey, formID)
+	}
 	q := ExportQuery{SubmissionQuery: SubmissionQuery{Form: formID, From: o.From, To: o.To},
 		ReviewState: o.ReviewState, Version: o.Version, IncludeDeleted: o.IncludeDeleted}
 	if err := e.intake.restrictTo(actor, &q.SubmissionQuery); err != nil {
@@ -203,8 +215,8 @@ func (e *Exports) Prepare(ctx context.Context, actor Actor, formID string, o Exp
 		return nil, err
 	}
 	return &ExportJob{
-		e: e, actor: actor, query: q, format: format, compiled: compiled, release: release,
-		spec:     &ExportSpec{Form: form, Fields: fields, Options: o},
+		e: e, actor: actor, query: q, format: format, compiled: compiled, pseudonyms: pseudonyms, release: release,
+		spec:     &ExportSpec{Form: form, Fields: fields, Options: o, Pseudonymised: pseudonyms != nil},
 		Filename: name + "-" + e.intake.now().UTC().Format("20060102-150405") + "." + format.Extension, ContentType: format.ContentType,
 	}, nil
 }
@@ -408,6 +420,9 @@ func (j *ExportJob) record(ctx context.Context, sub *Submission) (*ExportRecord,
 	if err != nil {
 		return nil, err
 	}
+	if j.pseudonyms != nil {
+		j.pseudonyms.Apply(sf.Fields, data)
+	}
 	r := &ExportRecord{
 		ID: sub.ID, FormVersion: sub.FormVersion, Unit: sub.Unit, SurveyDate: sub.SurveyDate, Collector: sub.CollectorName,
 		ReceivedAt: sub.ReceivedAt, Revision: sub.Revision, ReviewState: sub.ReviewState, Data: data,
@@ -422,6 +437,11 @@ func (j *ExportJob) record(ctx context.Context, sub *Submission) (*ExportRecord,
 func (j *ExportJob) auditDetails(ctx context.Context, rows, sensitive int64, err error) map[string]any {
 	o := j.spec.Options
 	d := map[string]any{"format": o.Format, "labels": o.Labels, "split": o.Split, "rows": rows, "include_deleted": o.IncludeDeleted, "raw_text": o.RawText}
+	// Whether the personal answers left as they are or as pseudonyms.
+	d["personal"] = "clear"
+	if j.spec.Pseudonymised {
+		d["personal"] = "pseudonymised"
+	}
 	if sensitive > 0 {
 		d["sensitive_rows"] = sensitive // submissions whose sealed answers were opened for it
 	}

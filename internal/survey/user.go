@@ -40,7 +40,12 @@ type User struct {
 	// SensitiveAccess is the explicit grant that lets a supervisor read
 	// answers marked x-sensitive; admins and managers have it by role.
 	SensitiveAccess bool
-	Disabled        bool
+	// PersonalAccess is the explicit grant to export x-personal answers
+	// (names, phones) as they are; without it an export holds keyed
+	// pseudonyms. No role implies it: an administrator gives it to each
+	// account, their own included.
+	PersonalAccess bool
+	Disabled       bool
 	// SessionGen is the generation of the account's sessions: a password
 	// change, a role change or a disable moves it on, and an access token
 	// issued under an earlier generation is refused from the next request
@@ -57,11 +62,12 @@ type Actor struct {
 	Role            Role
 	Units           []string
 	SensitiveAccess bool
+	PersonalAccess  bool // see User.PersonalAccess
 }
 
 // ActorOf returns the Actor for u.
 func ActorOf(u *User) Actor {
-	return Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Units: u.Units, SensitiveAccess: u.SensitiveAccess}
+	return Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Units: u.Units, SensitiveAccess: u.SensitiveAccess, PersonalAccess: u.PersonalAccess}
 }
 
 // CanSubmit reports whether the actor may send submissions.
@@ -196,6 +202,9 @@ type NewUser struct {
 	// SensitiveAccess is meaningful for supervisors only; admins and
 	// managers read sensitive answers by role.
 	SensitiveAccess bool
+	// PersonalAccess is the personal-data grant (User.PersonalAccess),
+	// for any role.
+	PersonalAccess bool
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
@@ -222,7 +231,8 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 	u := &User{
 		ID: uuid.NewString(), Username: in.Username, DisplayName: in.DisplayName, Role: in.Role,
 		Units: slices.Clone(in.Units), PasswordHash: hash, SensitiveAccess: in.SensitiveAccess && in.Role == RoleSupervisor,
-		CreatedAt: now, UpdatedAt: now,
+		PersonalAccess: in.PersonalAccess,
+		CreatedAt:      now, UpdatedAt: now,
 	}
 	if u.Units == nil {
 		u.Units = []string{}

@@ -15,6 +15,7 @@ type UserChange struct {
 	Units           *[]string
 	Disabled        *bool
 	SensitiveAccess *bool
+	PersonalAccess  *bool
 	Password        *string
 }
 
@@ -41,7 +42,7 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 		return nil, err
 	}
 	u := *old
-	in := NewUser{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Units: u.Units, SensitiveAccess: u.SensitiveAccess}
+	in := NewUser{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Units: u.Units, SensitiveAccess: u.SensitiveAccess, PersonalAccess: u.PersonalAccess}
 	var changed []string
 	if ch.DisplayName != nil {
 		in.DisplayName = strings.TrimSpace(schema.CleanText(*ch.DisplayName))
@@ -62,6 +63,10 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 		in.SensitiveAccess = *ch.SensitiveAccess
 		changed = append(changed, "sensitive_access")
 	}
+	if ch.PersonalAccess != nil {
+		in.PersonalAccess = *ch.PersonalAccess
+		changed = append(changed, "personal_access")
+	}
 	if ch.Password != nil {
 		in.Password = *ch.Password
 		changed = append(changed, "password")
@@ -79,6 +84,7 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 	}
 	u.DisplayName, u.Role, u.Units = in.DisplayName, in.Role, in.Units
 	u.SensitiveAccess = in.SensitiveAccess && in.Role == RoleSupervisor
+	u.PersonalAccess = in.PersonalAccess
 	if ch.Password != nil {
 		if u.PasswordHash, err = s.hasher.Hash(in.Password); err != nil {
 			return nil, err

@@ -1,4 +1,5 @@
-// Admins: accounts (create, role, units, sensitive grant, disable, reset
+// Admins: accounts (create, role, units, sensitive and personal-data
+// grants, disable, reset
 // password), phone enrolment with the code's QR, and each account's
 // devices (list, revoke).
 
@@ -19,10 +20,10 @@ export function UsersPage() {
     <${Loading} load=${users} />
     ${users.data && html`<div class="table-wrap" tabindex="0"><table data-testid="users">
       <thead><tr><th scope="col">${t('username')}</th><th scope="col">${t('displayName')}</th><th scope="col">${t('role')}</th>
-        <th scope="col">${t('units')}</th><th scope="col">${t('sensitive')}</th><th scope="col">${t('status')}</th><th scope="col">${t('edit')}</th></tr></thead>
+        <th scope="col">${t('units')}</th><th scope="col">${t('sensitive')}</th><th scope="col">${t('personal')}</th><th scope="col">${t('status')}</th><th scope="col">${t('edit')}</th></tr></thead>
       <tbody>${users.data.map((u) => html`<tr data-user=${u.username}>
         <td><code>${u.username}</code></td><td>${u.display_name}</td><td>${t('roles.' + u.role)}</td>
-        <td>${u.units.join(', ')}</td><td>${u.sensitive_access ? t('yes') : t('no')}</td>
+        <td>${u.units.join(', ')}</td><td>${u.sensitive_access ? t('yes') : t('no')}</td><td>${u.personal_access ? t('yes') : t('no')}</td>
         <td>${u.disabled ? t('disabled') : ''}</td>
         <td><button type="button" aria-expanded=${open === u.id} onClick=${() => setOpen(open === u.id ? '' : u.id)}>${t('edit')} <span class="sr">${u.username}</span></button></td>
       </tr>`)}</tbody></table></div>`}
@@ -31,7 +32,7 @@ export function UsersPage() {
 }
 
 function NewUser({ onCreated }) {
-  const blank = { username: '', password: '', display_name: '', role: 'collector', units: '', sensitive_access: false };
+  const blank = { username: '', password: '', display_name: '', role: 'collector', units: '', sensitive_access: false, personal_access: false };
   const [u, setU] = useState(blank);
   const [msg, setMsg] = useState('');
   const act = useAction();
@@ -56,6 +57,7 @@ function NewUser({ onCreated }) {
         <${Input} label=${t('units')} name="units" value=${u.units} onInput=${set('units')} />
       </div>
       ${u.role === 'supervisor' && html`<${Check} label=${t('sensitive')} name="sensitive_access" checked=${u.sensitive_access} onChange=${set('sensitive_access')} />`}
+      <${Check} label=${t('personal')} name="personal_access" checked=${u.personal_access} onChange=${set('personal_access')} />
       <button type="submit" class="primary" disabled=${act.busy}>${t('create')}</button>
       <${ErrorBox} error=${act.error} /><${Notice} text=${msg} />
     </form>
@@ -63,7 +65,7 @@ function NewUser({ onCreated }) {
 }
 
 function UserPanel({ user, onChanged }) {
-  const [u, setU] = useState({ display_name: user.display_name, role: user.role, units: user.units.join(', '), sensitive_access: user.sensitive_access });
+  const [u, setU] = useState({ display_name: user.display_name, role: user.role, units: user.units.join(', '), sensitive_access: user.sensitive_access, personal_access: user.personal_access });
   const [password, setPassword] = useState('');
   const [msg, setMsg] = useState('');
   const act = useAction();
@@ -87,6 +89,7 @@ function UserPanel({ user, onChanged }) {
         <${Input} label=${t('units')} name="edit-units" value=${u.units} onInput=${set('units')} />
       </div>
       ${u.role === 'supervisor' && html`<${Check} label=${t('sensitive')} name="edit-sensitive" checked=${u.sensitive_access} onChange=${set('sensitive_access')} />`}
+      <${Check} label=${t('personal')} name="edit-personal" checked=${u.personal_access} onChange=${set('personal_access')} />
       <div class="actions">
         <button type="submit" class="primary" disabled=${act.busy}>${t('save')}</button>
         <button type="button" class="danger" disabled=${act.busy} onClick=${() => change({ disabled: !user.disabled })}>${user.disabled ? t('enable') : t('disable')}</button>
