@@ -16,6 +16,7 @@ func TestPhoneToldOfNewDevice(t *testing.T) {
 	notice := func(device string) string {
 		t.Helper()
 		p.tab.do(chromedp.Navigate(p.ns.URL + "/"))
+		p.pin() // reopened, the app is locked
 		sel := `document.querySelector('[data-notice=new-device]')`
 		p.tab.waitFor(`!!` + sel + ` && ` + sel + `.textContent.includes(` + q(device) + `)`)
 		return evalIn[string](p.tab, sel+`.textContent`)
