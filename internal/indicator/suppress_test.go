@@ -69,30 +69,7 @@ func (kn knowledge) equations(units *survey.Units) [][]cellKey {
 // recoverable returns the hidden cells that one subtraction (or addition)
 // of shown cells gives away, repeating with what it learnt until nothing
 // more comes out — the attack INDICATORS.md guards against.
-func (kn knowledge) recoverable(eqs [][]cellKey) []cellKey {
-	known := map[cellKey]bool{}
-	for k, s := range kn {
-		known[k] = !s.hidden
-	}
-	var out []cellKey
-	for progress := true; progress; {
-		progress = false
-		for _, eq := range eqs {
-			var unknown []cellKey
-			for _, k := range eq {
-				if !known[k] {
-					unknown = append(unknown, k)
-				}
-			}
-			if len(unknown) == 1 {
-				known[unknown[0]] = true
-				out = append(out, unknown[0])
-				progress = true
-			}
-		}
-	}
-	return out
-}
+func (kn knowledge) recoverable(eqs [][]cellKey) []cellKey { return recoverCells(kn, eqs) }
 
 // TestSuppressionResistsDifferencing generates random data and asks, as
 // supervisors without the sensitive grant (of a commune, a district and
