@@ -84,7 +84,6 @@ func TestSuppressionResistsDifferencing(t *testing.T) {
 		{UserID: "s-district", Username: "s-district", Role: survey.RoleSupervisor, Units: []string{"001"}},
 		{UserID: "s-city", Username: "s-city", Role: survey.RoleSupervisor, Units: []string{survey.CityCode}},
 	}
-	bys := [][]string{nil, {"sex"}, {"age_group"}, {"sex", "age_group"}}
 	var primaryOnlyLeaks, secondary atomic.Int64
 	t.Run("seeds", func(t *testing.T) {
 		for _, seed := range []uint64{11, 12, 13} {
@@ -110,59 +109,30 @@ func TestSuppressionResistsDifferencing(t *testing.T) {
 						// every cell there is (and the commune and district
 						// actors check that a cell looks the same in every
 						// query that shows it).
-						units := map[string]bool{actor.Units[0]: true}
-						for _, lv := range []string{"commune", "district"} {
-							if actor.Units[0] == survey.CityCode {
-								break
-							}
-							tab, err := w.indicators.Table(context.Background(), admin, indicator.TableQuery{Codes: sensitiveCodes[:1], Period: period, Unit: actor.Units[0], Level: lv})
-							if err != nil {
-								continue
-							}
-							for _, r := range tab.Rows {
-								units[r.Unit] = true
-							}
-						}
-						for unit := range units {
-							for _, lv := range []string{"commune", "district", "city"} {
-								for _, by := range bys {
-									q := indicator.TableQuery{Codes: sensitiveCodes, Period: period, Unit: unit, Level: lv, By: by}
-									tab, err := w.indicators.Table(context.Background(), actor, q)
-									if err != nil {
-										continue // the unit does not exist in this period
-									}
-									all, err := w.indicators.Table(context.Background(), admin, q)
-									if err != nil {
-										t.Fatal(err)
-									}
-									for i, r := range tab.Rows {
-										a := all.Rows[i]
-										k := cellKey{r.Hierarchy, r.Unit, r.Sex, r.AgeGroup, r.Indicator}
-										tr := shown{num: *a.Numerator, den: *a.Denominator}
-										truth[k] = tr
-										s := shown{hidden: r.Suppressed}
-										if !r.Suppressed {
-											s.num, s.den = *r.Numerator, *r.Denominator
-											if s != tr {
-												t.Fatalf("%+v %+v: shown %+v, true %+v", q, k, s, tr)
-											}
-											if small(tr) {
-												t.Errorf("%s %+v: a cell of %d/%d is shown", actor.Username, k, tr.num, tr.den)
-											}
-										} else if r.Numerator != nil || r.Denominator != nil || r.Value != nil {
-											t.Errorf("%+v: suppressed but carries numbers: %+v", k, r)
-										}
-										if prev, ok := kn[k]; ok && prev != s {
-											t.Errorf("%s %+v: shown as %+v in one query, %+v in another", actor.Username, k, prev, s)
-										}
-										kn[k] = s
-										if s.hidden && !small(tr) {
-											secondary.Add(1)
-										}
-									}
+						askEveryTable(t, w, actor, period, func(q indicator.TableQuery, r, a indicator.TableRow) {
+							k := cellKey{r.Hierarchy, r.Unit, r.Sex, r.AgeGroup, r.Indicator}
+							tr := shown{num: *a.Numerator, den: *a.Denominator}
+							truth[k] = tr
+							s := shown{hidden: r.Suppressed}
+							if !r.Suppressed {
+								s.num, s.den = *r.Numerator, *r.Denominator
+								if s != tr {
+									t.Fatalf("%+v %+v: shown %+v, true %+v", q, k, s, tr)
 								}
+								if small(tr) {
+									t.Errorf("%s %+v: a cell of %d/%d is shown", actor.Username, k, tr.num, tr.den)
+								}
+							} else if r.Numerator != nil || r.Denominator != nil || r.Value != nil {
+								t.Errorf("%+v: suppressed but carries numbers: %+v", k, r)
 							}
-						}
+							if prev, ok := kn[k]; ok && prev != s {
+								t.Errorf("%s %+v: shown as %+v in one query, %+v in another", actor.Username, k, prev, s)
+							}
+							kn[k] = s
+							if s.hidden && !small(tr) {
+								secondary.Add(1)
+							}
+						})
 						eqs := kn.equations(w.units)
 						for _, eq := range eqs { // the sums hold (the test's own sanity)
 							sum := shown{}
@@ -194,3 +164,43 @@ func TestSuppressionResistsDifferencing(t *testing.T) {
 }
 
 func small(s shown) bool { return (s.num >= 1 && s.num <= 4) || (s.den >= 1 && s.den <= 4) }
+
+// askEveryTable asks, as actor, every table of the sensitive indicators
+// they may ask in period: their own unit and every unit a table of it
+// lists, at each level and breakdown. fn gets each row as the actor sees
+// it and the same row as the admin does (the truth), with the query.
+func askEveryTable(t *testing.T, w *world, actor survey.Actor, period string, fn func(q indicator.TableQuery, r, truth indicator.TableRow)) {
+	t.Helper()
+	ctx := context.Background()
+	units := map[string]bool{actor.Units[0]: true}
+	for _, lv := range []string{"commune", "district"} {
+		if actor.Units[0] == survey.CityCode {
+			break
+		}
+		tab, err := w.indicators.Table(ctx, admin, indicator.TableQuery{Codes: sensitiveCodes[:1], Period: period, Unit: actor.Units[0], Level: lv})
+		if err != nil {
+			continue
+		}
+		for _, r := range tab.Rows {
+			units[r.Unit] = true
+		}
+	}
+	for unit := range units {
+		for _, lv := range []string{"commune", "district", "city"} {
+			for _, by := range [][]string{nil, {"sex"}, {"age_group"}, {"sex", "age_group"}} {
+				q := indicator.TableQuery{Codes: sensitiveCodes, Period: period, Unit: unit, Level: lv, By: by}
+				tab, err := w.indicators.Table(ctx, actor, q)
+				if err != nil {
+					continue // the unit does not exist in this period
+				}
+				all, err := w.indicators.Table(ctx, admin, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, r := range tab.Rows {
+					fn(q, r, all.Rows[i])
+				}
+			}
+		}
+	}
+}
