@@ -139,17 +139,7 @@ func testSizesHIV(t *testing.T, s Stores, raw RawCopies) {
 	}
 	checkSameSizes(t, "hiv, one submission per status", sizes(t, s, raw, ids))
 	for name, id := range ids {
-		if found := hivInClear(t, s, raw, id, childID); len(found) > 0 {
-			t.Errorf("hiv %s: in clear %v", name, found)
-		}
-		sub, err := w.in.Get(ctx, sealAdmin, "hiv", id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _, err := w.in.View(ctx, sealAdmin, sub)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sub, got := w.sealedHIV(t, raw, "hiv "+name, id, childID)
 		if got["full_name"] != hivName || got["hiv_status"] != hivStatuses[name]["hiv_status"] || got["date_of_birth"] != "2015-06-07" {
 			t.Errorf("hiv %s: the admin reads %v", name, got)
 		}
@@ -162,6 +152,24 @@ func testSizesHIV(t *testing.T, s Stores, raw RawCopies) {
 			t.Errorf("hiv %s: a supervisor without the right reads %v, withheld %v", name, got, redacted)
 		}
 	}
+}
+
+// sealedHIV checks that hiv submission id holds none of its answers in
+// clear, and returns it with what the admin reads of it.
+func (w *sealWorld) sealedHIV(t *testing.T, raw RawCopies, label, id, childID string) (*survey.Submission, map[string]any) {
+	t.Helper()
+	if found := hivInClear(t, w.s, raw, id, childID); len(found) > 0 {
+		t.Errorf("%s: in clear %v", label, found)
+	}
+	sub, err := w.in.Get(ctx, sealAdmin, "hiv", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := w.in.View(ctx, sealAdmin, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub, got
 }
 
 // testSizesHousehold: one-child households with no special circumstance
@@ -236,17 +244,7 @@ func testSizesConverge(t *testing.T, s Stores, raw RawCopies) {
 	}
 	checkSameSizes(t, "hiv after the sweep", sizes(t, s, raw, hiv))
 	for name, id := range hiv {
-		if found := hivInClear(t, s, raw, id, childID); len(found) > 0 {
-			t.Errorf("hiv %s after the sweep: in clear %v", name, found)
-		}
-		sub, err := w.in.Get(ctx, sealAdmin, "hiv", id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _, err := w.in.View(ctx, sealAdmin, sub)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, got := w.sealedHIV(t, raw, "hiv "+name+" after the sweep", id, childID)
 		if got["full_name"] != hivName || got["hiv_status"] != hivStatuses[name]["hiv_status"] || got["caregiver"] != "grandparent" {
 			t.Errorf("hiv %s after the sweep: the admin reads %v", name, got)
 		}
