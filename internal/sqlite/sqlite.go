@@ -53,12 +53,16 @@ type Store struct {
 	// their rows waited for one: the server stopped. Apart, scans only
 	// ever wait for scans, and logins, reads and intake keep r.
 	scans *sql.DB
-	queue chan *writeReq
-	stop  chan struct{}
-	done  chan struct{}
-	once  sync.Once
-	owner bool // this process holds the data directory: it checkpoints on close
-	obs   observer
+	// pace is the CPU the scans share while the store takes writes: a
+	// scan works a batch at a time holding one of its slots. See pace.
+	pace      chan struct{}
+	lastWrite atomic.Int64 // unix nanoseconds of the latest write queued
+	queue     chan *writeReq
+	stop      chan struct{}
+	done      chan struct{}
+	once      sync.Once
+	owner     bool // this process holds the data directory: it checkpoints on close
+	obs       observer
 	// stmts are the writer's prepared statements by SQL text; only the
 	// writer goroutine touches them.
 	stmts      map[string]*sql.Stmt
@@ -166,7 +170,7 @@ func open(ctx context.Context, file string, prepare func(context.Context, *sql.D
 	}
 	scans.SetMaxOpenConns(DefaultScanConns)
 	scans.SetMaxIdleConns(DefaultScanConns)
-	s := &Store{path: file, w: w, r: r, scans: scans, stmts: map[string]*sql.Stmt{}, unprepared: map[string]bool{}, queue: make(chan *writeReq, 1024), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{path: file, w: w, r: r, scans: scans, pace: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)), stmts: map[string]*sql.Stmt{}, unprepared: map[string]bool{}, queue: make(chan *writeReq, 1024), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.writer()
 	return s, nil
 }
