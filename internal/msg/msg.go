@@ -8,8 +8,9 @@
 // The catalogue is Go, not an embedded file: a key is a Go identifier, so
 // a misspelt key does not compile, "go to definition" on a call site shows
 // both texts, and the templates sit next to each other for translators.
-// TestCatalogue checks that every key has both languages, that the two
-// templates take the same arguments, and that every key is used.
+// The tests beside it (TestCatalogue*) check that every key has both
+// languages, that the two templates take the same arguments, and that
+// every key is used.
 //
 // Templates use fmt verbs. An argument that knows its own languages (a
 // Label, or anything with an In(lang string) string method) is rendered in
