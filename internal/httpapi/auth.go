@@ -8,10 +8,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
-var errNoToken = survey.Errorf(survey.CodeUnauthorized, "Cần đăng nhập (thiếu hoặc sai mã truy cập).", "Authentication required: missing or invalid access token.")
+var errNoToken = survey.Errorf(survey.CodeUnauthorized, msg.AuthRequired)
 
 // authenticate accepts a valid bearer token of an enabled user whose
 // session still stands and puts the caller into the request context.

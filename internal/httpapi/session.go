@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -70,7 +71,7 @@ type patchUserRequest struct {
 
 func (s *Server) patchUser(c *gin.Context) error {
 	if actor(c).Role != survey.RoleAdmin { // refuse before reading the body
-		return survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được sửa tài khoản.", "Only an administrator may change accounts.")
+		return survey.Errorf(survey.CodeForbidden, msg.AccountChangeAdminsOnly)
 	}
 	var req patchUserRequest
 	if err := decodeJSON(c, maxJSONBody, &req); err != nil {

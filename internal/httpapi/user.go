@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -46,7 +47,7 @@ type createUserRequest struct {
 
 func (s *Server) createUser(c *gin.Context) error {
 	if actor(c).Role != survey.RoleAdmin { // refuse before reading the body
-		return survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được tạo tài khoản.", "Only an administrator may create accounts.")
+		return survey.Errorf(survey.CodeForbidden, msg.AccountCreateAdminsOnly)
 	}
 	var req createUserRequest
 	if err := decodeJSON(c, maxJSONBody, &req); err != nil {

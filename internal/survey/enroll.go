@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // Enrollment is a one-time code that lets a phone obtain a device-bound
@@ -67,8 +69,7 @@ func normCode(code string) string {
 	}, code)
 }
 
-var errBadEnrollment = Errorf(CodeUnauthorized, "Mã đăng ký thiết bị không đúng, đã dùng hoặc đã hết hạn.",
-	"The enrollment code is wrong, already used or expired.")
+var errBadEnrollment = Errorf(CodeUnauthorized, msg.EnrollmentInvalid)
 
 // canEnroll: an admin for anyone; a supervisor for a collector all of
 // whose units lie inside the supervisor's.
@@ -97,16 +98,14 @@ func (s *Accounts) enrollee(ctx context.Context, actor Actor, userID string) (*U
 	}
 	u, err := s.store.UserByID(ctx, userID)
 	if isNotFound(err) || (err == nil && !s.canEnroll(actor, u)) {
-		return nil, notFound(Label{VI: "người dùng", EN: "User"})
+		return nil, notFound(msg.Text(msg.NounUser))
 	}
 	return u, err
 }
 
 // errReachExceeds refuses a code that would let its issuer act as an
 // account reaching data their own grants do not allow.
-var errReachExceeds = Errorf(CodeForbidden,
-	"Tài khoản này đọc được dữ liệu mà quyền của bạn không cho phép (biểu mẫu nhạy cảm); chỉ quản trị viên được cấp mã đăng ký thiết bị cho tài khoản này.",
-	"This account can read data your own access does not allow (sensitive forms); only an administrator may issue an enrolment code for it.")
+var errReachExceeds = Errorf(CodeForbidden, msg.EnrollReachRefused)
 
 // issuable loads a user the actor may issue an enrolment code for: one
 // they may enroll (else "not found") whose reach the actor's covers (else
@@ -131,7 +130,7 @@ func (s *Accounts) CreateEnrollment(ctx context.Context, actor Actor, userID str
 		return "", nil, err
 	}
 	if u.Disabled {
-		return "", nil, Errorf(CodeConflict, "Tài khoản đã bị khoá.", "The account is disabled.")
+		return "", nil, Errorf(CodeConflict, msg.AccountDisabled)
 	}
 	b := make([]byte, 10) // 80 bits: 16 characters
 	if _, err := rand.Read(b); err != nil {
@@ -159,7 +158,7 @@ func (s *Accounts) CheckEnrollment(ctx context.Context, actor Actor, userID, cod
 	}
 	e, err := s.sessions.EnrollmentByHash(ctx, hashToken(normCode(code)))
 	if isNotFound(err) || (err == nil && (e.UserID != userID || e.UsedAt != nil || !s.now().Before(e.ExpiresAt))) {
-		return notFound(Label{VI: "mã đăng ký", EN: "Enrollment code"})
+		return notFound(msg.Text(msg.NounEnrollment))
 	}
 	return err
 }
@@ -169,8 +168,8 @@ func (s *Accounts) CheckEnrollment(ctx context.Context, actor Actor, userID, cod
 func (s *Accounts) Enroll(ctx context.Context, code, deviceID string) (*User, string, error) {
 	deviceID = strings.TrimSpace(deviceID)
 	if deviceID == "" || len(deviceID) > 128 {
-		e := Errorf(CodeInvalid, "Cần mã thiết bị (1–128 ký tự).", "A device id (1–128 characters) is required.")
-		e.Fields = []FieldError{fieldErr("/device_id", "required", "Cần mã thiết bị.", "A device id is required.")}
+		e := Errorf(CodeInvalid, msg.DeviceIDRequired)
+		e.Fields = []FieldError{fieldErr("/device_id", "required", msg.DeviceIDRequiredField)}
 		return nil, "", e
 	}
 	now := s.now().UTC()

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -54,6 +55,7 @@ type FieldError struct {
 // wrapped Err is for logs and never reaches a client.
 type Error struct {
 	Code    Code
+	Key     msg.Key // Message's key in the catalogue (internal/msg)
 	Message Label
 	Fields  []FieldError
 	Err     error
@@ -70,14 +72,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errorf builds an Error with a bilingual message.
-func Errorf(code Code, vi, en string) *Error {
-	return &Error{Code: code, Message: Label{VI: vi, EN: en}}
+// Errorf builds an Error with the catalogue's message key and its args.
+func Errorf(code Code, key msg.Key, args ...any) *Error {
+	return &Error{Code: code, Key: key, Message: msg.Text(key, args...)}
 }
 
 // Wrap marks err with code, keeping err for the logs only.
-func Wrap(code Code, err error, vi, en string) *Error {
-	return &Error{Code: code, Message: Label{VI: vi, EN: en}, Err: err}
+func Wrap(code Code, err error, key msg.Key, args ...any) *Error {
+	return &Error{Code: code, Key: key, Message: msg.Text(key, args...), Err: err}
 }
 
 // ErrorCode returns the Code of err, CodeInternal when err is not an *Error.
@@ -107,13 +109,14 @@ var (
 func invalid(fields []FieldError) *Error {
 	return &Error{
 		Code:    CodeInvalid,
-		Message: Label{VI: "Dữ liệu không hợp lệ; xem danh sách trường bị lỗi.", EN: "The submission is invalid; see the failing fields."},
+		Key:     msg.Invalid,
+		Message: msg.Text(msg.Invalid),
 		Fields:  fields,
 	}
 }
 
 func notFound(what Label) *Error {
-	return &Error{Code: CodeNotFound, Message: Label{VI: "Không tìm thấy " + what.VI + ".", EN: what.EN + " not found."}}
+	return &Error{Code: CodeNotFound, Key: msg.NotFound, Message: msg.Text(msg.NotFound, what)}
 }
 
 // Forbidden is the error of an actor asking for what their role or units
@@ -121,10 +124,12 @@ func notFound(what Label) *Error {
 func Forbidden() *Error { return forbidden() }
 
 // NewFieldError returns the error of one field (or query parameter, as
-// "?name") that breaks a rule, with a code and a message in both
-// languages.
-func NewFieldError(path, code, vi, en string) FieldError { return fieldErr(path, code, vi, en) }
+// "?name") that breaks a rule, with a code and the catalogue's message
+// key and its args.
+func NewFieldError(path, code string, key msg.Key, args ...any) FieldError {
+	return fieldErr(path, code, key, args...)
+}
 
 func forbidden() *Error {
-	return Errorf(CodeForbidden, "Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this.")
+	return Errorf(CodeForbidden, msg.Forbidden)
 }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -229,7 +230,7 @@ func (c *Catalog) Forms(ctx context.Context, actor Actor) ([]*Form, error) {
 	return out, nil
 }
 
-var formLabel = Label{VI: "biểu mẫu", EN: "Form"}
+var formLabel = msg.Text(msg.NounForm)
 
 // Form returns a form's record.
 // Results are cached for RecordCacheTTL.
@@ -267,7 +268,7 @@ func (c *Catalog) Version(ctx context.Context, id string, n int) (*FormVersion, 
 	}
 	v, err := c.store.Version(ctx, id, n)
 	if isNotFound(err) {
-		return nil, notFound(Label{VI: "phiên bản " + strconv.Itoa(n) + " của biểu mẫu", EN: "Version " + strconv.Itoa(n) + " of the form"})
+		return nil, notFound(msg.Text(msg.NounFormVersion, n))
 	}
 	if err != nil {
 		return nil, err

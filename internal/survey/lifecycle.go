@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -101,9 +102,8 @@ func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor) *Lifecycle {
 func (l *Lifecycle) Intake() *Intake { return l.in }
 
 func errDeleted() *Error {
-	e := Errorf(CodeDeleted, "Phiếu với mã (id) này đã bị xoá; hãy nhờ quản lý khôi phục thay vì gửi lại.",
-		"The submission with this id was deleted; ask a manager to restore it instead of sending it again.")
-	e.Fields = []FieldError{fieldErr("/id", "deleted", "Mã phiếu thuộc một phiếu đã xoá.", "This id belongs to a deleted submission.")}
+	e := Errorf(CodeDeleted, msg.Deleted)
+	e.Fields = []FieldError{fieldErr("/id", "deleted", msg.DeletedField)}
 	return e
 }
 
@@ -111,20 +111,17 @@ func errDeleted() *Error {
 // removed for good after the restore window: a phone sending it again must
 // not bring back what was deleted (consent withdrawn, a wrong child).
 func errPurged() *Error {
-	e := Errorf(CodeDeleted, "Phiếu với mã (id) này đã bị xoá hẳn sau thời hạn khôi phục; không gửi lại được. Nếu cần, hãy thu thập một phiếu mới.",
-		"The submission with this id was deleted and then removed for good after the restore window; it cannot be sent again. If needed, collect a new submission.")
-	e.Fields = []FieldError{fieldErr("/id", "deleted", "Mã phiếu thuộc một phiếu đã xoá hẳn.", "This id belongs to a submission removed for good.")}
+	e := Errorf(CodeDeleted, msg.Purged)
+	e.Fields = []FieldError{fieldErr("/id", "deleted", msg.PurgedField)}
 	return e
 }
 
 func errStale() *Error {
-	return Errorf(CodePreconditionFailed, "Phiếu đã được thay đổi sau khi bạn tải về; hãy tải lại rồi sửa tiếp.",
-		"The submission changed since you read it; read it again and redo your change.")
+	return Errorf(CodePreconditionFailed, msg.StaleRevision)
 }
 
 func errLocked() *Error {
-	return Errorf(CodeLocked, "Phiếu đã được duyệt; cộng tác viên không sửa được nữa. Hãy liên hệ cán bộ giám sát.",
-		"The submission is approved; collectors can no longer edit it. Contact your supervisor.")
+	return Errorf(CodeLocked, msg.Locked)
 }
 
 // Edit replaces the answers of a submission with the envelope in body,
@@ -151,11 +148,10 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 		return nil, err
 	}
 	if env.ID != "" && env.ID != cur.ID {
-		fe = append(fe, fieldErr("/id", "mismatch", "Mã phiếu trong nội dung khác với mã trên đường dẫn.", "The id in the body differs from the id in the path."))
+		fe = append(fe, fieldErr("/id", "mismatch", msg.IDMismatch))
 	}
 	if env.FormVersion > 0 && env.FormVersion < cur.FormVersion {
-		fe = append(fe, fieldErr("/form_version", "older_version", "Không được chuyển phiếu về phiên bản biểu mẫu cũ hơn.",
-			"A submission cannot move to an older form version."))
+		fe = append(fe, fieldErr("/form_version", "older_version", msg.OlderVersion))
 	}
 	// An editor who may not see the sensitive answers sent them not; they
 	// are merged back from cur, the revision this edit is written against
@@ -259,8 +255,8 @@ func (s *Intake) checkEnvelope(ctx context.Context, actor Actor, formID string, 
 		return nil, err
 	}
 	if actor.Role != RoleAdmin && !s.units.Within(env.Unit, env.SurveyDate, actor.Units) {
-		e := Errorf(CodeForbidden, "Xã/phường này nằm ngoài địa bàn được giao cho bạn.", "This commune/ward is outside the area assigned to you.")
-		e.Fields = []FieldError{fieldErr("/unit", "out_of_scope", "Ngoài địa bàn được giao.", "Outside your assigned area.")}
+		e := Errorf(CodeForbidden, msg.CommuneOutOfScope)
+		e.Fields = []FieldError{fieldErr("/unit", "out_of_scope", msg.OutOfScopeField)}
 		return nil, e
 	}
 	return sf, nil
@@ -314,11 +310,11 @@ func (l *Lifecycle) AtRevision(ctx context.Context, actor Actor, formID, id stri
 		return cur, nil
 	}
 	if rev < 1 || rev > cur.Revision {
-		return nil, notFound(Label{VI: "phiên bản phiếu", EN: "Revision"})
+		return nil, notFound(msg.Text(msg.NounRevision))
 	}
 	old, err := l.store.HistoryRevision(ctx, id, rev)
 	if isNotFound(err) {
-		return nil, notFound(Label{VI: "phiên bản phiếu", EN: "Revision"})
+		return nil, notFound(msg.Text(msg.NounRevision))
 	}
 	return old, err
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // RefreshToken is the stored half of an opaque refresh token: only its
@@ -45,8 +47,7 @@ type RefreshStore interface {
 // RefreshTTL is how long a refresh token may wait for its use.
 const RefreshTTL = 30 * 24 * time.Hour
 
-var errBadRefresh = Errorf(CodeUnauthorized, "Phiên đăng nhập đã hết hạn hoặc bị thu hồi; hãy đăng nhập lại.",
-	"The session has expired or was revoked; log in again.")
+var errBadRefresh = Errorf(CodeUnauthorized, msg.RefreshInvalid)
 
 func hashToken(raw string) string {
 	h := sha256.Sum256([]byte(raw))
@@ -148,8 +149,7 @@ func (s *Accounts) Logout(ctx context.Context, raw string) error {
 	return nil
 }
 
-var errSessionEnded = Errorf(CodeUnauthorized, "Phiên đăng nhập đã kết thúc; hãy đăng nhập lại.",
-	"The session has ended; log in again.")
+var errSessionEnded = Errorf(CodeUnauthorized, msg.SessionEnded)
 
 // SessionID returns the session (the family) of a refresh token just
 // issued, for binding an access token to it.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -154,7 +155,7 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		if old, err := s.store.Submission(ctx, sub.ID); err == nil && old.ContentHash == sub.ContentHash && old.Collector == actor.UserID {
 			return old, false, nil
 		}
-		return nil, false, Errorf(CodeFormClosed, "Biểu mẫu đã đóng, không nhận phiếu mới.", "The form is closed and takes no new submissions.")
+		return nil, false, Errorf(CodeFormClosed, msg.FormClosed)
 	}
 	stored, err := s.sealForStore(sf, sub)
 	if err != nil {
@@ -199,17 +200,14 @@ func (s *Intake) validate(env *Envelope, fe []FieldError, compiled func(version 
 		var err error
 		sf, err = compiled(env.FormVersion)
 		if ErrorCode(err) == CodeNotFound {
-			fe = append(fe, fieldErr("/form_version", "unknown_version",
-				"Biểu mẫu không có phiên bản này.", "The form has no such published version."))
+			fe = append(fe, fieldErr("/form_version", "unknown_version", msg.ExportVersionUnknown))
 		} else if err != nil {
 			return nil, err
 		}
 	}
 	if env.Unit != "" && !env.SurveyDate.IsZero() {
 		if u, ok := s.units.At(env.Unit, env.SurveyDate); !ok || u.Level != LevelCommune {
-			fe = append(fe, fieldErr("/unit", "unknown_unit",
-				"Không có xã/phường mã «"+env.Unit+"» vào ngày khảo sát.",
-				"There is no commune/ward «"+env.Unit+"» on the survey date."))
+			fe = append(fe, fieldErr("/unit", "unknown_unit", msg.UnitUnknownOnDate, env.Unit))
 		}
 	}
 	if sf != nil && env.Data != nil {
@@ -239,8 +237,8 @@ func (s *Intake) resolveDuplicate(ctx context.Context, actor Actor, sub *Submiss
 	if old.ContentHash == sub.ContentHash && old.FormID == sub.FormID && old.Collector == actor.UserID {
 		return old, false, nil
 	}
-	e := Errorf(CodeConflict, "Đã có phiếu khác với cùng mã (id) này.", "Another submission with this id exists.")
-	e.Fields = []FieldError{fieldErr("/id", "duplicate_id", "Mã phiếu đã được dùng với nội dung khác.", "This id is already used with different content.")}
+	e := Errorf(CodeConflict, msg.DuplicateID)
+	e.Fields = []FieldError{fieldErr("/id", "duplicate_id", msg.DuplicateIDField)}
 	return nil, false, e
 }
 
@@ -312,7 +310,7 @@ func fromStorage(sf *schema.Form, data map[string]any, owned bool) map[string]an
 func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Submission, error) {
 	sub, err := s.store.Submission(ctx, id)
 	if isNotFound(err) || (err == nil && (sub.FormID != formID || !s.canSee(actor, sub))) {
-		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
+		return nil, notFound(msg.Text(msg.NounSubmission))
 	}
 	if err != nil {
 		return nil, err
@@ -326,7 +324,7 @@ func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Subm
 		return nil, err
 	}
 	if own && sub.Collector != actor.UserID {
-		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
+		return nil, notFound(msg.Text(msg.NounSubmission))
 	}
 	return sub, nil
 }
@@ -381,8 +379,8 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 	}
 	if f.Unit != "" {
 		if !s.units.Known(f.Unit) {
-			e := Errorf(CodeMalformed, "Không có đơn vị hành chính này.", "There is no such administrative unit.")
-			e.Fields = []FieldError{fieldErr("?unit", "unknown_unit", "Mã đơn vị không tồn tại.", "Unknown unit code.")}
+			e := Errorf(CodeMalformed, msg.ExportUnitUnknown)
+			e.Fields = []FieldError{fieldErr("?unit", "unknown_unit", msg.UnitUnknownField)}
 			return nil, "", e
 		}
 		q.UnitFilter = s.units.Scope([]string{f.Unit})
@@ -397,8 +395,8 @@ func (s *Intake) page(ctx context.Context, q SubmissionQuery, cursor string) ([]
 	if cursor != "" {
 		k, err := decodeCursor(cursor)
 		if err != nil {
-			e := Errorf(CodeMalformed, "Con trỏ phân trang (cursor) không hợp lệ.", "The cursor is not valid.")
-			e.Fields = []FieldError{fieldErr("?cursor", "invalid", "Con trỏ không hợp lệ.", "Invalid cursor.")}
+			e := Errorf(CodeMalformed, msg.PageCursorInvalid)
+			e.Fields = []FieldError{fieldErr("?cursor", "invalid", msg.CursorInvalidField)}
 			return nil, "", e
 		}
 		q.After = k
@@ -443,4 +441,4 @@ func decodeCursor(s string) (*PageKey, error) {
 	return &PageKey{ReceivedAt: time.UnixMilli(c.T).UTC(), ID: c.I}, nil
 }
 
-var errBadCursor = Errorf(CodeMalformed, "Con trỏ không hợp lệ.", "Invalid cursor.")
+var errBadCursor = Errorf(CodeMalformed, msg.CursorInvalidField)

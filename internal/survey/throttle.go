@@ -1,9 +1,10 @@
 package survey
 
 import (
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // Throttle limits failed logins in a fixed window, per account name and
@@ -71,8 +72,7 @@ func (t *Throttle) succeed(username string) {
 
 func tooManyLogins(d time.Duration) *Error {
 	secs := int((d + time.Second - 1) / time.Second)
-	e := Errorf(CodeTooManyRequests, "Đăng nhập sai quá nhiều lần; hãy thử lại sau "+strconv.Itoa(secs)+" giây.",
-		"Too many failed logins; try again in "+strconv.Itoa(secs)+" seconds.")
+	e := Errorf(CodeTooManyRequests, msg.LoginThrottled, secs)
 	e.RetryAfter = d
 	return e
 }

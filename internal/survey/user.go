@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -133,7 +134,7 @@ func NewAccounts(store UserStore, sessions SessionStore, hasher PasswordHasher, 
 // SetThrottle replaces the login throttle's limits (from the configuration).
 func (s *Accounts) SetThrottle(t *Throttle) { s.throttle = t }
 
-var errBadLogin = Errorf(CodeUnauthorized, "Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password.")
+var errBadLogin = Errorf(CodeUnauthorized, msg.BadLogin)
 
 // Login checks a username and password from client address addr and
 // returns the user. A missing account, a wrong password and a disabled
@@ -179,7 +180,7 @@ func (s *Accounts) User(ctx context.Context, id string) (*User, error) {
 	}
 	u, err := s.store.UserByID(ctx, id)
 	if isNotFound(err) {
-		return nil, notFound(Label{VI: "người dùng", EN: "User"})
+		return nil, notFound(msg.Text(msg.NounUser))
 	}
 	if err != nil {
 		return nil, err
@@ -221,7 +222,7 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 	in.DisplayName = strings.TrimSpace(schema.CleanText(in.DisplayName))
 	fe := s.checkAccount(in, true, true)
 	if len(fe) > 0 {
-		return nil, &Error{Code: CodeInvalid, Message: Label{VI: "Thông tin tài khoản không hợp lệ.", EN: "The account is invalid."}, Fields: fe}
+		return nil, &Error{Code: CodeInvalid, Key: msg.AccountInvalid, Message: msg.Text(msg.AccountInvalid), Fields: fe}
 	}
 	hash, err := s.hasher.Hash(in.Password)
 	if err != nil {
@@ -239,8 +240,8 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 	}
 	if err := s.store.InsertUser(ctx, u); err != nil {
 		if isDuplicate(err) {
-			return nil, &Error{Code: CodeConflict, Message: Label{VI: "Tên đăng nhập đã được dùng.", EN: "The username is taken."},
-				Fields: []FieldError{{Path: "/username", Code: "taken", Message: Label{VI: "Tên đăng nhập đã được dùng.", EN: "The username is taken."}}}}
+			return nil, &Error{Code: CodeConflict, Key: msg.UsernameTaken, Message: msg.Text(msg.UsernameTaken),
+				Fields: []FieldError{{Path: "/username", Code: "taken", Message: msg.Text(msg.UsernameTaken)}}}
 		}
 		return nil, err
 	}
@@ -255,36 +256,27 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 func (s *Accounts) checkAccount(in NewUser, username, password bool) []FieldError {
 	var fe []FieldError
 	if username && !usernameRE.MatchString(in.Username) {
-		fe = append(fe, FieldError{Path: "/username", Code: "pattern", Message: Label{
-			VI: "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang.",
-			EN: "The username must be 3–64 characters: lower-case ASCII letters, digits, '.', '_' or '-'."}})
+		fe = append(fe, FieldError{Path: "/username", Code: "pattern", Message: msg.Text(msg.UsernameShape)})
 	}
 	if password && len([]rune(in.Password)) < MinPasswordLength {
-		fe = append(fe, FieldError{Path: "/password", Code: "min_length", Message: Label{
-			VI: "Mật khẩu phải có ít nhất 10 ký tự.", EN: "The password must have at least 10 characters."}})
+		fe = append(fe, FieldError{Path: "/password", Code: "min_length", Message: msg.Text(msg.PasswordShort)})
 	}
 	if password && len([]rune(in.Password)) >= MinPasswordLength && commonPassword(in.Password) {
-		fe = append(fe, FieldError{Path: "/password", Code: "common", Message: Label{
-			VI: "Mật khẩu này quá phổ biến, dễ bị đoán; hãy chọn mật khẩu khác.", EN: "This password is too common and easily guessed; choose another."}})
+		fe = append(fe, FieldError{Path: "/password", Code: "common", Message: msg.Text(msg.PasswordCommon)})
 	}
 	if n := len([]rune(in.DisplayName)); n > 120 {
-		fe = append(fe, FieldError{Path: "/display_name", Code: "max_length", Message: Label{
-			VI: "Tên hiển thị tối đa 120 ký tự.", EN: "The display name has at most 120 characters."}})
+		fe = append(fe, FieldError{Path: "/display_name", Code: "max_length", Message: msg.Text(msg.DisplayNameLength)})
 	}
 	if !slices.Contains(Roles, in.Role) {
-		fe = append(fe, FieldError{Path: "/role", Code: "enum", Message: Label{
-			VI: "Vai trò phải là một trong: collector, supervisor, designer, manager, admin.",
-			EN: "The role must be one of: collector, supervisor, designer, manager, admin."}})
+		fe = append(fe, FieldError{Path: "/role", Code: "enum", Message: msg.Text(msg.RoleEnum)})
 	}
 	for i, code := range in.Units {
 		if !s.units.Known(code) {
-			fe = append(fe, FieldError{Path: "/units/" + itoa(i), Code: "unknown_unit", Message: Label{
-				VI: "Không có đơn vị hành chính mã «" + code + "».", EN: "There is no administrative unit with code «" + code + "»."}})
+			fe = append(fe, FieldError{Path: "/units/" + itoa(i), Code: "unknown_unit", Message: msg.Text(msg.UnitCodeUnknown, code)})
 		}
 	}
 	if len(in.Units) == 0 && (in.Role == RoleCollector || in.Role == RoleSupervisor) {
-		fe = append(fe, FieldError{Path: "/units", Code: "required", Message: Label{
-			VI: "Cần giao ít nhất một đơn vị hành chính.", EN: "At least one administrative unit must be assigned."}})
+		fe = append(fe, FieldError{Path: "/units", Code: "required", Message: msg.Text(msg.UnitsRequired)})
 	}
 	return fe
 }
@@ -314,7 +306,7 @@ func (s *Accounts) EnsureAdmin(ctx context.Context, password string, log *slog.L
 		generated = password
 	}
 	if len([]rune(password)) < MinPasswordLength {
-		return "", Errorf(CodeInvalid, "KHAOSAT_ADMIN_PASSWORD phải có ít nhất 10 ký tự.", "KHAOSAT_ADMIN_PASSWORD must have at least 10 characters.")
+		return "", Errorf(CodeInvalid, msg.AdminPasswordShort)
 	}
 	_, err = s.CreateUser(ctx, Actor{Role: RoleAdmin}, NewUser{Username: "admin", Password: password, DisplayName: "Administrator", Role: RoleAdmin})
 	if ErrorCode(err) == CodeConflict {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -26,7 +27,7 @@ func (s *Accounts) GetUser(ctx context.Context, actor Actor, id string) (*User, 
 	}
 	u, err := s.store.UserByID(ctx, id)
 	if isNotFound(err) {
-		return nil, notFound(Label{VI: "người dùng", EN: "User"})
+		return nil, notFound(msg.Text(msg.NounUser))
 	}
 	return u, err
 }
@@ -77,10 +78,10 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 	}
 	if id == actor.UserID && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != RoleAdmin)) {
 		// Otherwise the last administrator could lock everyone out.
-		return nil, Errorf(CodeConflict, "Không thể tự khoá hoặc tự hạ quyền tài khoản của mình.", "You cannot disable or demote your own account.")
+		return nil, Errorf(CodeConflict, msg.SelfDemote)
 	}
 	if fe := s.checkAccount(in, false, ch.Password != nil); len(fe) > 0 {
-		return nil, &Error{Code: CodeInvalid, Message: Label{VI: "Thông tin tài khoản không hợp lệ.", EN: "The account is invalid."}, Fields: fe}
+		return nil, &Error{Code: CodeInvalid, Key: msg.AccountInvalid, Message: msg.Text(msg.AccountInvalid), Fields: fe}
 	}
 	u.DisplayName, u.Role, u.Units = in.DisplayName, in.Role, in.Units
 	u.SensitiveAccess = in.SensitiveAccess && in.Role == RoleSupervisor
@@ -100,7 +101,7 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 	}
 	if err := s.store.UpdateUser(ctx, &u); err != nil {
 		if isNotFound(err) {
-			return nil, notFound(Label{VI: "người dùng", EN: "User"})
+			return nil, notFound(msg.Text(msg.NounUser))
 		}
 		return nil, err
 	}

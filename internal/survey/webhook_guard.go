@@ -22,7 +22,7 @@ func (h *Hooks) checkURLAllowed(ctx context.Context, raw string) *FieldError {
 		return nil
 	}
 	if why, ok := h.checkURL(ctx, raw); !ok {
-		fe := fieldErr("/url", "not_allowed", why.VI, why.EN)
+		fe := FieldError{Path: "/url", Code: "not_allowed", Message: why}
 		return &fe
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -61,9 +62,7 @@ func (l *Lifecycle) keepWithheld(ctx context.Context, actor Actor, cur *Submissi
 	m := withheldMerge{owner: cur.Collector == actor.UserID}
 	m.object(sf.Fields, curSF.FromStorage(all), env.Data, "")
 	if len(m.refused) > 0 {
-		e := Errorf(CodeForbidden,
-			"Bạn không được xem các câu trả lời nhạy cảm của phiếu này nên không được đặt, sửa hay xoá chúng. Hãy để trống các câu đó: câu trả lời đã lưu được giữ nguyên.",
-			"You may not see this submission's sensitive answers, so you may not set, change or remove them. Leave those questions out: the stored answers are kept.")
+		e := Errorf(CodeForbidden, msg.WithheldWhole)
 		e.Fields = m.refused
 		return e
 	}
@@ -94,9 +93,7 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 					sent[f.Name] = old
 				}
 			case !m.owner:
-				m.refuse(p, f, "withheld_answer",
-					"Câu «"+f.Label.VI+"» là thông tin nhạy cảm bạn không được xem: không được đặt hay sửa câu trả lời; hãy để trống, câu trả lời đã lưu được giữ nguyên.",
-					"«"+f.Label.EN+"» is sensitive and withheld from you: you may not set or change its answer; leave it out and the stored answer is kept.")
+				m.refuse(p, f, "withheld_answer", msg.WithheldAnswer, f.Label)
 			}
 		case f.Kind == schema.KindObject:
 			oldObj, _ := old.(map[string]any)
@@ -108,9 +105,7 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 					sent[f.Name] = oldObj // left out: kept
 					continue
 				}
-				m.refuse(p, f, "withheld_removed",
-					"Nhóm câu «"+f.Label.VI+"» có câu trả lời nhạy cảm bạn không được xem: không được xoá nhóm này.",
-					"The group «"+f.Label.EN+"» holds sensitive answers withheld from you: you may not remove it.")
+				m.refuse(p, f, "withheld_removed", msg.WithheldGroup, f.Label)
 				continue
 			}
 			if obj, ok := v.(map[string]any); ok {
@@ -131,9 +126,7 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 				gone = nil // the collector's removal stands
 			}
 			for _, i := range gone {
-				m.refuse(p+"/"+strconv.Itoa(i), f, "withheld_removed",
-					"Mục thứ "+strconv.Itoa(i+1)+" của «"+f.Label.VI+"» có câu trả lời nhạy cảm bạn không được xem: không được xoá mục này.",
-					"Item "+strconv.Itoa(i+1)+" of «"+f.Label.EN+"» holds sensitive answers withheld from you: you may not remove it.")
+				m.refuse(p+"/"+strconv.Itoa(i), f, "withheld_removed", msg.WithheldItem, i+1, f.Label)
 			}
 			for j, i := range match {
 				oldObj, _ := oldItems[i].(map[string]any)
@@ -146,8 +139,8 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 	}
 }
 
-func (m *withheldMerge) refuse(path string, f *schema.Field, code, vi, en string) {
-	m.refused = append(m.refused, fieldErr("/data"+path, code, vi, en))
+func (m *withheldMerge) refuse(path string, f *schema.Field, code string, key msg.Key, args ...any) {
+	m.refused = append(m.refused, fieldErr("/data"+path, code, key, args...))
 }
 
 // holdsSensitive reports whether f is sensitive or has a sensitive field
