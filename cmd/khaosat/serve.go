@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat"
+	acct "github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/app"
 	"github.com/khaosat/khaosat/internal/httpapi"
 	"github.com/khaosat/khaosat/internal/metrics"
@@ -165,6 +166,8 @@ func startServices(ctx context.Context, cfg *Config, db *app.DB, meters *metrics
 		o.SetObserver(meters) // the engine reports its operations (SQLite and MongoDB)
 	}
 	svc, err := buildServices(ctx, db, cfg, app.Config{Log: log, Hasher: password.New(password.Default),
+		Throttle:      &acct.Throttle{PerAccount: cfg.LoginFailures, PerAddress: cfg.LoginFailuresAddr, Window: 15 * time.Minute},
+		EnrollmentTTL: cfg.EnrollmentTTL,
 		MaxAttachment: cfg.MaxAttachment, AttachmentQuota: cfg.AttachmentQuota, Publish: true,
 		Exports: survey.ExportLimits{Running: cfg.ExportsRunning, Queue: cfg.ExportsQueue, Wait: survey.DefaultExportWait}})
 	if err != nil {
@@ -176,10 +179,7 @@ func startServices(ctx context.Context, cfg *Config, db *app.DB, meters *metrics
 	if err := startIndicators(ctx, svc.Indicators); err != nil {
 		return nil, err
 	}
-	accounts := svc.Accounts
-	accounts.SetThrottle(&survey.Throttle{PerAccount: cfg.LoginFailures, PerAddress: cfg.LoginFailuresAddr, Window: 15 * time.Minute})
-	accounts.SetEnrollmentTTL(cfg.EnrollmentTTL)
-	generated, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword, log)
+	generated, err := svc.Accounts.EnsureAdmin(ctx, cfg.AdminPassword, log)
 	if err != nil {
 		return nil, fmt.Errorf("first administrator: %w", err)
 	}

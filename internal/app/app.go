@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/sqlite"
@@ -24,6 +25,8 @@ import (
 type Store interface {
 	survey.Store
 	indicator.FactsStore
+	account.UserStore
+	account.SessionStore
 }
 
 // Access is how a process uses the embedded database.

@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -20,7 +22,7 @@ type Services struct {
 	Lifecycle  *survey.Lifecycle
 	Hooks      *survey.Hooks
 	Exports    *survey.Exports
-	Accounts   *survey.Accounts // nil without a Hasher
+	Accounts   *account.Accounts // nil without a Hasher
 }
 
 // Config is what the services need besides the store.
@@ -29,7 +31,12 @@ type Config struct {
 	// Protection keeps answers safe at rest; its Audit is set here.
 	Protection survey.Protection
 	// Hasher hashes passwords; nil builds no account service.
-	Hasher survey.PasswordHasher
+	Hasher account.PasswordHasher
+	// Throttle limits failed logins (nil: account.DefaultThrottle).
+	Throttle *account.Throttle
+	// EnrollmentTTL is how long an enrolment code lives (0:
+	// account.EnrollmentTTL).
+	EnrollmentTTL time.Duration
 	// MaxAttachment is the size limit of one attachment (0: the default).
 	MaxAttachment int64
 	// AttachmentQuota bounds attachments per submission and per user
@@ -84,7 +91,14 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 		sc.SetScanConns(s.Exports.Load().MaxRunning + 1)
 	}
 	if c.Hasher != nil {
-		if s.Accounts, err = survey.NewAccounts(store, store, c.Hasher, units, s.Auditor); err != nil {
+		var opts []account.Option
+		if c.Throttle != nil {
+			opts = append(opts, account.WithThrottle(c.Throttle))
+		}
+		if c.EnrollmentTTL > 0 {
+			opts = append(opts, account.WithEnrollmentTTL(c.EnrollmentTTL))
+		}
+		if s.Accounts, err = account.NewAccounts(store, store, c.Hasher, units, s.Auditor, opts...); err != nil {
 			return nil, err
 		}
 	}

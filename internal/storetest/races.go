@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -56,7 +57,7 @@ func wins(t *testing.T, errs []error, loser error) int {
 func testRaceRefresh(t *testing.T, s Stores) {
 	for trial := range 10 {
 		now := time.Now().UTC()
-		tok := &survey.RefreshToken{Hash: uuid.NewString(), Family: uuid.NewString(), UserID: "u", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		tok := &account.RefreshToken{Hash: uuid.NewString(), Family: uuid.NewString(), UserID: "u", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		if err := s.InsertRefresh(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +71,7 @@ func testRaceRefresh(t *testing.T, s Stores) {
 func testRaceEnrollment(t *testing.T, s Stores) {
 	for trial := range 10 {
 		now := time.Now().UTC()
-		e := &survey.Enrollment{Hash: uuid.NewString(), UserID: "u", CreatedBy: "admin", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		e := &account.Enrollment{Hash: uuid.NewString(), UserID: "u", CreatedBy: "admin", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		if err := s.InsertEnrollment(ctx, e); err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ package storetest
 import (
 	"testing"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -23,6 +24,8 @@ import (
 type Stores interface {
 	survey.Store
 	indicator.FactsStore
+	account.UserStore
+	account.SessionStore
 }
 
 // Caveats name guarantees an engine cannot keep; the tests of such a

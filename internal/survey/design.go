@@ -280,7 +280,7 @@ func (c *Catalog) publish(ctx context.Context, sf *schema.Form, raw []byte, hash
 			return nil, err
 		}
 		err = c.store.UpsertForm(ctx, sf.ID, sf.Title, v.Version, c.now().UTC())
-		c.forms.forget(sf.ID) // after the write, so no reader caches the old record
+		c.forms.Forget(sf.ID) // after the write, so no reader caches the old record
 		if err == nil && c.onPublish != nil {
 			c.onPublish(sf.ID)
 		}
@@ -341,7 +341,7 @@ func (c *Catalog) SetStatus(ctx context.Context, actor Actor, formID string, sta
 	} else if err != nil {
 		return nil, err
 	}
-	c.forms.forget(formID)
+	c.forms.Forget(formID)
 	c.log.Info("form status changed", "form", formID, "status", string(status), "user_id", actor.UserID)
 	action := AuditFormReopen
 	if status == FormClosed {

@@ -73,7 +73,7 @@ type Catalog struct {
 	versionc sync.Map // "form@version" → *FormVersion
 	marked   sync.Map // "form@version@latest" → *schema.Form with the sealed paths of versions 1..latest marked
 	sealed   sync.Map // "form@latest" → map[string]bool, the sealed paths of versions 1..latest
-	forms    *ttlCache[*Form]
+	forms    *TTLCache[*Form]
 	audit    *Auditor // nil: design actions are not audited
 	// onPublish is called after each version published (see OnPublish).
 	onPublish func(formID string)
@@ -81,7 +81,7 @@ type Catalog struct {
 
 // NewCatalog returns the form catalog.
 func NewCatalog(store FormStore, log *slog.Logger) *Catalog {
-	return &Catalog{store: store, log: log, now: time.Now, forms: newTTLCache[*Form](RecordCacheTTL)}
+	return &Catalog{store: store, log: log, now: time.Now, forms: NewTTLCache[*Form](RecordCacheTTL)}
 }
 
 // SchemaHash is the content hash of a schema: whitespace does not count.
@@ -234,7 +234,7 @@ var formLabel = Label{VI: "biểu mẫu", EN: "Form"}
 // Form returns a form's record.
 // Results are cached for RecordCacheTTL.
 func (c *Catalog) Form(ctx context.Context, id string) (*Form, error) {
-	if f, ok := c.forms.get(id); ok {
+	if f, ok := c.forms.Get(id); ok {
 		return f, nil
 	}
 	f, err := c.store.Form(ctx, id)
@@ -244,7 +244,7 @@ func (c *Catalog) Form(ctx context.Context, id string) (*Form, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.forms.put(id, f)
+	c.forms.Put(id, f)
 	return f, nil
 }
 

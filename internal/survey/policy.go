@@ -88,24 +88,39 @@ func (s *Intake) ownOnly(ctx context.Context, actor Actor, form *Form) (bool, er
 	return sf.SensitiveForm, nil
 }
 
-// Reaches reports whether every record the account u may read is one the
-// actor may read as well, so that the actor may hand out a way to act as
-// u (an enrolment code) without reaching through it data their own
-// grants do not allow. An admin reaches every account. Otherwise u must
-// be a collector (the only role a code is issued for by others; that all
-// of their units lie inside the actor's is canEnroll's check), and the
-// actor must read sensitive answers: a collector reads their own
-// submissions of a form marked x-sensitive-form (the hiv form: names,
-// birth dates, caregivers), which someone without the sensitive grant
-// may not see at all (ownOnly); the rest of what a collector reads, a
-// supervisor of their units reads too.
-func (a Actor) Reaches(u *User) bool {
-	switch {
-	case a.Role == RoleAdmin:
-		return true
-	case u.Role != RoleCollector:
-		return false
-	default:
-		return a.SeesSensitive()
-	}
+// Role is what a user is allowed to do.
+type Role string
+
+// The roles of ARCHITECTURE.md.
+const (
+	RoleCollector  Role = "collector"
+	RoleSupervisor Role = "supervisor"
+	RoleDesigner   Role = "designer"
+	RoleManager    Role = "manager"
+	RoleAdmin      Role = "admin"
+)
+
+// Roles lists every role, for validation and for tests that enumerate them.
+var Roles = []Role{RoleCollector, RoleSupervisor, RoleDesigner, RoleManager, RoleAdmin}
+
+// Actor is the authenticated caller of a service method.
+type Actor struct {
+	UserID          string
+	Username        string
+	Role            Role
+	Units           []string
+	SensitiveAccess bool
+	PersonalAccess  bool // see User.PersonalAccess
 }
+
+// CanSubmit reports whether the actor may send submissions.
+func (a Actor) CanSubmit() bool { return a.Role != RoleDesigner && a.Role != "" }
+
+// SeesSensitive reports whether the actor may read answers marked
+// x-sensitive: admins and managers by role, supervisors by explicit grant.
+func (a Actor) SeesSensitive() bool {
+	return a.Role == RoleAdmin || a.Role == RoleManager || (a.Role == RoleSupervisor && a.SensitiveAccess)
+}
+
+// CanReadData reports whether the actor may read submissions at all.
+func (a Actor) CanReadData() bool { return a.Role != RoleDesigner && a.Role != "" }

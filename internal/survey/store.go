@@ -8,8 +8,6 @@ import "context"
 // (indicator.FactsStore; app.Store names them all).
 type Store interface {
 	FormStore
-	UserStore
-	SessionStore
 	LifecycleStore
 	AuditStore
 	AttachmentStore

@@ -1,6 +1,7 @@
-package survey
+package account
 
 import (
+	"github.com/khaosat/khaosat/internal/survey"
 	"strconv"
 	"sync"
 	"time"
@@ -69,9 +70,9 @@ func (t *Throttle) succeed(username string) {
 	delete(t.m, "u:"+username)
 }
 
-func tooManyLogins(d time.Duration) *Error {
+func tooManyLogins(d time.Duration) *survey.Error {
 	secs := int((d + time.Second - 1) / time.Second)
-	e := Errorf(CodeTooManyRequests, "Đăng nhập sai quá nhiều lần; hãy thử lại sau "+strconv.Itoa(secs)+" giây.",
+	e := survey.Errorf(survey.CodeTooManyRequests, "Đăng nhập sai quá nhiều lần; hãy thử lại sau "+strconv.Itoa(secs)+" giây.",
 		"Too many failed logins; try again in "+strconv.Itoa(secs)+" seconds.")
 	e.RetryAfter = d
 	return e
