@@ -16,6 +16,7 @@ import (
 	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -27,6 +28,9 @@ type Store interface {
 	indicator.FactsStore
 	account.UserStore
 	account.SessionStore
+	protect.SealedStore
+	protect.StoredSealStore
+	protect.SealedFactsCounter
 }
 
 // Access is how a process uses the embedded database.

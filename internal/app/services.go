@@ -9,6 +9,7 @@ import (
 	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -19,6 +20,7 @@ type Services struct {
 	Catalog    *survey.Catalog
 	Indicators *indicator.Indicators
 	Intake     *survey.Intake
+	Answers    *protect.Answers // the sealing of answers intake writes through, and its jobs
 	Lifecycle  *survey.Lifecycle
 	Hooks      *survey.Hooks
 	Exports    *survey.Exports
@@ -28,7 +30,8 @@ type Services struct {
 // Config is what the services need besides the store.
 type Config struct {
 	Log *slog.Logger
-	// Protection keeps answers safe at rest; its Audit is set here.
+	// Protection keeps answers safe at rest; its Answers and Audit are
+	// set here.
 	Protection survey.Protection
 	// Hasher hashes passwords; nil builds no account service.
 	Hasher account.PasswordHasher
@@ -69,6 +72,8 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 	facts := indicator.NewDeriver(set, units)
 	prot := c.Protection
 	prot.Audit = s.Auditor
+	s.Answers = protect.New(prot.Sealer, s.Catalog)
+	prot.Answers = s.Answers
 	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, survey.WithFacts(facts), survey.WithFeed(survey.NewFeed(store))); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -72,7 +73,7 @@ func mustIntake(tb testing.TB, store *sqlite.Store, catalog *survey.Catalog, uni
 	if err != nil {
 		tb.Fatal(err)
 	}
-	in, err := survey.NewIntake(store, catalog, units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the tests, 32 bytes long"), Audit: survey.NewAuditor(store)}, opts...)
+	in, err := survey.NewIntake(store, catalog, units, survey.Protection{Sealer: ring, Answers: protect.New(ring, catalog), HashKey: []byte("a hash key of the tests, 32 bytes long"), Audit: survey.NewAuditor(store)}, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}

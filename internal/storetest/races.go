@@ -14,6 +14,7 @@ import (
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -145,7 +146,7 @@ func testRaceSyncs(t *testing.T, s Stores) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := survey.NewIntake(s, catalog, units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: survey.NewAuditor(s)},
+	in, err := survey.NewIntake(s, catalog, units, survey.Protection{Sealer: ring, Answers: protect.New(ring, catalog), HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: survey.NewAuditor(s)},
 		survey.WithFeed(survey.NewFeed(s)))
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -26,6 +27,9 @@ type Stores interface {
 	indicator.FactsStore
 	account.UserStore
 	account.SessionStore
+	protect.SealedStore
+	protect.StoredSealStore
+	protect.SealedFactsCounter
 }
 
 // Caveats name guarantees an engine cannot keep; the tests of such a

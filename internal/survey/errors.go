@@ -5,8 +5,10 @@
 // (internal/sqlite, internal/mongo) and wired in internal/app. Services
 // with nouns of their own live beside it and import it, never the other
 // way round: the accounts (internal/account) turn a user into the Actor
-// every service takes; the indicators (internal/indicator) derive the facts
-// intake writes through the FactDeriver intake is built with.
+// every service takes; the answer protection (internal/protect) seals
+// what intake writes through the AnswerSealer intake is built with; the
+// indicators (internal/indicator) derive the facts intake writes through
+// the FactDeriver intake is built with.
 package survey
 
 import (

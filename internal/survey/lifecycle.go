@@ -160,7 +160,7 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	// An editor who may not see the sensitive answers sent them not; they
 	// are merged back from cur, the revision this edit is written against
 	// (the write below matches it), and the merged answers are validated.
-	if err := l.keepWithheld(ctx, actor, cur, env); err != nil {
+	if err := l.in.prot.Answers.KeepWithheld(ctx, actor, cur, env); err != nil {
 		return nil, err
 	}
 	sf, err := l.in.checkEnvelope(ctx, actor, formID, env, fe)
@@ -182,7 +182,7 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if cur.ReviewState == ReviewHasIssues {
 		next.ReviewState = ReviewReceived
 	}
-	stored, err := l.in.sealForStore(sf, &next)
+	stored, err := l.in.prot.Answers.SealForStore(sf, &next)
 	if err != nil {
 		return nil, err
 	}
@@ -190,14 +190,14 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if err != nil {
 		return nil, err
 	}
-	kept, err := l.in.resealed(ctx, cur) // cur may have been read before its answers were sealed
+	kept, err := l.in.prot.Answers.Resealed(ctx, cur) // cur may have been read before its answers were sealed
 	if err != nil {
 		return nil, err
 	}
 	if kept.Sealed != nil && kept.Sealed.KeyID != l.in.prot.Sealer.CurrentKeyID() {
 		// Kept under a key being retired: a key rotation running now may
 		// have gone past this submission already.
-		box, err := l.in.rekeyed(kept)
+		box, err := l.in.prot.Answers.Rekeyed(kept)
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +229,7 @@ func MatchOf(cur *Submission) Match {
 func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event, c *Comment) error {
 	// next is cur's stored answers: sealed again if cur was read before
 	// they were, so that this write does not put them back in clear.
-	next, err := l.in.resealed(ctx, next)
+	next, err := l.in.prot.Answers.Resealed(ctx, next)
 	if err != nil {
 		return err
 	}

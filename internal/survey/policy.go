@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/khaosat/khaosat/internal/schema"
 )
@@ -70,6 +71,31 @@ func Redact(actor Actor, sf *schema.Form, data map[string]any) (map[string]any, 
 	var paths []string
 	sensitivePaths(sf.Fields, out, "", &paths)
 	return out, paths
+}
+
+// sensitivePaths lists the JSON pointers of every x-sensitive field the
+// form has at the places data's structure has (each item of a repeat),
+// whether or not it was answered: what a caller without the right is told
+// is withheld depends on the form, never on the answers.
+func sensitivePaths(fields []*schema.Field, obj map[string]any, path string, out *[]string) {
+	for _, f := range fields {
+		p := path + "/" + schema.EscapeToken(f.Name)
+		switch {
+		case f.Sensitive:
+			*out = append(*out, p)
+		case f.Kind == schema.KindObject:
+			if m, ok := obj[f.Name].(map[string]any); ok {
+				sensitivePaths(f.Fields, m, p, out)
+			}
+		case f.Kind == schema.KindRepeat:
+			items, _ := obj[f.Name].([]any)
+			for i, it := range items {
+				if m, ok := it.(map[string]any); ok {
+					sensitivePaths(f.Fields, m, p+"/"+strconv.Itoa(i), out)
+				}
+			}
+		}
+	}
 }
 
 // ownOnly reports whether the actor may see only their own submissions of

@@ -13,9 +13,6 @@ type Store interface {
 	AttachmentStore
 	WebhookStore
 	SubmissionStreamer
-	SealedStore
-	StoredSealStore
-	SealedFactsCounter
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

@@ -156,7 +156,7 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		}
 		return nil, false, Errorf(CodeFormClosed, "Biểu mẫu đã đóng, không nhận phiếu mới.", "The form is closed and takes no new submissions.")
 	}
-	stored, err := s.sealForStore(sf, sub)
+	stored, err := s.prot.Answers.SealForStore(sf, sub)
 	if err != nil {
 		return nil, false, err
 	}

@@ -1,7 +1,8 @@
-package survey
+package protect
 
 import (
 	"context"
+	"github.com/khaosat/khaosat/internal/survey"
 	"strconv"
 
 	"github.com/khaosat/khaosat/internal/schema"
@@ -14,7 +15,7 @@ import (
 // without them (View withholds them), so what such an editor sends lacks
 // them: replacing would delete answers about a child that the editor never
 // saw. What you were not allowed to see you cannot delete by omission, so
-// for such an editor (keepWithheld):
+// for such an editor (KeepWithheld):
 //
 //   - every sensitive answer stored at a place the edit keeps (the same
 //     object; the same repeat item, matched by its identity field when
@@ -36,32 +37,32 @@ import (
 // The merged answers are then validated like any edit. An editor allowed
 // to see sensitive answers replaces them all, as before.
 
-// keepWithheld merges into env.Data the sensitive answers of cur that actor
+// KeepWithheld merges into env.Data the sensitive answers of cur that actor
 // may not see and left out, or refuses the edit as the rules above say.
 // It works on cur, the revision the edit is written against.
-func (l *Lifecycle) keepWithheld(ctx context.Context, actor Actor, cur *Submission, env *Envelope) error {
+func (s *Answers) KeepWithheld(ctx context.Context, actor survey.Actor, cur *survey.Submission, env *survey.Envelope) error {
 	if actor.SeesSensitive() || env.Data == nil || env.FormVersion < 1 {
 		return nil
 	}
-	sf, err := l.in.catalog.Compiled(ctx, cur.FormID, env.FormVersion)
-	if ErrorCode(err) == CodeNotFound {
+	sf, err := s.catalog.Compiled(ctx, cur.FormID, env.FormVersion)
+	if survey.ErrorCode(err) == survey.CodeNotFound {
 		return nil // validation reports the unknown version
 	}
 	if err != nil {
 		return err
 	}
-	curSF, err := l.in.catalog.Compiled(ctx, cur.FormID, cur.FormVersion)
+	curSF, err := s.catalog.Compiled(ctx, cur.FormID, cur.FormVersion)
 	if err != nil {
 		return err
 	}
-	all, err := l.in.fullAnswers(curSF, cur)
+	all, _, err := s.BoxAnswers(curSF, cur)
 	if err != nil {
 		return err
 	}
 	m := withheldMerge{owner: cur.Collector == actor.UserID}
 	m.object(sf.Fields, curSF.FromStorage(all), env.Data, "")
 	if len(m.refused) > 0 {
-		e := Errorf(CodeForbidden,
+		e := survey.Errorf(survey.CodeForbidden,
 			"Bạn không được xem các câu trả lời nhạy cảm của phiếu này nên không được đặt, sửa hay xoá chúng. Hãy để trống các câu đó: câu trả lời đã lưu được giữ nguyên.",
 			"You may not see this submission's sensitive answers, so you may not set, change or remove them. Leave those questions out: the stored answers are kept.")
 		e.Fields = m.refused
@@ -75,7 +76,7 @@ func (l *Lifecycle) keepWithheld(ctx context.Context, actor Actor, cur *Submissi
 // into the sent ones and collecting what it must refuse.
 type withheldMerge struct {
 	owner   bool // the editor collected the submission
-	refused []FieldError
+	refused []survey.FieldError
 }
 
 func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]any, path string) {
@@ -83,7 +84,7 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 		if !holdsSensitive(f) {
 			continue
 		}
-		p := path + "/" + escapeToken(f.Name)
+		p := path + "/" + schema.EscapeToken(f.Name)
 		old, had := stored[f.Name]
 		v, sends := sent[f.Name]
 		switch {
@@ -147,7 +148,7 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 }
 
 func (m *withheldMerge) refuse(path string, f *schema.Field, code, vi, en string) {
-	m.refused = append(m.refused, fieldErr("/data"+path, code, vi, en))
+	m.refused = append(m.refused, survey.NewFieldError("/data"+path, code, vi, en))
 }
 
 // holdsSensitive reports whether f is sensitive or has a sensitive field
