@@ -186,7 +186,7 @@ func (s *Accounts) Authenticate(ctx context.Context, userID, session string, gen
 	if session == "" {
 		return u, nil
 	}
-	live, ok := s.live.Get(session)
+	live, ok := s.live.Lookup(session)
 	if !ok {
 		if live, err = s.refresh.RefreshFamilyLive(ctx, session); err != nil {
 			return nil, err

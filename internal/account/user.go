@@ -151,7 +151,7 @@ func (s *Accounts) loginFailed(ctx context.Context, name, addr string, now time.
 // User returns the user with the given id, for authentication of a token.
 // Results are cached for RecordCacheTTL.
 func (s *Accounts) User(ctx context.Context, id string) (*User, error) {
-	if u, ok := s.cache.Get(id); ok {
+	if u, ok := s.cache.Lookup(id); ok {
 		return u, nil
 	}
 	u, err := s.store.UserByID(ctx, id)

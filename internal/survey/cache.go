@@ -26,8 +26,8 @@ func NewTTLCache[V any](ttl time.Duration) *TTLCache[V] {
 	return &TTLCache[V]{ttl: ttl, now: time.Now, m: map[string]ttlEntry[V]{}}
 }
 
-// Get returns the value kept for k, unless it has expired.
-func (c *TTLCache[V]) Get(k string) (V, bool) {
+// Lookup returns the value kept for k, unless it has expired.
+func (c *TTLCache[V]) Lookup(k string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]

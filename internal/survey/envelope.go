@@ -48,8 +48,6 @@ func fieldErr(path, code, vi, en string) FieldError {
 	return FieldError{Path: path, Code: code, Message: Label{VI: vi, EN: en}}
 }
 
-func malformed(vi, en string) *Error { return Errorf(CodeMalformed, vi, en) }
-
 // ParseEnvelope decodes a submission body. A body that is not a JSON object
 // or names fields the envelope does not have is malformed (400); values that
 // break a rule are collected as field errors (422). prefix is prepended to

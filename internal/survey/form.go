@@ -234,7 +234,7 @@ var formLabel = Label{VI: "biểu mẫu", EN: "Form"}
 // Form returns a form's record.
 // Results are cached for RecordCacheTTL.
 func (c *Catalog) Form(ctx context.Context, id string) (*Form, error) {
-	if f, ok := c.forms.Get(id); ok {
+	if f, ok := c.forms.Lookup(id); ok {
 		return f, nil
 	}
 	f, err := c.store.Form(ctx, id)

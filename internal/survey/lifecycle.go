@@ -3,8 +3,6 @@ package survey
 import (
 	"context"
 	"time"
-
-	"github.com/khaosat/khaosat/internal/schema"
 )
 
 // ReviewNote is one review decision.
@@ -248,22 +246,6 @@ func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event
 		return errStale()
 	}
 	return err
-}
-
-// checkEnvelope applies intake's rules to a parsed envelope (known version,
-// unit on the survey date, answers valid, unit in the actor's scope) and
-// returns the compiled form version.
-func (s *Intake) checkEnvelope(ctx context.Context, actor Actor, formID string, env *Envelope, fe []FieldError) (*schema.Form, error) {
-	sf, err := s.validate(env, fe, func(v int) (*schema.Form, error) { return s.catalog.Compiled(ctx, formID, v) })
-	if err != nil {
-		return nil, err
-	}
-	if actor.Role != RoleAdmin && !s.units.Within(env.Unit, env.SurveyDate, actor.Units) {
-		e := Errorf(CodeForbidden, "Xã/phường này nằm ngoài địa bàn được giao cho bạn.", "This commune/ward is outside the area assigned to you.")
-		e.Fields = []FieldError{fieldErr("/unit", "out_of_scope", "Ngoài địa bàn được giao.", "Outside your assigned area.")}
-		return nil, e
-	}
-	return sf, nil
 }
 
 // Revision is one revision of a submission in its history.

@@ -238,3 +238,7 @@ func unicodeEscape(raw []byte) (rune, int, bool) {
 	}
 	return utf16.DecodeRune(r, lo), 12, true
 }
+
+// malformed is the error of a body that cannot be read as JSON of the
+// expected shape (400).
+func malformed(vi, en string) *Error { return Errorf(CodeMalformed, vi, en) }
