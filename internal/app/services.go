@@ -50,6 +50,9 @@ type Config struct {
 	Publish bool
 	// Exports bound the exports at once (zero fields: the defaults).
 	Exports survey.ExportLimits
+	// URLCheck decides which URLs a webhook may be registered for (nil:
+	// every URL the format allows).
+	URLCheck survey.URLChecker
 }
 
 // Build builds the services over store.
@@ -59,7 +62,7 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 		return nil, err
 	}
 	s := &Services{Units: units, Auditor: survey.NewAuditor(store)}
-	s.Catalog = survey.NewCatalog(store, c.Log).UseAuditor(s.Auditor)
+	s.Catalog = survey.NewCatalog(store, c.Log, survey.WithAuditor(s.Auditor))
 	if c.Publish {
 		if err := s.Catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 			return nil, err
@@ -80,15 +83,13 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 	// The indicators read stored submissions back through intake, which
 	// opens their sealed answers.
 	s.Indicators = indicator.NewIndicators(facts, store, s.Intake, prot.Sealer, c.Log)
-	s.Lifecycle = survey.NewLifecycle(s.Intake, store, s.Auditor)
 	maxAtt := c.MaxAttachment
 	if maxAtt <= 0 {
 		maxAtt = survey.DefaultMaxAttachment
 	}
-	s.Lifecycle.UseAttachments(store, maxAtt)
-	s.Lifecycle.AttachmentQuota = c.AttachmentQuota
-	s.Hooks = survey.NewHooks(store, s.Intake)
-	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats()).Limit(c.Exports)
+	s.Lifecycle = survey.NewLifecycle(s.Intake, store, s.Auditor, survey.WithAttachments(store, maxAtt, c.AttachmentQuota))
+	s.Hooks = survey.NewHooks(store, s.Intake, survey.WithURLCheck(c.URLCheck))
+	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats(), survey.WithExportLimits(c.Exports))
 	if sc, ok := store.(interface{ SetScanConns(int) }); ok {
 		// The embedded engine's pool of long scans: one connection per
 		// running export, and one more for a background scan (an

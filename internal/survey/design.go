@@ -47,12 +47,9 @@ const (
 	AuditFormReopen = "form.reopen"
 )
 
-// UseAuditor makes the catalog record form creation, publishing, closing
+// WithAuditor makes the catalog record form creation, publishing, closing
 // and reopening in the audit log; without it nothing is recorded.
-func (c *Catalog) UseAuditor(a *Auditor) *Catalog {
-	c.audit = a
-	return c
-}
+func WithAuditor(a *Auditor) CatalogOption { return func(c *Catalog) { c.audit = a } }
 
 // OnPublish sets fn to be called, in the publisher's goroutine, after each
 // version this catalog publishes (the server starts sealing stored answers

@@ -79,9 +79,17 @@ type Catalog struct {
 	onPublish func(formID string)
 }
 
+// CatalogOption adds to the catalog what NewCatalog does not require
+// (WithAuditor).
+type CatalogOption func(*Catalog)
+
 // NewCatalog returns the form catalog.
-func NewCatalog(store FormStore, log *slog.Logger) *Catalog {
-	return &Catalog{store: store, log: log, now: time.Now, forms: NewTTLCache[*Form](RecordCacheTTL)}
+func NewCatalog(store FormStore, log *slog.Logger, opts ...CatalogOption) *Catalog {
+	c := &Catalog{store: store, log: log, now: time.Now, forms: NewTTLCache[*Form](RecordCacheTTL)}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // SchemaHash is the content hash of a schema: whitespace does not count.

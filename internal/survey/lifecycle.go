@@ -90,9 +90,17 @@ type Lifecycle struct {
 // MongoDB a TTL index on deleted_at too).
 const DeletedRetention = 30 * 24 * time.Hour
 
+// LifecycleOption adds to the lifecycle what NewLifecycle does not
+// require (WithAttachments).
+type LifecycleOption func(*Lifecycle)
+
 // NewLifecycle returns the lifecycle service; in must use the same store.
-func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor) *Lifecycle {
-	return &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: DeletedRetention}
+func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor, opts ...LifecycleOption) *Lifecycle {
+	l := &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: DeletedRetention}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
 
 // Intake returns the intake service the lifecycle builds on.

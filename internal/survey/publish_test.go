@@ -25,7 +25,7 @@ func newCatalog(t *testing.T) *survey.Catalog {
 func newCatalogStore(t *testing.T) (*survey.Catalog, *sqlite.Store) {
 	t.Helper()
 	store := mustStore(t)
-	return survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil))).UseAuditor(survey.NewAuditor(store)), store
+	return survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil)), survey.WithAuditor(survey.NewAuditor(store))), store
 }
 
 // shippedHIV returns forms/hiv.json, changed by edit.

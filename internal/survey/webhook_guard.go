@@ -12,9 +12,9 @@ import (
 // package's Guard implements it (https, no internal addresses).
 type URLChecker func(ctx context.Context, raw string) (why Label, ok bool)
 
-// SetURLCheck makes Register refuse the URLs check refuses. Without one,
+// WithURLCheck makes Register refuse the URLs check refuses. Without one,
 // every URL the format allows is accepted.
-func (h *Hooks) SetURLCheck(check URLChecker) { h.checkURL = check }
+func WithURLCheck(check URLChecker) HooksOption { return func(h *Hooks) { h.checkURL = check } }
 
 // checkURLAllowed returns the field error of a refused URL, or nil.
 func (h *Hooks) checkURLAllowed(ctx context.Context, raw string) *FieldError {
