@@ -9,6 +9,7 @@ import (
 
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/account"
+	"github.com/khaosat/khaosat/internal/domaintest"
 	"github.com/khaosat/khaosat/internal/password"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -44,7 +45,7 @@ func (h *countingHasher) take() []string {
 // reports the resulting time ratio over HTTP.)
 func TestLoginWorkHidesUnknownUsers(t *testing.T) {
 	ctx := context.Background()
-	store := mustStore(t)
+	store := domaintest.Store(t)
 	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
 	if err != nil {
 		t.Fatal(err)

@@ -4,12 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/domaintest"
 	"github.com/khaosat/khaosat/internal/protect"
-	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -26,35 +25,16 @@ type world struct {
 // mustWorld builds a world.
 func mustWorld(tb testing.TB) *world {
 	tb.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), sqlite.FileName))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = store.Close() })
-	w := &world{store: store}
+	w := &world{store: domaintest.Store(tb)}
 	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	w.catalog = survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err := w.catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
+	w.catalog = survey.NewCatalog(w.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := w.catalog.PublishDir(context.Background(), khaosat.Content, khaosat.FormsDir); err != nil {
 		tb.Fatal(err)
 	}
-	key, err := seal.NewKey()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ring, err := seal.NewKeyring(key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w.answers = protect.New(ring, w.catalog)
-	w.intake, err = survey.NewIntake(store, w.catalog, units, survey.Protection{Sealer: ring, Answers: w.answers,
-		HashKey: []byte("a hash key of the tests, 32 bytes long"), Audit: survey.NewAuditor(store)})
-	if err != nil {
-		tb.Fatal(err)
-	}
+	w.intake, w.answers, _ = domaintest.Intake(tb, w.store, w.catalog, units)
 	return w
 }
 
