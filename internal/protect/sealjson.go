@@ -8,7 +8,7 @@ import (
 )
 
 // decodeSealed reads the plaintext of a sealed box, the JSON object
-// {pointer: value} that sealForStore wrote, into its answers.
+// {pointer: value} that SealForStore wrote, into its answers.
 //
 // Opening a box is done for every row of an export, and encoding/json
 // (reflection, a map per box, a string per key) cost several times the

@@ -135,7 +135,7 @@ func errLocked() *Error {
 
 // Edit replaces the answers of a submission with the envelope in body,
 // if the stored revision is ifMatch; the sensitive answers of an editor
-// who may not see them are kept (see keepWithheld). The previous revision is kept in
+// who may not see them are kept (see protect.Answers.KeepWithheld). The previous revision is kept in
 // history. An edit of a submission with issues sends it back to received.
 func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, ifMatch int, body []byte) (*Submission, error) {
 	if !actor.CanSubmit() {

@@ -26,8 +26,8 @@ type Sealer interface {
 // SealedAnswers is the encrypted part of a submission's answers: the
 // answers of every x-sensitive field (every field of an x-sensitive-form
 // form), as JSON {json-pointer: API value} padded to a length that says
-// nothing more than the clear answers (see sealpad.go), sealed under the
-// data key KeyID. Nothing about them (not even which sensitive fields
+// nothing more than the clear answers (see internal/protect/sealpad.go),
+// sealed under the data key KeyID. Nothing about them (not even which sensitive fields
 // were answered, which could tell an HIV status through a conditional
 // question) is stored in the clear.
 type SealedAnswers struct {
