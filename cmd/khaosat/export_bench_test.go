@@ -18,6 +18,7 @@ import (
 
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/export"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -51,6 +52,7 @@ func benchExports(tb testing.TB) (*survey.Exports, func(c, orig *survey.Submissi
 		tb.Fatal(err)
 	}
 	prot.Audit = survey.NewAuditor(store)
+	prot.Answers = protect.New(prot.Sealer, catalog)
 	intake, err := survey.NewIntake(store, catalog, units, prot)
 	if err != nil {
 		tb.Fatal(err)

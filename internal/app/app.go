@@ -13,8 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -24,6 +26,11 @@ import (
 type Store interface {
 	survey.Store
 	indicator.FactsStore
+	account.UserStore
+	account.SessionStore
+	protect.SealedStore
+	protect.StoredSealStore
+	protect.SealedFactsCounter
 }
 
 // Access is how a process uses the embedded database.

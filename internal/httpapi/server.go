@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -26,7 +27,7 @@ import (
 // Deps are what the HTTP layer needs; cmd/khaosat wires them.
 type Deps struct {
 	Log      *slog.Logger
-	Accounts *survey.Accounts
+	Accounts *account.Accounts
 	Catalog  *survey.Catalog
 	Intake   *survey.Intake
 	Exports  *survey.Exports

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -77,7 +78,7 @@ func (s *Server) patchUser(c *gin.Context) error {
 	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
-	ch := survey.UserChange{DisplayName: req.DisplayName, Units: req.Units, Disabled: req.Disabled, SensitiveAccess: req.SensitiveAccess, PersonalAccess: req.PersonalAccess, Password: req.Password}
+	ch := account.UserChange{DisplayName: req.DisplayName, Units: req.Units, Disabled: req.Disabled, SensitiveAccess: req.SensitiveAccess, PersonalAccess: req.PersonalAccess, Password: req.Password}
 	if req.Role != nil {
 		r := survey.Role(*req.Role)
 		ch.Role = &r

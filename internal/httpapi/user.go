@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -24,7 +25,7 @@ type userJSON struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-func toUserJSON(u *survey.User) userJSON {
+func toUserJSON(u *account.User) userJSON {
 	units := u.Units
 	if units == nil {
 		units = []string{}
@@ -53,7 +54,7 @@ func (s *Server) createUser(c *gin.Context) error {
 	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
-	u, err := s.Accounts.CreateUser(c.Request.Context(), actor(c), survey.NewUser{
+	u, err := s.Accounts.CreateUser(c.Request.Context(), actor(c), account.NewUser{
 		Username: req.Username, Password: req.Password, DisplayName: req.DisplayName, Role: survey.Role(req.Role), Units: req.Units, SensitiveAccess: req.SensitiveAccess, PersonalAccess: req.PersonalAccess})
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/mongotest"
 	"github.com/khaosat/khaosat/internal/storetest"
@@ -77,7 +78,7 @@ func mustStoreAt(tb testing.TB, uri string) *mongo.Store {
 func TestDriverErrorsAreTranslated(t *testing.T) {
 	s := MustStore(t)
 	ctx := context.Background()
-	u := &survey.User{ID: uuid.NewString(), Username: "lan", Role: survey.RoleCollector, Units: []string{"00004"}, CreatedAt: time.Now()}
+	u := &account.User{ID: uuid.NewString(), Username: "lan", Role: survey.RoleCollector, Units: []string{"00004"}, CreatedAt: time.Now()}
 	if err := s.InsertUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}

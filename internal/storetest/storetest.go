@@ -14,7 +14,9 @@ package storetest
 import (
 	"testing"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -23,6 +25,11 @@ import (
 type Stores interface {
 	survey.Store
 	indicator.FactsStore
+	account.UserStore
+	account.SessionStore
+	protect.SealedStore
+	protect.StoredSealStore
+	protect.SealedFactsCounter
 }
 
 // Caveats name guarantees an engine cannot keep; the tests of such a

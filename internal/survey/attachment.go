@@ -103,9 +103,10 @@ var attachmentTypes = map[string][]string{"image/jpeg": {".jpg", ".jpeg"}, "imag
 // A name is a plain file name: no path, no leading dot, no "..".
 var attachmentNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
 
-// UseAttachments gives the lifecycle an attachment store.
-func (l *Lifecycle) UseAttachments(st AttachmentStore, maxSize int64) {
-	l.files, l.MaxAttachment = st, maxSize
+// WithAttachments gives the lifecycle an attachment store, the size limit
+// of one attachment and the quota of attachments.
+func WithAttachments(st AttachmentStore, maxSize int64, quota AttachmentQuota) LifecycleOption {
+	return func(l *Lifecycle) { l.files, l.MaxAttachment, l.AttachmentQuota = st, maxSize, quota }
 }
 
 func checkAttachmentName(name string) error {

@@ -48,12 +48,9 @@ const (
 	AuditFormReopen = "form.reopen"
 )
 
-// UseAuditor makes the catalog record form creation, publishing, closing
+// WithAuditor makes the catalog record form creation, publishing, closing
 // and reopening in the audit log; without it nothing is recorded.
-func (c *Catalog) UseAuditor(a *Auditor) *Catalog {
-	c.audit = a
-	return c
-}
+func WithAuditor(a *Auditor) CatalogOption { return func(c *Catalog) { c.audit = a } }
 
 // OnPublish sets fn to be called, in the publisher's goroutine, after each
 // version this catalog publishes (the server starts sealing stored answers
@@ -276,7 +273,7 @@ func (c *Catalog) publish(ctx context.Context, sf *schema.Form, raw []byte, hash
 			return nil, err
 		}
 		err = c.store.UpsertForm(ctx, sf.ID, sf.Title, v.Version, c.now().UTC())
-		c.forms.forget(sf.ID) // after the write, so no reader caches the old record
+		c.forms.Forget(sf.ID) // after the write, so no reader caches the old record
 		if err == nil && c.onPublish != nil {
 			c.onPublish(sf.ID)
 		}
@@ -334,7 +331,7 @@ func (c *Catalog) SetStatus(ctx context.Context, actor Actor, formID string, sta
 	} else if err != nil {
 		return nil, err
 	}
-	c.forms.forget(formID)
+	c.forms.Forget(formID)
 	c.log.Info("form status changed", "form", formID, "status", string(status), "user_id", actor.UserID)
 	action := AuditFormReopen
 	if status == FormClosed {

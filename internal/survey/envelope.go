@@ -49,8 +49,6 @@ func fieldErr(path, code string, key msg.Key, args ...any) FieldError {
 	return FieldError{Path: path, Code: code, Message: msg.Text(key, args...)}
 }
 
-func malformed(key msg.Key, args ...any) *Error { return Errorf(CodeMalformed, key, args...) }
-
 // ParseEnvelope decodes a submission body. A body that is not a JSON object
 // or names fields the envelope does not have is malformed (400); values that
 // break a rule are collected as field errors (422). prefix is prepended to

@@ -1,11 +1,14 @@
 // Package survey is khaosat's domain core: forms and their versions,
-// submissions, users, administrative units, the scoping policy, errors,
-// and the services of collecting that hold the rules. It imports no
+// submissions, actors and roles, administrative units, the scoping policy,
+// errors, and the services of collecting that hold the rules. It imports no
 // infrastructure; the stores it needs are interfaces implemented elsewhere
 // (internal/sqlite, internal/mongo) and wired in internal/app. Services
 // with nouns of their own live beside it and import it, never the other
-// way round: the indicators (internal/indicator) derive the facts intake
-// writes through the FactDeriver intake is built with.
+// way round: the accounts (internal/account) turn a user into the Actor
+// every service takes; the answer protection (internal/protect) seals
+// what intake writes through the AnswerSealer intake is built with; the
+// indicators (internal/indicator) derive the facts intake writes through
+// the FactDeriver intake is built with.
 package survey
 
 import (
@@ -122,6 +125,9 @@ func notFound(what Label) *Error {
 // Forbidden is the error of an actor asking for what their role or units
 // do not allow.
 func Forbidden() *Error { return forbidden() }
+
+// NotFound is the error of a record, named by what, that is not there.
+func NotFound(what Label) *Error { return notFound(what) }
 
 // NewFieldError returns the error of one field (or query parameter, as
 // "?name") that breaks a rule, with a code and the catalogue's message

@@ -104,17 +104,24 @@ type Exports struct {
 	gate    *ExportLimiter
 }
 
+// ExportsOption adds to the export service what NewExports does not
+// require (WithExportLimits).
+type ExportsOption func(*Exports)
+
 // NewExports returns the export service, bounded by the default
-// ExportLimits.
-func NewExports(intake *Intake, stream SubmissionStreamer, auditor *Auditor, formats map[string]ExportFormat) *Exports {
-	return &Exports{intake: intake, stream: stream, auditor: auditor, formats: formats, gate: NewExportLimiter(ExportLimits{})}
+// ExportLimits unless WithExportLimits says otherwise.
+func NewExports(intake *Intake, stream SubmissionStreamer, auditor *Auditor, formats map[string]ExportFormat, opts ...ExportsOption) *Exports {
+	e := &Exports{intake: intake, stream: stream, auditor: auditor, formats: formats, gate: NewExportLimiter(ExportLimits{})}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
-// Limit sets the bound on concurrent exports (zero fields take the
-// defaults). It is set once, before the service is used.
-func (e *Exports) Limit(l ExportLimits) *Exports {
-	e.gate = NewExportLimiter(l)
-	return e
+// WithExportLimits sets the bound on concurrent exports (zero fields take
+// the defaults).
+func WithExportLimits(l ExportLimits) ExportsOption {
+	return func(e *Exports) { e.gate = NewExportLimiter(l) }
 }
 
 // ExportJob is a checked, ready export: its file name and type are known

@@ -74,15 +74,23 @@ type Catalog struct {
 	versionc sync.Map // "form@version" → *FormVersion
 	marked   sync.Map // "form@version@latest" → *schema.Form with the sealed paths of versions 1..latest marked
 	sealed   sync.Map // "form@latest" → map[string]bool, the sealed paths of versions 1..latest
-	forms    *ttlCache[*Form]
+	forms    *TTLCache[*Form]
 	audit    *Auditor // nil: design actions are not audited
 	// onPublish is called after each version published (see OnPublish).
 	onPublish func(formID string)
 }
 
+// CatalogOption adds to the catalog what NewCatalog does not require
+// (WithAuditor).
+type CatalogOption func(*Catalog)
+
 // NewCatalog returns the form catalog.
-func NewCatalog(store FormStore, log *slog.Logger) *Catalog {
-	return &Catalog{store: store, log: log, now: time.Now, forms: newTTLCache[*Form](RecordCacheTTL)}
+func NewCatalog(store FormStore, log *slog.Logger, opts ...CatalogOption) *Catalog {
+	c := &Catalog{store: store, log: log, now: time.Now, forms: NewTTLCache[*Form](RecordCacheTTL)}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // SchemaHash is the content hash of a schema: whitespace does not count.
@@ -235,7 +243,7 @@ var formLabel = msg.Text(msg.NounForm)
 // Form returns a form's record.
 // Results are cached for RecordCacheTTL.
 func (c *Catalog) Form(ctx context.Context, id string) (*Form, error) {
-	if f, ok := c.forms.get(id); ok {
+	if f, ok := c.forms.Lookup(id); ok {
 		return f, nil
 	}
 	f, err := c.store.Form(ctx, id)
@@ -245,7 +253,7 @@ func (c *Catalog) Form(ctx context.Context, id string) (*Form, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.forms.put(id, f)
+	c.forms.Put(id, f)
 	return f, nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat/internal/msg"
-	"github.com/khaosat/khaosat/internal/schema"
 )
 
 // ReviewNote is one review decision.
@@ -93,9 +92,17 @@ type Lifecycle struct {
 // MongoDB a TTL index on deleted_at too).
 const DeletedRetention = 30 * 24 * time.Hour
 
+// LifecycleOption adds to the lifecycle what NewLifecycle does not
+// require (WithAttachments).
+type LifecycleOption func(*Lifecycle)
+
 // NewLifecycle returns the lifecycle service; in must use the same store.
-func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor) *Lifecycle {
-	return &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: DeletedRetention}
+func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor, opts ...LifecycleOption) *Lifecycle {
+	l := &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: DeletedRetention}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
 
 // Intake returns the intake service the lifecycle builds on.
@@ -126,7 +133,7 @@ func errLocked() *Error {
 
 // Edit replaces the answers of a submission with the envelope in body,
 // if the stored revision is ifMatch; the sensitive answers of an editor
-// who may not see them are kept (see keepWithheld). The previous revision is kept in
+// who may not see them are kept (see protect.Answers.KeepWithheld). The previous revision is kept in
 // history. An edit of a submission with issues sends it back to received.
 func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, ifMatch int, body []byte) (*Submission, error) {
 	if !actor.CanSubmit() {
@@ -156,7 +163,7 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	// An editor who may not see the sensitive answers sent them not; they
 	// are merged back from cur, the revision this edit is written against
 	// (the write below matches it), and the merged answers are validated.
-	if err := l.keepWithheld(ctx, actor, cur, env); err != nil {
+	if err := l.in.prot.Answers.KeepWithheld(ctx, actor, cur, env); err != nil {
 		return nil, err
 	}
 	sf, err := l.in.checkEnvelope(ctx, actor, formID, env, fe)
@@ -178,7 +185,7 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if cur.ReviewState == ReviewHasIssues {
 		next.ReviewState = ReviewReceived
 	}
-	stored, err := l.in.sealForStore(sf, &next)
+	stored, err := l.in.prot.Answers.SealForStore(sf, &next)
 	if err != nil {
 		return nil, err
 	}
@@ -186,14 +193,14 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if err != nil {
 		return nil, err
 	}
-	kept, err := l.in.resealed(ctx, cur) // cur may have been read before its answers were sealed
+	kept, err := l.in.prot.Answers.Resealed(ctx, cur) // cur may have been read before its answers were sealed
 	if err != nil {
 		return nil, err
 	}
 	if kept.Sealed != nil && kept.Sealed.KeyID != l.in.prot.Sealer.CurrentKeyID() {
 		// Kept under a key being retired: a key rotation running now may
 		// have gone past this submission already.
-		box, err := l.in.rekeyed(kept)
+		box, err := l.in.prot.Answers.Rekeyed(kept)
 		if err != nil {
 			return nil, err
 		}
@@ -225,7 +232,7 @@ func MatchOf(cur *Submission) Match {
 func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event, c *Comment) error {
 	// next is cur's stored answers: sealed again if cur was read before
 	// they were, so that this write does not put them back in clear.
-	next, err := l.in.resealed(ctx, next)
+	next, err := l.in.prot.Answers.Resealed(ctx, next)
 	if err != nil {
 		return err
 	}
@@ -244,22 +251,6 @@ func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event
 		return errStale()
 	}
 	return err
-}
-
-// checkEnvelope applies intake's rules to a parsed envelope (known version,
-// unit on the survey date, answers valid, unit in the actor's scope) and
-// returns the compiled form version.
-func (s *Intake) checkEnvelope(ctx context.Context, actor Actor, formID string, env *Envelope, fe []FieldError) (*schema.Form, error) {
-	sf, err := s.validate(env, fe, func(v int) (*schema.Form, error) { return s.catalog.Compiled(ctx, formID, v) })
-	if err != nil {
-		return nil, err
-	}
-	if actor.Role != RoleAdmin && !s.units.Within(env.Unit, env.SurveyDate, actor.Units) {
-		e := Errorf(CodeForbidden, msg.CommuneOutOfScope)
-		e.Fields = []FieldError{fieldErr("/unit", "out_of_scope", msg.OutOfScopeField)}
-		return nil, e
-	}
-	return sf, nil
 }
 
 // Revision is one revision of a submission in its history.

@@ -2,10 +2,7 @@ package survey
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"time"
@@ -157,7 +154,7 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		}
 		return nil, false, Errorf(CodeFormClosed, msg.FormClosed)
 	}
-	stored, err := s.sealForStore(sf, sub)
+	stored, err := s.prot.Answers.SealForStore(sf, sub)
 	if err != nil {
 		return nil, false, err
 	}
@@ -173,97 +170,6 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		return nil, false, err
 	}
 	return sub, true, nil
-}
-
-// check parses and validates a submission body against the form version
-// compiled returns for the version it names: everything intake does before
-// the scope check and the write. Draft tests reuse it.
-func (s *Intake) check(body []byte, now time.Time, compiled func(version int) (*schema.Form, error)) (*Envelope, *schema.Form, error) {
-	env, fe, err := ParseEnvelope(body, "", now)
-	if err != nil {
-		return nil, nil, err
-	}
-	sf, err := s.validate(env, fe, compiled)
-	if err != nil {
-		return nil, nil, err
-	}
-	return env, sf, nil
-}
-
-// validate applies intake's rules to a parsed envelope, adding to the
-// field errors fe found while parsing it: the form version is published,
-// the unit is a commune on the survey date, the answers are valid. It
-// returns the compiled form version, or every failing field at once.
-func (s *Intake) validate(env *Envelope, fe []FieldError, compiled func(version int) (*schema.Form, error)) (*schema.Form, error) {
-	var sf *schema.Form
-	if env.FormVersion > 0 {
-		var err error
-		sf, err = compiled(env.FormVersion)
-		if ErrorCode(err) == CodeNotFound {
-			fe = append(fe, fieldErr("/form_version", "unknown_version", msg.ExportVersionUnknown))
-		} else if err != nil {
-			return nil, err
-		}
-	}
-	if env.Unit != "" && !env.SurveyDate.IsZero() {
-		if u, ok := s.units.At(env.Unit, env.SurveyDate); !ok || u.Level != LevelCommune {
-			fe = append(fe, fieldErr("/unit", "unknown_unit", msg.UnitUnknownOnDate, env.Unit))
-		}
-	}
-	if sf != nil && env.Data != nil {
-		for _, e := range sf.Validate(env.Data, env.SurveyDate) {
-			fe = append(fe, FieldError{Path: "/data" + e.Path, Code: e.Code, Message: e.Message})
-		}
-	}
-	if len(fe) > 0 {
-		return nil, invalid(fe)
-	}
-	return sf, nil
-}
-
-// resolveDuplicate decides between a retry (identical content from the
-// same collector: answer with what is stored) and a conflict.
-func (s *Intake) resolveDuplicate(ctx context.Context, actor Actor, sub *Submission) (*Submission, bool, error) {
-	old, err := s.store.Submission(ctx, sub.ID)
-	if isNotFound(err) {
-		return nil, false, errPurged() // the id is taken by a purged submission
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	if old.DeletedAt != nil {
-		return nil, false, errDeleted()
-	}
-	if old.ContentHash == sub.ContentHash && old.FormID == sub.FormID && old.Collector == actor.UserID {
-		return old, false, nil
-	}
-	e := Errorf(CodeConflict, msg.DuplicateID)
-	e.Fields = []FieldError{fieldErr("/id", "duplicate_id", msg.DuplicateIDField)}
-	return nil, false, e
-}
-
-// contentHash identifies what a collector sent, independent of key order,
-// number spelling and when it arrived. It is an HMAC under a secret key:
-// a bare hash of a guessable answer would reveal it.
-func contentHash(key []byte, formID string, env *Envelope, sf *schema.Form, data map[string]any) (string, error) {
-	canon, err := sf.Canonical(data)
-	if err != nil {
-		return "", err
-	}
-	head, err := json.Marshal(struct {
-		Form, Unit, SurveyDate, DeviceID string
-		Version                          int
-		Started, Ended                   *time.Time
-		Location                         *Location
-	}{formID, env.Unit, env.SurveyDate.Format(time.DateOnly), env.DeviceID, env.FormVersion, env.StartedAt, env.EndedAt, env.Location})
-	if err != nil {
-		return "", err
-	}
-	h := hmac.New(sha256.New, key)
-	h.Write(head)
-	h.Write([]byte{0})
-	h.Write(canon)
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // View returns the answers of a stored submission as the actor may see

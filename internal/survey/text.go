@@ -239,3 +239,7 @@ func unicodeEscape(raw []byte) (rune, int, bool) {
 	}
 	return utf16.DecodeRune(r, lo), 12, true
 }
+
+// malformed is the error of a body that cannot be read as JSON of the
+// expected shape (400).
+func malformed(key msg.Key, args ...any) *Error { return Errorf(CodeMalformed, key, args...) }

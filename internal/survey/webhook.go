@@ -79,9 +79,17 @@ type Hooks struct {
 	checkURL URLChecker
 }
 
+// HooksOption adds to the webhook service what NewHooks does not require
+// (WithURLCheck).
+type HooksOption func(*Hooks)
+
 // NewHooks returns the webhook service.
-func NewHooks(store WebhookStore, in *Intake) *Hooks {
-	return &Hooks{store: store, in: in, now: time.Now}
+func NewHooks(store WebhookStore, in *Intake, opts ...HooksOption) *Hooks {
+	h := &Hooks{store: store, in: in, now: time.Now}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 var webhookEvents = []string{EventCreate, EventEdit, EventReview, EventDelete, EventRestore}

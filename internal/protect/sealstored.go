@@ -1,10 +1,11 @@
-package survey
+package protect
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/khaosat/khaosat/internal/survey"
 	"sort"
 	"strings"
 	"sync"
@@ -34,22 +35,24 @@ import (
 
 // StoredSealStore is what sealing stored answers needs.
 type StoredSealStore interface {
+	// Forms lists every form.
+	Forms(ctx context.Context) ([]*survey.Form, error)
 	// Submission finds a submission by id, deleted or not.
-	Submission(ctx context.Context, id string) (*Submission, error)
+	Submission(ctx context.Context, id string) (*survey.Submission, error)
 	// SubmissionsAfter returns up to limit submissions of form, deleted
 	// ones too, in id order after the id after.
-	SubmissionsAfter(ctx context.Context, form, after string, limit int) ([]*Submission, error)
+	SubmissionsAfter(ctx context.Context, form, after string, limit int) ([]*survey.Submission, error)
 	// RevisionsAfter returns up to limit kept revisions (history) of the
 	// submissions of form, in (id, revision) order after after.
-	RevisionsAfter(ctx context.Context, form string, after RevisionKey, limit int) ([]*Submission, error)
+	RevisionsAfter(ctx context.Context, form string, after RevisionKey, limit int) ([]*survey.Submission, error)
 	// ResealAnswers stores next's Data and Sealed as the answers of
 	// submission next.ID, only if it still has cur's revision and cur's
 	// sealed answers (none when cur.Sealed is nil); ErrNotFound otherwise.
 	// Nothing else of the submission changes and no event is written.
-	ResealAnswers(ctx context.Context, cur, next *Submission) error
+	ResealAnswers(ctx context.Context, cur, next *survey.Submission) error
 	// ResealRevision does the same for the kept revision next.Revision of
 	// submission next.ID.
-	ResealRevision(ctx context.Context, cur, next *Submission) error
+	ResealRevision(ctx context.Context, cur, next *survey.Submission) error
 	// Meta returns the value recorded under key, or "".
 	Meta(ctx context.Context, key string) (string, error)
 	// SetMeta records value under key.
@@ -93,8 +96,8 @@ const (
 // since its stored answers were last sealed entirely, or, with force, for
 // every form. The server runs it in the background at start (it only
 // reads, then writes what needs it); `khaosat seal` runs it with force.
-func (s *Intake) SealAllStored(ctx context.Context, store StoredSealStore, force bool, progress func(SealProgress)) ([]SealProgress, error) {
-	forms, err := s.catalog.store.Forms(ctx)
+func (s *Answers) SealAllStored(ctx context.Context, store StoredSealStore, force bool, progress func(SealProgress)) ([]SealProgress, error) {
+	forms, err := store.Forms(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +152,7 @@ func pathsHash(paths map[string]bool) string {
 // in clear. progress, if not nil, is called after each batch. Each batch's
 // writes are kept in flight together (sealWorkers), so that an engine that
 // commits concurrent writes together (the embedded one) does.
-func (s *Intake) SealStored(ctx context.Context, store StoredSealStore, form string, progress func(SealProgress)) (SealProgress, error) {
+func (s *Answers) SealStored(ctx context.Context, store StoredSealStore, form string, progress func(SealProgress)) (SealProgress, error) {
 	p := SealProgress{Form: form}
 	var mu sync.Mutex // guards p while a batch is in flight
 	report := func() {
@@ -166,7 +169,7 @@ func (s *Intake) SealStored(ctx context.Context, store StoredSealStore, form str
 			break
 		}
 		after = batch[len(batch)-1].ID
-		err = inFlight(ctx, batch, func(sub *Submission) error {
+		err = inFlight(ctx, batch, func(sub *survey.Submission) error {
 			sealed, busy, err := s.sealSubmission(ctx, store, sub)
 			mu.Lock()
 			defer mu.Unlock()
@@ -190,7 +193,7 @@ func (s *Intake) SealStored(ctx context.Context, store StoredSealStore, form str
 		}
 		last := batch[len(batch)-1]
 		after = RevisionKey{ID: last.ID, Revision: last.Revision}
-		err = inFlight(ctx, batch, func(rev *Submission) error {
+		err = inFlight(ctx, batch, func(rev *survey.Submission) error {
 			sealed, err := s.sealRevision(ctx, store, rev)
 			mu.Lock()
 			defer mu.Unlock()
@@ -214,8 +217,8 @@ const sealWorkers = 16
 // inFlight calls fn for every submission of batch, sealWorkers at a time,
 // and returns the first error (the calls under way finish; no new one
 // starts after it).
-func inFlight(ctx context.Context, batch []*Submission, fn func(*Submission) error) error {
-	work := make(chan *Submission)
+func inFlight(ctx context.Context, batch []*survey.Submission, fn func(*survey.Submission) error) error {
+	work := make(chan *survey.Submission)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
@@ -261,8 +264,8 @@ func b2i(b bool) int {
 // sealRevision seals a kept revision's answers in clear. A kept revision
 // never changes but by sealing: if the compare-and-set fails, another
 // sealer got there first.
-func (s *Intake) sealRevision(ctx context.Context, store StoredSealStore, rev *Submission) (bool, error) {
-	next, err := s.resealed(ctx, rev)
+func (s *Answers) sealRevision(ctx context.Context, store StoredSealStore, rev *survey.Submission) (bool, error) {
+	next, err := s.Resealed(ctx, rev)
 	if err != nil || next == rev {
 		return false, err
 	}
@@ -276,9 +279,9 @@ func (s *Intake) sealRevision(ctx context.Context, store StoredSealStore, rev *S
 // sealSubmission seals sub's answers in clear, reading it again as long as
 // it changes under the write. busy: it kept changing, and is left for a
 // later run.
-func (s *Intake) sealSubmission(ctx context.Context, store StoredSealStore, sub *Submission) (sealed, busy bool, err error) {
+func (s *Answers) sealSubmission(ctx context.Context, store StoredSealStore, sub *survey.Submission) (sealed, busy bool, err error) {
 	for attempt := 0; attempt < sealBusyAttempts; attempt++ {
-		next, err := s.resealed(ctx, sub)
+		next, err := s.Resealed(ctx, sub)
 		if err != nil || next == sub {
 			return false, false, err
 		}
@@ -300,7 +303,7 @@ func (s *Intake) sealSubmission(ctx context.Context, store StoredSealStore, sub 
 	return false, true, nil
 }
 
-// resealed returns sub as it is to be stored now: the answers its form
+// Resealed returns sub as it is to be stored now: the answers its form
 // seals (in any version) taken out of Data and sealed together with those
 // sealed already, padded by the rule of now (sealpad.go). It returns sub
 // itself when none of them is in clear and its box is padded so (which
@@ -309,7 +312,7 @@ func (s *Intake) sealSubmission(ctx context.Context, store StoredSealStore, sub 
 // review or a deletion, the revision an edit keeps in history) goes through
 // it, so that a submission read before its answers were sealed is never
 // written back with them in clear.
-func (s *Intake) resealed(ctx context.Context, sub *Submission) (*Submission, error) {
+func (s *Answers) Resealed(ctx context.Context, sub *survey.Submission) (*survey.Submission, error) {
 	sf, err := s.catalog.Compiled(ctx, sub.FormID, sub.FormVersion)
 	if err != nil {
 		return nil, err
@@ -318,7 +321,7 @@ func (s *Intake) resealed(ctx context.Context, sub *Submission) (*Submission, er
 	if len(clear) == 0 && boundOf(sf, sub.Data).n == 0 && sub.Sealed == nil {
 		return sub, nil // nothing sealed at this structure
 	}
-	all, n, err := s.boxAnswers(sf, sub)
+	all, n, err := s.BoxAnswers(sf, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +330,7 @@ func (s *Intake) resealed(ctx context.Context, sub *Submission) (*Submission, er
 	}
 	plain := *sub
 	plain.Data, plain.Sealed = all, nil
-	out, err := s.sealForStore(sf, &plain)
+	out, err := s.SealForStore(sf, &plain)
 	if err != nil {
 		return nil, fmt.Errorf("seal the answers of %s: %w", sub.ID, err)
 	}

@@ -1,10 +1,11 @@
-package survey
+package account
 
 import (
 	"sync"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/msg"
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // Throttle limits failed logins in a fixed window, per account name and
@@ -70,9 +71,9 @@ func (t *Throttle) succeed(username string) {
 	delete(t.m, "u:"+username)
 }
 
-func tooManyLogins(d time.Duration) *Error {
+func tooManyLogins(d time.Duration) *survey.Error {
 	secs := int((d + time.Second - 1) / time.Second)
-	e := Errorf(CodeTooManyRequests, msg.LoginThrottled, secs)
+	e := survey.Errorf(survey.CodeTooManyRequests, msg.LoginThrottled, secs)
 	e.RetryAfter = d
 	return e
 }

@@ -1,4 +1,4 @@
-package survey
+package protect
 
 import (
 	"bytes"
@@ -99,7 +99,7 @@ func (b *sealBound) walk(fields []*schema.Field, obj map[string]any, path int) {
 }
 
 // tokenLen is the encoded length (without quotes) of name as a pointer
-// token: escapeToken turns "~" and "/" into two characters each.
+// token: schema.EscapeToken turns "~" and "/" into two characters each.
 func tokenLen(name string) int {
 	n := jsonStringLen(name) - 2
 	for i := 0; i < len(name); i++ {

@@ -1,4 +1,4 @@
-package survey_test
+package protect_test
 
 import (
 	"math/rand/v2"

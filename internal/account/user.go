@@ -1,9 +1,15 @@
-package survey
+// Package account holds the accounts: users with their roles, units and
+// grants, logins with their throttle, passwords, sessions (refresh tokens)
+// and the enrolment of phones. It turns a user into the survey.Actor that
+// every service of the core takes; it imports survey (roles, actors, units,
+// the audit log, errors), and survey never imports it.
+package account
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"github.com/khaosat/khaosat/internal/survey"
 	"log/slog"
 	"regexp"
 	"slices"
@@ -15,27 +21,12 @@ import (
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
-// Role is what a user is allowed to do.
-type Role string
-
-// The roles of ARCHITECTURE.md.
-const (
-	RoleCollector  Role = "collector"
-	RoleSupervisor Role = "supervisor"
-	RoleDesigner   Role = "designer"
-	RoleManager    Role = "manager"
-	RoleAdmin      Role = "admin"
-)
-
-// Roles lists every role, for validation and for tests that enumerate them.
-var Roles = []Role{RoleCollector, RoleSupervisor, RoleDesigner, RoleManager, RoleAdmin}
-
 // User is an account.
 type User struct {
 	ID           string
 	Username     string
 	DisplayName  string
-	Role         Role
+	Role         survey.Role
 	Units        []string // assigned unit codes; a unit includes its sub-units
 	PasswordHash string
 	// SensitiveAccess is the explicit grant that lets a supervisor read
@@ -56,32 +47,10 @@ type User struct {
 	UpdatedAt  time.Time
 }
 
-// Actor is the authenticated caller of a service method.
-type Actor struct {
-	UserID          string
-	Username        string
-	Role            Role
-	Units           []string
-	SensitiveAccess bool
-	PersonalAccess  bool // see User.PersonalAccess
-}
-
 // ActorOf returns the Actor for u.
-func ActorOf(u *User) Actor {
-	return Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Units: u.Units, SensitiveAccess: u.SensitiveAccess, PersonalAccess: u.PersonalAccess}
+func ActorOf(u *User) survey.Actor {
+	return survey.Actor{UserID: u.ID, Username: u.Username, Role: u.Role, Units: u.Units, SensitiveAccess: u.SensitiveAccess, PersonalAccess: u.PersonalAccess}
 }
-
-// CanSubmit reports whether the actor may send submissions.
-func (a Actor) CanSubmit() bool { return a.Role != RoleDesigner && a.Role != "" }
-
-// SeesSensitive reports whether the actor may read answers marked
-// x-sensitive: admins and managers by role, supervisors by explicit grant.
-func (a Actor) SeesSensitive() bool {
-	return a.Role == RoleAdmin || a.Role == RoleManager || (a.Role == RoleSupervisor && a.SensitiveAccess)
-}
-
-// CanReadData reports whether the actor may read submissions at all.
-func (a Actor) CanReadData() bool { return a.Role != RoleDesigner && a.Role != "" }
 
 // UserStore persists accounts.
 type UserStore interface {
@@ -105,15 +74,15 @@ type Accounts struct {
 	store    UserStore
 	refresh  RefreshStore
 	sessions SessionStore
-	audit    *Auditor
+	audit    *survey.Auditor
 	hasher   PasswordHasher
-	units    *Units
+	units    *survey.Units
 	now      func() time.Time
-	cache    *ttlCache[*User] // by id, for authenticating requests
+	cache    *survey.TTLCache[*User] // by id, for authenticating requests
 	// live says, by session id (refresh family), whether a session still
 	// stands, for authenticating requests; an end made here is put in at
 	// once.
-	live *ttlCache[bool]
+	live *survey.TTLCache[bool]
 	// dummyHash is verified against when the user does not exist, so that a
 	// missing account costs the same time as a wrong password.
 	dummyHash string
@@ -121,20 +90,28 @@ type Accounts struct {
 	enrollTTL time.Duration
 }
 
+// Option sets what NewAccounts takes from the configuration (WithThrottle,
+// WithEnrollmentTTL).
+type Option func(*Accounts)
+
 // NewAccounts returns the account service.
-func NewAccounts(store UserStore, sessions SessionStore, hasher PasswordHasher, units *Units, audit *Auditor) (*Accounts, error) {
+func NewAccounts(store UserStore, sessions SessionStore, hasher PasswordHasher, units *survey.Units, audit *survey.Auditor, opts ...Option) (*Accounts, error) {
 	h, err := hasher.Hash("not-a-password-" + uuid.NewString())
 	if err != nil {
 		return nil, err
 	}
-	return &Accounts{store: store, refresh: sessions, sessions: sessions, audit: audit, hasher: hasher, units: units, now: time.Now,
-		cache: newTTLCache[*User](RecordCacheTTL), live: newTTLCache[bool](RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL}, nil
+	s := &Accounts{store: store, refresh: sessions, sessions: sessions, audit: audit, hasher: hasher, units: units, now: time.Now,
+		cache: survey.NewTTLCache[*User](survey.RecordCacheTTL), live: survey.NewTTLCache[bool](survey.RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
-// SetThrottle replaces the login throttle's limits (from the configuration).
-func (s *Accounts) SetThrottle(t *Throttle) { s.throttle = t }
+// WithThrottle replaces the login throttle's limits (from the configuration).
+func WithThrottle(t *Throttle) Option { return func(s *Accounts) { s.throttle = t } }
 
-var errBadLogin = Errorf(CodeUnauthorized, msg.BadLogin)
+var errBadLogin = survey.Errorf(survey.CodeUnauthorized, msg.BadLogin)
 
 // Login checks a username and password from client address addr and
 // returns the user. A missing account, a wrong password and a disabled
@@ -158,7 +135,7 @@ func (s *Accounts) Login(ctx context.Context, username, password, addr string) (
 		return nil, s.loginFailed(ctx, name, addr, now)
 	}
 	s.throttle.succeed(name)
-	if err := s.record(ctx, ActorOf(u), AuditLoginSuccess, u.ID, map[string]any{"address": addr}); err != nil {
+	if err := s.record(ctx, ActorOf(u), survey.AuditLoginSuccess, u.ID, map[string]any{"address": addr}); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -166,7 +143,7 @@ func (s *Accounts) Login(ctx context.Context, username, password, addr string) (
 
 func (s *Accounts) loginFailed(ctx context.Context, name, addr string, now time.Time) error {
 	s.throttle.fail(name, addr, now)
-	if err := s.record(ctx, Actor{}, AuditLoginFailure, name, map[string]any{"address": addr}); err != nil {
+	if err := s.record(ctx, survey.Actor{}, survey.AuditLoginFailure, name, map[string]any{"address": addr}); err != nil {
 		return err
 	}
 	return errBadLogin
@@ -175,30 +152,26 @@ func (s *Accounts) loginFailed(ctx context.Context, name, addr string, now time.
 // User returns the user with the given id, for authentication of a token.
 // Results are cached for RecordCacheTTL.
 func (s *Accounts) User(ctx context.Context, id string) (*User, error) {
-	if u, ok := s.cache.get(id); ok {
+	if u, ok := s.cache.Lookup(id); ok {
 		return u, nil
 	}
 	u, err := s.store.UserByID(ctx, id)
 	if isNotFound(err) {
-		return nil, notFound(msg.Text(msg.NounUser))
+		return nil, survey.NotFound(msg.Text(msg.NounUser))
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.cache.put(id, u)
+	s.cache.Put(id, u)
 	return u, nil
 }
-
-// RecordCacheTTL is how long an account or a form record read for a request
-// may be reused. A change made by another instance takes effect within it.
-const RecordCacheTTL = 2 * time.Second
 
 // NewUser is the input for creating an account.
 type NewUser struct {
 	Username    string
 	Password    string
 	DisplayName string
-	Role        Role
+	Role        survey.Role
 	Units       []string
 	// SensitiveAccess is meaningful for supervisors only; admins and
 	// managers read sensitive answers by role.
@@ -214,15 +187,15 @@ var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 const MinPasswordLength = 10
 
 // CreateUser creates an account. Only an admin may.
-func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*User, error) {
-	if actor.Role != RoleAdmin {
-		return nil, forbidden()
+func (s *Accounts) CreateUser(ctx context.Context, actor survey.Actor, in NewUser) (*User, error) {
+	if actor.Role != survey.RoleAdmin {
+		return nil, survey.Forbidden()
 	}
 	in.Username = normUsername(in.Username)
 	in.DisplayName = strings.TrimSpace(schema.CleanText(in.DisplayName))
 	fe := s.checkAccount(in, true, true)
 	if len(fe) > 0 {
-		return nil, &Error{Code: CodeInvalid, Key: msg.AccountInvalid, Message: msg.Text(msg.AccountInvalid), Fields: fe}
+		return nil, &survey.Error{Code: survey.CodeInvalid, Key: msg.AccountInvalid, Message: msg.Text(msg.AccountInvalid), Fields: fe}
 	}
 	hash, err := s.hasher.Hash(in.Password)
 	if err != nil {
@@ -231,7 +204,7 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 	now := s.now().UTC()
 	u := &User{
 		ID: uuid.NewString(), Username: in.Username, DisplayName: in.DisplayName, Role: in.Role,
-		Units: slices.Clone(in.Units), PasswordHash: hash, SensitiveAccess: in.SensitiveAccess && in.Role == RoleSupervisor,
+		Units: slices.Clone(in.Units), PasswordHash: hash, SensitiveAccess: in.SensitiveAccess && in.Role == survey.RoleSupervisor,
 		PersonalAccess: in.PersonalAccess,
 		CreatedAt:      now, UpdatedAt: now,
 	}
@@ -240,12 +213,12 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 	}
 	if err := s.store.InsertUser(ctx, u); err != nil {
 		if isDuplicate(err) {
-			return nil, &Error{Code: CodeConflict, Key: msg.UsernameTaken, Message: msg.Text(msg.UsernameTaken),
-				Fields: []FieldError{{Path: "/username", Code: "taken", Message: msg.Text(msg.UsernameTaken)}}}
+			return nil, &survey.Error{Code: survey.CodeConflict, Key: msg.UsernameTaken, Message: msg.Text(msg.UsernameTaken),
+				Fields: []survey.FieldError{{Path: "/username", Code: "taken", Message: msg.Text(msg.UsernameTaken)}}}
 		}
 		return nil, err
 	}
-	if err := s.record(ctx, actor, AuditUserCreate, u.ID, map[string]any{"username": u.Username, "role": string(u.Role), "units": u.Units}); err != nil {
+	if err := s.record(ctx, actor, survey.AuditUserCreate, u.ID, map[string]any{"username": u.Username, "role": string(u.Role), "units": u.Units}); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -253,38 +226,38 @@ func (s *Accounts) CreateUser(ctx context.Context, actor Actor, in NewUser) (*Us
 
 // checkAccount collects the rule failures of an account's fields; the
 // username and the password only when they are being set.
-func (s *Accounts) checkAccount(in NewUser, username, password bool) []FieldError {
-	var fe []FieldError
+func (s *Accounts) checkAccount(in NewUser, username, password bool) []survey.FieldError {
+	var fe []survey.FieldError
 	if username && !usernameRE.MatchString(in.Username) {
-		fe = append(fe, FieldError{Path: "/username", Code: "pattern", Message: msg.Text(msg.UsernameShape)})
+		fe = append(fe, survey.FieldError{Path: "/username", Code: "pattern", Message: msg.Text(msg.UsernameShape)})
 	}
 	if password && len([]rune(in.Password)) < MinPasswordLength {
-		fe = append(fe, FieldError{Path: "/password", Code: "min_length", Message: msg.Text(msg.PasswordShort)})
+		fe = append(fe, survey.FieldError{Path: "/password", Code: "min_length", Message: msg.Text(msg.PasswordShort)})
 	}
 	if password && len([]rune(in.Password)) >= MinPasswordLength && commonPassword(in.Password) {
-		fe = append(fe, FieldError{Path: "/password", Code: "common", Message: msg.Text(msg.PasswordCommon)})
+		fe = append(fe, survey.FieldError{Path: "/password", Code: "common", Message: msg.Text(msg.PasswordCommon)})
 	}
 	if n := len([]rune(in.DisplayName)); n > 120 {
-		fe = append(fe, FieldError{Path: "/display_name", Code: "max_length", Message: msg.Text(msg.DisplayNameLength)})
+		fe = append(fe, survey.FieldError{Path: "/display_name", Code: "max_length", Message: msg.Text(msg.DisplayNameLength)})
 	}
-	if !slices.Contains(Roles, in.Role) {
-		fe = append(fe, FieldError{Path: "/role", Code: "enum", Message: msg.Text(msg.RoleEnum)})
+	if !slices.Contains(survey.Roles, in.Role) {
+		fe = append(fe, survey.FieldError{Path: "/role", Code: "enum", Message: msg.Text(msg.RoleEnum)})
 	}
 	for i, code := range in.Units {
 		if !s.units.Known(code) {
-			fe = append(fe, FieldError{Path: "/units/" + itoa(i), Code: "unknown_unit", Message: msg.Text(msg.UnitCodeUnknown, code)})
+			fe = append(fe, survey.FieldError{Path: "/units/" + itoa(i), Code: "unknown_unit", Message: msg.Text(msg.UnitCodeUnknown, code)})
 		}
 	}
-	if len(in.Units) == 0 && (in.Role == RoleCollector || in.Role == RoleSupervisor) {
-		fe = append(fe, FieldError{Path: "/units", Code: "required", Message: msg.Text(msg.UnitsRequired)})
+	if len(in.Units) == 0 && (in.Role == survey.RoleCollector || in.Role == survey.RoleSupervisor) {
+		fe = append(fe, survey.FieldError{Path: "/units", Code: "required", Message: msg.Text(msg.UnitsRequired)})
 	}
 	return fe
 }
 
 // ListUsers returns every account. Only an admin may.
-func (s *Accounts) ListUsers(ctx context.Context, actor Actor) ([]*User, error) {
-	if actor.Role != RoleAdmin {
-		return nil, forbidden()
+func (s *Accounts) ListUsers(ctx context.Context, actor survey.Actor) ([]*User, error) {
+	if actor.Role != survey.RoleAdmin {
+		return nil, survey.Forbidden()
 	}
 	return s.store.ListUsers(ctx)
 }
@@ -306,10 +279,10 @@ func (s *Accounts) EnsureAdmin(ctx context.Context, password string, log *slog.L
 		generated = password
 	}
 	if len([]rune(password)) < MinPasswordLength {
-		return "", Errorf(CodeInvalid, msg.AdminPasswordShort)
+		return "", survey.Errorf(survey.CodeInvalid, msg.AdminPasswordShort)
 	}
-	_, err = s.CreateUser(ctx, Actor{Role: RoleAdmin}, NewUser{Username: "admin", Password: password, DisplayName: "Administrator", Role: RoleAdmin})
-	if ErrorCode(err) == CodeConflict {
+	_, err = s.CreateUser(ctx, survey.Actor{Role: survey.RoleAdmin}, NewUser{Username: "admin", Password: password, DisplayName: "Administrator", Role: survey.RoleAdmin})
+	if survey.ErrorCode(err) == survey.CodeConflict {
 		return "", nil // another instance created it first
 	}
 	if err != nil {

@@ -1,9 +1,10 @@
-package survey
+package account
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"github.com/khaosat/khaosat/internal/survey"
 	"sort"
 	"strings"
 	"time"
@@ -51,11 +52,11 @@ type SessionStore interface {
 }
 
 // EnrollmentTTL is how long an enrollment code may wait for its phone,
-// unless SetEnrollmentTTL says otherwise.
+// unless WithEnrollmentTTL says otherwise.
 const EnrollmentTTL = 24 * time.Hour
 
-// SetEnrollmentTTL changes how long new enrollment codes live.
-func (s *Accounts) SetEnrollmentTTL(d time.Duration) { s.enrollTTL = d }
+// WithEnrollmentTTL changes how long new enrollment codes live.
+func WithEnrollmentTTL(d time.Duration) Option { return func(s *Accounts) { s.enrollTTL = d } }
 
 var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
@@ -69,16 +70,16 @@ func normCode(code string) string {
 	}, code)
 }
 
-var errBadEnrollment = Errorf(CodeUnauthorized, msg.EnrollmentInvalid)
+var errBadEnrollment = survey.Errorf(survey.CodeUnauthorized, msg.EnrollmentInvalid)
 
 // canEnroll: an admin for anyone; a supervisor for a collector all of
 // whose units lie inside the supervisor's.
-func (s *Accounts) canEnroll(actor Actor, u *User) bool {
+func (s *Accounts) canEnroll(actor survey.Actor, u *User) bool {
 	switch actor.Role {
-	case RoleAdmin:
+	case survey.RoleAdmin:
 		return true
-	case RoleSupervisor:
-		if u.Role != RoleCollector || len(u.Units) == 0 {
+	case survey.RoleSupervisor:
+		if u.Role != survey.RoleCollector || len(u.Units) == 0 {
 			return false
 		}
 		for _, code := range u.Units {
@@ -92,31 +93,31 @@ func (s *Accounts) canEnroll(actor Actor, u *User) bool {
 }
 
 // enrollee loads a user the actor may enroll; others are "not found".
-func (s *Accounts) enrollee(ctx context.Context, actor Actor, userID string) (*User, error) {
-	if actor.Role != RoleAdmin && actor.Role != RoleSupervisor {
-		return nil, forbidden()
+func (s *Accounts) enrollee(ctx context.Context, actor survey.Actor, userID string) (*User, error) {
+	if actor.Role != survey.RoleAdmin && actor.Role != survey.RoleSupervisor {
+		return nil, survey.Forbidden()
 	}
 	u, err := s.store.UserByID(ctx, userID)
 	if isNotFound(err) || (err == nil && !s.canEnroll(actor, u)) {
-		return nil, notFound(msg.Text(msg.NounUser))
+		return nil, survey.NotFound(msg.Text(msg.NounUser))
 	}
 	return u, err
 }
 
 // errReachExceeds refuses a code that would let its issuer act as an
 // account reaching data their own grants do not allow.
-var errReachExceeds = Errorf(CodeForbidden, msg.EnrollReachRefused)
+var errReachExceeds = survey.Errorf(survey.CodeForbidden, msg.EnrollReachRefused)
 
 // issuable loads a user the actor may issue an enrolment code for: one
 // they may enroll (else "not found") whose reach the actor's covers (else
 // forbidden): whoever redeems a code acts as its account, and the issuer
 // could redeem it on a phone of their own.
-func (s *Accounts) issuable(ctx context.Context, actor Actor, userID string) (*User, error) {
+func (s *Accounts) issuable(ctx context.Context, actor survey.Actor, userID string) (*User, error) {
 	u, err := s.enrollee(ctx, actor, userID)
 	if err != nil {
 		return nil, err
 	}
-	if !actor.Reaches(u) {
+	if !Reaches(actor, u) {
 		return nil, errReachExceeds
 	}
 	return u, nil
@@ -124,13 +125,13 @@ func (s *Accounts) issuable(ctx context.Context, actor Actor, userID string) (*U
 
 // CreateEnrollment returns a new one-time code for the user, shown once.
 // The audit entry names the issuer and the account the code is for.
-func (s *Accounts) CreateEnrollment(ctx context.Context, actor Actor, userID string) (string, *Enrollment, error) {
+func (s *Accounts) CreateEnrollment(ctx context.Context, actor survey.Actor, userID string) (string, *Enrollment, error) {
 	u, err := s.issuable(ctx, actor, userID)
 	if err != nil {
 		return "", nil, err
 	}
 	if u.Disabled {
-		return "", nil, Errorf(CodeConflict, msg.AccountDisabled)
+		return "", nil, survey.Errorf(survey.CodeConflict, msg.AccountDisabled)
 	}
 	b := make([]byte, 10) // 80 bits: 16 characters
 	if _, err := rand.Read(b); err != nil {
@@ -143,7 +144,7 @@ func (s *Accounts) CreateEnrollment(ctx context.Context, actor Actor, userID str
 	if err := s.sessions.InsertEnrollment(ctx, e); err != nil {
 		return "", nil, err
 	}
-	if err := s.record(ctx, actor, AuditEnrollment, u.ID, map[string]any{"expires_at": e.ExpiresAt,
+	if err := s.record(ctx, actor, survey.AuditEnrollment, u.ID, map[string]any{"expires_at": e.ExpiresAt,
 		"issuer": actor.UserID, "issuer_role": string(actor.Role), "target": u.ID, "target_role": string(u.Role), "target_units": u.Units}); err != nil {
 		return "", nil, err
 	}
@@ -152,13 +153,13 @@ func (s *Accounts) CreateEnrollment(ctx context.Context, actor Actor, userID str
 
 // CheckEnrollment tells whether code is a pending code of the user, for
 // showing it again (as a QR code) to whoever may create it.
-func (s *Accounts) CheckEnrollment(ctx context.Context, actor Actor, userID, code string) error {
+func (s *Accounts) CheckEnrollment(ctx context.Context, actor survey.Actor, userID, code string) error {
 	if _, err := s.issuable(ctx, actor, userID); err != nil {
 		return err
 	}
 	e, err := s.sessions.EnrollmentByHash(ctx, hashToken(normCode(code)))
 	if isNotFound(err) || (err == nil && (e.UserID != userID || e.UsedAt != nil || !s.now().Before(e.ExpiresAt))) {
-		return notFound(msg.Text(msg.NounEnrollment))
+		return survey.NotFound(msg.Text(msg.NounEnrollment))
 	}
 	return err
 }
@@ -168,8 +169,8 @@ func (s *Accounts) CheckEnrollment(ctx context.Context, actor Actor, userID, cod
 func (s *Accounts) Enroll(ctx context.Context, code, deviceID string) (*User, string, error) {
 	deviceID = strings.TrimSpace(deviceID)
 	if deviceID == "" || len(deviceID) > 128 {
-		e := Errorf(CodeInvalid, msg.DeviceIDRequired)
-		e.Fields = []FieldError{fieldErr("/device_id", "required", msg.DeviceIDRequiredField)}
+		e := survey.Errorf(survey.CodeInvalid, msg.DeviceIDRequired)
+		e.Fields = []survey.FieldError{survey.NewFieldError("/device_id", "required", msg.DeviceIDRequiredField)}
 		return nil, "", e
 	}
 	now := s.now().UTC()
@@ -199,14 +200,14 @@ func (s *Accounts) Enroll(ctx context.Context, code, deviceID string) (*User, st
 	if err != nil {
 		return nil, "", err
 	}
-	if err := s.record(ctx, ActorOf(u), AuditEnrollmentRedeem, u.ID, map[string]any{"device_id": deviceID, "issuer": e.CreatedBy}); err != nil {
+	if err := s.record(ctx, ActorOf(u), survey.AuditEnrollmentRedeem, u.ID, map[string]any{"device_id": deviceID, "issuer": e.CreatedBy}); err != nil {
 		return nil, "", err
 	}
 	return u, tok, nil
 }
 
 // Devices lists the phones with a live session of the user.
-func (s *Accounts) Devices(ctx context.Context, actor Actor, userID string) ([]Device, error) {
+func (s *Accounts) Devices(ctx context.Context, actor survey.Actor, userID string) ([]Device, error) {
 	if _, err := s.enrollee(ctx, actor, userID); err != nil {
 		return nil, err
 	}
@@ -215,9 +216,9 @@ func (s *Accounts) Devices(ctx context.Context, actor Actor, userID string) ([]D
 
 // OwnDevices lists the phones with a live session of the caller's own
 // account, so that someone enrolled without their knowledge shows.
-func (s *Accounts) OwnDevices(ctx context.Context, actor Actor) ([]Device, error) {
+func (s *Accounts) OwnDevices(ctx context.Context, actor survey.Actor) ([]Device, error) {
 	if actor.UserID == "" {
-		return nil, forbidden()
+		return nil, survey.Forbidden()
 	}
 	return s.devices(ctx, actor.UserID)
 }
@@ -255,7 +256,7 @@ func (s *Accounts) devices(ctx context.Context, userID string) ([]Device, error)
 
 // RevokeDevice ends every session of the user on the device: its refresh
 // tokens and, from the next request on, its access tokens.
-func (s *Accounts) RevokeDevice(ctx context.Context, actor Actor, userID, deviceID string) error {
+func (s *Accounts) RevokeDevice(ctx context.Context, actor survey.Actor, userID, deviceID string) error {
 	if _, err := s.enrollee(ctx, actor, userID); err != nil {
 		return err
 	}
@@ -264,14 +265,14 @@ func (s *Accounts) RevokeDevice(ctx context.Context, actor Actor, userID, device
 
 // RevokeOwnDevice ends every session of the caller's own account on the
 // device.
-func (s *Accounts) RevokeOwnDevice(ctx context.Context, actor Actor, deviceID string) error {
+func (s *Accounts) RevokeOwnDevice(ctx context.Context, actor survey.Actor, deviceID string) error {
 	if actor.UserID == "" {
-		return forbidden()
+		return survey.Forbidden()
 	}
 	return s.endDevice(ctx, actor, actor.UserID, deviceID)
 }
 
-func (s *Accounts) endDevice(ctx context.Context, actor Actor, userID, deviceID string) error {
+func (s *Accounts) endDevice(ctx context.Context, actor survey.Actor, userID, deviceID string) error {
 	toks, err := s.sessions.DeviceTokens(ctx, userID)
 	if err != nil {
 		return err
@@ -281,8 +282,30 @@ func (s *Accounts) endDevice(ctx context.Context, actor Actor, userID, deviceID 
 	}
 	for _, t := range toks {
 		if t.DeviceID == deviceID {
-			s.live.put(t.Family, false)
+			s.live.Put(t.Family, false)
 		}
 	}
-	return s.record(ctx, actor, AuditDeviceRevoke, userID, map[string]any{"device_id": deviceID})
+	return s.record(ctx, actor, survey.AuditDeviceRevoke, userID, map[string]any{"device_id": deviceID})
+}
+
+// Reaches reports whether every record the account u may read is one the
+// actor may read as well, so that the actor may hand out a way to act as
+// u (an enrolment code) without reaching through it data their own
+// grants do not allow. An admin reaches every account. Otherwise u must
+// be a collector (the only role a code is issued for by others; that all
+// of their units lie inside the actor's is canEnroll's check), and the
+// actor must read sensitive answers: a collector reads their own
+// submissions of a form marked x-sensitive-form (the hiv form: names,
+// birth dates, caregivers), which someone without the sensitive grant
+// may not see at all (ownOnly); the rest of what a collector reads, a
+// supervisor of their units reads too.
+func Reaches(a survey.Actor, u *User) bool {
+	switch {
+	case a.Role == survey.RoleAdmin:
+		return true
+	case u.Role != survey.RoleCollector:
+		return false
+	default:
+		return a.SeesSensitive()
+	}
 }

@@ -1,4 +1,4 @@
-package survey
+package protect
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/schema"
 	"github.com/khaosat/khaosat/internal/seal"
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // TestJSONStringLen: the padding's measure of a text is what json.Marshal
@@ -76,18 +77,18 @@ func boxSizes(t *testing.T, sf *schema.Form, answers []map[string]any) []int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &Intake{prot: Protection{Sealer: ring}}
+	in := New(ring, nil)
 	var out []int
 	for _, a := range answers {
-		sub := &Submission{ID: "s1", FormID: "f", Data: sf.ToStorage(a)}
-		stored, err := in.sealForStore(sf, sub)
+		sub := &survey.Submission{ID: "s1", FormID: "f", Data: sf.ToStorage(a)}
+		stored, err := in.SealForStore(sf, sub)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if stored.Sealed == nil {
 			t.Fatalf("no box for %v", a)
 		}
-		all, err := in.fullAnswers(sf, stored)
+		all, _, err := in.BoxAnswers(sf, stored)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -202,14 +203,14 @@ func BenchmarkSealPadded(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := &Intake{prot: Protection{Sealer: ring}}
-	sub := &Submission{ID: "s1", FormID: "household", Data: sf.ToStorage(api)}
+	in := New(ring, nil)
+	sub := &survey.Submission{ID: "s1", FormID: "household", Data: sf.ToStorage(api)}
 	unpadded := func() {
 		_, removed := sf.Strip(sub.Data, sensitive)
 		all := sf.FromStorage(sub.Data)
 		vals := make(map[string]any, len(removed))
 		for _, p := range removed {
-			vals[p], _ = getPointer(all, p)
+			vals[p], _ = schema.GetPointer(all, p)
 		}
 		pt, _ := json.Marshal(vals)
 		if _, _, err := ring.Seal(pt, sealAAD(sub)); err != nil {
@@ -217,7 +218,7 @@ func BenchmarkSealPadded(b *testing.B) {
 		}
 	}
 	padded := func() {
-		if _, err := in.sealForStore(sf, sub); err != nil {
+		if _, err := in.SealForStore(sf, sub); err != nil {
 			b.Fatal(err)
 		}
 	}

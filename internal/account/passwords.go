@@ -1,4 +1,4 @@
-package survey
+package account
 
 import (
 	_ "embed"

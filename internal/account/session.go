@@ -1,4 +1,4 @@
-package survey
+package account
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"github.com/khaosat/khaosat/internal/survey"
 	"time"
 
 	"github.com/google/uuid"
@@ -47,7 +48,7 @@ type RefreshStore interface {
 // RefreshTTL is how long a refresh token may wait for its use.
 const RefreshTTL = 30 * 24 * time.Hour
 
-var errBadRefresh = Errorf(CodeUnauthorized, msg.RefreshInvalid)
+var errBadRefresh = survey.Errorf(survey.CodeUnauthorized, msg.RefreshInvalid)
 
 func hashToken(raw string) string {
 	h := sha256.Sum256([]byte(raw))
@@ -95,7 +96,7 @@ func (s *Accounts) Refresh(ctx context.Context, raw, deviceID string) (*User, st
 	u, err := s.store.UserByID(ctx, t.UserID) // not the cache: a disabled user stops here at once
 	if isNotFound(err) || (err == nil && u.Disabled) {
 		_ = s.refresh.RevokeRefreshFamily(ctx, t.Family, now)
-		s.live.put(t.Family, false)
+		s.live.Put(t.Family, false)
 		return nil, "", errBadRefresh
 	}
 	if err != nil {
@@ -118,14 +119,14 @@ func (s *Accounts) reused(ctx context.Context, t *RefreshToken, now time.Time) e
 	if err := s.refresh.RevokeRefreshFamily(ctx, t.Family, now); err != nil {
 		return err
 	}
-	s.live.put(t.Family, false)
+	s.live.Put(t.Family, false)
 	if s.audit != nil {
 		u, _ := s.store.UserByID(ctx, t.UserID)
-		a := Actor{UserID: t.UserID}
+		a := survey.Actor{UserID: t.UserID}
 		if u != nil {
 			a = ActorOf(u)
 		}
-		if err := s.audit.Record(ctx, a, AuditRefreshReuse, t.UserID, map[string]any{"family": t.Family}); err != nil {
+		if err := s.audit.Record(ctx, a, survey.AuditRefreshReuse, t.UserID, map[string]any{"family": t.Family}); err != nil {
 			return err
 		}
 	}
@@ -145,11 +146,11 @@ func (s *Accounts) Logout(ctx context.Context, raw string) error {
 	if err := s.refresh.RevokeRefreshFamily(ctx, t.Family, s.now().UTC()); err != nil {
 		return err
 	}
-	s.live.put(t.Family, false)
+	s.live.Put(t.Family, false)
 	return nil
 }
 
-var errSessionEnded = Errorf(CodeUnauthorized, msg.SessionEnded)
+var errSessionEnded = survey.Errorf(survey.CodeUnauthorized, msg.SessionEnded)
 
 // SessionID returns the session (the family) of a refresh token just
 // issued, for binding an access token to it.
@@ -185,12 +186,12 @@ func (s *Accounts) Authenticate(ctx context.Context, userID, session string, gen
 	if session == "" {
 		return u, nil
 	}
-	live, ok := s.live.get(session)
+	live, ok := s.live.Lookup(session)
 	if !ok {
 		if live, err = s.refresh.RefreshFamilyLive(ctx, session); err != nil {
 			return nil, err
 		}
-		s.live.put(session, live)
+		s.live.Put(session, live)
 	}
 	if !live {
 		return nil, errSessionEnded

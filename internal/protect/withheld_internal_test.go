@@ -1,4 +1,4 @@
-package survey
+package protect
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package survey_test
+package account_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/account"
+	"github.com/khaosat/khaosat/internal/domaintest"
 	"github.com/khaosat/khaosat/internal/password"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -43,14 +45,14 @@ func (h *countingHasher) take() []string {
 // reports the resulting time ratio over HTTP.)
 func TestLoginWorkHidesUnknownUsers(t *testing.T) {
 	ctx := context.Background()
-	store := mustStore(t)
+	store := domaintest.Store(t)
 	units, err := survey.LoadUnits(khaosat.Content, khaosat.UnitsDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	params := password.Params{Memory: 1024, Time: 1, Threads: 1} // cheap: the test counts, it does not time
 	h := &countingHasher{Hasher: password.New(params)}
-	acc, err := survey.NewAccounts(store, store, h, units, survey.NewAuditor(store))
+	acc, err := account.NewAccounts(store, store, h, units, survey.NewAuditor(store))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ func TestLoginWorkHidesUnknownUsers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := store.InsertUser(ctx, &survey.User{ID: "u-" + u.name, Username: u.name, Role: survey.RoleCollector,
+		if err := store.InsertUser(ctx, &account.User{ID: "u-" + u.name, Username: u.name, Role: survey.RoleCollector,
 			Units: []string{"00004"}, PasswordHash: hash, Disabled: u.disabled, CreatedAt: now, UpdatedAt: now}); err != nil {
 			t.Fatal(err)
 		}

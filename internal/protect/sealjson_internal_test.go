@@ -1,4 +1,4 @@
-package survey
+package protect
 
 import (
 	"bytes"
@@ -76,7 +76,7 @@ func TestDecodeSealedAgrees(t *testing.T) {
 	for _, s := range sealedSamples {
 		checkSealedAgrees(t, []byte(s))
 	}
-	// What sealForStore writes goes through the quick reader itself.
+	// What SealForStore writes goes through the quick reader itself.
 	pt, err := json.Marshal(map[string]any{"/children/0/hiv": "positive", "/n": json.Number("3"), "/l": []any{"a", "Hà Nội"}, "/o": map[string]any{"k": nil}})
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,8 @@
-package survey
+package protect
 
 import (
 	"context"
-	"strings"
+	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // KeyUse counts the records sealed under one data key: what still needs
@@ -30,9 +30,9 @@ type KeyUseStore interface {
 // secrets. A key may leave the ring only when nothing is (keys retire).
 // The answers are found among those not under the current key, as a
 // rotation finds them.
-func (s *Intake) KeyUse(ctx context.Context, store KeyUseStore, hooks *Hooks, keyID string) (KeyUse, error) {
+func (s *Answers) KeyUse(ctx context.Context, store KeyUseStore, hooks *survey.Hooks, keyID string) (KeyUse, error) {
 	var u KeyUse
-	cur := s.prot.Sealer.CurrentKeyID()
+	cur := s.sealer.CurrentKeyID()
 	for after := ""; ; {
 		batch, err := store.SealedNotUnder(ctx, cur, after, resealBatch)
 		if err != nil {
@@ -67,61 +67,6 @@ func (s *Intake) KeyUse(ctx context.Context, store KeyUseStore, hooks *Hooks, ke
 	if u.Facts, err = store.FactsSealedUnder(ctx, keyID); err != nil {
 		return u, err
 	}
-	u.Webhooks, err = hooks.sealedUnder(ctx, keyID)
+	u.Webhooks, err = hooks.SealedUnder(ctx, keyID)
 	return u, err
-}
-
-// secretKeyID returns the key a stored webhook secret is sealed under, ""
-// for one stored in clear (before secrets were sealed).
-func secretKeyID(stored string) string {
-	rest, ok := strings.CutPrefix(stored, sealedSecretPrefix)
-	if !ok {
-		return ""
-	}
-	kid, _, _ := strings.Cut(rest, ":")
-	return kid
-}
-
-func (h *Hooks) sealedUnder(ctx context.Context, keyID string) (int64, error) {
-	all, err := h.store.Webhooks(ctx)
-	if err != nil {
-		return 0, err
-	}
-	var n int64
-	for _, w := range all {
-		if secretKeyID(w.Secret) == keyID {
-			n++
-		}
-	}
-	return n, nil
-}
-
-// Reseal seals every webhook secret that is not under the current key (or
-// not sealed at all) again under it, each a compare-and-set on the stored
-// value, and returns how many it changed. keys rotate runs it with the
-// answers' and the facts' rotation.
-func (h *Hooks) Reseal(ctx context.Context) (int, error) {
-	all, err := h.store.Webhooks(ctx)
-	if err != nil {
-		return 0, err
-	}
-	cur, n := h.in.prot.Sealer.CurrentKeyID(), 0
-	for _, w := range all {
-		if secretKeyID(w.Secret) == cur {
-			continue
-		}
-		secret, err := h.OpenSecret(w)
-		if err != nil {
-			return n, err
-		}
-		sealed, err := h.sealSecret(w.ID, secret)
-		if err != nil {
-			return n, err
-		}
-		if err := h.store.SetWebhookSecret(ctx, w.ID, w.Secret, sealed); err != nil && !isNotFound(err) {
-			return n, err // not found: deleted, or resealed meanwhile
-		}
-		n++
-	}
-	return n, nil
 }

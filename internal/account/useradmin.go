@@ -1,7 +1,8 @@
-package survey
+package account
 
 import (
 	"context"
+	"github.com/khaosat/khaosat/internal/survey"
 	"slices"
 	"strings"
 
@@ -12,7 +13,7 @@ import (
 // UserChange is a partial update of an account; nil fields stay as they are.
 type UserChange struct {
 	DisplayName     *string
-	Role            *Role
+	Role            *survey.Role
 	Units           *[]string
 	Disabled        *bool
 	SensitiveAccess *bool
@@ -21,13 +22,13 @@ type UserChange struct {
 }
 
 // GetUser returns one account. Only an admin may.
-func (s *Accounts) GetUser(ctx context.Context, actor Actor, id string) (*User, error) {
-	if actor.Role != RoleAdmin {
-		return nil, forbidden()
+func (s *Accounts) GetUser(ctx context.Context, actor survey.Actor, id string) (*User, error) {
+	if actor.Role != survey.RoleAdmin {
+		return nil, survey.Forbidden()
 	}
 	u, err := s.store.UserByID(ctx, id)
 	if isNotFound(err) {
-		return nil, notFound(msg.Text(msg.NounUser))
+		return nil, survey.NotFound(msg.Text(msg.NounUser))
 	}
 	return u, err
 }
@@ -37,7 +38,7 @@ func (s *Accounts) GetUser(ctx context.Context, actor Actor, id string) (*User, 
 // and moves its session generation on, so that its access tokens are
 // refused from the next request on, and stay refused when the account is
 // enabled again.
-func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch UserChange) (*User, error) {
+func (s *Accounts) UpdateUser(ctx context.Context, actor survey.Actor, id string, ch UserChange) (*User, error) {
 	old, err := s.GetUser(ctx, actor, id)
 	if err != nil {
 		return nil, err
@@ -76,15 +77,15 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 		u.Disabled = *ch.Disabled
 		changed = append(changed, "disabled")
 	}
-	if id == actor.UserID && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != RoleAdmin)) {
+	if id == actor.UserID && ((ch.Disabled != nil && *ch.Disabled) || (ch.Role != nil && *ch.Role != survey.RoleAdmin)) {
 		// Otherwise the last administrator could lock everyone out.
-		return nil, Errorf(CodeConflict, msg.SelfDemote)
+		return nil, survey.Errorf(survey.CodeConflict, msg.SelfDemote)
 	}
 	if fe := s.checkAccount(in, false, ch.Password != nil); len(fe) > 0 {
-		return nil, &Error{Code: CodeInvalid, Key: msg.AccountInvalid, Message: msg.Text(msg.AccountInvalid), Fields: fe}
+		return nil, &survey.Error{Code: survey.CodeInvalid, Key: msg.AccountInvalid, Message: msg.Text(msg.AccountInvalid), Fields: fe}
 	}
 	u.DisplayName, u.Role, u.Units = in.DisplayName, in.Role, in.Units
-	u.SensitiveAccess = in.SensitiveAccess && in.Role == RoleSupervisor
+	u.SensitiveAccess = in.SensitiveAccess && in.Role == survey.RoleSupervisor
 	u.PersonalAccess = in.PersonalAccess
 	if ch.Password != nil {
 		if u.PasswordHash, err = s.hasher.Hash(in.Password); err != nil {
@@ -101,11 +102,11 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 	}
 	if err := s.store.UpdateUser(ctx, &u); err != nil {
 		if isNotFound(err) {
-			return nil, notFound(msg.Text(msg.NounUser))
+			return nil, survey.NotFound(msg.Text(msg.NounUser))
 		}
 		return nil, err
 	}
-	s.cache.forget(id)
+	s.cache.Forget(id)
 	if endSessions {
 		if err := s.refresh.RevokeUserRefresh(ctx, id, u.UpdatedAt); err != nil {
 			return nil, err
@@ -115,14 +116,14 @@ func (s *Accounts) UpdateUser(ctx context.Context, actor Actor, id string, ch Us
 	if ch.Role != nil {
 		details["role"] = string(u.Role)
 	}
-	if err := s.record(ctx, actor, AuditUserChange, id, details); err != nil {
+	if err := s.record(ctx, actor, survey.AuditUserChange, id, details); err != nil {
 		return nil, err
 	}
 	return &u, nil
 }
 
 // record appends an audit entry when an auditor is wired.
-func (s *Accounts) record(ctx context.Context, actor Actor, action, target string, details map[string]any) error {
+func (s *Accounts) record(ctx context.Context, actor survey.Actor, action, target string, details map[string]any) error {
 	if s.audit == nil {
 		return nil
 	}

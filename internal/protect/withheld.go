@@ -1,7 +1,8 @@
-package survey
+package protect
 
 import (
 	"context"
+	"github.com/khaosat/khaosat/internal/survey"
 	"strconv"
 
 	"github.com/khaosat/khaosat/internal/msg"
@@ -15,7 +16,7 @@ import (
 // without them (View withholds them), so what such an editor sends lacks
 // them: replacing would delete answers about a child that the editor never
 // saw. What you were not allowed to see you cannot delete by omission, so
-// for such an editor (keepWithheld):
+// for such an editor (KeepWithheld):
 //
 //   - every sensitive answer stored at a place the edit keeps (the same
 //     object; the same repeat item, matched by its identity field when
@@ -37,32 +38,32 @@ import (
 // The merged answers are then validated like any edit. An editor allowed
 // to see sensitive answers replaces them all, as before.
 
-// keepWithheld merges into env.Data the sensitive answers of cur that actor
+// KeepWithheld merges into env.Data the sensitive answers of cur that actor
 // may not see and left out, or refuses the edit as the rules above say.
 // It works on cur, the revision the edit is written against.
-func (l *Lifecycle) keepWithheld(ctx context.Context, actor Actor, cur *Submission, env *Envelope) error {
+func (s *Answers) KeepWithheld(ctx context.Context, actor survey.Actor, cur *survey.Submission, env *survey.Envelope) error {
 	if actor.SeesSensitive() || env.Data == nil || env.FormVersion < 1 {
 		return nil
 	}
-	sf, err := l.in.catalog.Compiled(ctx, cur.FormID, env.FormVersion)
-	if ErrorCode(err) == CodeNotFound {
+	sf, err := s.catalog.Compiled(ctx, cur.FormID, env.FormVersion)
+	if survey.ErrorCode(err) == survey.CodeNotFound {
 		return nil // validation reports the unknown version
 	}
 	if err != nil {
 		return err
 	}
-	curSF, err := l.in.catalog.Compiled(ctx, cur.FormID, cur.FormVersion)
+	curSF, err := s.catalog.Compiled(ctx, cur.FormID, cur.FormVersion)
 	if err != nil {
 		return err
 	}
-	all, err := l.in.fullAnswers(curSF, cur)
+	all, _, err := s.BoxAnswers(curSF, cur)
 	if err != nil {
 		return err
 	}
 	m := withheldMerge{owner: cur.Collector == actor.UserID}
 	m.object(sf.Fields, curSF.FromStorage(all), env.Data, "")
 	if len(m.refused) > 0 {
-		e := Errorf(CodeForbidden, msg.WithheldWhole)
+		e := survey.Errorf(survey.CodeForbidden, msg.WithheldWhole)
 		e.Fields = m.refused
 		return e
 	}
@@ -74,7 +75,7 @@ func (l *Lifecycle) keepWithheld(ctx context.Context, actor Actor, cur *Submissi
 // into the sent ones and collecting what it must refuse.
 type withheldMerge struct {
 	owner   bool // the editor collected the submission
-	refused []FieldError
+	refused []survey.FieldError
 }
 
 func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]any, path string) {
@@ -82,7 +83,7 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 		if !holdsSensitive(f) {
 			continue
 		}
-		p := path + "/" + escapeToken(f.Name)
+		p := path + "/" + schema.EscapeToken(f.Name)
 		old, had := stored[f.Name]
 		v, sends := sent[f.Name]
 		switch {
@@ -140,7 +141,7 @@ func (m *withheldMerge) object(fields []*schema.Field, stored, sent map[string]a
 }
 
 func (m *withheldMerge) refuse(path string, f *schema.Field, code string, key msg.Key, args ...any) {
-	m.refused = append(m.refused, fieldErr("/data"+path, code, key, args...))
+	m.refused = append(m.refused, survey.NewFieldError("/data"+path, code, key, args...))
 }
 
 // holdsSensitive reports whether f is sensitive or has a sensitive field

@@ -1,4 +1,4 @@
-package survey_test
+package protect_test
 
 import (
 	"context"
@@ -40,14 +40,14 @@ func BenchmarkSealStored(b *testing.B) {
 
 		b.StartTimer()
 		start = time.Now()
-		p, err := w.intake.SealStored(ctx, w.store, "household", nil)
+		p, err := w.answers.SealStored(ctx, w.store, "household", nil)
 		seal = time.Since(start)
 		b.StopTimer()
 		if err != nil || p.Scanned != n || p.Sealed == 0 {
 			b.Fatalf("seal: %+v, %v", p, err)
 		}
 		start = time.Now()
-		if p, err := w.intake.SealStored(ctx, w.store, "household", nil); err != nil || p.Sealed != 0 {
+		if p, err := w.answers.SealStored(ctx, w.store, "household", nil); err != nil || p.Sealed != 0 {
 			b.Fatalf("rerun: %+v, %v", p, err)
 		}
 		rerun = time.Since(start)
