@@ -45,10 +45,6 @@ var envelopeFields = map[string]bool{
 
 var unitRE = regexp.MustCompile(`^[0-9]{5}$`)
 
-func fieldErr(path, code string, key msg.Key, args ...any) FieldError {
-	return FieldError{Path: path, Code: code, Message: msg.Text(key, args...)}
-}
-
 // ParseEnvelope decodes a submission body. A body that is not a JSON object
 // or names fields the envelope does not have is malformed (400); values that
 // break a rule are collected as field errors (422). prefix is prepended to

@@ -129,6 +129,10 @@ func Forbidden() *Error { return forbidden() }
 // NotFound is the error of a record, named by what, that is not there.
 func NotFound(what Label) *Error { return notFound(what) }
 
+func fieldErr(path, code string, key msg.Key, args ...any) FieldError {
+	return FieldError{Path: path, Code: code, Message: msg.Text(key, args...)}
+}
+
 // NewFieldError returns the error of one field (or query parameter, as
 // "?name") that breaks a rule, with a code and the catalogue's message
 // key and its args.
