@@ -1,0 +1,249 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Answers in storage form (schema.ToStorage: map[string]any, []any,
+// string, bool, nil, int64, float64, time.Time) go into JSON and come back
+// with their types:
+//
+//   - an int64 is an integer literal (7); a float64 a literal with a
+//     fraction or an exponent (7.0, 1e+21), read back as a float64 even
+//     when integral, as JSON itself and SQLite read them;
+//   - a time is RFC 3339 text in UTC at millisecond precision, always as
+//     wide (stampLayout), and its JSON pointer is listed beside
+//     the answers (submissionDoc.Times): a text answer that looks like a
+//     time stays text.
+
+// errAnswerType is an answer of a type storage form does not have.
+var errAnswerType = errors.New("an answer of a type storage does not keep")
+
+// jsonAnswers converts answers in storage form to the values JSON writes
+// as said above, and lists the pointers of its times. The input is not
+// changed.
+func jsonAnswers(data map[string]any) (map[string]any, []string, error) {
+	var times []string
+	out, err := jsonObject(data, "", &times)
+	if out == nil {
+		out = map[string]any{}
+	}
+	return out, times, err
+}
+
+func jsonObject(m map[string]any, at string, times *[]string) (map[string]any, error) {
+	if m == nil {
+		return nil, nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		j, err := jsonValue(v, at+"/"+escapePointer(k), times)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = j
+	}
+	return out, nil
+}
+
+func jsonValue(v any, at string, times *[]string) (any, error) {
+	switch x := v.(type) {
+	case nil, bool, string, int64, json.Number:
+		return v, nil
+	case int:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case float64:
+		return floatLiteral(x, at)
+	case float32:
+		return floatLiteral(float64(x), at)
+	case time.Time:
+		*times = append(*times, at)
+		return formatStamp(x)
+	case map[string]any:
+		return jsonObject(x, at, times)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			j, err := jsonValue(e, at+"/"+strconv.Itoa(i), times)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = j
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: %s is a %T", errAnswerType, at, v)
+}
+
+// floatLiteral writes f as encoding/json would, with ".0" added to an
+// integral value so that it reads back as a real.
+func floatLiteral(f float64, at string) (json.Number, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "", fmt.Errorf("%w: %s is %v", errAnswerType, at, f)
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return "", err
+	}
+	s := string(b)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return json.Number(s), nil
+}
+
+// escapePointer escapes a key for a JSON pointer (RFC 6901).
+func escapePointer(k string) string {
+	if !strings.ContainsAny(k, "~/") {
+		return k
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+}
+
+func unescapePointer(k string) string {
+	if !strings.Contains(k, "~") {
+		return k
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(k, "~1", "/"), "~0", "~")
+}
+
+// answerReader turns answers read with UseNumber back into storage form,
+// in place: numbers by their literal, the listed pointers into times.
+type answerReader struct{}
+
+func newAnswerReader() answerReader { return answerReader{} }
+
+func (r answerReader) plain(data map[string]any, times []string) (map[string]any, error) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	if err := plainObject(data); err != nil {
+		return nil, err
+	}
+	for _, p := range times {
+		if err := setTime(data, p); err != nil {
+			return nil, err
+		}
+	}
+	return data, nil
+}
+
+func plainObject(m map[string]any) error {
+	for k, v := range m {
+		switch x := v.(type) {
+		case json.Number:
+			n, err := plainNumber(x)
+			if err != nil {
+				return err
+			}
+			m[k] = n
+		case map[string]any:
+			if err := plainObject(x); err != nil {
+				return err
+			}
+		case []any:
+			if err := plainList(x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func plainList(l []any) error {
+	for i, v := range l {
+		switch x := v.(type) {
+		case json.Number:
+			n, err := plainNumber(x)
+			if err != nil {
+				return err
+			}
+			l[i] = n
+		case map[string]any:
+			if err := plainObject(x); err != nil {
+				return err
+			}
+		case []any:
+			if err := plainList(x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// plainNumber reads an integer literal as an int64, any other as a float64.
+func plainNumber(n json.Number) (any, error) {
+	if !strings.ContainsAny(string(n), ".eE") {
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return i, nil
+		}
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		return nil, fmt.Errorf("stored number %s: %w", n, err)
+	}
+	return f, nil
+}
+
+// setTime replaces the text at pointer p with the time it writes.
+func setTime(data map[string]any, p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("stored time pointer %q", p)
+	}
+	parts := strings.Split(p[1:], "/")
+	var cur any = data
+	for i, part := range parts {
+		last := i == len(parts)-1
+		switch c := cur.(type) {
+		case map[string]any:
+			k := unescapePointer(part)
+			if last {
+				t, err := parseStoredTime(c[k], p)
+				if err != nil {
+					return err
+				}
+				c[k] = t
+				return nil
+			}
+			cur = c[k]
+		case []any:
+			j, err := strconv.Atoi(part)
+			if err != nil || j < 0 || j >= len(c) {
+				return fmt.Errorf("stored time pointer %q: no element %s", p, part)
+			}
+			if last {
+				t, err := parseStoredTime(c[j], p)
+				if err != nil {
+					return err
+				}
+				c[j] = t
+				return nil
+			}
+			cur = c[j]
+		default:
+			return fmt.Errorf("stored time pointer %q: nothing at %s", p, part)
+		}
+	}
+	return fmt.Errorf("stored time pointer %q", p)
+}
+
+func parseStoredTime(v any, p string) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("stored time %s is a %T", p, v)
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %s: %w", p, err)
+	}
+	return t.UTC(), nil
+}
