@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,7 +81,30 @@ func jsonValue(v any, at string, times *[]string) (any, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("%w: %s is a %T", errAnswerType, at, v)
+	// Any other value (a []string of audit details, a struct) is kept as
+	// JSON writes it, read back as plain values: as BSON kept it before,
+	// a list of texts comes back a []any.
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s is a %T: %w", errAnswerType, at, v, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var plain any
+	if err := dec.Decode(&plain); err != nil {
+		return nil, fmt.Errorf("%w: %s is a %T: %w", errAnswerType, at, v, err)
+	}
+	switch x := plain.(type) {
+	case json.Number:
+		n, err := plainNumber(x)
+		if err != nil {
+			return nil, err
+		}
+		return jsonValue(n, at, times)
+	case map[string]any, []any:
+		return jsonValue(x, at, times)
+	}
+	return plain, nil
 }
 
 // floatLiteral writes f as encoding/json would, with ".0" added to an

@@ -334,3 +334,28 @@ func TestAnswersKeepTheirTypes(t *testing.T) {
 	}
 	v.check(t, ctx, s)
 }
+
+// TestAuditDetailsOfAnyType: audit details are not storage-form answers
+// (a list of unit codes is a []string); they are kept, and read back as
+// plain values, as BSON gave them.
+func TestAuditDetailsOfAnyType(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := &survey.AuditEntry{At: at(1, 0), Username: "admin", Action: "user.create",
+		Details: map[string]any{"units": []string{"00004", "00005"}, "n": 3, "role": survey.Role("admin")}}
+	if err := s.AppendAudit(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListAudit(ctx, survey.AuditQuery{Limit: 1})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("%v, %v", got, err)
+	}
+	want := map[string]any{"units": []any{"00004", "00005"}, "n": int64(3), "role": "admin"}
+	if diff := cmp.Diff(want, got[0].Details); diff != "" {
+		t.Errorf("details (-want +got):\n%s", diff)
+	}
+}
