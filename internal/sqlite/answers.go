@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Answers in storage form (schema.ToStorage: map[string]any, []any,
@@ -139,27 +141,186 @@ func unescapePointer(k string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(k, "~1", "/"), "~0", "~")
 }
 
-// answerReader turns answers read with UseNumber back into storage form,
-// in place: numbers by their literal, the listed pointers into times.
-type answerReader struct{}
-
-func newAnswerReader() answerReader { return answerReader{} }
-
-func (r answerReader) plain(data map[string]any, times []string) (map[string]any, error) {
-	if data == nil {
-		data = map[string]any{}
-	}
-	if err := plainObject(data); err != nil {
-		return nil, err
-	}
-	for _, p := range times {
-		if err := setTime(data, p); err != nil {
-			return nil, err
-		}
-	}
-	return data, nil
+// answerReader reads answers from the tokens of a JSON decoder straight
+// into storage form (map[string]any, []any, string, bool, nil, int64,
+// float64; the listed times are set afterwards, see setTime): a number by
+// its literal, an integer as an int64. Its key table makes the map keys
+// of one scan share their strings (a form has a few dozen field names, a
+// scan has them in every row); a zero answerReader works without.
+//
+// Short texts are kept the same way, boxed: choice codes repeat in every
+// row, and a scan that allocated each of them twice (the text and its
+// interface) spent a fifth of its decoding there. A boxed text is never
+// changed, only replaced, so rows may share it.
+type answerReader struct {
+	keys  map[string]string
+	texts map[string]any
+	buf   []byte // unquoted text with escapes
 }
 
+// Texts up to internTextLen bytes are kept, at most internMax of them
+// (texts that never repeat, such as names, stop being kept once the
+// table is full: memory stays bounded whatever the scan's size).
+const (
+	internTextLen = 32
+	internMax     = 4096
+)
+
+func newAnswerReader() answerReader {
+	return answerReader{keys: make(map[string]string, 64), texts: make(map[string]any, 256)}
+}
+
+var errAnswersJSON = errors.New("stored answers: malformed JSON")
+
+// readObject reads the object (or null) that comes next.
+func (r *answerReader) readObject(dec *jsontext.Decoder) (map[string]any, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch tok.Kind() {
+	case 'n':
+		return nil, nil
+	case '{':
+	default:
+		return nil, errAnswersJSON
+	}
+	m := make(map[string]any, 16)
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		k, err := r.key(name)
+		if err != nil {
+			return nil, err
+		}
+		v, err := r.readValue(dec)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+	}
+	if _, err := dec.ReadToken(); err != nil { // }
+		return nil, err
+	}
+	return m, nil
+}
+
+func (r *answerReader) readValue(dec *jsontext.Decoder) (any, error) {
+	switch dec.PeekKind() {
+	case '{':
+		m, err := r.readObject(dec)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	case '[':
+		if _, err := dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		l := make([]any, 0, 4)
+		for dec.PeekKind() != ']' {
+			v, err := r.readValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+		if _, err := dec.ReadToken(); err != nil { // ]
+			return nil, err
+		}
+		return l, nil
+	case '"':
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		return r.text(v)
+	case '0':
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		return plainNumber(v)
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, err
+	}
+	switch tok.Kind() {
+	case 't', 'f':
+		return tok.Bool(), nil
+	case 'n':
+		return nil, nil
+	}
+	return nil, errAnswersJSON
+}
+
+// unquote gives the text of a JSON string as it was read: a view of the
+// decoder's buffer (or of r.buf, for a text with escapes), valid until
+// the next read.
+func (r *answerReader) unquote(v jsontext.Value) ([]byte, error) {
+	b := v[1 : len(v)-1]
+	if bytes.IndexByte(b, '\\') < 0 {
+		return b, nil
+	}
+	var err error
+	r.buf, err = jsontext.AppendUnquote(r.buf[:0], v)
+	return r.buf, err
+}
+
+func (r *answerReader) key(v jsontext.Value) (string, error) {
+	b, err := r.unquote(v)
+	if err != nil {
+		return "", err
+	}
+	if r.keys == nil {
+		return string(b), nil
+	}
+	if k, ok := r.keys[string(b)]; ok { // no allocation for the lookup
+		return k, nil
+	}
+	k := string(b)
+	r.keys[k] = k
+	return k, nil
+}
+
+func (r *answerReader) text(v jsontext.Value) (any, error) {
+	b, err := r.unquote(v)
+	if err != nil {
+		return nil, err
+	}
+	if r.texts == nil || len(b) > internTextLen {
+		return string(b), nil
+	}
+	if t, ok := r.texts[string(b)]; ok {
+		return t, nil
+	}
+	s := string(b)
+	var t any = s
+	if len(r.texts) < internMax {
+		r.texts[s] = t
+	}
+	return t, nil
+}
+
+// plainNumber reads an integer literal as an int64, any other as a float64.
+func plainNumber[N ~string | ~[]byte](n N) (any, error) {
+	if !bytes.ContainsAny([]byte(n), ".eE") {
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return i, nil
+		}
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		return nil, fmt.Errorf("stored number %s: %w", n, err)
+	}
+	return f, nil
+}
+
+// plainObject and plainList turn the json.Number values of answers read
+// by encoding/json with UseNumber (audit details) into int64 or float64.
 func plainObject(m map[string]any) error {
 	for k, v := range m {
 		switch x := v.(type) {
@@ -204,18 +365,14 @@ func plainList(l []any) error {
 	return nil
 }
 
-// plainNumber reads an integer literal as an int64, any other as a float64.
-func plainNumber(n json.Number) (any, error) {
-	if !strings.ContainsAny(string(n), ".eE") {
-		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
-			return i, nil
+// setTimes replaces the texts at the pointers times with the times they write.
+func setTimes(data map[string]any, times []string) error {
+	for _, p := range times {
+		if err := setTime(data, p); err != nil {
+			return err
 		}
 	}
-	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil {
-		return nil, fmt.Errorf("stored number %s: %w", n, err)
-	}
-	return f, nil
+	return nil
 }
 
 // setTime replaces the text at pointer p with the time it writes.

@@ -457,9 +457,10 @@ func decodeAudit(raw []byte, d *auditDoc) error {
 	if d.Details == nil {
 		return nil
 	}
-	var err error
-	d.Details, err = newAnswerReader().plain(d.Details, d.DetailsTimes)
-	return err
+	if err := plainObject(d.Details); err != nil {
+		return err
+	}
+	return setTimes(d.Details, d.DetailsTimes)
 }
 
 // AppendAudit inserts one audit entry.
