@@ -1,11 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/khaosat/khaosat/internal/survey"
@@ -53,7 +53,7 @@ type submissionDoc struct {
 	Location    *locationDoc `json:"location,omitempty"`
 	// Data holds the answers as JSON values (see jsonAnswers), Times the
 	// JSON pointers of the answers that are times.
-	Data          answerMap      `json:"data"`
+	Data          map[string]any `json:"data"`
 	Times         []string       `json:"times,omitempty"`
 	Collector     string         `json:"collector"`
 	CollectorName string         `json:"collector_name"`
@@ -97,21 +97,19 @@ func encodeSubmission(s *survey.Submission) (string, error) {
 	return string(b), nil
 }
 
-// answerMap is the answers of a stored submission: encoding/json writes
-// them, a docDecoder reads them (answerReader).
-type answerMap = map[string]any
-
-// docDecoder decodes stored submissions with encoding/json/v2's decoder
-// (github.com/go-json-experiment/json, the module the standard library's
-// encoding/json/v2 comes from): the document's fields into submissionDoc,
-// its answers token by token through an answerReader, in one pass over
-// the bytes. encoding/json (v1) took 3 to 4 times as long as the BSON
-// decoder it replaced (BenchmarkDecodeSubmission): it scans a document
-// twice, decodes numbers only as float64 or json.Number, and cannot share
-// the keys and short texts of one scan.
+// docDecoder decodes stored submissions from the tokens of
+// encoding/json/v2's decoder (github.com/go-json-experiment/json/jsontext,
+// the module the standard library's encoding/json/v2 comes from): the
+// document's fields (see read) and its answers (answerReader) in one pass
+// over the bytes, with the key and short-text tables of a scan.
+// encoding/json (v1) took 3 to 4 times the time of the BSON decoder it
+// replaced, with 277 allocations for its 61 (BenchmarkDecodeSubmission):
+// it scans a document twice, reads numbers only as float64 or
+// json.Number, and cannot share the keys and texts of one scan.
 type docDecoder struct {
 	answers answerReader
-	opts    jsonv2.Options
+	buf     bytes.Buffer
+	dec     *jsontext.Decoder
 }
 
 func newDocDecoder() *docDecoder {
@@ -125,19 +123,8 @@ func decodeSubmission(raw []byte) (*survey.Submission, error) {
 
 // submission decodes a stored submission.
 func (dd *docDecoder) submission(raw []byte) (*survey.Submission, error) {
-	if dd.opts == nil {
-		dd.opts = jsonv2.JoinOptions(
-			// Written by encoding/json from Go maps and structs: no name
-			// repeats, and checking that took a twentieth of the time.
-			jsontext.AllowDuplicateNames(true),
-			jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, m *answerMap) error {
-				var err error
-				*m, err = dd.answers.readObject(dec)
-				return err
-			})))
-	}
 	var d submissionDoc
-	if err := jsonv2.Unmarshal(raw, &d, dd.opts); err != nil {
+	if err := dd.read(raw, &d); err != nil {
 		return nil, fmt.Errorf("decode submission: %w", err)
 	}
 	data := d.Data
@@ -226,8 +213,8 @@ func (t stamp) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + s + `"`), nil
 }
 
-// UnmarshalJSONFrom reads a stamp from encoding/json/v2's decoder (a
-// docDecoder) without copying its text.
+// UnmarshalJSONFrom reads a stamp from a docDecoder's tokens without
+// copying its text.
 func (t *stamp) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	v, err := dec.ReadValue()
 	if err != nil {
@@ -236,7 +223,7 @@ func (t *stamp) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if v.Kind() != '"' {
 		return fmt.Errorf("a stored time is JSON %s, not text", v.Kind())
 	}
-	u, err := time.Parse(time.RFC3339Nano, string(v[1:len(v)-1]))
+	u, err := parseStamp(v[1 : len(v)-1])
 	if err != nil {
 		return err
 	}
