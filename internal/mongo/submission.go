@@ -218,9 +218,6 @@ func selection(q survey.SubmissionQuery) bson.A {
 
 // ListSubmissions returns a page in (received_at, _id) order.
 func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) ([]*survey.Submission, error) {
-	if groups := sameItem(q.Answers); groups != nil {
-		return s.listSameItem(ctx, q, groups)
-	}
 	and := append(bson.A{notDeleted}, selection(q)...)
 	if q.ReviewState != "" {
 		and = append(and, bson.D{{Key: "review_state", Value: q.ReviewState}})
