@@ -124,7 +124,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	file := filepath.Join(o.DataDir, sqlite.FileName)
 	var st *sqlite.Store
 	if lock != nil {
-		st, err = sqlite.Open(ctx, file)
+		st, err = sqlite.Open(ctx, file, sqlite.ReadingBSON(mongo.PlainDocument))
 	} else {
 		st, err = sqlite.OpenAlongside(ctx, file)
 	}

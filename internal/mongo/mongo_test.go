@@ -53,6 +53,8 @@ func MustStore(tb testing.TB) *mongo.Store {
 var standInCaveats = storetest.Caveats{
 	NoAtomicConditionalUpdates: "FerretDB 1.24 evaluates an update's filter and writes the document in two steps, " +
 		"so two conditional updates of one revision can both match; MongoDB applies a single-document update atomically",
+	NoElemMatch: "FerretDB 1.24 refuses $elemMatch on the fields of an array's items (\"(BadValue) unknown operator: sex\"); " +
+		"MongoDB does, and conditions on one repeat item are asked of it that way",
 }
 
 // mustStoreAt returns a store on a fresh database of the server at uri,

@@ -10,7 +10,6 @@ import (
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/khaosat/khaosat/internal/bsonplain"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -69,7 +68,7 @@ func toSubmissionDoc(s *survey.Submission) *submissionDoc {
 func (d *submissionDoc) domain() *survey.Submission {
 	s := &survey.Submission{
 		ID: d.ID, FormID: d.Form, FormVersion: d.FormVersion, Unit: d.Unit, SurveyDate: d.SurveyDate.UTC(),
-		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: bsonplain.Map(d.Data),
+		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
 		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash,
 		Sealed:     d.Sealed.domain(),
@@ -219,9 +218,6 @@ func selection(q survey.SubmissionQuery) bson.A {
 
 // ListSubmissions returns a page in (received_at, _id) order.
 func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) ([]*survey.Submission, error) {
-	if groups := sameItem(q.Answers); groups != nil {
-		return s.listSameItem(ctx, q, groups)
-	}
 	and := append(bson.A{notDeleted}, selection(q)...)
 	if q.ReviewState != "" {
 		and = append(and, bson.D{{Key: "review_state", Value: q.ReviewState}})

@@ -1,19 +1,21 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/khaosat/khaosat/internal/account"
-	"github.com/khaosat/khaosat/internal/bsonplain"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // The small records (accounts, forms, tokens, webhooks, audit entries)
-// are stored as BSON of the domain struct itself: their field names are
+// are stored as JSON of the domain struct itself: their field names are
 // the stored names, so renaming one needs a migration. Columns beside the
 // document carry what is looked up or compared and set.
 
@@ -427,16 +429,45 @@ func (s *Store) UseEnrollment(ctx context.Context, hash, deviceID string, at tim
 
 // --- audit
 
+// auditDoc is an audit entry's document; its details keep their types as
+// answers do (see answers.go).
 type auditDoc struct {
-	Role    string         `bson:"role,omitempty"`
-	Target  string         `bson:"target,omitempty"`
-	Details map[string]any `bson:"details,omitempty"`
+	Role         string         `json:"role,omitempty"`
+	Target       string         `json:"target,omitempty"`
+	Details      map[string]any `json:"details,omitempty"`
+	DetailsTimes []string       `json:"details_times,omitempty"`
+}
+
+func encodeAudit(e *survey.AuditEntry) (string, error) {
+	d := auditDoc{Role: string(e.Role), Target: e.Target}
+	if e.Details != nil {
+		var err error
+		if d.Details, d.DetailsTimes, err = jsonAnswers(e.Details); err != nil {
+			return "", fmt.Errorf("encode audit entry: %w", err)
+		}
+	}
+	return encode(d)
+}
+
+func decodeAudit(raw []byte, d *auditDoc) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(d); err != nil {
+		return err
+	}
+	if d.Details == nil {
+		return nil
+	}
+	if err := plainObject(d.Details); err != nil {
+		return err
+	}
+	return setTimes(d.Details, d.DetailsTimes)
 }
 
 // AppendAudit inserts one audit entry.
 func (s *Store) AppendAudit(ctx context.Context, e *survey.AuditEntry) error {
 	e.ID = uuid.NewString()
-	doc, err := encode(auditDoc{Role: string(e.Role), Target: e.Target, Details: e.Details})
+	doc, err := encodeAudit(e)
 	if err != nil {
 		return err
 	}
@@ -477,13 +508,10 @@ func (s *Store) ListAudit(ctx context.Context, q survey.AuditQuery) ([]*survey.A
 			return nil, translate("list audit entries", err)
 		}
 		var d auditDoc
-		if err := decode(raw, &d); err != nil {
+		if err := decodeAudit(raw, &d); err != nil {
 			return nil, translate("list audit entries", err)
 		}
-		e.At, e.Role, e.Target = fromMS(at), survey.Role(d.Role), d.Target
-		if d.Details != nil {
-			e.Details = bsonplain.Map(d.Details)
-		}
+		e.At, e.Role, e.Target, e.Details = fromMS(at), survey.Role(d.Role), d.Target, d.Details
 		out = append(out, &e)
 	}
 	return out, translate("list audit entries", rows.Err())

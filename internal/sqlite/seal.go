@@ -89,10 +89,11 @@ func (s *Store) ResealAnswers(ctx context.Context, cur, next *survey.Submission)
 			return translate("seal answers", errNoMatch)
 		}
 		sub.Data, sub.Sealed = next.Data, next.Sealed
-		if doc, err = encodeSubmission(sub); err != nil {
+		text, err := encodeSubmission(sub)
+		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(`UPDATE submissions SET sealed_key = ?, doc = ? WHERE id = ?`, sealedKey(sub), doc, sub.ID)
+		_, err = tx.Exec(`UPDATE submissions SET sealed_key = ?, doc = ? WHERE id = ?`, sealedKey(sub), text, sub.ID)
 		return translate("seal answers", err)
 	})
 }
@@ -114,10 +115,11 @@ func (s *Store) ResealRevision(ctx context.Context, cur, next *survey.Submission
 			return translate("seal kept answers", errNoMatch)
 		}
 		sub.Data, sub.Sealed = next.Data, next.Sealed
-		if doc, err = encodeSubmission(sub); err != nil {
+		text, err := encodeSubmission(sub)
+		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(`UPDATE submission_history SET doc = ? WHERE submission = ? AND revision = ?`, doc, sub.ID, sub.Revision)
+		_, err = tx.Exec(`UPDATE submission_history SET doc = ? WHERE submission = ? AND revision = ?`, text, sub.ID, sub.Revision)
 		return translate("seal kept answers", err)
 	})
 }

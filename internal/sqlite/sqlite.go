@@ -102,7 +102,7 @@ func dsn(file string, readOnly bool) string {
 // Open opens (creating it if needed) the database file and brings its
 // schema to the current version. The caller holds the data directory's
 // lock: this process is the database's writer.
-func Open(ctx context.Context, file string) (*Store, error) {
+func Open(ctx context.Context, file string, opts ...Option) (*Store, error) {
 	// Created by us, readable by the owner only: it holds personal data
 	// (SQLite gives its WAL and shared-memory files the same mode).
 	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
@@ -110,7 +110,11 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	f.Close()
-	s, err := open(ctx, file, migrate)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s, err := open(ctx, file, func(ctx context.Context, db *sql.DB) error { return migrate(ctx, db, &o) })
 	if s != nil {
 		s.owner = true
 	}
@@ -217,8 +221,9 @@ func (s *Store) Close() error {
 }
 
 // migrate applies the embedded migrations above PRAGMA user_version, each
-// in its own transaction with the version it brings.
-func migrate(ctx context.Context, db *sql.DB) error {
+// in its own transaction with the version it brings (and the step of
+// upgrades that follows its SQL, if it has one).
+func migrate(ctx context.Context, db *sql.DB, o *options) error {
 	var cur int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
@@ -250,6 +255,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate to %d (%s): %w", v, name, err)
+		}
+		if step := upgrades[v]; step != nil {
+			if err := step(ctx, tx, o); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migrate to %d (%s): %w", v, name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(v)); err != nil {
 			tx.Rollback()

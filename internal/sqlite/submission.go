@@ -51,7 +51,7 @@ func checkNotPurged(tx *wtx, id string) error {
 	return fmt.Errorf("insert submission: the id of a purged submission: %w", survey.ErrDuplicate)
 }
 
-func insertSubmission(tx *wtx, sub *survey.Submission, doc []byte) error {
+func insertSubmission(tx *wtx, sub *survey.Submission, doc string) error {
 	_, err := tx.Exec(`INSERT INTO submissions (id, form, form_version, unit, survey_date, collector, collector_name, received_at, revision, review_state, deleted_at, sealed_key, doc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sub.ID, sub.FormID, sub.FormVersion, sub.Unit, ms(sub.SurveyDate), sub.Collector, sub.CollectorName, ms(sub.ReceivedAt), sub.Revision,
@@ -82,13 +82,13 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 	if err != nil {
 		return err
 	}
-	var hist []byte
+	var hist string
 	if c.History != nil {
 		if hist, err = encodeSubmission(c.History); err != nil {
 			return err
 		}
 	}
-	var comment []byte
+	var comment string
 	if c.Comment != nil {
 		if comment, err = encodeComment(c.Comment); err != nil {
 			return err
@@ -108,13 +108,13 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 		if k, _ := r.RowsAffected(); k == 0 {
 			return translate("update submission", errNoMatch)
 		}
-		if hist != nil {
+		if hist != "" {
 			_, err := tx.Exec(`INSERT OR IGNORE INTO submission_history (submission, revision, doc) VALUES (?, ?, ?)`, c.History.ID, c.History.Revision, hist)
 			if err != nil {
 				return translate("keep history", err)
 			}
 		}
-		if comment != nil {
+		if comment != "" {
 			if err := insertComment(tx, c.Comment, comment); err != nil {
 				return err
 			}
@@ -556,14 +556,15 @@ func (s *Store) ReplaceSealed(ctx context.Context, id string, old, new *survey.S
 		if err != nil {
 			return err
 		}
+		var text string
 		if sub.Sealed == nil || sub.Sealed.KeyID != old.KeyID || string(sub.Sealed.Box) != string(old.Box) {
 			return translate("replace sealed answers", errNoMatch)
 		}
 		sub.Sealed = new
-		if doc, err = encodeSubmission(sub); err != nil {
+		if text, err = encodeSubmission(sub); err != nil {
 			return err
 		}
-		_, err = tx.Exec(`UPDATE submissions SET sealed_key = ?, doc = ? WHERE id = ?`, new.KeyID, doc, id)
+		_, err = tx.Exec(`UPDATE submissions SET sealed_key = ?, doc = ? WHERE id = ?`, new.KeyID, text, id)
 		return translate("replace sealed answers", err)
 	})
 }
@@ -572,7 +573,7 @@ func (s *Store) ReplaceSealed(ctx context.Context, id string, old, new *survey.S
 // subs[i], or nil) in one transaction, without change events: a bulk load
 // for tests, benchmarks and imports.
 func (s *Store) LoadSubmissions(ctx context.Context, subs []*survey.Submission, facts []*survey.Facts) error {
-	docs := make([][]byte, len(subs))
+	docs := make([]string, len(subs))
 	for i, sub := range subs {
 		var err error
 		if docs[i], err = encodeSubmission(sub); err != nil {
