@@ -112,6 +112,13 @@ func (l *linter) field(s map[string]any, ptr, dataPath string) map[string]any {
 			l.errorf(ptr+"/x-age", LintAnnotationValue, "x-age: %v.", "x-age: %v.", err, err)
 		}
 	}
+	if raw, ok := s["x-ref"]; ok {
+		if v, _ := raw.(string); v != RefChild && v != RefHousehold {
+			l.errorf(ptr+"/x-ref", LintAnnotationValue, "x-ref chỉ được là %q hoặc %q.", "x-ref must be %q or %q.", RefChild, RefHousehold, RefChild, RefHousehold)
+		} else if typ != "string" || s["format"] != "uuid" {
+			l.errorf(ptr+"/x-ref", LintAnnotationValue, "x-ref chỉ dành cho trường văn bản có format uuid.", "x-ref is for text fields of format uuid only.")
+		}
+	}
 	switch {
 	case typ == "array":
 		l.arrayField(s, ptr, dataPath)
