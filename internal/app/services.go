@@ -7,6 +7,7 @@ import (
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -21,6 +22,9 @@ type Services struct {
 	Hooks      *survey.Hooks
 	Exports    *survey.Exports
 	Accounts   *survey.Accounts // nil without a Hasher
+	// Registry is the registry of households and children; nil on a
+	// store that keeps none.
+	Registry *registry.Hook
 }
 
 // Config is what the services need besides the store.
@@ -62,7 +66,13 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 	facts := indicator.NewDeriver(set, units)
 	prot := c.Protection
 	prot.Audit = s.Auditor
-	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, survey.WithFacts(facts), survey.WithFeed(survey.NewFeed(store))); err != nil {
+	opts := []survey.IntakeOption{survey.WithFacts(facts), survey.WithFeed(survey.NewFeed(store))}
+	if s.Registry, err = buildRegistry(store, units, s.Catalog); err != nil {
+		return nil, err
+	} else if s.Registry != nil {
+		opts = append(opts, survey.WithRegistry(s.Registry))
+	}
+	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, opts...); err != nil {
 		return nil, err
 	}
 	// The indicators read stored submissions back through intake, which
