@@ -25,6 +25,9 @@ type Services struct {
 	// Registry is the registry of households and children; nil on a
 	// store that keeps none.
 	Registry *registry.Hook
+	// Records answers the registry's reads and decisions (nil with
+	// Registry).
+	Records *registry.Service
 }
 
 // Config is what the services need besides the store.
@@ -71,6 +74,7 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 		return nil, err
 	} else if s.Registry != nil {
 		opts = append(opts, survey.WithRegistry(s.Registry))
+		s.Records = registry.NewService(store.(registry.Store), units, s.Auditor)
 	}
 	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, opts...); err != nil {
 		return nil, err

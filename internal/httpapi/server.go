@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
 )
@@ -42,6 +43,9 @@ type Deps struct {
 
 	// Indicators answers the indicator routes.
 	Indicators *indicator.Indicators
+
+	// Registry answers the registry routes; nil serves none.
+	Registry *registry.Service
 
 	// Lifecycle serves sync, edits, review and deletion, over Intake.
 	Lifecycle *survey.Lifecycle
@@ -126,6 +130,7 @@ func NewRouter(d Deps) *gin.Engine {
 	s.indicatorRoutes(a)
 	s.lifecycleRoutes(a)
 	s.exportRoutes(a)
+	s.registryRoutes(a)
 	return r
 }
 
