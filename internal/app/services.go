@@ -75,6 +75,13 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 	} else if s.Registry != nil {
 		opts = append(opts, survey.WithRegistry(s.Registry))
 		s.Records = registry.NewService(store.(registry.Store), units, s.Auditor)
+		if c.Publish { // the server's start: a database from before the registry gets one
+			if built, err := s.Registry.BuildOnce(ctx); err != nil {
+				return nil, err
+			} else if built && c.Log != nil {
+				c.Log.Info("registry of households and children built from the stored submissions")
+			}
+		}
 	}
 	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, opts...); err != nil {
 		return nil, err

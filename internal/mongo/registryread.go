@@ -363,3 +363,23 @@ func (s *Store) RebuildRegistry(ctx context.Context, observe func(context.Contex
 	}
 	return nil
 }
+
+// RegistryNeedsRebuild reports whether the registry is empty while
+// submissions it is made of exist (a database from before the registry).
+func (s *Store) RegistryNeedsRebuild(ctx context.Context) (bool, error) {
+	one := options.Count().SetLimit(1)
+	for _, c := range []string{colRegVisits, colRegFollowUps} {
+		n, err := s.db.Collection(c).CountDocuments(ctx, bson.D{}, one)
+		if err != nil {
+			return false, translate("look at the registry", err)
+		}
+		if n > 0 {
+			return false, nil
+		}
+	}
+	n, err := s.db.Collection(colSubmissions).CountDocuments(ctx, bson.D{{Key: "form", Value: bson.D{{Key: "$in", Value: bson.A{"household", "disability", "labour"}}}}}, one)
+	if err != nil {
+		return false, translate("look at the registry", err)
+	}
+	return n > 0, nil
+}

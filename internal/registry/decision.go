@@ -82,4 +82,7 @@ type Store interface {
 	// RebuildRegistry computes the registry again from every stored
 	// submission, observed by observe; decisions are kept.
 	RebuildRegistry(ctx context.Context, observe func(ctx context.Context, sub *survey.Submission) (*Observation, error)) error
+	// RegistryNeedsRebuild reports whether the registry is empty while
+	// submissions it is made of exist (a database from before it).
+	RegistryNeedsRebuild(ctx context.Context) (bool, error)
 }

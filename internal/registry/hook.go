@@ -50,6 +50,16 @@ func (h *Hook) Rebuild(ctx context.Context) error {
 	return h.store.RebuildRegistry(ctx, h.observe)
 }
 
+// BuildOnce builds the registry of a database from before it, once: it
+// reports whether it did.
+func (h *Hook) BuildOnce(ctx context.Context) (bool, error) {
+	need, err := h.store.RegistryNeedsRebuild(ctx)
+	if err != nil || !need {
+		return false, err
+	}
+	return true, h.Rebuild(ctx)
+}
+
 // CheckRefs returns an error for each root answer of sub on a field with
 // x-ref that names no record the actor may see: none with that id, or
 // one outside the actor's communes. Nothing of the record is told.

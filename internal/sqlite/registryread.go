@@ -337,3 +337,16 @@ func (s *Store) RebuildRegistry(ctx context.Context, observe func(context.Contex
 		return nil
 	})
 }
+
+// RegistryNeedsRebuild reports whether the registry is empty while
+// submissions it is made of exist: a database from before the registry
+// (migration 0006), whose registry is then built once from them.
+func (s *Store) RegistryNeedsRebuild(ctx context.Context) (bool, error) {
+	var have, subs bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM reg_visits) OR EXISTS (SELECT 1 FROM reg_followups),
+		EXISTS (SELECT 1 FROM submissions WHERE form IN ('household', 'disability', 'labour'))`).Scan(&have, &subs)
+	if err != nil {
+		return false, translate("look at the registry", err)
+	}
+	return !have && subs, nil
+}

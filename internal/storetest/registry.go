@@ -28,6 +28,34 @@ func RunRegistry(t *testing.T, open func(t *testing.T) RegistryStores) {
 	t.Run("RegistryRebuildEqualsLive", func(t *testing.T) { t.Parallel(); testRegistryRebuild(t, open(t)) })
 	t.Run("RaceRegistrySameSubmissionTwice", func(t *testing.T) { t.Parallel(); testRaceRegistryTwice(t, open(t)) })
 	t.Run("RaceRegistryMergeUndo", func(t *testing.T) { t.Parallel(); testRaceMergeUndo(t, open(t)) })
+	t.Run("RegistryBuiltOnceFromOlderData", func(t *testing.T) { t.Parallel(); testRegistryBuiltOnce(t, open(t)) })
+}
+
+// testRegistryBuiltOnce: submissions stored before there was a registry
+// (no observation written with them) leave it empty; it then needs one
+// build, after which it has them and needs none.
+func testRegistryBuiltOnce(t *testing.T, s RegistryStores) {
+	ctx := context.Background()
+	if need, err := s.RegistryNeedsRebuild(ctx); err != nil || need {
+		t.Fatalf("an empty database needs a rebuild: %v, %v", need, err)
+	}
+	kid := uuid.NewString()
+	old := visitSub(uuid.NewString(), "00070", "2026-03-01", time.Now().UTC().Truncate(time.Millisecond), []map[string]any{regChild(kid, "Nguyễn Văn An", "male", "2015-03-02")})
+	if err := s.CreateSubmission(ctx, old, nil, facts(old)); err != nil {
+		t.Fatal(err)
+	}
+	if need, err := s.RegistryNeedsRebuild(ctx); err != nil || !need {
+		t.Fatalf("older data, no registry: needs a rebuild = %v, %v", need, err)
+	}
+	if err := s.RebuildRegistry(ctx, observeStored); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RegistryChild(ctx, kid); err != nil {
+		t.Errorf("the child of the older data: %v", err)
+	}
+	if need, err := s.RegistryNeedsRebuild(ctx); err != nil || need {
+		t.Errorf("after the build: needs a rebuild = %v, %v", need, err)
+	}
 }
 
 // regChild is a roster entry of a household submission (storage form).
