@@ -1,7 +1,9 @@
 package registry
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"sort"
 )
 
@@ -81,6 +83,13 @@ func Project(ctx context.Context, tx Tx, l *Linker, o *Observation) error {
 	return nil
 }
 
+// same reports whether two derived records are equal, as stored.
+func same(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
 func sorted(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -106,14 +115,17 @@ func refreshHousehold(ctx context.Context, tx Tx, l *Linker, id string, children
 		return err
 	}
 	h, stays := DeriveHousehold(id, visits)
-	if err := tx.PutHousehold(ctx, id, h, stays); err != nil {
-		return err
-	}
 	for _, s := range oldStays {
 		children[s.ChildID] = true
 	}
 	for _, s := range stays {
 		children[s.ChildID] = true
+	}
+	if same(old, h) && same(oldStays, stays) {
+		return nil // nothing changed: neither the rows, nor the candidates, nor the feed
+	}
+	if err := tx.PutHousehold(ctx, id, h, stays); err != nil {
+		return err
 	}
 	if err := RefreshHouseholdCandidates(ctx, tx, id, h); err != nil {
 		return err
@@ -178,6 +190,12 @@ func RefreshChild(ctx context.Context, tx Tx, l *Linker, id string) error {
 		return err
 	}
 	c := DeriveChild(id, stays, fus)
+	if same(old, c) {
+		// The child's state, hence their keys and candidates, are as
+		// they were: a pair with another record that changed is that
+		// record's refresh to find or drop.
+		return nil
+	}
 	var keys []string
 	if c != nil {
 		keys = l.ChildKeys(c)

@@ -271,3 +271,13 @@ func (r regTx) Changed(ctx context.Context, kind, id string, communes ...string)
 	}
 	return nil
 }
+
+// Query runs query with args, through its prepared statement if it has
+// one (see Exec): the registry's reads inside a write.
+func (tx *wtx) Query(query string, args ...any) (*sql.Rows, error) {
+	if st, ok := tx.s.stmts[query]; ok {
+		return tx.Stmt(st).Query(args...)
+	}
+	tx.s.unprepared[query] = true
+	return tx.Tx.Query(query, args...)
+}
