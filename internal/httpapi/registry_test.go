@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -275,4 +276,34 @@ func TestRegistryRevisitAndFeed(t *testing.T) {
 		t.Errorf("feed after the revisit = %v, want %v (each changed record once)", ids, want)
 	}
 	mustStatus(t, a.do("GET", "/api/v1/registry/changes?cursor=abc", col, nil), http.StatusBadRequest, "bad cursor")
+}
+
+// TestSyncFollowUpOfANewChild: a phone that registered a household
+// offline and filed a follow-up for one of its children sends both in
+// one sync, stored in parallel: the follow-up is accepted all the same.
+func TestSyncFollowUpOfANewChild(t *testing.T) {
+	a := newAPI(t)
+	col := a.user("collector", "00070")
+	var batch []map[string]any
+	for i := range 8 { // enough items that the workers take them at once
+		hh := uuid.NewString()
+		kid := uuid.NewString()
+		v := visit(t, "00070", "2026-06-15", hh, [][4]string{{kid, "Nguyễn Văn An " + strconv.Itoa(i), "male", "2015-03-02"}})
+		v["form"] = "household"
+		f := labour(t, "00070", kid)
+		f["form"] = "labour"
+		batch = append(batch, f, v) // the follow-up first: the worst order
+	}
+	r := mustStatus(t, a.do("POST", "/api/v1/sync", col, map[string]any{"submissions": batch}), http.StatusOK, "sync")
+	res := decode[struct {
+		Results []struct {
+			Status int             `json:"status"`
+			Error  json.RawMessage `json:"error"`
+		} `json:"results"`
+	}](t, r)
+	for i, it := range res.Results {
+		if it.Status != http.StatusCreated {
+			t.Errorf("item %d (%s): %d %s", i, batch[i]["form"], it.Status, it.Error)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"errors"
 
 	"github.com/khaosat/khaosat/internal/schema"
 )
@@ -66,4 +67,34 @@ func (s *Intake) withRegistry(ctx context.Context, sub *Submission, f *Facts) (*
 	}
 	f.Registry = rec
 	return f, nil
+}
+
+// retryRefs submits again, in order, the items of a sync refused only
+// for naming a registry record unknown: a follow-up may name a child
+// that a household visit of the same batch registers, stored in
+// parallel with it.
+func (l *Lifecycle) retryRefs(ctx context.Context, actor Actor, bodies []syncItem, out []SyncResult) {
+	if l.in.registry == nil {
+		return
+	}
+	for i := range out {
+		if unknownRefOnly(out[i].Err) {
+			out[i].Submission, out[i].Created, out[i].Err = l.in.Submit(ctx, actor, bodies[i].form, bodies[i].body)
+		}
+	}
+}
+
+// unknownRefOnly reports whether err refuses a submission for unknown
+// references and nothing else.
+func unknownRefOnly(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeInvalid || len(e.Fields) == 0 {
+		return false
+	}
+	for _, f := range e.Fields {
+		if f.Code != "unknown_child" && f.Code != "unknown_household" {
+			return false
+		}
+	}
+	return true
 }
