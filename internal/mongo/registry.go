@@ -148,6 +148,22 @@ func (s *Store) ProjectPendingRegistry(ctx context.Context) error {
 	return nil
 }
 
+// projectPendingOf projects submission id's observation if it is still
+// marked pending.
+func (s *Store) projectPendingOf(ctx context.Context, id string) error {
+	var d struct {
+		RG *registryDoc `bson:"rg"`
+	}
+	err := s.db.Collection(colSubmissions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mdb.ErrNoDocuments) || (err == nil && (d.RG == nil || !d.RG.Pending)) {
+		return nil
+	}
+	if err != nil {
+		return translate("find a pending observation", err)
+	}
+	return s.projectDoc(ctx, id, d.RG.Obs)
+}
+
 // regTx is registry.Tx over the reg_* collections: each write replaces
 // whole documents by id.
 type regTx struct{ s *Store }

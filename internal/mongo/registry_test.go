@@ -2,6 +2,7 @@ package mongo_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
 	"time"
@@ -34,10 +35,19 @@ func TestRegistryContract(t *testing.T) {
 
 // TestRegistryProjectsAfterCrash: a process that stops between a
 // submission's document write and its projection leaves the observation
-// marked in the document; the next start (EnsureIndexes) projects it, and
-// the registry equals one rebuilt from the submissions.
+// marked in the document; the next start (EnsureIndexes), or the phone
+// sending the submission again, projects it, and the registry equals one
+// rebuilt from the submissions.
 func TestRegistryProjectsAfterCrash(t *testing.T) {
 	t.Parallel()
+	for _, recover := range []string{"restart", "retry"} {
+		t.Run(recover, func(t *testing.T) { t.Parallel(); testProjectsAfterCrash(t, recover) })
+	}
+}
+
+// testProjectsAfterCrash: recover is how the marked observation gets
+// projected: the next start, or the phone sending the submission again.
+func testProjectsAfterCrash(t *testing.T, recover string) {
 	ctx := context.Background()
 	s := MustStore(t)
 	now := time.Now().UTC().Truncate(time.Millisecond)
@@ -80,8 +90,12 @@ func TestRegistryProjectsAfterCrash(t *testing.T) {
 	if c, err := s.RegistryChild(ctx, binh); err != nil || c.LeftAt != nil {
 		t.Fatalf("before the restart: %+v, %v, want the child still listed", c, err)
 	}
-	if err := s.EnsureIndexes(ctx); err != nil { // the next start
-		t.Fatal(err)
+	if recover == "restart" {
+		if err := s.EnsureIndexes(ctx); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := s.CreateSubmission(ctx, again, nil, &survey.Facts{SubmissionID: again.ID, Registry: registry.ObservationOf(again, false)}); !errors.Is(err, survey.ErrDuplicate) {
+		t.Fatalf("the retry: %v, want ErrDuplicate", err)
 	}
 	if c, err := s.RegistryChild(ctx, binh); err != nil || c.LeftAt == nil {
 		t.Errorf("after the restart: %+v, %v, want the child gone as of the revisit", c, err)

@@ -98,8 +98,15 @@ func utcPtr(t *time.Time) *time.Time {
 // feed (see feed.go) before the call returns.
 func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) (err error) {
 	defer func() {
-		if err == nil {
+		switch {
+		case err == nil:
 			err = s.projectWritten(ctx, sub.ID, f)
+		case errors.Is(err, survey.ErrDuplicate):
+			// A retry: its first write may not have been projected (the
+			// writer stopped, or its projection failed).
+			if perr := s.projectPendingOf(ctx, sub.ID); perr != nil {
+				err = perr
+			}
 		}
 	}()
 	if err := s.checkNotDeletedID(ctx, sub.ID); err != nil {
