@@ -59,7 +59,7 @@ var registryIndexes = map[string][]mdb.IndexModel{
 	colRegVisits:     {{Keys: bson.D{{Key: "h", Value: 1}}, Options: options.Index().SetName("household")}},
 	colRegFollowUps:  {{Keys: bson.D{{Key: "c", Value: 1}}, Options: options.Index().SetName("child")}},
 	colRegHouseholds: {{Keys: bson.D{{Key: "k", Value: 1}}, Options: options.Index().SetName("dkey")}, {Keys: bson.D{{Key: "u", Value: 1}}, Options: options.Index().SetName("commune")}},
-	colRegStays:      {{Keys: bson.D{{Key: "c", Value: 1}}, Options: options.Index().SetName("child")}, {Keys: bson.D{{Key: "h", Value: 1}}, Options: options.Index().SetName("household")}},
+	colRegStays:      {{Keys: bson.D{{Key: "c", Value: 1}, {Key: "o", Value: 1}}, Options: options.Index().SetName("child_latest")}, {Keys: bson.D{{Key: "h", Value: 1}}, Options: options.Index().SetName("household")}},
 	colRegChildren:   {{Keys: bson.D{{Key: "u", Value: 1}}, Options: options.Index().SetName("commune")}},
 	colRegChildKeys:  {{Keys: bson.D{{Key: "k", Value: 1}}, Options: options.Index().SetName("dkey")}, {Keys: bson.D{{Key: "c", Value: 1}}, Options: options.Index().SetName("child")}},
 	colRegCandidates: {{Keys: bson.D{{Key: "a", Value: 1}}, Options: options.Index().SetName("a")}, {Keys: bson.D{{Key: "b", Value: 1}}, Options: options.Index().SetName("b")}},
@@ -318,7 +318,7 @@ func (r regTx) PutHousehold(ctx context.Context, id string, h *registry.Househol
 		if err != nil {
 			return err
 		}
-		if err := put(ctx, r.col(colRegStays), stayID(s), bson.D{{Key: "c", Value: s.ChildID}, {Key: "h", Value: id}, {Key: "d", Value: d}}, "write a stay"); err != nil {
+		if err := put(ctx, r.col(colRegStays), stayID(s), bson.D{{Key: "c", Value: s.ChildID}, {Key: "h", Value: id}, {Key: "o", Value: s.Latest.Key()}, {Key: "d", Value: d}}, "write a stay"); err != nil {
 			return err
 		}
 	}
@@ -348,12 +348,34 @@ func (r regTx) Household(ctx context.Context, id string) (*registry.Household, e
 	return &hs[0], nil
 }
 
-func (r regTx) HouseholdsWithKey(ctx context.Context, key string) ([]string, error) {
-	return ids(ctx, r.col(colRegHouseholds), bson.D{{Key: "k", Value: key}}, "_id", "find households by key")
+func (r regTx) HouseholdsWithKey(ctx context.Context, key string, limit int) ([]string, error) {
+	return firstN(ids(ctx, r.col(colRegHouseholds), bson.D{{Key: "k", Value: key}}, "_id", "find households by key"))(limit)
 }
 
-func (r regTx) ChildStays(ctx context.Context, id string) ([]registry.Stay, error) {
-	return sortedStays(findDocs[registry.Stay](ctx, r.col(colRegStays), bson.D{{Key: "c", Value: id}}, nil, "read stays"))
+// firstN keeps the first n of a sorted list.
+func firstN(list []string, err error) func(n int) ([]string, error) {
+	return func(n int) ([]string, error) {
+		if len(list) > n {
+			list = list[:n]
+		}
+		return list, err
+	}
+}
+
+func (r regTx) LatestStay(ctx context.Context, id string) (*registry.Stay, error) {
+	var d jdoc
+	err := r.col(colRegStays).FindOne(ctx, bson.D{{Key: "c", Value: id}}, options.FindOne().SetSort(bson.D{{Key: "o", Value: -1}})).Decode(&d)
+	if errors.Is(err, mdb.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, translate("read stays", err)
+	}
+	var st registry.Stay
+	if err := json.Unmarshal([]byte(d.Doc), &st); err != nil {
+		return nil, fmt.Errorf("read stays: %w", err)
+	}
+	return &st, nil
 }
 
 func (r regTx) ChildFollowUps(ctx context.Context, id string) ([]registry.FollowUp, error) {
@@ -398,11 +420,11 @@ func (r regTx) PutChild(ctx context.Context, id string, c *registry.Child, keys 
 	return put(ctx, r.col(colRegChildren), id, bson.D{{Key: "u", Value: c.Commune}, {Key: "d", Value: d}}, "write a child")
 }
 
-func (r regTx) ChildrenWithKeys(ctx context.Context, keys []string) ([]string, error) {
+func (r regTx) ChildrenWithKeys(ctx context.Context, keys []string, limit int) ([]string, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	return ids(ctx, r.col(colRegChildKeys), bson.D{{Key: "k", Value: bson.D{{Key: "$in", Value: keys}}}}, "c", "find children by key")
+	return firstN(ids(ctx, r.col(colRegChildKeys), bson.D{{Key: "k", Value: bson.D{{Key: "$in", Value: keys}}}}, "c", "find children by key"))(limit)
 }
 
 func (r regTx) Survivor(ctx context.Context, kind, id string) (string, error) {

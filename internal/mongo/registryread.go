@@ -47,7 +47,7 @@ func (s *Store) RegistryChild(ctx context.Context, id string) (*registry.Child, 
 
 // RegistryChildStays returns a child's stays in every household.
 func (s *Store) RegistryChildStays(ctx context.Context, id string) ([]registry.Stay, error) {
-	return regTx{s}.ChildStays(ctx, id)
+	return sortedStays(findDocs[registry.Stay](ctx, s.db.Collection(colRegStays), bson.D{{Key: "c", Value: id}}, nil, "read stays"))
 }
 
 // RegistryChildFollowUps returns the follow-ups naming a child.

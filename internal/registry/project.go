@@ -23,18 +23,21 @@ type Tx interface {
 	PutHousehold(ctx context.Context, id string, h *Household, stays []Stay) error
 	// Household returns a household as last projected (nil: none).
 	Household(ctx context.Context, id string) (*Household, error)
-	// HouseholdsWithKey returns the households whose Key is key.
-	HouseholdsWithKey(ctx context.Context, key string) ([]string, error)
-	// ChildStays returns a child's stays in every household.
-	ChildStays(ctx context.Context, childID string) ([]Stay, error)
+	// HouseholdsWithKey returns up to limit households whose Key is key,
+	// in id order.
+	HouseholdsWithKey(ctx context.Context, key string, limit int) ([]string, error)
+	// LatestStay returns the child's stay whose latest visit is the latest
+	// (by Seen), in any household; nil when none.
+	LatestStay(ctx context.Context, childID string) (*Stay, error)
 	// ChildFollowUps returns the follow-ups naming a child.
 	ChildFollowUps(ctx context.Context, childID string) ([]FollowUp, error)
 	// Child returns a child as last projected (nil: none).
 	Child(ctx context.Context, id string) (*Child, error)
 	// PutChild replaces a child and its index keys (c nil: none).
 	PutChild(ctx context.Context, id string, c *Child, keys []string) error
-	// ChildrenWithKeys returns the children indexed under any of keys.
-	ChildrenWithKeys(ctx context.Context, keys []string) ([]string, error)
+	// ChildrenWithKeys returns up to limit children indexed under any of
+	// keys, in id order.
+	ChildrenWithKeys(ctx context.Context, keys []string, limit int) ([]string, error)
 	// Survivor returns the record a merged record is an alias of ("" when
 	// it is not an alias).
 	Survivor(ctx context.Context, kind, id string) (string, error)
@@ -143,7 +146,7 @@ func RefreshHouseholdCandidates(ctx context.Context, tx Tx, id string, h *Househ
 			return err
 		}
 		if alias == "" {
-			ids, err := tx.HouseholdsWithKey(ctx, h.Key())
+			ids, err := tx.HouseholdsWithKey(ctx, h.Key(), MaxCandidates+1)
 			if err != nil {
 				return err
 			}
@@ -154,6 +157,14 @@ func RefreshHouseholdCandidates(ctx context.Context, tx Tx, id string, h *Househ
 	}
 	return tx.ReplaceCandidates(ctx, KindHousehold, id, cs)
 }
+
+// MaxCandidates bounds the candidates a record is paired with by one rule
+// when it changes: a group of many identical records (the same household
+// entered again and again) would otherwise pair each new one with all the
+// others, a cost at intake that grows with the group. A record is paired
+// with the first MaxCandidates of its group in id order; in such a group,
+// which pairs are proposed may depend on the order the records came in.
+const MaxCandidates = 20
 
 // others returns the candidates of id with each of ids that is another
 // record and no alias.
@@ -181,12 +192,15 @@ func RefreshChild(ctx context.Context, tx Tx, l *Linker, id string) error {
 	if err != nil {
 		return err
 	}
-	stays, err := tx.ChildStays(ctx, id)
+	latest, err := tx.LatestStay(ctx, id)
 	if err != nil {
 		return err
 	}
-	fus, err := tx.ChildFollowUps(ctx, id)
-	if err != nil {
+	var stays []Stay
+	var fus []FollowUp
+	if latest != nil {
+		stays = []Stay{*latest} // a visit's word beats a follow-up's
+	} else if fus, err = tx.ChildFollowUps(ctx, id); err != nil {
 		return err
 	}
 	c := DeriveChild(id, stays, fus)
@@ -221,7 +235,7 @@ func RefreshChildCandidates(ctx context.Context, tx Tx, id string, c *Child, key
 		}
 		if alias == "" {
 			if len(keys) > 0 {
-				ids, err := tx.ChildrenWithKeys(ctx, keys)
+				ids, err := tx.ChildrenWithKeys(ctx, keys, MaxCandidates+1)
 				if err != nil {
 					return err
 				}

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"fmt"
 	"sort"
 	"time"
 )
@@ -37,6 +38,11 @@ type Seen struct {
 	SurveyDate   time.Time
 	Acknowledged time.Time
 	SubmissionID string
+}
+
+// Key is a text that sorts as Seen does (for a store's index).
+func (s Seen) Key() string {
+	return fmt.Sprintf("%020d|%020d|%s", s.SurveyDate.UnixMilli()+1<<62, s.Acknowledged.UnixMilli()+1<<62, s.SubmissionID)
 }
 
 // Before reports whether s comes before t.
@@ -205,8 +211,9 @@ func DeriveHousehold(id string, visits []Visit) (h *Household, stays []Stay) {
 	return h, stays
 }
 
-// DeriveChild computes a child's current state from the child's stays in
-// every household and the follow-ups naming the child. The latest visit
+// DeriveChild computes a child's current state from the child's latest
+// stay (by Latest; any stays may be given) and the follow-ups naming the
+// child. The latest visit
 // listing the child says who they are and where; a child whose latest
 // stay was closed has left. A child never listed by a visit is the one a
 // follow-up created, as that follow-up (the latest, if edited) says. Nil

@@ -171,7 +171,7 @@ func (r regTx) PutHousehold(ctx context.Context, id string, h *registry.Househol
 		if err != nil {
 			return err
 		}
-		if _, err := r.tx.Exec(`INSERT INTO reg_stays (child, household, from_day, doc) VALUES (?, ?, ?, ?)`, s.ChildID, id, ms(s.From), doc); err != nil {
+		if _, err := r.tx.Exec(`INSERT INTO reg_stays (child, household, from_day, seen, doc) VALUES (?, ?, ?, ?, ?)`, s.ChildID, id, ms(s.From), s.Latest.Key(), doc); err != nil {
 			return translate("write a stay", err)
 		}
 	}
@@ -186,12 +186,16 @@ func (r regTx) Household(ctx context.Context, id string) (*registry.Household, e
 	return &hs[0], nil
 }
 
-func (r regTx) HouseholdsWithKey(ctx context.Context, key string) ([]string, error) {
-	return strs(r.tx, "find households by key", `SELECT id FROM reg_households WHERE dkey = ?`, key)
+func (r regTx) HouseholdsWithKey(ctx context.Context, key string, limit int) ([]string, error) {
+	return strs(r.tx, "find households by key", `SELECT id FROM reg_households WHERE dkey = ? ORDER BY id LIMIT ?`, key, limit)
 }
 
-func (r regTx) ChildStays(ctx context.Context, id string) ([]registry.Stay, error) {
-	return docs[registry.Stay](r.tx, "read stays", `SELECT doc FROM reg_stays WHERE child = ? ORDER BY household, from_day`, id)
+func (r regTx) LatestStay(ctx context.Context, id string) (*registry.Stay, error) {
+	ss, err := docs[registry.Stay](r.tx, "read stays", `SELECT doc FROM reg_stays WHERE child = ? ORDER BY seen DESC LIMIT 1`, id)
+	if err != nil || len(ss) == 0 {
+		return nil, err
+	}
+	return &ss[0], nil
 }
 
 func (r regTx) ChildFollowUps(ctx context.Context, id string) ([]registry.FollowUp, error) {
@@ -231,7 +235,7 @@ func (r regTx) PutChild(ctx context.Context, id string, c *registry.Child, keys 
 	return nil
 }
 
-func (r regTx) ChildrenWithKeys(ctx context.Context, keys []string) ([]string, error) {
+func (r regTx) ChildrenWithKeys(ctx context.Context, keys []string, limit int) ([]string, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -239,7 +243,7 @@ func (r regTx) ChildrenWithKeys(ctx context.Context, keys []string) ([]string, e
 	for i, k := range keys {
 		args[i] = k
 	}
-	return strs(r.tx, "find children by key", `SELECT DISTINCT child FROM reg_child_keys WHERE dkey IN (?`+strings.Repeat(", ?", len(keys)-1)+`) ORDER BY child`, args...)
+	return strs(r.tx, "find children by key", `SELECT DISTINCT child FROM reg_child_keys WHERE dkey IN (?`+strings.Repeat(", ?", len(keys)-1)+`) ORDER BY child LIMIT ?`, append(args, limit)...)
 }
 
 func (r regTx) Survivor(ctx context.Context, kind, id string) (string, error) {

@@ -30,10 +30,13 @@ CREATE TABLE reg_stays (
 	child     TEXT NOT NULL,
 	household TEXT NOT NULL,
 	from_day  INTEGER NOT NULL,
+	seen      TEXT NOT NULL, -- registry.Seen.Key of its latest visit
 	doc       TEXT NOT NULL,
 	PRIMARY KEY (child, household, from_day)
 ) WITHOUT ROWID;
 CREATE INDEX reg_stays_household ON reg_stays (household);
+-- A child's latest stay, read at every change of the child.
+CREATE INDEX reg_stays_latest ON reg_stays (child, seen);
 
 CREATE TABLE reg_children (
 	id       TEXT PRIMARY KEY,
