@@ -10,6 +10,7 @@ import (
 	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/protect"
+	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -25,6 +26,12 @@ type Services struct {
 	Hooks      *survey.Hooks
 	Exports    *survey.Exports
 	Accounts   *account.Accounts // nil without a Hasher
+	// Registry is the registry of households and children; nil on a
+	// store that keeps none.
+	Registry *registry.Hook
+	// Records answers the registry's reads and decisions (nil with
+	// Registry).
+	Records *registry.Service
 }
 
 // Config is what the services need besides the store.
@@ -77,7 +84,21 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 	prot.Audit = s.Auditor
 	s.Answers = protect.New(prot.Sealer, s.Catalog)
 	prot.Answers = s.Answers
-	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, survey.WithFacts(facts), survey.WithFeed(survey.NewFeed(store))); err != nil {
+	opts := []survey.IntakeOption{survey.WithFacts(facts), survey.WithFeed(survey.NewFeed(store))}
+	if s.Registry, err = buildRegistry(store, units, s.Catalog); err != nil {
+		return nil, err
+	} else if s.Registry != nil {
+		opts = append(opts, survey.WithRegistry(s.Registry))
+		s.Records = registry.NewService(store.(registry.Store), units, s.Auditor)
+		if c.Publish { // the server's start: a database from before the registry gets one
+			if built, err := s.Registry.BuildOnce(ctx); err != nil {
+				return nil, err
+			} else if built && c.Log != nil {
+				c.Log.Info("registry of households and children built from the stored submissions")
+			}
+		}
+	}
+	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, opts...); err != nil {
 		return nil, err
 	}
 	// The indicators read stored submissions back through intake, which

@@ -20,6 +20,7 @@ import (
 	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/msg"
+	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
 )
@@ -44,6 +45,9 @@ type Deps struct {
 
 	// Indicators answers the indicator routes.
 	Indicators *indicator.Indicators
+
+	// Registry answers the registry routes; nil serves none.
+	Registry *registry.Service
 
 	// Lifecycle serves sync, edits, review and deletion, over Intake.
 	Lifecycle *survey.Lifecycle
@@ -128,6 +132,7 @@ func NewRouter(d Deps) *gin.Engine {
 	s.indicatorRoutes(a)
 	s.lifecycleRoutes(a)
 	s.exportRoutes(a)
+	s.registryRoutes(a)
 	return r
 }
 

@@ -48,6 +48,8 @@ type submissionDoc struct {
 	// Outbox holds what goes with the changes written into this document
 	// and is not yet published (see feed.go); empty once published.
 	Outbox []bson.Raw `bson:"ob,omitempty"`
+	// Registry is what the submission tells the registry (registry.go).
+	Registry *registryDoc `bson:"rg,omitempty"`
 }
 
 func toSubmissionDoc(s *survey.Submission) *submissionDoc {
@@ -93,7 +95,19 @@ func utcPtr(t *time.Time) *time.Time {
 // outbox, its change event: one document write, so an acknowledged
 // submission never lacks its event. The event is then published to the
 // feed (see feed.go) before the call returns.
-func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) error {
+func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) (err error) {
+	defer func() {
+		switch {
+		case err == nil:
+			err = s.projectWritten(ctx, sub.ID, f)
+		case errors.Is(err, survey.ErrDuplicate):
+			// A retry: its first write may not have been projected (the
+			// writer stopped, or its projection failed).
+			if perr := s.projectPendingOf(ctx, sub.ID); perr != nil {
+				err = perr
+			}
+		}
+	}()
 	if err := s.checkNotDeletedID(ctx, sub.ID); err != nil {
 		return err
 	}

@@ -23,8 +23,13 @@ import (
 	"sort"
 )
 
-// Key names one message of the catalogue.
-type Key string
+// Key names one message of the catalogue. It is not a string: only the
+// catalogue makes keys (def), so a text written where a key belongs, or a
+// key that does not exist, does not compile.
+type Key struct{ name string }
+
+// String is the key's name.
+func (k Key) String() string { return k.name }
 
 // Label is a text in Vietnamese and English.
 type Label struct {
@@ -54,9 +59,10 @@ type template struct{ vi, en string }
 var catalogue = map[Key]template{}
 
 // def adds a message to the catalogue and returns its key.
-func def(key Key, vi, en string) Key {
+func def(name, vi, en string) Key {
+	key := Key{name}
 	if _, dup := catalogue[key]; dup {
-		panic("msg: key defined twice: " + string(key))
+		panic("msg: key defined twice: " + name)
 	}
 	catalogue[key] = template{vi: vi, en: en}
 	return key
@@ -66,7 +72,7 @@ func def(key Key, vi, en string) Key {
 func Text(key Key, args ...any) Label {
 	t, ok := catalogue[key]
 	if !ok {
-		panic("msg: no message " + string(key))
+		panic("msg: no message " + key.name)
 	}
 	return Label{VI: render(t.vi, "vi", args), EN: render(t.en, "en", args)}
 }
@@ -124,7 +130,7 @@ func Keys() []Key {
 	for k := range catalogue {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	sort.Slice(keys, func(i, j int) bool { return keys[i].name < keys[j].name })
 	return keys
 }
 

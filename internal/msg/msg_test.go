@@ -129,6 +129,10 @@ func definitions(t *testing.T) map[string]msg.Key {
 		t.Fatal(err)
 	}
 	defs := map[string]msg.Key{}
+	byName := map[string]msg.Key{}
+	for _, k := range msg.Keys() {
+		byName[k.String()] = k
+	}
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -150,7 +154,11 @@ func definitions(t *testing.T) map[string]msg.Key {
 				return true
 			}
 			key, _ := strconv.Unquote(call.Args[0].(*ast.BasicLit).Value)
-			defs[vs.Names[0].Name] = msg.Key(key)
+			k, ok := byName[key]
+			if !ok {
+				t.Fatalf("%s: key %q is not in the catalogue", vs.Names[0].Name, key)
+			}
+			defs[vs.Names[0].Name] = k
 			return true
 		})
 	}

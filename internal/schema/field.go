@@ -102,6 +102,9 @@ type Field struct {
 	// the exports of callers without the personal grant, where a plain
 	// personal answer (x-personal: true) becomes a keyed pseudonym.
 	OmitPersonal bool
+	// Ref is x-ref: the registry record kind (RefChild, RefHousehold) the
+	// answer names by id, or "".
+	Ref string
 	// Age is x-age, on a date of birth.
 	Age *AgeRange
 	// AgeBands is x-age-bands, on an age-band choice.

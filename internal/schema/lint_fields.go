@@ -112,6 +112,13 @@ func (l *linter) field(s map[string]any, ptr, dataPath string) map[string]any {
 			l.errorf(ptr+"/x-age", LintAnnotationValue, msg.LintAge, err)
 		}
 	}
+	if raw, ok := s["x-ref"]; ok {
+		if v, _ := raw.(string); v != RefChild && v != RefHousehold {
+			l.errorf(ptr+"/x-ref", LintAnnotationValue, msg.LintRefValue, RefChild, RefHousehold)
+		} else if typ != "string" || s["format"] != "uuid" {
+			l.errorf(ptr+"/x-ref", LintAnnotationValue, msg.LintRefKind)
+		}
+	}
 	switch {
 	case typ == "array":
 		l.arrayField(s, ptr, dataPath)

@@ -32,6 +32,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -75,6 +76,8 @@ type Store struct {
 	sealer indicator.FactSealer
 	// guard keeps free disk space under the database (GuardSpace).
 	guard *SpaceGuard
+	// linker links communes for the registry's duplicates (UseLinker).
+	linker *registry.Linker
 }
 
 func dsn(file string, readOnly bool) string {

@@ -12,8 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/account"
+	"github.com/khaosat/khaosat/internal/mongo"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 

@@ -185,11 +185,14 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if cur.ReviewState == ReviewHasIssues {
 		next.ReviewState = ReviewReceived
 	}
+	if err := l.in.checkRefs(ctx, actor, sf, &next); err != nil {
+		return nil, err
+	}
 	stored, err := l.in.prot.Answers.SealForStore(sf, &next)
 	if err != nil {
 		return nil, err
 	}
-	facts, err := l.in.factsOf(&next) // next holds all the answers in clear
+	facts, err := l.in.factsOf(ctx, &next) // next holds all the answers in clear
 	if err != nil {
 		return nil, err
 	}
@@ -237,12 +240,12 @@ func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event
 		return err
 	}
 	var facts *Facts
-	if l.in.facts != nil {
+	if l.in.facts != nil || l.in.registry != nil {
 		plain, err := l.in.PlainSubmission(ctx, next)
 		if err != nil {
 			return err
 		}
-		if facts, err = l.in.factsOf(plain); err != nil {
+		if facts, err = l.in.factsOf(ctx, plain); err != nil {
 			return err
 		}
 	}

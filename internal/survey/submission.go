@@ -99,8 +99,9 @@ type Intake struct {
 	prot    Protection
 	now     func() time.Time
 
-	facts FactDeriver // nil: no facts kept (see WithFacts)
-	feed  *Feed       // nil: no change events (tests of intake alone; see WithFeed)
+	facts    FactDeriver  // nil: no facts kept (see WithFacts)
+	registry RegistryHook // nil: no registry fed (see WithRegistry)
+	feed     *Feed        // nil: no change events (tests of intake alone; see WithFeed)
 }
 
 // NewIntake returns the intake service; opts add what it writes beside
@@ -154,11 +155,14 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		}
 		return nil, false, Errorf(CodeFormClosed, msg.FormClosed)
 	}
+	if err := s.checkRefs(ctx, actor, sf, sub); err != nil {
+		return nil, false, err
+	}
 	stored, err := s.prot.Answers.SealForStore(sf, sub)
 	if err != nil {
 		return nil, false, err
 	}
-	facts, err := s.factsOf(sub) // sub holds every answer in clear
+	facts, err := s.factsOf(ctx, sub) // sub holds every answer in clear
 	if err != nil {
 		return nil, false, err
 	}

@@ -80,6 +80,7 @@ func (l *Lifecycle) Sync(ctx context.Context, actor Actor, items []json.RawMessa
 	}
 	close(work)
 	wg.Wait()
+	l.retryRefs(ctx, actor, bodies, out)
 	return out, nil
 }
 
