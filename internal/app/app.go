@@ -15,6 +15,7 @@ import (
 
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/plan"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -24,6 +25,7 @@ import (
 type Store interface {
 	survey.Store
 	indicator.FactsStore
+	plan.Store
 }
 
 // Access is how a process uses the embedded database.

@@ -7,6 +7,7 @@ import (
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/plan"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -21,6 +22,7 @@ type Services struct {
 	Hooks      *survey.Hooks
 	Exports    *survey.Exports
 	Accounts   *survey.Accounts // nil without a Hasher
+	Plan       *plan.Service
 }
 
 // Config is what the services need besides the store.
@@ -76,6 +78,7 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 	s.Lifecycle.UseAttachments(store, maxAtt)
 	s.Lifecycle.AttachmentQuota = c.AttachmentQuota
 	s.Hooks = survey.NewHooks(store, s.Intake)
+	s.Plan = plan.New(store, s.Indicators, units, s.Auditor, prot.Sealer, store)
 	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats()).Limit(c.Exports)
 	if sc, ok := store.(interface{ SetScanConns(int) }); ok {
 		// The embedded engine's pool of long scans: one connection per

@@ -82,7 +82,13 @@ func NewHooks(store WebhookStore, in *Intake) *Hooks {
 	return &Hooks{store: store, in: in, now: time.Now}
 }
 
-var webhookEvents = []string{EventCreate, EventEdit, EventReview, EventDelete, EventRestore}
+// webhookEvents are the kinds a webhook may ask for: the change feed's,
+// and EventReport, the transitions of the plan's reports (internal/plan
+// writes those deliveries itself, with the transition).
+var webhookEvents = []string{EventCreate, EventEdit, EventReview, EventDelete, EventRestore, EventReport}
+
+// EventReport is the kind of the events of report transitions.
+const EventReport = "report"
 
 func canManageHooks(a Actor) bool { return a.Role == RoleManager || a.Role == RoleAdmin }
 
@@ -114,8 +120,8 @@ func (h *Hooks) Register(ctx context.Context, actor Actor, in NewWebhook) (*Webh
 	}
 	for i, e := range in.Events {
 		if !slices.Contains(webhookEvents, e) {
-			fe = append(fe, fieldErr("/events/"+itoa(i), "enum", "Loại sự kiện phải là create, edit, review, delete hoặc restore.",
-				"An event kind is create, edit, review, delete or restore."))
+			fe = append(fe, fieldErr("/events/"+itoa(i), "enum", "Loại sự kiện phải là create, edit, review, delete, restore hoặc report.",
+				"An event kind is create, edit, review, delete, restore or report."))
 		}
 	}
 	if in.Form != "" {
