@@ -101,7 +101,7 @@ func household(day time.Time, registered string, ages ...int) map[string]any {
 	var kids []any
 	for i, a := range ages {
 		kids = append(kids, map[string]any{"child_id": uuid.NewString(), "full_name": fmt.Sprint("Trẻ ", i+1), "sex": []string{"male", "female"}[i%2],
-			"date_of_birth": fmt.Sprintf("%d-01-01", day.Year()-a-1), "lives_with": "both_parents", "birth_registered": registered,
+			"date_of_birth": fmt.Sprintf("%d-01-01", day.Year()-a), "lives_with": "both_parents", "birth_registered": registered,
 			"in_school": "not_applicable", "health_insurance": "yes", "mother_alive": "yes", "father_alive": "yes", "special_circumstances": []any{}})
 	}
 	return map[string]any{"head_name": "Nguyễn Văn An", "address": "Số 1", "members_total": len(ages) + 2, "poverty_status": "not_poor", "children": kids}
