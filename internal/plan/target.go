@@ -247,22 +247,35 @@ const MaxImport = 20000
 // names each failing row and field (/targets/{index}/{field}, index from
 // 0). Two rows of the same indicator, unit and period are an error too.
 func (s *Service) ImportTargets(ctx context.Context, a survey.Actor, rows []TargetInput) ([]*Target, error) {
+	return s.importRows(ctx, a, rows, func(i int) string { return "/targets/" + strconv.Itoa(i) }, nil)
+}
+
+// importRows checks every row (prefix names row i in the errors; pre are
+// errors found before, in reading them) and stores them all, or none.
+func (s *Service) importRows(ctx context.Context, a survey.Actor, rows []TargetInput, prefix func(int) string, pre []survey.FieldError) ([]*Target, error) {
 	if !canSetTargets(a) {
 		return nil, forbiddenTargets()
 	}
-	if len(rows) == 0 {
+	if len(rows) == 0 && len(pre) == 0 {
 		return nil, invalid([]survey.FieldError{fieldErr("/targets", "required", "Không có mục tiêu nào.", "There are no targets.")})
 	}
 	if len(rows) > MaxImport {
 		return nil, invalid([]survey.FieldError{fieldErr("/targets", "too_many", "Quá nhiều mục tiêu trong một lần nhập (tối đa "+strconv.Itoa(MaxImport)+").",
 			"Too many targets in one import (at most "+strconv.Itoa(MaxImport)+").")})
 	}
-	var fe []survey.FieldError
+	fe := pre
+	bad := map[string]bool{}
+	for _, e := range pre {
+		bad[e.Path[:strings.LastIndexByte(e.Path, '/')]] = true
+	}
 	out := make([]*Target, 0, len(rows))
-	seen := map[string]int{}
+	seen := map[string]string{}
 	for i, in := range rows {
-		prefix := "/targets/" + strconv.Itoa(i)
-		t, rfe, err := s.check(a, in, prefix)
+		p := prefix(i)
+		if bad[p] {
+			continue // a row that could not be read: its errors are in pre
+		}
+		t, rfe, err := s.check(a, in, p)
 		if err != nil {
 			return nil, err
 		}
@@ -270,12 +283,12 @@ func (s *Service) ImportTargets(ctx context.Context, a survey.Actor, rows []Targ
 			fe = append(fe, rfe...)
 			continue
 		}
-		if j, dup := seen[t.ID]; dup {
-			fe = append(fe, fieldErr(prefix+"/indicator", "duplicate", "Trùng chỉ số, đơn vị và kỳ với dòng "+strconv.Itoa(j)+".",
-				"Same indicator, unit and period as row "+strconv.Itoa(j)+"."))
+		if first, dup := seen[t.ID]; dup {
+			fe = append(fe, fieldErr(p+"/indicator", "duplicate", "Trùng chỉ số, đơn vị và kỳ với "+first+".",
+				"Same indicator, unit and period as "+first+"."))
 			continue
 		}
-		seen[t.ID] = i
+		seen[t.ID] = strings.TrimPrefix(p, "/")
 		out = append(out, t)
 	}
 	if len(fe) > 0 {

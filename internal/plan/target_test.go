@@ -2,6 +2,7 @@ package plan_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -124,3 +125,38 @@ func TestOnTrack(t *testing.T) {
 }
 
 func bp(b bool) *bool { return &b }
+
+// TestImportCSV: a file with one bad row changes nothing and the error
+// names the row by its line and the column; the same file put right
+// imports every row.
+func TestImportCSV(t *testing.T) {
+	t.Parallel()
+	w := mustWorld(t)
+	file := "\ufeffindicator,unit,period,value,better,baseline_value,baseline_period\n" +
+		"CHILD_POP,00004,2026,300,less,,\n" +
+		"\n" +
+		"BIRTH_REG_U5,00008,2026,9x,,90,2025\n" +
+		"SCHOOL_6_14,00008,2026Q1,97.5,,95,2025\n"
+	_, err := w.plan.ImportCSV(ctx, manager, strings.NewReader(file))
+	if d := cmp.Diff([]string{"/rows/4/value:number"}, fields(err)); d != "" {
+		t.Errorf("errors (-want +got):\n%s", d)
+	}
+	if all, _ := w.store.Targets(ctx, ""); len(all) != 0 {
+		t.Fatalf("a failed import stored %d targets", len(all))
+	}
+	_, err = w.plan.ImportCSV(ctx, manager, strings.NewReader(strings.Replace(file, "9x", "101", 1)))
+	if d := cmp.Diff([]string{"/rows/4/value:range"}, fields(err)); d != "" {
+		t.Errorf("errors (-want +got):\n%s", d)
+	}
+	_, err = w.plan.ImportCSV(ctx, manager, strings.NewReader("indicator,unit,value,colour\n"))
+	if d := cmp.Diff([]string{"/rows/1/colour:unknown_column", "/rows/1/period:missing_column"}, fields(err)); d != "" {
+		t.Errorf("header errors (-want +got):\n%s", d)
+	}
+	ts, err := w.plan.ImportCSV(ctx, manager, strings.NewReader(strings.Replace(file, "9x", "98", 1)))
+	if err != nil || len(ts) != 3 {
+		t.Fatalf("import: %d %v", len(ts), err)
+	}
+	if ts[0].Better != plan.BetterLess || ts[2].Baseline == nil || ts[2].Baseline.Value != 95 {
+		t.Errorf("imported: %+v %+v", ts[0], ts[2].Baseline)
+	}
+}
