@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/plan"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
 )
@@ -42,6 +43,8 @@ type Deps struct {
 
 	// Indicators answers the indicator routes.
 	Indicators *indicator.Indicators
+	// Plan answers the targets and reports routes.
+	Plan *plan.Service
 
 	// Lifecycle serves sync, edits, review and deletion, over Intake.
 	Lifecycle *survey.Lifecycle
@@ -126,6 +129,7 @@ func NewRouter(d Deps) *gin.Engine {
 	s.indicatorRoutes(a)
 	s.lifecycleRoutes(a)
 	s.exportRoutes(a)
+	s.planRoutes(a)
 	return r
 }
 
