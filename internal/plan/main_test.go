@@ -28,6 +28,7 @@ var ctx = context.Background()
 type world struct {
 	store      *sqlite.Store
 	units      *survey.Units
+	catalog    *survey.Catalog
 	intake     *survey.Intake
 	life       *survey.Lifecycle
 	indicators *indicator.Indicators
@@ -56,6 +57,7 @@ func mustWorld(tb testing.TB) *world {
 		tb.Fatal(err)
 	}
 	catalog := survey.NewCatalog(store, log)
+	w.catalog = catalog
 	if err := catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		tb.Fatal(err)
 	}
