@@ -176,4 +176,24 @@ func (s *Store) ReportStates(ctx context.Context, period string) ([]plan.ReportS
 	return out, nil
 }
 
+// ReportIDs lists every report's ID.
+func (s *Store) ReportIDs(ctx context.Context) ([]string, error) {
+	cur, err := s.db.Collection(colReports).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).
+		SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, translate("list reports", err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, translate("list reports", err)
+	}
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		out[i] = d.ID
+	}
+	return out, nil
+}
+
 var _ plan.Store = (*Store)(nil)

@@ -33,6 +33,8 @@ type world struct {
 	life       *survey.Lifecycle
 	indicators *indicator.Indicators
 	plan       *plan.Service
+	key        []byte // the data key of the ring
+	audit      *survey.Auditor
 }
 
 var (
@@ -74,6 +76,7 @@ func mustWorld(tb testing.TB) *world {
 		tb.Fatal(err)
 	}
 	audit := survey.NewAuditor(store)
+	w.key, w.audit = key, audit
 	facts := indicator.NewDeriver(set, w.units)
 	w.intake, err = survey.NewIntake(store, catalog, w.units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the tests, 32 bytes long"), Audit: audit},
 		survey.WithFacts(facts), survey.WithFeed(survey.NewFeed(store)))

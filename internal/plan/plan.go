@@ -57,6 +57,8 @@ type Store interface {
 	// ReportStates returns the state of every report of a period, in ID
 	// order, without their frozen figures.
 	ReportStates(ctx context.Context, period string) ([]ReportState, error)
+	// ReportIDs returns the ID of every report, in order.
+	ReportIDs(ctx context.Context) ([]string, error)
 }
 
 // Hooks lists the registered webhooks; survey.WebhookStore is one.

@@ -158,4 +158,23 @@ func (s *Store) ReportStates(ctx context.Context, period string) (_ []plan.Repor
 	return out, translate("list report states", rows.Err())
 }
 
+// ReportIDs lists every report's ID.
+func (s *Store) ReportIDs(ctx context.Context) (_ []string, err error) {
+	defer func(start time.Time) { s.observe("list reports", start, err) }(time.Now())
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM reports ORDER BY id`)
+	if err != nil {
+		return nil, translate("list reports", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate("list reports", err)
+		}
+		out = append(out, id)
+	}
+	return out, translate("list reports", rows.Err())
+}
+
 var _ plan.Store = (*Store)(nil)

@@ -130,6 +130,9 @@ func testReports(t *testing.T, s PlanStores) {
 	if len(ds) != 2 || ds[0].Event.Kind != plan.EventReport {
 		t.Errorf("deliveries of the transitions: %+v", ds)
 	}
+	if ids, err := s.ReportIDs(ctx); err != nil || !cmp.Equal(ids, []string{r.ID}) {
+		t.Errorf("report ids: %v %v", ids, err)
+	}
 	if _, err := s.Report(ctx, "2026Q1/99999"); !errors.Is(err, survey.ErrNotFound) {
 		t.Errorf("no such report: %v", err)
 	}
