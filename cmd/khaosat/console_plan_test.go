@@ -98,6 +98,9 @@ func TestConsolePlan(t *testing.T) {
 	o.click("Gửi báo cáo (chốt số liệu)")
 	o.see("Đã chốt và gửi báo cáo.")
 	o.waitFor(`document.querySelector("[data-testid=report-state]")?.innerText.includes("Chờ duyệt")`)
+	if o.js(`!!document.querySelector("textarea[name=report-comment]")`).(bool) {
+		t.Error("the commune's officer is offered the decision on their own report")
+	}
 	frozen := o.js(`document.querySelector("table[data-testid=frozen] tbody tr").innerText`).(string)
 	hash := o.js(`document.querySelector("[data-testid=report-hash]").textContent`).(string)
 

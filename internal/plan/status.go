@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/khaosat/khaosat/internal/indicator"
@@ -223,6 +224,7 @@ func (s *Service) Status(ctx context.Context, a survey.Actor, period, unit strin
 		}
 	}
 	walk(u)
+	slices.SortStableFunc(units, func(a, b *survey.Unit) int { return strings.Compare(a.Code, b.Code) })
 	values := map[[2]string]indicator.TableRow{}
 	for _, lv := range []survey.Level{survey.LevelDistrict, survey.LevelCommune} {
 		if !levels[lv] || lv == u.Level {

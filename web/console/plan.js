@@ -67,12 +67,15 @@ function Reminders({ period }) {
   </section>`;
 }
 
+// badge maps a report state to the review badges' colours.
+const badge = { not_submitted: 'received', submitted: 'received', returned: 'has_issues', approved: 'approved' };
+
 function Status({ period, unit }) {
   const st = useLoad(() => get('/api/v1/plan/status' + query({ period, unit })), [period, unit]);
   return html`<section class="card" aria-labelledby="st-h"><h2 id="st-h">${t('plan.status')}</h2>
     <${Loading} load=${st} />
     ${st.data && html`<p data-testid="status-counts">${['not_submitted', 'submitted', 'returned', 'approved'].map((s) =>
-      html`<span class=${'badge state-' + s}>${t('plan.states.' + s)}: ${st.data.counts[s] || 0}</span> `)}</p>
+      html`<span class=${'state-badge ' + badge[s]}>${t('plan.states.' + s)}: ${st.data.counts[s] || 0}</span> `)}</p>
     <div class="table-wrap" tabindex="0"><table data-testid="status">
       <thead><tr><th scope="col">${t('unit')}</th><th scope="col">${t('plan.report')}</th><th scope="col" class="num">${t('plan.onTrack')}</th>
         <th scope="col" class="num">${t('plan.offTrack')}</th><th scope="col" class="num">${t('plan.unknown')}</th></tr></thead>
@@ -120,7 +123,10 @@ export function ReportPage({ user, period, unit }) {
     rep.reload();
   });
   const r = rep.data;
-  const mayDecide = (user.role === 'supervisor' || user.role === 'admin') && r && r.state === 'submitted';
+  // The API decides; the buttons show where it would let the user: a
+  // supervisor of the parent unit (or the city) who did not submit it.
+  const mayDecide = r && r.state === 'submitted' && r.version.by !== user.username && (user.role === 'admin' ||
+    (user.role === 'supervisor' && (user.units || []).some((u) => u === r.parent || u === '01')));
   return html`<h1>${t('plan.reportTitle', unit, period)}</h1>
     <p class="no-print"><a href=${'#/indicators/plan/' + encodeURIComponent(period)}>${t('back')}</a></p>
     <${Loading} load=${rep} />
