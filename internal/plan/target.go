@@ -182,6 +182,11 @@ func (s *Service) SetTarget(ctx context.Context, a survey.Actor, in TargetInput)
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range fe {
+		if f.Code == "outside_area" {
+			return nil, outsideArea() // one target: the unit is refused, not a field of it
+		}
+	}
 	if len(fe) > 0 {
 		return nil, invalid(fe)
 	}

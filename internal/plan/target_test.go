@@ -24,7 +24,7 @@ func TestTargetRules(t *testing.T) {
 		field []string
 	}{
 		{"a supervisor may not", officer, good, survey.CodeForbidden, nil},
-		{"outside the manager's area", district, good, survey.CodeInvalid, []string{"/unit:outside_area"}},
+		{"outside the manager's area", district, good, survey.CodeForbidden, nil},
 		{"unknown indicator", manager, plan.TargetInput{Indicator: "NOPE", Unit: "00004", Period: "2026", Value: f(1)}, survey.CodeInvalid, []string{"/indicator:unknown_indicator"}},
 		{"a percent over 100", manager, plan.TargetInput{Indicator: "BIRTH_REG_U5", Unit: "00004", Period: "2026", Value: f(101)}, survey.CodeInvalid, []string{"/value:range"}},
 		{"a percent where less is better", manager, plan.TargetInput{Indicator: "BIRTH_REG_U5", Unit: "00004", Period: "2026", Value: f(1), Better: "less"}, survey.CodeInvalid, []string{"/better:percent_more"}},
