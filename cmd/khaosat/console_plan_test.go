@@ -25,6 +25,7 @@ import (
 // the status view shows the state; every step is audited and sent to a
 // webhook receiver.
 func TestConsolePlan(t *testing.T) {
+	t.Parallel() // its own server and browser context: it overlaps the phone's journeys
 	sharedBrowser(t)
 	var mu sync.Mutex
 	var events []map[string]any
