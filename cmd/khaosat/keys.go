@@ -163,8 +163,12 @@ func keysRotate(ctx context.Context, args, env []string, stdout, stderr io.Write
 	if err != nil {
 		return fmt.Errorf("re-encrypt the webhook secrets (run it again to go on): %w", err)
 	}
-	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions, %d kept revisions, the indicator facts of %d submissions and %d webhook secrets under data key %s\n",
-		n.Submissions, n.Revisions, facts, hooks, seal.KeyID(keys[0])) // the ring's current key
+	reports, err := svc.Plan.Reseal(ctx)
+	if err != nil {
+		return fmt.Errorf("re-encrypt the frozen reports (run it again to go on): %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "khaosat: re-encrypted %d submissions, %d kept revisions, the indicator facts of %d submissions and %d webhook secrets, and %d frozen report versions, under data key %s\n",
+		n.Submissions, n.Revisions, facts, hooks, reports, seal.KeyID(keys[0])) // the ring's current key
 	return err
 }
 
@@ -212,9 +216,13 @@ func keysRetire(ctx context.Context, keyID string, args, env []string, stdout, s
 	if err != nil {
 		return err
 	}
-	if use.InUse() {
-		return fmt.Errorf("keys retire: key %s still seals %d submissions, %d kept revisions, %d indicator fact boxes and %d webhook secrets; "+
-			"run `khaosat keys rotate` (to its end) first. Nothing was changed", keyID, use.Submissions, use.Revisions, use.Facts, use.Webhooks)
+	reports, err := svc.Plan.SealedUnder(ctx, keyID)
+	if err != nil {
+		return err
+	}
+	if use.InUse() || reports > 0 {
+		return fmt.Errorf("keys retire: key %s still seals %d submissions, %d kept revisions, %d indicator fact boxes and %d webhook secrets, and %d frozen report versions; "+
+			"run `khaosat keys rotate` (to its end) first. Nothing was changed", keyID, use.Submissions, use.Revisions, use.Facts, use.Webhooks, reports)
 	}
 	if !fromFile {
 		_, err = fmt.Fprintf(stdout, "khaosat: nothing is sealed under data key %s any more: remove it from --data-key (KHAOSAT_DATA_KEY) on every instance\n", keyID)

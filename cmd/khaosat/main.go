@@ -8,6 +8,7 @@
 //	khaosat indicators [flags] print the indicator table (indicators rebuild: recompute facts)
 //	khaosat export [flags]    export a form's submissions to a file or stdout
 //	khaosat backup --to DIR   copy the embedded database, online, into a new data directory
+//	khaosat targets import FILE.csv  set a plan's targets from a CSV file
 //	khaosat version           print the version
 package main
 
@@ -41,6 +42,7 @@ func commands() map[string]command {
 		"indicators": {"print the indicator table; 'indicators rebuild' recomputes the facts", indicatorsCmd},
 		"export":     {"export a form's submissions to a file (csv, zip, xlsx, jsonl)", exportCmd},
 		"backup":     {"copy the embedded database into a new data directory, while the server runs", backupCmd},
+		"targets":    {"'targets import FILE.csv' sets a whole plan's targets at once (nothing if any row is wrong)", targetsCmd},
 		"version": {"print the version", func(_ context.Context, _, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "khaosat", version)
 			return err

@@ -47,6 +47,7 @@ type matrixEnv struct {
 	// hook is a webhook of the admin; freshHook registers a new one.
 	hook      string
 	freshHook func() string
+	plan      planMatrix // the plan's reports and targets (matrix_plan_test.go)
 }
 
 // pngBytes is the start of a PNG file: enough for content sniffing.
@@ -484,6 +485,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return h.ID
 	}
 	hook := freshHook()
+	plan := newPlanMatrix(t, admin)
 	// The shared submission carries an attachment to read.
 	if r := owner.raw("PUT", "/api/v1/forms/household/submissions/"+e["id"].(string)+"/attachments/giay_khai_sinh.png", pngBytes, "Content-Type", "image/png"); r.status != http.StatusCreated {
 		t.Fatalf("attachment: %d %s", r.status, r.body)
@@ -504,6 +506,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			env.sub, env.userID, env.code = e["id"].(string), ownerEnv.userID, enr.Code
 			env.seesSensitive = role == "manager" || role == "admin"
 			env.freshForm, env.freshSub, env.freshHook, env.hook = freshForm, freshSub, freshHook, hook
+			env.plan = plan
 			callers = append(callers, caller{c, env, role, ix})
 		}
 	}

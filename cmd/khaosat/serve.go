@@ -204,7 +204,7 @@ func newHandler(cfg *Config, svc *app.Services, store app.Store, meters *metrics
 		Log: log, Accounts: svc.Accounts, Catalog: svc.Catalog, Intake: svc.Intake, Units: svc.Units,
 		Lifecycle: svc.Lifecycle, Hooks: svc.Hooks,
 		Tokens: signer, Auditor: svc.Auditor, Ping: survey.ObservedPing(meters, store.Ping), OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins, Web: web.Files,
-		Indicators: svc.Indicators, Metrics: meters, Registry: svc.Records,
+		Indicators: svc.Indicators, Metrics: meters, Registry: svc.Records, Plan: svc.Plan,
 		Exports: svc.Exports,
 	}), nil
 }

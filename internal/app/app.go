@@ -16,6 +16,7 @@ import (
 	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/plan"
 	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -31,6 +32,7 @@ type Store interface {
 	protect.SealedStore
 	protect.StoredSealStore
 	protect.SealedFactsCounter
+	plan.Store
 }
 
 // Access is how a process uses the embedded database.

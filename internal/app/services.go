@@ -9,6 +9,7 @@ import (
 	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/plan"
 	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -32,6 +33,7 @@ type Services struct {
 	// Records answers the registry's reads and decisions (nil with
 	// Registry).
 	Records *registry.Service
+	Plan    *plan.Service
 }
 
 // Config is what the services need besides the store.
@@ -110,6 +112,7 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 	}
 	s.Lifecycle = survey.NewLifecycle(s.Intake, store, s.Auditor, survey.WithAttachments(store, maxAtt, c.AttachmentQuota))
 	s.Hooks = survey.NewHooks(store, s.Intake, survey.WithURLCheck(c.URLCheck))
+	s.Plan = plan.New(store, s.Indicators, units, s.Auditor, prot.Sealer, store)
 	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats(), survey.WithExportLimits(c.Exports))
 	if sc, ok := store.(interface{ SetScanConns(int) }); ok {
 		// The embedded engine's pool of long scans: one connection per

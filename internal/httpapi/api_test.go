@@ -72,7 +72,7 @@ func newAPI(t testing.TB) *api {
 	}
 	srv := httptest.NewServer(httpapi.New(httpapi.Deps{Log: log, Accounts: svc.Accounts, Catalog: svc.Catalog, Intake: svc.Intake,
 		Units: svc.Units, Lifecycle: svc.Lifecycle, Hooks: svc.Hooks, Tokens: signer, Auditor: svc.Auditor, Ping: db.Store.Ping,
-		Indicators: svc.Indicators, Exports: svc.Exports, Registry: svc.Records}))
+		Indicators: svc.Indicators, Exports: svc.Exports, Registry: svc.Records, Plan: svc.Plan}))
 	t.Cleanup(srv.Close)
 	a := &api{t: t, url: srv.URL, db: db}
 	a.admin = a.login("admin", adminPassword)

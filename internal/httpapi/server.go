@@ -20,6 +20,7 @@ import (
 	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/msg"
+	"github.com/khaosat/khaosat/internal/plan"
 	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
@@ -45,6 +46,8 @@ type Deps struct {
 
 	// Indicators answers the indicator routes.
 	Indicators *indicator.Indicators
+	// Plan answers the targets and reports routes.
+	Plan *plan.Service
 
 	// Registry answers the registry routes; nil serves none.
 	Registry *registry.Service
@@ -133,6 +136,7 @@ func NewRouter(d Deps) *gin.Engine {
 	s.lifecycleRoutes(a)
 	s.exportRoutes(a)
 	s.registryRoutes(a)
+	s.planRoutes(a)
 	return r
 }
 

@@ -197,6 +197,9 @@ func indexes() map[string][]mdb.IndexModel {
 	for col, models := range registryIndexes {
 		idx[col] = append(idx[col], models...)
 	}
+	for col, models := range planIndexes() {
+		idx[col] = append(idx[col], models...)
+	}
 	return idx
 }
 

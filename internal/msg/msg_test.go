@@ -169,7 +169,7 @@ func definitions(t *testing.T) map[string]msg.Key {
 var renderers = map[string]bool{
 	"Text": true, "Errorf": true, "Wrap": true, "NewFieldError": true, "fieldErr": true, "malformed": true,
 	"queryErr": true, "exportParamError": true, "filterErr": true, "errorf": true, "warnf": true, "add": true,
-	"refuse": true, "typeErr": true,
+	"refuse": true, "typeErr": true, "fileErr": true,
 }
 
 // TestCatalogueKeysUsed: every key of the catalogue is used by the code

@@ -452,8 +452,8 @@ var (
 		"webhook",
 		"Webhook")
 	WebhookEventEnum = def("webhook_event_enum",
-		"Loại sự kiện phải là create, edit, review, delete hoặc restore.",
-		"An event kind is create, edit, review, delete or restore.")
+		"Loại sự kiện phải là create, edit, review, delete, restore hoặc report.",
+		"An event kind is create, edit, review, delete, restore or report.")
 	WebhookEventsRequired = def("webhook_events_required",
 		"Chọn ít nhất một loại sự kiện.",
 		"Choose at least one kind of event.")

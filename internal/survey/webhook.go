@@ -92,7 +92,13 @@ func NewHooks(store WebhookStore, in *Intake, opts ...HooksOption) *Hooks {
 	return h
 }
 
-var webhookEvents = []string{EventCreate, EventEdit, EventReview, EventDelete, EventRestore}
+// webhookEvents are the kinds a webhook may ask for: the change feed's,
+// and EventReport, the transitions of the plan's reports (internal/plan
+// writes those deliveries itself, with the transition).
+var webhookEvents = []string{EventCreate, EventEdit, EventReview, EventDelete, EventRestore, EventReport}
+
+// EventReport is the kind of the events of report transitions.
+const EventReport = "report"
 
 func canManageHooks(a Actor) bool { return a.Role == RoleManager || a.Role == RoleAdmin }
 

@@ -124,6 +124,7 @@ export function IndicatorsPage({ user }) {
   };
   const file = (format) => act.run(() => download('/api/v1/indicators/table' + query({ ...params(data.query), format })));
   return html`<h1>${t('indicatorsTitle')}</h1>
+    <p><a href="#/indicators/plan">${t('plan.title')}</a></p>
     <form class="card row" onSubmit=${submit} aria-label=${t('filter')}>
       <${Select} label=${t('period')} name="period" value=${o.period} onChange=${set('period')} options=${periods()} />
       <${Select} label=${t('level')} name="level" value=${o.level} onChange=${set('level')}

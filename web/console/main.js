@@ -14,13 +14,14 @@ import { IndicatorsPage } from './indicators.js';
 import { UsersPage } from './users.js';
 import { WebhooksPage } from './webhooks.js';
 import { AuditPage } from './audit.js';
+import { PlanPage, ReportPage, TargetsPage } from './plan.js';
 
 /** The sections each role may open, in menu order (the API's rules). */
 export const sections = {
   designer: ['forms'],
   supervisor: ['review', 'indicators'],
-  manager: ['indicators', 'review', 'exports', 'webhooks'],
-  admin: ['users', 'forms', 'review', 'exports', 'indicators', 'webhooks', 'audit'],
+  manager: ['indicators', 'targets', 'review', 'exports', 'webhooks'],
+  admin: ['users', 'forms', 'review', 'exports', 'indicators', 'targets', 'webhooks', 'audit'],
   collector: [],
 };
 
@@ -60,10 +61,16 @@ function Page({ page, args, user }) {
     case 'forms': return args[0] ? html`<${EditorPage} form=${args[0]} user=${user} />` : html`<${FormsPage} user=${user} />`;
     case 'review': return args[1] ? html`<${SubmissionPage} form=${args[0]} id=${args[1]} user=${user} />` : html`<${ReviewPage} user=${user} form=${args[0]} />`;
     case 'exports': return html`<${ExportsPage} user=${user} />`;
-    case 'indicators': return html`<${IndicatorsPage} user=${user} />`;
+    // The plan (dashboard, status view, reports) lives under Indicators:
+    // whoever reads the indicators reads the plan's numbers.
+    case 'indicators':
+      if (args[0] === 'plan') return html`<${PlanPage} user=${user} args=${args.slice(1)} />`;
+      if (args[0] === 'report') return html`<${ReportPage} user=${user} period=${args[1]} unit=${args[2]} />`;
+      return html`<${IndicatorsPage} user=${user} />`;
     case 'users': return html`<${UsersPage} user=${user} />`;
     case 'webhooks': return html`<${WebhooksPage} user=${user} />`;
     case 'audit': return html`<${AuditPage} user=${user} />`;
+    case 'targets': return html`<${TargetsPage} user=${user} />`;
   }
   return null;
 }

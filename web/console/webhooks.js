@@ -6,7 +6,7 @@ import { get, post, del } from './api.js';
 import { t, label } from './i18n.js';
 import { ErrorBox, Loading, useAction, useLoad, Input, Select, Check, when } from './ui.js';
 
-const EVENTS = ['create', 'edit', 'review', 'delete', 'restore'];
+const EVENTS = ['create', 'edit', 'review', 'delete', 'restore', 'report'];
 
 export function WebhooksPage() {
   const hooks = useLoad(() => get('/api/v1/webhooks').then((b) => b.items), []);
@@ -61,7 +61,7 @@ function Deliveries({ id }) {
     <${Loading} load=${list} />
     ${list.data && html`<table><thead><tr><th scope="col">${t('at')}</th><th scope="col">${t('action')}</th><th scope="col">${t('status')}</th>
       <th scope="col" class="num">${t('attempts')}</th><th scope="col">${t('nextAt')}</th><th scope="col">${t('lastError')}</th></tr></thead>
-      <tbody>${list.data.map((d) => html`<tr><td>${when(d.created_at)}</td><td>${t('eventsNames.' + d.kind)} <code>${d.submission.slice(0, 8)}</code></td>
+      <tbody>${list.data.map((d) => html`<tr><td>${when(d.created_at)}</td><td>${t('eventsNames.' + d.kind)} <code>${d.kind === 'report' ? d.submission : d.submission.slice(0, 8)}</code></td>
         <td>${t('stateDelivery.' + d.state)}${d.last_status ? ` (${d.last_status})` : ''}</td><td class="num">${d.attempts}</td>
         <td>${when(d.next_at)}</td><td>${d.last_error || ''}</td></tr>`)}</tbody></table>`}
   </section>`;
