@@ -300,6 +300,7 @@ var matrix = map[string]routeCase{
 	"GET /api/v1/forms":                            {req: get("/api/v1/forms"), roles: authed(200)},
 	"GET /api/v1/forms/:form":                      {req: get("/api/v1/forms/household"), roles: authed(200)},
 	"GET /api/v1/forms/:form/versions/:n":          {req: get("/api/v1/forms/household/versions/1"), roles: authed(200)},
+	"GET /api/v1/forms/:form/versions/:n/xlsform":  {req: get("/api/v1/forms/household/versions/1/xlsform"), roles: authed(200)},
 	"GET /api/v1/users":                            {req: get("/api/v1/users"), roles: adminOnly(200)},
 	"GET /api/v1/audit":                            {req: get("/api/v1/audit?limit=5"), roles: adminOnly(200)},
 	"POST /api/v1/auth/login": {

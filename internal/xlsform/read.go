@@ -36,7 +36,7 @@ type Result struct {
 // Read reads an XLSForm workbook. When the workbook cannot become a form
 // the error is an *Errors listing every problem with its cell.
 func Read(r io.Reader, opt Options) (*Result, error) {
-	f, err := excelize.OpenReader(r)
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
 		return nil, &Errors{Problems: []Problem{{Sheet: "workbook", Code: CodeWorkbook,
 			Message: label("Không đọc được tệp: cần một bảng tính XLSX (XLSForm).", "Cannot read the file: an XLSX workbook (XLSForm) is needed.")}}}
