@@ -122,6 +122,7 @@ func NewRouter(d Deps) *gin.Engine {
 	a.GET("/forms/:form/submissions", s.h(s.listSubmissions))
 	a.GET("/forms/:form/submissions/:id", s.h(s.getSubmission))
 	s.designRoutes(a)
+	s.openRosaRoutes(r, v1)
 	s.securityRoutes(v1, a)
 	s.indicatorRoutes(a)
 	s.lifecycleRoutes(a)

@@ -218,9 +218,9 @@ func (wr *writer) join(at string, conds []any, sep string, negated bool) string 
 		var compound bool
 		var err error
 		if negated {
-			s, compound, err = negation(c)
+			s, compound, err = negation(c, xlsRef)
 		} else {
-			s, compound, err = expression(c)
+			s, compound, err = expression(c, xlsRef)
 		}
 		if err != nil {
 			wr.unsupported(at, "điều kiện không viết được bằng XLSForm: %v", "a condition cannot be written in XLSForm: %v", err)
@@ -234,16 +234,33 @@ func (wr *writer) join(at string, conds []any, sep string, negated bool) string 
 	return strings.Join(parts, sep)
 }
 
+// xlsRef names a field in an XLSForm expression.
+func xlsRef(name string) string { return "${" + name + "}" }
+
+// XPath writes the condition of an if/then rule (decoded with UseNumber)
+// as an XPath expression, naming each tested field with ref; the XForm
+// of a form uses it with absolute paths.
+func XPath(cond any, ref func(name string) string) (string, error) {
+	s, _, err := expression(cond, ref)
+	return s, err
+}
+
+// XPathNot writes the negation of a condition as XPath.
+func XPathNot(cond any, ref func(name string) string) (string, error) {
+	s, _, err := negation(cond, ref)
+	return s, err
+}
+
 // negation writes "not c" as Read reads it back to c.
-func negation(c any) (string, bool, error) {
+func negation(c any, ref func(string) string) (string, bool, error) {
 	m, _ := c.(map[string]any)
 	if inner, ok := m["not"]; ok && len(m) == 1 {
-		return expression(inner)
+		return expression(inner, ref)
 	}
 	if name, v, ok := equalityOf(m); ok {
-		return "${" + name + "} != " + literal(v), false, nil
+		return ref(name) + " != " + literal(v), false, nil
 	}
-	s, _, err := expression(c)
+	s, _, err := expression(c, ref)
 	return "not(" + s + ")", false, err
 }
 
@@ -263,16 +280,16 @@ func equalityOf(m map[string]any) (string, any, bool) {
 }
 
 // expression writes a condition; compound reports a top-level and/or.
-func expression(c any) (string, bool, error) {
+func expression(c any, ref func(string) string) (string, bool, error) {
 	m, ok := c.(map[string]any)
 	if !ok {
 		return "", false, fmt.Errorf("a condition must be an object")
 	}
 	if inner, ok := m["not"]; ok && len(m) == 1 {
 		if name, v, ok := equalityOf(inner.(map[string]any)); ok {
-			return "${" + name + "} != " + literal(v), false, nil
+			return ref(name) + " != " + literal(v), false, nil
 		}
-		s, _, err := expression(inner)
+		s, _, err := expression(inner, ref)
 		return "not(" + s + ")", false, err
 	}
 	for _, k := range []string{"anyOf", "allOf"} {
@@ -286,7 +303,7 @@ func expression(c any) (string, bool, error) {
 		sep := map[string]string{"anyOf": " or ", "allOf": " and "}[k]
 		var parts []string
 		for _, x := range list {
-			s, compound, err := expression(x)
+			s, compound, err := expression(x, ref)
 			if err != nil {
 				return "", false, err
 			}
@@ -308,7 +325,7 @@ func expression(c any) (string, bool, error) {
 		if !ok {
 			return "", false, fmt.Errorf("the test of %s must be an object", name)
 		}
-		s, err := atom(name, sub)
+		s, err := atom(name, sub, ref)
 		if err != nil {
 			return "", false, err
 		}
@@ -318,8 +335,8 @@ func expression(c any) (string, bool, error) {
 }
 
 // atom writes the test of one field.
-func atom(name string, sub map[string]any) (string, error) {
-	ref := "${" + name + "}"
+func atom(name string, sub map[string]any, refOf func(string) string) (string, error) {
+	ref := refOf(name)
 	if v, ok := sub["const"]; ok && len(sub) == 1 {
 		return ref + " = " + literal(v), nil
 	}

@@ -1,0 +1,63 @@
+package survey
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+)
+
+// AppUserDevicePrefix starts the device id of a token issued for an
+// OpenRosa client (ODK Collect, Web Forms): it lists and is revoked
+// among the user's devices like a phone.
+const AppUserDevicePrefix = "openrosa-"
+
+var errBadAppUser = Errorf(CodeUnauthorized, "Mã truy cập trong địa chỉ máy chủ không đúng, đã bị thu hồi hoặc đã hết hạn; hãy đăng ký lại thiết bị.",
+	"The access token in the server address is wrong, revoked or expired; enrol the device again.")
+
+// EnrollAppUser redeems an enrolment code for an OpenRosa client and
+// returns the user, the token to put in the client's server address and
+// the device id it is listed under. Like ODK Central's app users, the
+// token is not rotated: it stays valid until the device is revoked, the
+// account changes or its refresh lifetime (RefreshTTL) ends.
+func (s *Accounts) EnrollAppUser(ctx context.Context, code string) (*User, string, string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return nil, "", "", err
+	}
+	device := AppUserDevicePrefix + hex.EncodeToString(b)
+	u, tok, err := s.Enroll(ctx, code, device)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if !ActorOf(u).CanSubmit() {
+		_ = s.sessions.RevokeDevice(ctx, u.ID, device, s.now().UTC())
+		return nil, "", "", Errorf(CodeForbidden, "Tài khoản này không gửi phiếu.", "This account does not send submissions.")
+	}
+	return u, tok, device, nil
+}
+
+// AppUser returns the user an OpenRosa client's token acts as. The token
+// is looked up, never spent: a revoked device, a disabled account or an
+// expired token is refused.
+func (s *Accounts) AppUser(ctx context.Context, raw string) (*User, error) {
+	if raw == "" || len(raw) > 128 {
+		return nil, errBadAppUser
+	}
+	t, err := s.refresh.RefreshByHash(ctx, hashToken(raw))
+	if isNotFound(err) {
+		return nil, errBadAppUser
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	if t.RevokedAt != nil || t.UsedAt != nil || now.After(t.ExpiresAt) || !strings.HasPrefix(t.DeviceID, AppUserDevicePrefix) {
+		return nil, errBadAppUser
+	}
+	u, err := s.store.UserByID(ctx, t.UserID)
+	if isNotFound(err) || (err == nil && u.Disabled) {
+		return nil, errBadAppUser
+	}
+	return u, err
+}
