@@ -45,7 +45,9 @@ func TestPhoneValidatesImportedXLSForm(t *testing.T) {
 		func(d map[string]any) { d["age"] = 3 },
 		func(d map[string]any) { d["phone"] = "12ab" },
 		func(d map[string]any) { d["child_id"] = "abc" },
-		func(d map[string]any) { d["visits"] = []any{map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}} },
+		func(d map[string]any) {
+			d["visits"] = []any{map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}}
+		},
 		func(d map[string]any) { d["in_school"] = "no"; d["has_card"] = "no" },
 	} {
 		d := base()
