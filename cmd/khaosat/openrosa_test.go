@@ -96,15 +96,20 @@ func postInstance(t *testing.T, c *client, path string, instance []byte, media .
 // it for an OpenRosa client: the token's path prefix and the device id.
 func enrolOpenRosa(t *testing.T, col *client) (string, string, string) {
 	t.Helper()
+	return enrolOpenRosaTB(t, col)
+}
+
+func enrolOpenRosaTB(t testing.TB, col *client) (string, string, string) {
+	t.Helper()
 	var me struct{ ID string }
 	col.do("GET", "/api/v1/me", nil).json(t, &me)
 	admin := adminClient(t, shared)
 	r := admin.do("POST", "/api/v1/users/"+me.ID+"/enrollments", nil)
-	wantStatus(t, r, http.StatusCreated, "enrolment code")
+	wantStatusTB(t, r, http.StatusCreated, "enrolment code")
 	var code struct{ Code string }
 	r.json(t, &code)
 	r = newClient(t, shared).do("POST", "/api/v1/auth/enroll/openrosa", map[string]any{"code": code.Code})
-	wantStatus(t, r, http.StatusCreated, "redeem for OpenRosa")
+	wantStatusTB(t, r, http.StatusCreated, "redeem for OpenRosa")
 	var en struct {
 		ServerURL string `json:"server_url"`
 		DeviceID  string `json:"device_id"`
@@ -113,7 +118,7 @@ func enrolOpenRosa(t *testing.T, col *client) (string, string, string) {
 	if !strings.HasPrefix(en.ServerURL, shared.base+"/openrosa/") {
 		t.Fatalf("server_url %q", en.ServerURL)
 	}
-	wantStatus(t, newClient(t, shared).do("POST", "/api/v1/auth/enroll/openrosa", map[string]any{"code": code.Code}), http.StatusUnauthorized, "redeem twice")
+	wantStatusTB(t, newClient(t, shared).do("POST", "/api/v1/auth/enroll/openrosa", map[string]any{"code": code.Code}), http.StatusUnauthorized, "redeem twice")
 	return strings.TrimPrefix(en.ServerURL, shared.base), me.ID, en.DeviceID
 }
 
@@ -246,3 +251,10 @@ func md5hex(b []byte) string {
 }
 
 func md5Sum(b []byte) [16]byte { return md5.Sum(b) }
+
+func wantStatusTB(tb testing.TB, r response, status int, what string) {
+	tb.Helper()
+	if r.status != status {
+		tb.Fatalf("%s: status %d, want %d: %s", what, r.status, status, r.body)
+	}
+}

@@ -258,7 +258,11 @@ func (s *Server) openRosaSubmit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := in.Convert(v.Schema); err != nil {
+	form, err := s.orForms.Form(v.Hash, v.Schema)
+	if err != nil {
+		return err
+	}
+	if err := in.ConvertWith(form); err != nil {
 		return err
 	}
 	var sub *survey.Submission

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/openrosa"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
 )
@@ -67,6 +68,8 @@ type Deps struct {
 type Server struct {
 	Deps
 	log *slog.Logger
+	// orForms are decoded form documents for reading OpenRosa instances.
+	orForms *openrosa.FormCache
 }
 
 // New returns the HTTP handler of the whole API.
@@ -85,7 +88,7 @@ func NewRouter(d Deps) *gin.Engine {
 	if d.MinBodyRate <= 0 {
 		d.MinBodyRate = 1 << 10
 	}
-	s := &Server{Deps: d, log: d.Log}
+	s := &Server{Deps: d, log: d.Log, orForms: openrosa.NewFormCache()}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true

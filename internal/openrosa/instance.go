@@ -112,12 +112,26 @@ func Peek(raw []byte) (*Instance, error) {
 // Convert turns the instance into the JSON envelope, typing each answer
 // by the form document (doc) of its version.
 func (in *Instance) Convert(doc []byte) error {
+	form, err := decodeForm(doc)
+	if err != nil {
+		return err
+	}
+	return in.ConvertWith(form)
+}
+
+func decodeForm(doc []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	var form map[string]any
 	if err := dec.Decode(&form); err != nil {
-		return fmt.Errorf("openrosa: read the form: %w", err)
+		return nil, fmt.Errorf("openrosa: read the form: %w", err)
 	}
+	return form, nil
+}
+
+// ConvertWith is Convert with the form document already decoded (by a
+// FormCache); form is only read.
+func (in *Instance) ConvertWith(form map[string]any) error {
 	env := map[string]any{"form_version": in.Version}
 	var meta *element
 	for _, k := range in.root.kids {

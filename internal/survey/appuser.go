@@ -39,23 +39,44 @@ func (s *Accounts) EnrollAppUser(ctx context.Context, code string) (*User, strin
 
 // AppUser returns the user an OpenRosa client's token acts as. The token
 // is looked up, never spent: a revoked device, a disabled account or an
-// expired token is refused.
+// expired token is refused. The token's record and the session's state
+// are read through the caches that Authenticate uses, which a revocation
+// here updates at once.
 func (s *Accounts) AppUser(ctx context.Context, raw string) (*User, error) {
 	if raw == "" || len(raw) > 128 {
 		return nil, errBadAppUser
 	}
-	t, err := s.refresh.RefreshByHash(ctx, hashToken(raw))
-	if isNotFound(err) {
+	hash := hashToken(raw)
+	t, ok := s.appTokens.get(hash)
+	if !ok {
+		var err error
+		t, err = s.refresh.RefreshByHash(ctx, hash)
+		if isNotFound(err) {
+			return nil, errBadAppUser
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t.RevokedAt != nil || t.UsedAt != nil || !strings.HasPrefix(t.DeviceID, AppUserDevicePrefix) {
+			return nil, errBadAppUser
+		}
+		s.appTokens.put(hash, t)
+	}
+	if s.now().After(t.ExpiresAt) {
 		return nil, errBadAppUser
 	}
-	if err != nil {
-		return nil, err
+	live, ok := s.live.get(t.Family)
+	if !ok {
+		var err error
+		if live, err = s.refresh.RefreshFamilyLive(ctx, t.Family); err != nil {
+			return nil, err
+		}
+		s.live.put(t.Family, live)
 	}
-	now := s.now().UTC()
-	if t.RevokedAt != nil || t.UsedAt != nil || now.After(t.ExpiresAt) || !strings.HasPrefix(t.DeviceID, AppUserDevicePrefix) {
+	if !live {
 		return nil, errBadAppUser
 	}
-	u, err := s.store.UserByID(ctx, t.UserID)
+	u, err := s.User(ctx, t.UserID)
 	if isNotFound(err) || (err == nil && u.Disabled) {
 		return nil, errBadAppUser
 	}

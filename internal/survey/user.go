@@ -118,6 +118,8 @@ type Accounts struct {
 	dummyHash string
 	throttle  *Throttle
 	enrollTTL time.Duration
+	// appTokens holds OpenRosa tokens' records by hash (appuser.go).
+	appTokens *ttlCache[*RefreshToken]
 }
 
 // NewAccounts returns the account service.
@@ -127,7 +129,8 @@ func NewAccounts(store UserStore, sessions SessionStore, hasher PasswordHasher, 
 		return nil, err
 	}
 	return &Accounts{store: store, refresh: sessions, sessions: sessions, audit: audit, hasher: hasher, units: units, now: time.Now,
-		cache: newTTLCache[*User](RecordCacheTTL), live: newTTLCache[bool](RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL}, nil
+		cache: newTTLCache[*User](RecordCacheTTL), live: newTTLCache[bool](RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL,
+		appTokens: newTTLCache[*RefreshToken](RecordCacheTTL)}, nil
 }
 
 // SetThrottle replaces the login throttle's limits (from the configuration).
