@@ -72,7 +72,6 @@ func (s *webFormsServer) serve(xform []byte) {
 	s.mu.Unlock()
 }
 
-
 // webFormsJS finds a question's container by the start of its label.
 const webFormsJS = `const q = (text) => [...document.querySelectorAll('.question-container')].find(c => {
   const l = c.querySelector('.control-text'); return l && l.textContent.trim().startsWith(text); });`
