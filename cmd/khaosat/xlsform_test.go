@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/khaosat/khaosat/internal/xlsform"
@@ -141,6 +142,16 @@ func TestXLSFormDraftJourney(t *testing.T) {
 			t.Errorf("want %s %s, got %s", f.path, f.code, r.body)
 		}
 	}
+
+	// Over OpenRosa too; closed, a retry is still 200 and a new one 409.
+	prefix, _, _ := enrolOpenRosa(t, col)
+	app := newClient(t, shared)
+	sent := instanceXML(id, 1, uuid.NewString(), unitIn, ok, "")
+	wantStatus(t, postInstance(t, app, prefix+"/submission", sent), http.StatusCreated, "an instance of the imported form")
+	wantStatus(t, des.do("POST", base+"/close", nil), http.StatusOK, "close")
+	wantStatus(t, postInstance(t, app, prefix+"/submission", sent), http.StatusOK, "a retry after close")
+	wantStatus(t, postInstance(t, app, prefix+"/submission", instanceXML(id, 1, uuid.NewString(), unitIn, ok, "")), http.StatusConflict, "a new instance after close")
+	wantStatus(t, des.do("POST", base+"/reopen", nil), http.StatusOK, "reopen")
 
 	// Downloaded as XLSForm, it reads back into the published form.
 	r = col.do("GET", base+"/versions/1/xlsform", nil)

@@ -250,11 +250,10 @@ func (s *Server) openRosaSubmit(c *gin.Context) error {
 	if err != nil {
 		return malformed("Tệp phiếu không phải một bản XForm hợp lệ: "+err.Error()+".", "The submission file is not a valid XForm instance: "+err.Error()+".")
 	}
-	f, err := s.Catalog.FormFor(ctx, a, in.FormID)
-	if err != nil {
-		return err
-	}
-	v, err := s.Catalog.Version(ctx, f.ID, in.Version)
+	// The version the instance names types its answers; whether the
+	// caller may submit to the form (open, their units) is intake's to
+	// say, as for JSON: a retry to a closed form is still 200.
+	v, err := s.Catalog.Version(ctx, in.FormID, in.Version)
 	if err != nil {
 		return err
 	}
@@ -268,11 +267,11 @@ func (s *Server) openRosaSubmit(c *gin.Context) error {
 	var sub *survey.Submission
 	status := http.StatusCreated
 	if in.DeprecatedID != "" {
-		sub, err = s.openRosaEdit(c, f.ID, in)
+		sub, err = s.openRosaEdit(c, v.FormID, in)
 	} else {
 		var created bool
-		sub, created, err = s.Intake.Submit(ctx, a, f.ID, in.Envelope)
-		s.observeIntake(f.ID, created, err)
+		sub, created, err = s.Intake.Submit(ctx, a, v.FormID, in.Envelope)
+		s.observeIntake(v.FormID, created, err)
 		if err == nil && !created {
 			status = http.StatusOK
 		}
@@ -281,7 +280,7 @@ func (s *Server) openRosaSubmit(c *gin.Context) error {
 		return err
 	}
 	for _, m := range files {
-		if _, _, err := s.Lifecycle.PutAttachment(ctx, a, f.ID, sub.ID, m.name, m.contentType, m.body); err != nil {
+		if _, _, err := s.Lifecycle.PutAttachment(ctx, a, v.FormID, sub.ID, m.name, m.contentType, m.body); err != nil {
 			return err
 		}
 	}
