@@ -101,25 +101,31 @@ func enrolOpenRosa(t *testing.T, col *client) (string, string, string) {
 
 func enrolOpenRosaTB(t testing.TB, col *client) (string, string, string) {
 	t.Helper()
+	return enrolOpenRosaOn(t, shared, col)
+}
+
+// enrolOpenRosaOn is enrolOpenRosa on the server ts.
+func enrolOpenRosaOn(t testing.TB, ts *testServer, col *client) (string, string, string) {
+	t.Helper()
 	var me struct{ ID string }
 	col.do("GET", "/api/v1/me", nil).json(t, &me)
-	admin := adminClient(t, shared)
+	admin := adminClient(t, ts)
 	r := admin.do("POST", "/api/v1/users/"+me.ID+"/enrollments", nil)
 	wantStatusTB(t, r, http.StatusCreated, "enrolment code")
 	var code struct{ Code string }
 	r.json(t, &code)
-	r = newClient(t, shared).do("POST", "/api/v1/auth/enroll/openrosa", map[string]any{"code": code.Code})
+	r = newClient(t, ts).do("POST", "/api/v1/auth/enroll/openrosa", map[string]any{"code": code.Code})
 	wantStatusTB(t, r, http.StatusCreated, "redeem for OpenRosa")
 	var en struct {
 		ServerURL string `json:"server_url"`
 		DeviceID  string `json:"device_id"`
 	}
 	r.json(t, &en)
-	if !strings.HasPrefix(en.ServerURL, shared.base+"/openrosa/") {
+	if !strings.HasPrefix(en.ServerURL, ts.base+"/openrosa/") {
 		t.Fatalf("server_url %q", en.ServerURL)
 	}
-	wantStatusTB(t, newClient(t, shared).do("POST", "/api/v1/auth/enroll/openrosa", map[string]any{"code": code.Code}), http.StatusUnauthorized, "redeem twice")
-	return strings.TrimPrefix(en.ServerURL, shared.base), me.ID, en.DeviceID
+	wantStatusTB(t, newClient(t, ts).do("POST", "/api/v1/auth/enroll/openrosa", map[string]any{"code": code.Code}), http.StatusUnauthorized, "redeem twice")
+	return strings.TrimPrefix(en.ServerURL, ts.base), me.ID, en.DeviceID
 }
 
 type formListXML struct {
