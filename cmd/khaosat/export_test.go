@@ -192,7 +192,7 @@ func TestExportXLSXAndJSONL(t *testing.T) {
 		t.Fatalf("the XLSX does not open: %v", err)
 	}
 	defer f.Close()
-	if diff := cmp.Diff([]string{"household", "children"}, f.GetSheetList()); diff != "" {
+	if diff := cmp.Diff([]string{"household", "children", "children_left"}, f.GetSheetList()); diff != "" {
 		t.Errorf("sheets (-want +got):\n%s", diff)
 	}
 	if rows, err := f.GetRows("household"); err != nil || len(rows) != 1+len(sent) {

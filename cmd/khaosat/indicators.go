@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	acct "github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/app"
 	"io"
 	"slices"
@@ -113,9 +114,9 @@ func (c *indicatorsConfig) operator(ctx context.Context, store app.Store) (surve
 		return operator, "", fmt.Errorf("--as %s: %w", c.As, err)
 	}
 	if c.Unit == survey.CityCode && !slices.Contains(u.Units, survey.CityCode) && len(u.Units) == 1 {
-		return survey.ActorOf(u), u.Units[0], nil
+		return acct.ActorOf(u), u.Units[0], nil
 	}
-	return survey.ActorOf(u), c.Unit, nil
+	return acct.ActorOf(u), c.Unit, nil
 }
 
 // flagError names the flags of the query parameters an error of the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/khaosat/khaosat/internal/app"
+	"github.com/khaosat/khaosat/internal/protect"
 	"io"
 	"os"
 	"path/filepath"
@@ -146,7 +147,7 @@ func keysRotate(ctx context.Context, args, env []string, stdout, stderr io.Write
 		return err
 	}
 	store := db.Store
-	n, err := svc.Intake.Reseal(ctx, store, func(n survey.ResealCount) {
+	n, err := svc.Answers.Reseal(ctx, store, func(n protect.ResealCount) {
 		log.Info("re-encrypting", "submissions", n.Submissions, "kept_revisions", n.Revisions)
 	})
 	if err != nil {
@@ -207,7 +208,7 @@ func keysRetire(ctx context.Context, keyID string, args, env []string, stdout, s
 	if err != nil {
 		return err
 	}
-	use, err := svc.Intake.KeyUse(ctx, db.Store, svc.Hooks, keyID)
+	use, err := svc.Answers.KeyUse(ctx, db.Store, svc.Hooks, keyID)
 	if err != nil {
 		return err
 	}

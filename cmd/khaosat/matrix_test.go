@@ -396,6 +396,30 @@ var matrix = map[string]routeCase{
 		// A collector sees only their own; a supervisor of B listing A gets nothing of A.
 		sees: map[string][2]bool{"collector": {false, false}, "supervisor": {true, false}, "manager": {true, false}, "admin": {true, true}},
 	},
+	// The registry: a household submission without household_id is its
+	// own household; it is read by whoever reads data in its commune.
+	"GET /api/v1/registry/households/:id": {
+		req:   func(e matrixEnv) (string, string, any) { return "GET", "/api/v1/registry/households/" + e.sub, nil },
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {200, 404}, "supervisor": {200, 404}, "designer": {404, 404}, "manager": {200, 404}, "admin": {200, 200}},
+	},
+	"GET /api/v1/registry/children/:id": {req: get("/api/v1/registry/children/" + uuid.NewString()),
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {404, 404}, "supervisor": {404, 404}, "designer": {404, 404}, "manager": {404, 404}, "admin": {404, 404}}},
+	"GET /api/v1/registry/candidates": {req: get("/api/v1/registry/candidates?kind=household"),
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403}, "supervisor": {200, 200}, "designer": {403, 403}, "manager": {200, 200}, "admin": {200, 200}}},
+	"POST /api/v1/registry/decisions": {
+		req: func(matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/registry/decisions", map[string]any{"kind": "child", "action": "not_duplicates", "a": uuid.NewString(), "b": uuid.NewString()}
+		},
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403}, "supervisor": {404, 404}, "designer": {403, 403}, "manager": {404, 404}, "admin": {404, 404}},
+	},
+	"POST /api/v1/registry/decisions/:id/undo": {
+		req: func(matrixEnv) (string, string, any) {
+			return "POST", "/api/v1/registry/decisions/" + uuid.NewString() + "/undo", nil
+		},
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {403, 403}, "supervisor": {404, 404}, "designer": {403, 403}, "manager": {404, 404}, "admin": {404, 404}},
+	},
+	"GET /api/v1/registry/changes": {req: get("/api/v1/registry/changes?limit=1"),
+		roles: map[string]want{"anonymous": {401, 401}, "collector": {200, 200}, "supervisor": {200, 200}, "designer": {403, 403}, "manager": {200, 200}, "admin": {200, 200}}},
 	"GET /api/v1/forms/:form/submissions/:id": {
 		req: func(e matrixEnv) (string, string, any) {
 			return "GET", "/api/v1/forms/household/submissions/" + e.sub, nil

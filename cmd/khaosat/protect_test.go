@@ -16,7 +16,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	_ "modernc.org/sqlite" // read the embedded engine's files as they are on disk
 
 	"github.com/khaosat/khaosat/internal/seal"
@@ -48,11 +47,10 @@ func storedSubmissions(t *testing.T, dataDir string) map[string]string {
 		if err := rows.Scan(&id, &doc); err != nil {
 			t.Fatal(err)
 		}
-		js, err := bson.MarshalExtJSON(bson.Raw(doc), false, false)
-		if err != nil {
-			t.Fatalf("stored row is not BSON: %v", err)
+		if !json.Valid(doc) {
+			t.Fatalf("stored row %s is not JSON: %.40q", id, doc)
 		}
-		out[id] = string(js)
+		out[id] = string(doc)
 	}
 	return out
 }
@@ -224,8 +222,8 @@ func checkAtRest(t *testing.T, dir, marker string, ids ...string) string {
 		keyID = sealed["key"].(string)
 	}
 	// Every byte under the data directory, WAL files included. Answers
-	// are BSON, where a field name ends with a NUL byte; the form schemas
-	// (JSON text) name the fields too, but never with a NUL after them.
+	// are JSON text, where a field name is quoted and followed by a colon;
+	// the form schemas name the fields too, but are stored as base64.
 	seen := false
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || d.Type()&fs.ModeSocket != 0 {
@@ -238,7 +236,7 @@ func checkAtRest(t *testing.T, dir, marker string, ids ...string) string {
 		}
 		seen = seen || bytes.Contains(b, []byte(marker))
 		for _, k := range sensitiveKeys {
-			if bytes.Contains(b, []byte(k+"\x00")) {
+			if bytes.Contains(b, []byte(`"`+k+`":`)) {
 				t.Errorf("%s holds the answer of %s in the clear", p, k)
 			}
 		}

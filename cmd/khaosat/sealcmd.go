@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat/internal/app"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -30,7 +31,7 @@ func sealCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 	}
 	defer db.Close()
 	start := time.Now()
-	done, err := svc.Intake.SealAllStored(ctx, db.Store, true, sealLogger(log))
+	done, err := svc.Answers.SealAllStored(ctx, db.Store, true, sealLogger(log))
 	if err != nil {
 		return fmt.Errorf("seal stored answers: %w", err)
 	}
@@ -50,9 +51,9 @@ func sealCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 
 // sealLogger logs the progress of sealing stored answers, counts only: at
 // most every sealLogEvery, and when a form is done.
-func sealLogger(log *slog.Logger) func(survey.SealProgress) {
+func sealLogger(log *slog.Logger) func(protect.SealProgress) {
 	var last time.Time
-	return func(p survey.SealProgress) {
+	return func(p protect.SealProgress) {
 		if !p.Done && time.Since(last) < sealLogEvery {
 			return
 		}
@@ -71,7 +72,7 @@ const sealLogEvery = 10 * time.Second
 // what other instances stored before they learnt of the version is in the
 // database when the sweep goes by. It stops with ctx (the next start goes
 // on). It returns a channel closed when it has stopped.
-func sealInBackground(ctx context.Context, svc *app.Services, store survey.StoredSealStore, log *slog.Logger) <-chan struct{} {
+func sealInBackground(ctx context.Context, svc *app.Services, store protect.StoredSealStore, log *slog.Logger) <-chan struct{} {
 	again := make(chan struct{}, 1)
 	svc.Catalog.OnPublish(func(string) {
 		select {
@@ -84,7 +85,7 @@ func sealInBackground(ctx context.Context, svc *app.Services, store survey.Store
 		defer close(done)
 		for {
 			start := time.Now()
-			forms, err := svc.Intake.SealAllStored(ctx, store, false, sealLogger(log))
+			forms, err := svc.Answers.SealAllStored(ctx, store, false, sealLogger(log))
 			switch {
 			case err != nil && ctx.Err() == nil:
 				log.Error("sealing stored answers stopped; it goes on at the next start or publication", "error", err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/khaosat/khaosat"
+	acct "github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/app"
 	"github.com/khaosat/khaosat/internal/httpapi"
 	"github.com/khaosat/khaosat/internal/metrics"
@@ -100,12 +101,11 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		}
 	}()
 	meters := metrics.New()
-	svc, err := startServices(ctx, cfg, db, meters, log, stdout)
+	guard := &webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowHosts: cfg.WebhookAllowHosts}
+	svc, err := startServices(ctx, cfg, db, guard, meters, log, stdout)
 	if err != nil {
 		return err
 	}
-	guard := &webhook.Guard{AllowHTTP: cfg.WebhookAllowHTTP, AllowHosts: cfg.WebhookAllowHosts}
-	svc.Hooks.SetURLCheck(guard.Check)
 	handler, err := newHandler(cfg, svc, db.Store, meters, log)
 	if err != nil {
 		return err
@@ -152,8 +152,9 @@ func prepareDataDir(cfg *Config, log *slog.Logger) error {
 
 // startServices builds the server's services over db, metered by meters:
 // the shipped forms published, the indicator facts current, the first
-// administrator created (its generated password printed once on stdout).
-func startServices(ctx context.Context, cfg *Config, db *app.DB, meters *metrics.Metrics, log *slog.Logger, stdout io.Writer) (*app.Services, error) {
+// administrator created (its generated password printed once on stdout),
+// webhook URLs checked by guard.
+func startServices(ctx context.Context, cfg *Config, db *app.DB, guard *webhook.Guard, meters *metrics.Metrics, log *slog.Logger, stdout io.Writer) (*app.Services, error) {
 	if db.Embedded != nil {
 		log.Info("opened the embedded database", "file", db.Embedded.Path())
 		db.Embedded.GuardSpace(sqlite.SpaceGuard{Reserve: cfg.MinFreeDisk})
@@ -165,6 +166,9 @@ func startServices(ctx context.Context, cfg *Config, db *app.DB, meters *metrics
 		o.SetObserver(meters) // the engine reports its operations (SQLite and MongoDB)
 	}
 	svc, err := buildServices(ctx, db, cfg, app.Config{Log: log, Hasher: password.New(password.Default),
+		Throttle:      &acct.Throttle{PerAccount: cfg.LoginFailures, PerAddress: cfg.LoginFailuresAddr, Window: 15 * time.Minute},
+		EnrollmentTTL: cfg.EnrollmentTTL,
+		URLCheck:      guard.Check,
 		MaxAttachment: cfg.MaxAttachment, AttachmentQuota: cfg.AttachmentQuota, Publish: true,
 		Exports: survey.ExportLimits{Running: cfg.ExportsRunning, Queue: cfg.ExportsQueue, Wait: survey.DefaultExportWait}})
 	if err != nil {
@@ -176,10 +180,7 @@ func startServices(ctx context.Context, cfg *Config, db *app.DB, meters *metrics
 	if err := startIndicators(ctx, svc.Indicators); err != nil {
 		return nil, err
 	}
-	accounts := svc.Accounts
-	accounts.SetThrottle(&survey.Throttle{PerAccount: cfg.LoginFailures, PerAddress: cfg.LoginFailuresAddr, Window: 15 * time.Minute})
-	accounts.SetEnrollmentTTL(cfg.EnrollmentTTL)
-	generated, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword, log)
+	generated, err := svc.Accounts.EnsureAdmin(ctx, cfg.AdminPassword, log)
 	if err != nil {
 		return nil, fmt.Errorf("first administrator: %w", err)
 	}
@@ -203,7 +204,7 @@ func newHandler(cfg *Config, svc *app.Services, store app.Store, meters *metrics
 		Log: log, Accounts: svc.Accounts, Catalog: svc.Catalog, Intake: svc.Intake, Units: svc.Units,
 		Lifecycle: svc.Lifecycle, Hooks: svc.Hooks,
 		Tokens: signer, Auditor: svc.Auditor, Ping: survey.ObservedPing(meters, store.Ping), OpenAPI: openapi, MaxBody: cfg.MaxBody, CORSOrigins: cfg.CORSOrigins, Web: web.Files,
-		Indicators: svc.Indicators, Metrics: meters,
+		Indicators: svc.Indicators, Metrics: meters, Registry: svc.Records,
 		Exports: svc.Exports,
 	}), nil
 }

@@ -13,8 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/mongo"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -24,6 +26,11 @@ import (
 type Store interface {
 	survey.Store
 	indicator.FactsStore
+	account.UserStore
+	account.SessionStore
+	protect.SealedStore
+	protect.StoredSealStore
+	protect.SealedFactsCounter
 }
 
 // Access is how a process uses the embedded database.
@@ -117,7 +124,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	file := filepath.Join(o.DataDir, sqlite.FileName)
 	var st *sqlite.Store
 	if lock != nil {
-		st, err = sqlite.Open(ctx, file)
+		st, err = sqlite.Open(ctx, file, sqlite.ReadingBSON(mongo.PlainDocument))
 	} else {
 		st, err = sqlite.OpenAlongside(ctx, file)
 	}

@@ -3,10 +3,14 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/protect"
+	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -17,19 +21,32 @@ type Services struct {
 	Catalog    *survey.Catalog
 	Indicators *indicator.Indicators
 	Intake     *survey.Intake
+	Answers    *protect.Answers // the sealing of answers intake writes through, and its jobs
 	Lifecycle  *survey.Lifecycle
 	Hooks      *survey.Hooks
 	Exports    *survey.Exports
-	Accounts   *survey.Accounts // nil without a Hasher
+	Accounts   *account.Accounts // nil without a Hasher
+	// Registry is the registry of households and children; nil on a
+	// store that keeps none.
+	Registry *registry.Hook
+	// Records answers the registry's reads and decisions (nil with
+	// Registry).
+	Records *registry.Service
 }
 
 // Config is what the services need besides the store.
 type Config struct {
 	Log *slog.Logger
-	// Protection keeps answers safe at rest; its Audit is set here.
+	// Protection keeps answers safe at rest; its Answers and Audit are
+	// set here.
 	Protection survey.Protection
 	// Hasher hashes passwords; nil builds no account service.
-	Hasher survey.PasswordHasher
+	Hasher account.PasswordHasher
+	// Throttle limits failed logins (nil: account.DefaultThrottle).
+	Throttle *account.Throttle
+	// EnrollmentTTL is how long an enrolment code lives (0:
+	// account.EnrollmentTTL).
+	EnrollmentTTL time.Duration
 	// MaxAttachment is the size limit of one attachment (0: the default).
 	MaxAttachment int64
 	// AttachmentQuota bounds attachments per submission and per user
@@ -40,6 +57,9 @@ type Config struct {
 	Publish bool
 	// Exports bound the exports at once (zero fields: the defaults).
 	Exports survey.ExportLimits
+	// URLCheck decides which URLs a webhook may be registered for (nil:
+	// every URL the format allows).
+	URLCheck survey.URLChecker
 }
 
 // Build builds the services over store.
@@ -49,7 +69,7 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 		return nil, err
 	}
 	s := &Services{Units: units, Auditor: survey.NewAuditor(store)}
-	s.Catalog = survey.NewCatalog(store, c.Log).UseAuditor(s.Auditor)
+	s.Catalog = survey.NewCatalog(store, c.Log, survey.WithAuditor(s.Auditor))
 	if c.Publish {
 		if err := s.Catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 			return nil, err
@@ -62,21 +82,35 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 	facts := indicator.NewDeriver(set, units)
 	prot := c.Protection
 	prot.Audit = s.Auditor
-	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, survey.WithFacts(facts), survey.WithFeed(survey.NewFeed(store))); err != nil {
+	s.Answers = protect.New(prot.Sealer, s.Catalog)
+	prot.Answers = s.Answers
+	opts := []survey.IntakeOption{survey.WithFacts(facts), survey.WithFeed(survey.NewFeed(store))}
+	if s.Registry, err = buildRegistry(store, units, s.Catalog); err != nil {
+		return nil, err
+	} else if s.Registry != nil {
+		opts = append(opts, survey.WithRegistry(s.Registry))
+		s.Records = registry.NewService(store.(registry.Store), units, s.Auditor)
+		if c.Publish { // the server's start: a database from before the registry gets one
+			if built, err := s.Registry.BuildOnce(ctx); err != nil {
+				return nil, err
+			} else if built && c.Log != nil {
+				c.Log.Info("registry of households and children built from the stored submissions")
+			}
+		}
+	}
+	if s.Intake, err = survey.NewIntake(store, s.Catalog, units, prot, opts...); err != nil {
 		return nil, err
 	}
 	// The indicators read stored submissions back through intake, which
 	// opens their sealed answers.
 	s.Indicators = indicator.NewIndicators(facts, store, s.Intake, prot.Sealer, c.Log)
-	s.Lifecycle = survey.NewLifecycle(s.Intake, store, s.Auditor)
 	maxAtt := c.MaxAttachment
 	if maxAtt <= 0 {
 		maxAtt = survey.DefaultMaxAttachment
 	}
-	s.Lifecycle.UseAttachments(store, maxAtt)
-	s.Lifecycle.AttachmentQuota = c.AttachmentQuota
-	s.Hooks = survey.NewHooks(store, s.Intake)
-	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats()).Limit(c.Exports)
+	s.Lifecycle = survey.NewLifecycle(s.Intake, store, s.Auditor, survey.WithAttachments(store, maxAtt, c.AttachmentQuota))
+	s.Hooks = survey.NewHooks(store, s.Intake, survey.WithURLCheck(c.URLCheck))
+	s.Exports = survey.NewExports(s.Intake, store, s.Auditor, export.Formats(), survey.WithExportLimits(c.Exports))
 	if sc, ok := store.(interface{ SetScanConns(int) }); ok {
 		// The embedded engine's pool of long scans: one connection per
 		// running export, and one more for a background scan (an
@@ -84,7 +118,14 @@ func Build(ctx context.Context, store Store, c Config) (*Services, error) {
 		sc.SetScanConns(s.Exports.Load().MaxRunning + 1)
 	}
 	if c.Hasher != nil {
-		if s.Accounts, err = survey.NewAccounts(store, store, c.Hasher, units, s.Auditor); err != nil {
+		var opts []account.Option
+		if c.Throttle != nil {
+			opts = append(opts, account.WithThrottle(c.Throttle))
+		}
+		if c.EnrollmentTTL > 0 {
+			opts = append(opts, account.WithEnrollmentTTL(c.EnrollmentTTL))
+		}
+		if s.Accounts, err = account.NewAccounts(store, store, c.Hasher, units, s.Auditor, opts...); err != nil {
 			return nil, err
 		}
 	}

@@ -14,9 +14,14 @@ import (
 const bom = "\uFEFF"
 
 // csvTable writes one table as RFC 4180 CSV (CRLF line ends), UTF-8 with
-// a BOM, byte for byte as encoding/csv with UseCRLF writes it. Each row is
-// built in one reused buffer, numbers appended in place: going through
-// csv.Writer took a string per number cell and a []string per row.
+// a BOM, byte for byte as encoding/csv with UseCRLF writes it
+// (TestCSVTableMatchesEncodingCSV). Each row is built in one reused
+// buffer, numbers appended in place: going through csv.Writer took a
+// string per number cell and a []string per row. What that buys,
+// measured by BenchmarkCSVTable (rows of the household export, both
+// writers alternated in one run): encoding/csv took 1.4 to 1.5 times as
+// long per row (3.3-3.9 µs against 2.2-2.8 µs on a loaded 2-core machine)
+// and 2.6 allocations per row where this takes none.
 type csvTable struct {
 	buf  *bufio.Writer
 	line []byte

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -49,20 +50,20 @@ type table struct {
 
 // metaColumns are the submission metadata, in the order they are written.
 var metaColumns = []column{
-	{kind: colMeta, meta: "id", name: "id", label: schema.Label{VI: "Mã phiếu", EN: "Submission id"}},
-	{kind: colMeta, meta: "form_version", name: "form_version", label: schema.Label{VI: "Phiên bản biểu mẫu", EN: "Form version"}},
-	{kind: colMeta, meta: "unit", name: "unit", label: schema.Label{VI: "Mã xã/phường", EN: "Commune/ward code"}},
-	{kind: colMeta, meta: "unit_name", name: "unit_name", label: schema.Label{VI: "Tên xã/phường", EN: "Commune/ward name"}},
-	{kind: colMeta, meta: "survey_date", name: "survey_date", label: schema.Label{VI: "Ngày khảo sát", EN: "Survey date"}},
-	{kind: colMeta, meta: "collector", name: "collector", label: schema.Label{VI: "Người thu thập", EN: "Collector"}},
-	{kind: colMeta, meta: "received_at", name: "received_at", label: schema.Label{VI: "Thời điểm nhận", EN: "Received at"}},
-	{kind: colMeta, meta: "revision", name: "revision", label: schema.Label{VI: "Lần sửa", EN: "Revision"}},
-	{kind: colMeta, meta: "review_state", name: "review_state", label: schema.Label{VI: "Trạng thái duyệt", EN: "Review state"}},
+	{kind: colMeta, meta: "id", name: "id", label: msg.Text(msg.ColumnID)},
+	{kind: colMeta, meta: "form_version", name: "form_version", label: msg.Text(msg.ColumnFormVersion)},
+	{kind: colMeta, meta: "unit", name: "unit", label: msg.Text(msg.ColumnUnit)},
+	{kind: colMeta, meta: "unit_name", name: "unit_name", label: msg.Text(msg.ColumnUnitName)},
+	{kind: colMeta, meta: "survey_date", name: "survey_date", label: msg.Text(msg.ColumnSurveyDate)},
+	{kind: colMeta, meta: "collector", name: "collector", label: msg.Text(msg.ColumnCollector)},
+	{kind: colMeta, meta: "received_at", name: "received_at", label: msg.Text(msg.ColumnReceivedAt)},
+	{kind: colMeta, meta: "revision", name: "revision", label: msg.Text(msg.ColumnRevision)},
+	{kind: colMeta, meta: "review_state", name: "review_state", label: msg.Text(msg.ColumnReviewState)},
 }
 
 var (
-	keyColumn       = column{kind: colKey, name: "KEY", label: schema.Label{VI: "Khoá dòng", EN: "Row key"}}
-	parentKeyColumn = column{kind: colParentKey, name: "PARENT_KEY", label: schema.Label{VI: "Khoá dòng cha", EN: "Parent row key"}}
+	keyColumn       = column{kind: colKey, name: "KEY", label: msg.Text(msg.ColumnKey)}
+	parentKeyColumn = column{kind: colParentKey, name: "PARENT_KEY", label: msg.Text(msg.ColumnParentKey)}
 )
 
 // layout builds the tables of an export. With repeats false only the root
@@ -89,7 +90,7 @@ func addFields(t *table, spec *survey.ExportSpec, fields []*schema.Field, prefix
 			addFields(t, spec, f.Fields, path, repeats)
 		case schema.KindRepeat:
 			t.cols = append(t.cols, column{kind: colCount, name: name + "_count", field: f, path: path,
-				label: schema.Label{VI: f.Label.VI + " (số lượng)", EN: f.Label.EN + " (count)"}})
+				label: msg.Text(msg.ColumnCount, f.Label)})
 			if repeats {
 				child := &table{name: childName(t, path), repeat: f, path: path}
 				addFields(child, spec, f.Fields, nil, true)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -79,9 +80,7 @@ func (x *XLSX) Write(r *survey.ExportRecord) error {
 	return x.em.emit(r, func(t *table, cells []any) error {
 		s := x.sheet[t]
 		if s.next > maxSheetRows {
-			return survey.Errorf(survey.CodeTooLarge,
-				"Bảng «"+s.name+"» vượt quá số dòng tối đa của Excel; hãy xuất dạng zip hoặc lọc bớt.",
-				"Table «"+s.name+"» has more rows than Excel allows; export as zip or narrow the filters.")
+			return survey.Errorf(survey.CodeTooLarge, msg.XLSXTooManyRows, s.name)
 		}
 		cell, err := excelize.CoordinatesToCellName(1, s.next)
 		if err != nil {

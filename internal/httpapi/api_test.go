@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/app"
 	"github.com/khaosat/khaosat/internal/httpapi"
 	"github.com/khaosat/khaosat/internal/password"
@@ -57,11 +58,11 @@ func newAPI(t testing.TB) *api {
 		t.Fatal(err)
 	}
 	svc, err := app.Build(ctx, db.Store, app.Config{Log: log, Hasher: password.New(password.Default), Publish: true,
-		Protection: survey.Protection{Sealer: ring, HashKey: bytes.Repeat([]byte("k"), 32)}})
+		Protection: survey.Protection{Sealer: ring, HashKey: bytes.Repeat([]byte("k"), 32)},
+		Throttle:   &account.Throttle{PerAccount: 3, PerAddress: 1000, Window: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.Accounts.SetThrottle(&survey.Throttle{PerAccount: 3, PerAddress: 1000, Window: time.Minute})
 	if _, err := svc.Accounts.EnsureAdmin(ctx, adminPassword, log); err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func newAPI(t testing.TB) *api {
 	}
 	srv := httptest.NewServer(httpapi.New(httpapi.Deps{Log: log, Accounts: svc.Accounts, Catalog: svc.Catalog, Intake: svc.Intake,
 		Units: svc.Units, Lifecycle: svc.Lifecycle, Hooks: svc.Hooks, Tokens: signer, Auditor: svc.Auditor, Ping: db.Store.Ping,
-		Indicators: svc.Indicators, Exports: svc.Exports}))
+		Indicators: svc.Indicators, Exports: svc.Exports, Registry: svc.Records}))
 	t.Cleanup(srv.Close)
 	a := &api{t: t, url: srv.URL, db: db}
 	a.admin = a.login("admin", adminPassword)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -33,11 +34,11 @@ func (s *Server) attachmentRoutes(a *gin.RouterGroup) {
 
 func (s *Server) putAttachment(c *gin.Context) error {
 	if !actor(c).CanSubmit() {
-		return survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi tệp.", "Your role may not upload files.")
+		return survey.Errorf(survey.CodeForbidden, msg.UploadForbidden)
 	}
 	limit := s.Lifecycle.MaxAttachment
 	if c.Request.ContentLength > limit {
-		return survey.Errorf(survey.CodeTooLarge, "Tệp đính kèm quá lớn.", "The attachment is too large.")
+		return survey.Errorf(survey.CodeTooLarge, msg.AttachmentTooLarge)
 	}
 	body, err := readBody(c, limit)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -31,8 +32,7 @@ func timeParam(c *gin.Context, name string, endOfDay bool) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		e := survey.Errorf(survey.CodeMalformed, "Tham số «"+name+"» phải là ngày YYYY-MM-DD hoặc thời điểm RFC 3339.",
-			"The «"+name+"» parameter must be a date YYYY-MM-DD or an RFC 3339 time.")
+		e := survey.Errorf(survey.CodeMalformed, msg.ParamDateOrTime, name)
 		e.Fields = []survey.FieldError{{Path: "?" + name, Code: "format", Message: e.Message}}
 		return t, e
 	}

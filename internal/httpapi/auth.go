@@ -8,10 +8,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/account"
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
-var errNoToken = survey.Errorf(survey.CodeUnauthorized, "Cần đăng nhập (thiếu hoặc sai mã truy cập).", "Authentication required: missing or invalid access token.")
+var errNoToken = survey.Errorf(survey.CodeUnauthorized, msg.AuthRequired)
 
 // authenticate accepts a valid bearer token of an enabled user whose
 // session still stands and puts the caller into the request context.
@@ -32,7 +34,7 @@ func (s *Server) authenticate(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), keyActor, survey.ActorOf(u)))
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), keyActor, account.ActorOf(u)))
 	c.Next()
 	return nil
 }
@@ -79,7 +81,7 @@ func (s *Server) login(c *gin.Context) error {
 
 // writeTokens answers with a new access token, bound to the session of
 // the given refresh token, and that refresh token.
-func (s *Server) writeTokens(c *gin.Context, u *survey.User, refresh string) error {
+func (s *Server) writeTokens(c *gin.Context, u *account.User, refresh string) error {
 	sid, err := s.Accounts.SessionID(c.Request.Context(), refresh)
 	if err != nil {
 		return err

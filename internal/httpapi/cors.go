@@ -3,11 +3,11 @@ package httpapi
 import (
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -27,7 +27,7 @@ func (s *Server) cors(c *gin.Context) error {
 	preflight := c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != ""
 	if !allowed {
 		if preflight {
-			return survey.Errorf(survey.CodeForbidden, "Nguồn gốc (origin) này không được phép gọi API.", "This origin may not call the API.")
+			return survey.Errorf(survey.CodeForbidden, msg.OriginForbidden)
 		}
 		c.Next()
 		return nil
@@ -75,8 +75,7 @@ func (s *Server) limitBody(limits map[string]int64) gin.HandlerFunc {
 			return nil
 		}
 		if c.Request.ContentLength > limit {
-			return survey.Errorf(survey.CodeTooLarge, "Nội dung gửi lên quá lớn (tối đa "+strconv.FormatInt(limit, 10)+" byte).",
-				"The request body is too large (at most "+strconv.FormatInt(limit, 10)+" bytes).")
+			return survey.Errorf(survey.CodeTooLarge, msg.BodyTooLargeLimit, limit)
 		}
 		if c.Request.Body != nil {
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max(limit, 1))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -38,9 +39,7 @@ func decodeJSON(c *gin.Context, limit int64, v any) error {
 // purpose to lock an office's address, through a user's browser.
 func readJSON(c *gin.Context, limit int64) ([]byte, error) {
 	if c.Request.ContentLength != 0 && !jsonMediaType(c.GetHeader("Content-Type")) {
-		return nil, survey.Errorf(survey.CodeUnsupportedType,
-			"Nội dung phải được gửi dưới dạng JSON (Content-Type: application/json).",
-			"The body must be sent as JSON (Content-Type: application/json).")
+		return nil, survey.Errorf(survey.CodeUnsupportedType, msg.BodyNotJSONType)
 	}
 	return readBody(c, limit)
 }
@@ -60,22 +59,22 @@ func strictJSON(b []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &te):
-			e := malformed("Sai kiểu dữ liệu ở trường «"+te.Field+"».", "Wrong type for field «"+te.Field+"».")
+			e := malformed(msg.WrongTypeNamed, te.Field)
 			e.(*survey.Error).Fields = []survey.FieldError{{Path: "/" + strings.ReplaceAll(te.Field, ".", "/"), Code: "type",
-				Message: survey.Label{VI: "Sai kiểu dữ liệu.", EN: "Wrong type."}}}
+				Message: msg.Text(msg.WrongTypeShort)}}
 			return e
 		case strings.HasPrefix(err.Error(), "json: unknown field"):
 			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			e := malformed("Trường không được phép: «"+name+"».", "Unknown field «"+name+"».")
+			e := malformed(msg.UnknownFieldNamed, name)
 			e.(*survey.Error).Fields = []survey.FieldError{{Path: "/" + name, Code: "unknown_field",
-				Message: survey.Label{VI: "Trường không được phép.", EN: "Field not allowed."}}}
+				Message: msg.Text(msg.UnknownFieldShort)}}
 			return e
 		default:
-			return malformed("Nội dung không phải JSON hợp lệ.", "The body is not valid JSON.")
+			return malformed(msg.BodyNotJSON)
 		}
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return malformed("Sau đối tượng JSON còn dữ liệu thừa.", "There is trailing data after the JSON object.")
+		return malformed(msg.BodyTrailingData)
 	}
 	return nil
 }

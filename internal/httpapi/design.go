@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -54,8 +55,7 @@ func toDraftJSON(c *gin.Context, d *survey.Draft, warnings []schema.Problem) dra
 	return j
 }
 
-var errDesignOnly = survey.Errorf(survey.CodeForbidden, "Chỉ người thiết kế biểu mẫu hoặc quản trị viên được làm việc này.",
-	"Only form designers and administrators may do this.")
+var errDesignOnly = survey.Errorf(survey.CodeForbidden, msg.DesignersOnly)
 
 // readSchema reads a form document sent as the request body.
 func (s *Server) readSchema(c *gin.Context) ([]byte, error) {
@@ -67,7 +67,7 @@ func (s *Server) readSchema(c *gin.Context) ([]byte, error) {
 		return nil, err
 	}
 	if !json.Valid(body) || len(bytes.TrimSpace(body)) == 0 || bytes.TrimSpace(body)[0] != '{' {
-		return nil, malformed("Nội dung phải là một biểu mẫu JSON Schema (đối tượng JSON).", "The body must be a JSON Schema form (a JSON object).")
+		return nil, malformed(msg.BodyNotForm)
 	}
 	return body, nil
 }
@@ -174,7 +174,7 @@ func (s *Server) reopenForm(c *gin.Context) error { return s.setStatus(c, survey
 func versionNumber(v, name string) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
-		e := survey.Errorf(survey.CodeMalformed, "«"+name+"» phải là số phiên bản (số nguyên dương).", "«"+name+"» must be a version number (a positive integer).")
+		e := survey.Errorf(survey.CodeMalformed, msg.ParamVersionNumber, name)
 		e.Fields = []survey.FieldError{{Path: name, Code: "type", Message: e.Message}}
 		return 0, e
 	}
@@ -188,7 +188,7 @@ func (s *Server) codebook(c *gin.Context) error {
 	}
 	format := c.DefaultQuery("format", "json")
 	if format != "json" && format != "csv" {
-		e := survey.Errorf(survey.CodeMalformed, "«format» phải là json hoặc csv.", "«format» must be json or csv.")
+		e := survey.Errorf(survey.CodeMalformed, msg.ParamFormatJSONOrCSV)
 		e.Fields = []survey.FieldError{{Path: "?format", Code: "enum", Message: e.Message}}
 		return e
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
 
-	"github.com/khaosat/khaosat/internal/survey"
+	"github.com/khaosat/khaosat/internal/account"
 )
 
 // enrollRoutes: phones enroll with a one-time code instead of a password.
@@ -86,7 +86,7 @@ func (s *Server) listOwnDevices(c *gin.Context) error {
 	return writeDevices(c, ds, err)
 }
 
-func writeDevices(c *gin.Context, ds []survey.Device, err error) error {
+func writeDevices(c *gin.Context, ds []account.Device, err error) error {
 	if err != nil {
 		return err
 	}

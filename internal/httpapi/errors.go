@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -69,23 +70,21 @@ func pick(l survey.Label, lng string) string {
 	return l.VI
 }
 
-var internalError = survey.Errorf(survey.CodeInternal,
-	"Lỗi máy chủ; vui lòng thử lại sau. Nếu lỗi lặp lại, hãy báo mã yêu cầu cho quản trị viên.",
-	"Server error; please try again later. If it persists, give the request id to an administrator.")
+var internalError = survey.Errorf(survey.CodeInternal, msg.ServerError)
 
 // unavailable answers while the database cannot be reached: 503 with
 // Retry-After, so clients retry instead of reporting a failure.
 var unavailable = &survey.Error{Code: survey.CodeUnavailable,
-	Message: survey.Label{VI: "Cơ sở dữ liệu tạm thời không trả lời; vui lòng thử lại sau ít giây.",
-		EN: "The database is not answering for the moment; please try again in a few seconds."},
+	Key:        msg.DatabaseUnavailable,
+	Message:    msg.Text(msg.DatabaseUnavailable),
 	RetryAfter: 5 * time.Second}
 
 // noSpace answers a write refused because the disk under the database
 // is nearly full: 507, nothing written. The client keeps its data and
 // tries again later; the operator frees space.
 var noSpace = &survey.Error{Code: survey.CodeNoSpace,
-	Message: survey.Label{VI: "Máy chủ sắp hết dung lượng đĩa nên chưa lưu được; dữ liệu vẫn ở trên máy của bạn, hãy gửi lại sau. Hãy báo quản trị viên.",
-		EN: "The server is nearly out of disk space and stored nothing; your data stays on your device, send it again later. Tell an administrator."},
+	Key:        msg.DiskNearlyFull,
+	Message:    msg.Text(msg.DiskNearlyFull),
 	RetryAfter: 5 * time.Minute}
 
 // h adapts a handler that returns an error to Gin. Handlers write their
@@ -162,4 +161,6 @@ func withChallenge(challenge string, err error) error {
 	return &challengeError{challenge: challenge, err: err}
 }
 
-func malformed(vi, en string) error { return survey.Errorf(survey.CodeMalformed, vi, en) }
+func malformed(key msg.Key, args ...any) error {
+	return survey.Errorf(survey.CodeMalformed, key, args...)
+}

@@ -28,7 +28,7 @@ func TestBatchItemErrorMatchesRequestError(t *testing.T) {
 		"plain error":          errors.New("disk on fire"),
 	}
 	for code := range statusOf {
-		e := survey.Errorf(code, "thông báo "+string(code), "message "+string(code))
+		e := &survey.Error{Code: code, Message: survey.Label{VI: "thông báo " + string(code), EN: "message " + string(code)}}
 		e.Fields = []survey.FieldError{{Path: "/x", Code: "format", Message: survey.Label{VI: "sai", EN: "wrong"}}}
 		errs[string(code)] = fmt.Errorf("wrapped: %w", e)
 	}

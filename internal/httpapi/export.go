@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -24,7 +25,7 @@ func boolParam(c *gin.Context, name string) (bool, error) {
 	case "true":
 		return true, nil
 	}
-	e := survey.Errorf(survey.CodeMalformed, "Tham số «"+name+"» phải là true hoặc false.", "The «"+name+"» parameter must be true or false.")
+	e := survey.Errorf(survey.CodeMalformed, msg.ParamBool, name)
 	e.Fields = []survey.FieldError{{Path: "?" + name, Code: "type", Message: e.Message}}
 	return false, e
 }
@@ -53,13 +54,13 @@ func exportOptions(c *gin.Context) (survey.ExportOptions, error) {
 	case "labels":
 		o.HeaderLabels = true
 	default:
-		e := survey.Errorf(survey.CodeMalformed, "Tham số «header» phải là names hoặc labels.", "The «header» parameter must be names or labels.")
+		e := survey.Errorf(survey.CodeMalformed, msg.ParamHeader)
 		e.Fields = []survey.FieldError{{Path: "?header", Code: "enum", Message: e.Message}}
 		return o, e
 	}
 	if v := c.Query("version"); v != "" {
 		if o.Version, err = strconv.Atoi(v); err != nil || o.Version < 1 {
-			e := survey.Errorf(survey.CodeMalformed, "Tham số «version» phải là số nguyên dương.", "The «version» parameter must be a positive integer.")
+			e := survey.Errorf(survey.CodeMalformed, msg.ParamVersion)
 			e.Fields = []survey.FieldError{{Path: "?version", Code: "type", Message: e.Message}}
 			return o, e
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -119,7 +120,7 @@ func (s *Server) getForm(c *gin.Context) error {
 func (s *Server) getFormVersion(c *gin.Context) error {
 	n, err := strconv.Atoi(c.Param("n"))
 	if err != nil || n < 1 {
-		return malformed("Số phiên bản phải là số nguyên dương.", "The version must be a positive integer.")
+		return malformed(msg.VersionPositive)
 	}
 	f, err := s.Catalog.FormFor(c.Request.Context(), actor(c), c.Param("form"))
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -45,7 +46,7 @@ func toIndicatorJSON(ind *indicator.Indicator) indicatorJSON {
 
 func (s *Server) listIndicators(c *gin.Context) error {
 	if !actor(c).CanReadIndicators() {
-		return survey.Errorf(survey.CodeForbidden, "Bạn không có quyền xem chỉ số.", "You may not read indicators.")
+		return survey.Errorf(survey.CodeForbidden, msg.IndicatorsForbidden)
 	}
 	items := []indicatorJSON{}
 	for _, ind := range s.Indicators.Set().Indicators {
@@ -93,19 +94,19 @@ func splitList(v string) []string {
 func (s *Server) indicatorTable(c *gin.Context) error {
 	for k, v := range c.Request.URL.Query() {
 		if !tableParams[k] || (k == "codes" && c.Param("code") != "") {
-			e := survey.Errorf(survey.CodeMalformed, "Tham số «"+k+"» không được hỗ trợ.", "Unsupported parameter «"+k+"».")
+			e := survey.Errorf(survey.CodeMalformed, msg.ParamUnsupported, k)
 			e.Fields = []survey.FieldError{{Path: "?" + k, Code: "unknown_parameter", Message: e.Message}}
 			return e
 		}
 		if len(v) > 1 {
-			e := survey.Errorf(survey.CodeMalformed, "Tham số «"+k+"» chỉ được dùng một lần.", "The parameter «"+k+"» may appear once.")
+			e := survey.Errorf(survey.CodeMalformed, msg.ParamRepeated, k)
 			e.Fields = []survey.FieldError{{Path: "?" + k, Code: "repeated", Message: e.Message}}
 			return e
 		}
 	}
 	format := c.DefaultQuery("format", "json")
 	if format != "json" && format != "csv" && format != "xlsx" {
-		e := survey.Errorf(survey.CodeMalformed, "Định dạng phải là json, csv hoặc xlsx.", "format must be json, csv or xlsx.")
+		e := survey.Errorf(survey.CodeMalformed, msg.ParamFormatTable)
 		e.Fields = []survey.FieldError{{Path: "?format", Code: "invalid", Message: e.Message}}
 		return e
 	}
@@ -114,7 +115,7 @@ func (s *Server) indicatorTable(c *gin.Context) error {
 	if code := c.Param("code"); code != "" {
 		q.Codes = []string{code}
 		if _, ok := s.Indicators.Set().ByCode(code); !ok {
-			return survey.Errorf(survey.CodeNotFound, "Không có chỉ số «"+code+"».", "There is no indicator «"+code+"».")
+			return survey.Errorf(survey.CodeNotFound, msg.IndicatorUnknown, code)
 		}
 	}
 	start := time.Now()

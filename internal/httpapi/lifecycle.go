@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -97,12 +98,11 @@ func ifMatch(c *gin.Context, required bool) (int, error) {
 		if !required {
 			return 0, nil
 		}
-		return 0, survey.Errorf(survey.CodePreconditionNeeded, "Cần gửi If-Match với phiên bản (ETag) của phiếu đã tải về.",
-			"Send If-Match with the revision (ETag) of the submission you read.")
+		return 0, survey.Errorf(survey.CodePreconditionNeeded, msg.IfMatchRequired)
 	}
 	n, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(v, "W/"), `"`))
 	if err != nil || n < 1 {
-		e := malformed("If-Match phải là phiên bản (ETag) của phiếu, ví dụ \"2\".", "If-Match must be the revision (ETag) of the submission, e.g. \"2\".").(*survey.Error)
+		e := malformed(msg.IfMatchMalformed).(*survey.Error)
 		e.Fields = []survey.FieldError{{Path: "If-Match", Code: "format", Message: e.Message}}
 		return 0, e
 	}
@@ -121,7 +121,7 @@ func (s *Server) writeSubmission(c *gin.Context, status int, sub *survey.Submiss
 
 func (s *Server) editSubmission(c *gin.Context) error {
 	if !actor(c).CanSubmit() {
-		return survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được sửa phiếu.", "Your role may not edit submissions.")
+		return survey.Errorf(survey.CodeForbidden, msg.EditForbidden)
 	}
 	rev, err := ifMatch(c, true)
 	if err != nil {
@@ -178,7 +178,7 @@ func (s *Server) submissionHistory(c *gin.Context) error {
 func intParam(v, name string) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
-		e := malformed("Tham số «"+name+"» phải là số nguyên dương.", "The «"+name+"» parameter must be a positive integer.").(*survey.Error)
+		e := malformed(msg.ParamPositiveInteger, name).(*survey.Error)
 		e.Fields = []survey.FieldError{{Path: "?" + name, Code: "format", Message: e.Message}}
 		return 0, e
 	}

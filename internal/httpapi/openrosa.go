@@ -11,6 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/account"
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/openrosa"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -88,7 +90,7 @@ func (s *Server) appUser(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), keyActor, survey.ActorOf(u)))
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), keyActor, account.ActorOf(u)))
 	c.Next()
 	return nil
 }
@@ -190,13 +192,12 @@ type media struct {
 func (s *Server) readSubmission(c *gin.Context) ([]byte, []media, error) {
 	mt, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return nil, nil, survey.Errorf(survey.CodeUnsupportedType, "Phiếu phải được gửi dạng multipart/form-data với phần xml_submission_file.",
-			"A submission must be multipart/form-data with an xml_submission_file part.")
+		return nil, nil, survey.Errorf(survey.CodeUnsupportedType, msg.OpenRosaNotMultipart)
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxOpenRosaBody)
 	mr, err := c.Request.MultipartReader()
 	if err != nil {
-		return nil, nil, malformed("Không đọc được nội dung multipart.", "The multipart body could not be read.")
+		return nil, nil, malformed(msg.OpenRosaMultipartUnreadable)
 	}
 	var xml []byte
 	var files []media
@@ -207,17 +208,17 @@ func (s *Server) readSubmission(c *gin.Context) ([]byte, []media, error) {
 		}
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, nil, survey.Errorf(survey.CodeTooLarge, "Nội dung gửi lên quá lớn.", "The request body is too large.")
+			return nil, nil, survey.Errorf(survey.CodeTooLarge, msg.BodyTooLarge)
 		}
 		if err != nil {
-			return nil, nil, malformed("Không đọc được nội dung multipart.", "The multipart body could not be read.")
+			return nil, nil, malformed(msg.OpenRosaMultipartUnreadable)
 		}
 		body, err := io.ReadAll(p)
 		if errors.As(err, &mbe) {
-			return nil, nil, survey.Errorf(survey.CodeTooLarge, "Nội dung gửi lên quá lớn.", "The request body is too large.")
+			return nil, nil, survey.Errorf(survey.CodeTooLarge, msg.BodyTooLarge)
 		}
 		if err != nil {
-			return nil, nil, malformed("Không đọc được nội dung multipart.", "The multipart body could not be read.")
+			return nil, nil, malformed(msg.OpenRosaMultipartUnreadable)
 		}
 		if p.FormName() == "xml_submission_file" {
 			xml = body
@@ -228,7 +229,7 @@ func (s *Server) readSubmission(c *gin.Context) ([]byte, []media, error) {
 		}
 	}
 	if xml == nil {
-		return nil, nil, malformed("Thiếu phần xml_submission_file.", "The xml_submission_file part is missing.")
+		return nil, nil, malformed(msg.OpenRosaNoInstancePart)
 	}
 	return xml, files, nil
 }
@@ -240,7 +241,7 @@ func (s *Server) readSubmission(c *gin.Context) ([]byte, []media, error) {
 func (s *Server) openRosaSubmit(c *gin.Context) error {
 	ctx, a := c.Request.Context(), actor(c)
 	if !a.CanSubmit() {
-		return survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi phiếu.", "Your role may not send submissions.")
+		return survey.Errorf(survey.CodeForbidden, msg.SubmitForbidden)
 	}
 	raw, files, err := s.readSubmission(c)
 	if err != nil {
@@ -248,7 +249,7 @@ func (s *Server) openRosaSubmit(c *gin.Context) error {
 	}
 	in, err := openrosa.Peek(raw)
 	if err != nil {
-		return malformed("Tệp phiếu không phải một bản XForm hợp lệ: "+err.Error()+".", "The submission file is not a valid XForm instance: "+err.Error()+".")
+		return malformed(msg.OpenRosaInstanceInvalid, err.Error())
 	}
 	// The version the instance names types its answers; whether the
 	// caller may submit to the form (open, their units) is intake's to

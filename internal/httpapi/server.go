@@ -17,8 +17,11 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/openrosa"
+	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/token"
 )
@@ -26,7 +29,7 @@ import (
 // Deps are what the HTTP layer needs; cmd/khaosat wires them.
 type Deps struct {
 	Log      *slog.Logger
-	Accounts *survey.Accounts
+	Accounts *account.Accounts
 	Catalog  *survey.Catalog
 	Intake   *survey.Intake
 	Exports  *survey.Exports
@@ -43,6 +46,9 @@ type Deps struct {
 
 	// Indicators answers the indicator routes.
 	Indicators *indicator.Indicators
+
+	// Registry answers the registry routes; nil serves none.
+	Registry *registry.Service
 
 	// Lifecycle serves sync, edits, review and deletion, over Intake.
 	Lifecycle *survey.Lifecycle
@@ -102,7 +108,7 @@ func NewRouter(d Deps) *gin.Engine {
 	r.NoRoute(s.noRoute(site))
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": errorJSON{Code: "method_not_allowed",
-			Message: "Phương thức không được hỗ trợ.", Messages: messagesJSON{VI: "Phương thức không được hỗ trợ.", EN: "Method not allowed."}, RequestID: requestID(c)}})
+			Message: msg.Text(msg.MethodNotAllowed).VI, Messages: messagesJSON(msg.Text(msg.MethodNotAllowed)), RequestID: requestID(c)}})
 	})
 
 	r.GET("/healthz", s.h(s.healthz))
@@ -130,6 +136,7 @@ func NewRouter(d Deps) *gin.Engine {
 	s.indicatorRoutes(a)
 	s.lifecycleRoutes(a)
 	s.exportRoutes(a)
+	s.registryRoutes(a)
 	return r
 }
 
@@ -176,7 +183,7 @@ func (s *Server) recovery(c *gin.Context) {
 				panic(v)
 			}
 			s.log.Error("panic", "request_id", requestID(c), "panic", v)
-			s.fail(c, survey.Wrap(survey.CodeInternal, errors.New("panic in handler"), "", ""))
+			s.fail(c, errors.New("panic in handler")) // internal: answered as a server error
 		}
 	}()
 	c.Next()
@@ -202,7 +209,7 @@ func (s *Server) readyz(c *gin.Context) error {
 	defer cancel()
 	if err := s.Ping(ctx); err != nil {
 		s.log.Warn("database not ready", "error", err)
-		e := survey.Errorf(survey.CodeUnavailable, "Cơ sở dữ liệu chưa sẵn sàng.", "The database is not reachable.")
+		e := survey.Errorf(survey.CodeUnavailable, msg.DatabaseNotReady)
 		e.RetryAfter = 5 * time.Second
 		return e
 	}
@@ -229,13 +236,13 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return nil, survey.Errorf(survey.CodeTooLarge, "Nội dung gửi lên quá lớn.", "The request body is too large.")
+		return nil, survey.Errorf(survey.CodeTooLarge, msg.BodyTooLarge)
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return nil, malformed("Nội dung gửi lên đến quá chậm; hãy gửi lại.", "The request body arrived too slowly; send it again.")
+		return nil, malformed(msg.BodyTooSlow)
 	}
 	if err != nil {
-		return nil, malformed("Không đọc được nội dung gửi lên.", "The request body could not be read.")
+		return nil, malformed(msg.BodyUnreadable)
 	}
 	return b, nil
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/account"
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -70,13 +72,13 @@ type patchUserRequest struct {
 
 func (s *Server) patchUser(c *gin.Context) error {
 	if actor(c).Role != survey.RoleAdmin { // refuse before reading the body
-		return survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được sửa tài khoản.", "Only an administrator may change accounts.")
+		return survey.Errorf(survey.CodeForbidden, msg.AccountChangeAdminsOnly)
 	}
 	var req patchUserRequest
 	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
-	ch := survey.UserChange{DisplayName: req.DisplayName, Units: req.Units, Disabled: req.Disabled, SensitiveAccess: req.SensitiveAccess, PersonalAccess: req.PersonalAccess, Password: req.Password}
+	ch := account.UserChange{DisplayName: req.DisplayName, Units: req.Units, Disabled: req.Disabled, SensitiveAccess: req.SensitiveAccess, PersonalAccess: req.PersonalAccess, Password: req.Password}
 	if req.Role != nil {
 		r := survey.Role(*req.Role)
 		ch.Role = &r

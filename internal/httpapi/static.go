@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -200,6 +201,6 @@ func (s *Server) noRoute(site *staticSite) gin.HandlerFunc {
 		if site.serve(c) {
 			return nil
 		}
-		return survey.Errorf(survey.CodeNotFound, "Không có đường dẫn này.", "No such route.")
+		return survey.Errorf(survey.CodeNotFound, msg.RouteNotFound)
 	})
 }

@@ -2,13 +2,13 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -59,7 +59,7 @@ func (s *Server) toSubmissionJSON(ctx context.Context, a survey.Actor, sub *surv
 
 func (s *Server) submit(c *gin.Context) error {
 	if !actor(c).CanSubmit() {
-		return survey.Errorf(survey.CodeForbidden, "Vai trò của bạn không được gửi phiếu.", "Your role may not send submissions.")
+		return survey.Errorf(survey.CodeForbidden, msg.SubmitForbidden)
 	}
 	body, err := readJSON(c, s.MaxBody)
 	if err != nil {
@@ -91,7 +91,7 @@ func dateParam(c *gin.Context, name string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, v)
 	if err != nil {
-		e := survey.Errorf(survey.CodeMalformed, "Tham số «"+name+"» phải là ngày YYYY-MM-DD.", "The «"+name+"» parameter must be a date YYYY-MM-DD.")
+		e := survey.Errorf(survey.CodeMalformed, msg.ParamDate, name)
 		e.Fields = []survey.FieldError{{Path: "?" + name, Code: "format", Message: e.Message}}
 		return t, e
 	}
@@ -157,7 +157,7 @@ func limitParam(c *gin.Context, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(l)
 	if err != nil || n < 1 || n > max {
-		e := survey.Errorf(survey.CodeMalformed, fmt.Sprintf("Tham số «limit» phải từ 1 đến %d.", max), fmt.Sprintf("The «limit» parameter must be between 1 and %d.", max))
+		e := survey.Errorf(survey.CodeMalformed, msg.ParamLimit, max)
 		e.Fields = []survey.FieldError{{Path: "?limit", Code: "range", Message: e.Message}}
 		return 0, e
 	}

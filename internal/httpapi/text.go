@@ -1,6 +1,9 @@
 package httpapi
 
-import "github.com/khaosat/khaosat/internal/survey"
+import (
+	"github.com/khaosat/khaosat/internal/msg"
+	"github.com/khaosat/khaosat/internal/survey"
+)
 
 // multiLine are the request fields whose text may run over several lines.
 var multiLine = survey.NamedLines("text", "comment", "notes")
@@ -12,7 +15,7 @@ func checkText(body []byte) error {
 	if len(fe) == 0 {
 		return nil
 	}
-	e := survey.Errorf(survey.CodeInvalid, "Văn bản gửi lên có ký tự không hợp lệ; xem danh sách trường.", "The request holds text with invalid characters; see the fields.")
+	e := survey.Errorf(survey.CodeInvalid, msg.TextInvalid)
 	e.Fields = fe
 	return e
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -43,7 +44,7 @@ func atParam(c *gin.Context) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		e := survey.Errorf(survey.CodeMalformed, "Tham số «at» phải là ngày YYYY-MM-DD.", "The «at» parameter must be a date YYYY-MM-DD.")
+		e := survey.Errorf(survey.CodeMalformed, msg.ParamAtDate)
 		e.Fields = []survey.FieldError{{Path: "?at", Code: "format", Message: e.Message}}
 		return t, e
 	}
@@ -60,7 +61,7 @@ func (s *Server) listUnits(c *gin.Context) error {
 	var units []*survey.Unit
 	if parent := c.Query("parent"); parent != "" {
 		if _, ok := s.Units.At(parent, at); !ok {
-			return survey.Errorf(survey.CodeNotFound, "Không có đơn vị «"+parent+"» vào ngày này.", "There is no unit «"+parent+"» on that date.")
+			return survey.Errorf(survey.CodeNotFound, msg.ParentUnitNotFoundOnDate, parent)
 		}
 		units = s.Units.Children(parent, at)
 	} else if u, ok := s.Units.At(survey.CityCode, at); ok {
@@ -81,7 +82,7 @@ func (s *Server) getUnit(c *gin.Context) error {
 	}
 	u, ok := s.Units.At(c.Param("code"), at)
 	if !ok {
-		return survey.Errorf(survey.CodeNotFound, "Không có đơn vị này vào ngày đã chọn.", "There is no such unit on that date.")
+		return survey.Errorf(survey.CodeNotFound, msg.UnitNotFoundOnDate)
 	}
 	c.JSON(http.StatusOK, toUnitJSON(u))
 	return nil

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/account"
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -23,7 +25,7 @@ type userJSON struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-func toUserJSON(u *survey.User) userJSON {
+func toUserJSON(u *account.User) userJSON {
 	units := u.Units
 	if units == nil {
 		units = []string{}
@@ -46,13 +48,13 @@ type createUserRequest struct {
 
 func (s *Server) createUser(c *gin.Context) error {
 	if actor(c).Role != survey.RoleAdmin { // refuse before reading the body
-		return survey.Errorf(survey.CodeForbidden, "Chỉ quản trị viên được tạo tài khoản.", "Only an administrator may create accounts.")
+		return survey.Errorf(survey.CodeForbidden, msg.AccountCreateAdminsOnly)
 	}
 	var req createUserRequest
 	if err := decodeJSON(c, maxJSONBody, &req); err != nil {
 		return err
 	}
-	u, err := s.Accounts.CreateUser(c.Request.Context(), actor(c), survey.NewUser{
+	u, err := s.Accounts.CreateUser(c.Request.Context(), actor(c), account.NewUser{
 		Username: req.Username, Password: req.Password, DisplayName: req.DisplayName, Role: survey.Role(req.Role), Units: req.Units, SensitiveAccess: req.SensitiveAccess, PersonalAccess: req.PersonalAccess})
 	if err != nil {
 		return err

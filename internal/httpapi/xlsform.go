@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 	"github.com/khaosat/khaosat/internal/xlsform"
 )
@@ -67,8 +68,7 @@ func workbookError(err error) error {
 	if !errors.As(err, &xe) {
 		return err
 	}
-	e := survey.Errorf(survey.CodeInvalid, "Bảng tính XLSForm có lỗi; xem danh sách (trang, dòng, cột), sửa rồi gửi lại.",
-		"The XLSForm workbook has errors; see the list (sheet, row, column), fix them and send it again.")
+	e := survey.Errorf(survey.CodeInvalid, msg.XLSFormWorkbookErrors)
 	for _, p := range xe.Problems {
 		e.Fields = append(e.Fields, survey.FieldError{Path: p.Pointer(), Code: p.Code, Message: survey.Label{VI: p.In("vi"), EN: p.In("en")}})
 	}
@@ -95,8 +95,7 @@ func (s *Server) formVersionXLSForm(c *gin.Context) error {
 		if !errors.As(err, &xe) {
 			return err
 		}
-		e := survey.Errorf(survey.CodeInvalid, "Phiên bản này dùng JSON Schema mà XLSForm không biểu diễn được.",
-			"This version uses JSON Schema that XLSForm cannot express.")
+		e := survey.Errorf(survey.CodeInvalid, msg.XLSFormVersionNotExpressible)
 		for _, p := range xe.Problems {
 			e.Fields = append(e.Fields, survey.FieldError{Path: p.Column, Code: p.Code, Message: survey.Label(p.Message)})
 		}

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/domaintest"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/sqlite"
@@ -36,7 +36,7 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 func mustWorld(tb testing.TB, facts func(indicator.FactsStore) indicator.FactsStore) *world {
 	tb.Helper()
 	ctx := context.Background()
-	store := mustStore(tb)
+	store := domaintest.Store(tb)
 	w := &world{store: store, log: quietLog()}
 	var err error
 	if w.units, err = survey.LoadUnits(khaosat.Content, khaosat.UnitsDir); err != nil {
@@ -55,39 +55,9 @@ func mustWorld(tb testing.TB, facts func(indicator.FactsStore) indicator.FactsSt
 		fs = facts(store)
 	}
 	w.facts = indicator.NewDeriver(set, w.units)
-	w.intake, w.ring = mustIntake(tb, store, w.catalog, w.units, survey.WithFacts(w.facts))
+	w.intake, _, w.ring = domaintest.Intake(tb, store, w.catalog, w.units, survey.WithFacts(w.facts))
 	w.indicators = indicator.NewIndicators(w.facts, fs, w.intake, w.ring, w.log)
 	return w
-}
-
-// mustIntake returns an intake service with a fresh data key and hash key,
-// auditing to store, and its data keys.
-func mustIntake(tb testing.TB, store *sqlite.Store, catalog *survey.Catalog, units *survey.Units, opts ...survey.IntakeOption) (*survey.Intake, *seal.Keyring) {
-	tb.Helper()
-	key, err := seal.NewKey()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ring, err := seal.NewKeyring(key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	in, err := survey.NewIntake(store, catalog, units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the tests, 32 bytes long"), Audit: survey.NewAuditor(store)}, opts...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return in, ring
-}
-
-// mustStore opens a store on a fresh database file.
-func mustStore(tb testing.TB) *sqlite.Store {
-	tb.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), sqlite.FileName))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = store.Close() })
-	return store
 }
 
 var admin = survey.Actor{UserID: "u-admin", Username: "admin", Role: survey.RoleAdmin}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -51,9 +52,9 @@ type Table struct {
 	only map[FactsArea]bool
 }
 
-func queryErr(param, code, vi, en string) *survey.Error {
-	e := survey.Errorf(survey.CodeMalformed, vi, en)
-	e.Fields = []survey.FieldError{survey.NewFieldError("?"+param, code, vi, en)}
+func queryErr(param, code string, key msg.Key, args ...any) *survey.Error {
+	e := survey.Errorf(survey.CodeMalformed, key, args...)
+	e.Fields = []survey.FieldError{survey.NewFieldError("?"+param, code, key, args...)}
 	return e
 }
 
@@ -62,7 +63,7 @@ var periodRE = regexp.MustCompile(`^(\d{4})(?:Q([1-4]))?$`)
 // periodRange turns the period parameters into an inclusive date range.
 func periodRange(q TableQuery, now time.Time) (time.Time, time.Time, error) {
 	if q.Period != "" && (q.From != "" || q.To != "") {
-		return time.Time{}, time.Time{}, queryErr("period", "conflict", "Chỉ dùng period hoặc from/to, không dùng cả hai.", "Give period or from/to, not both.")
+		return time.Time{}, time.Time{}, queryErr("period", "conflict", msg.QueryPeriodOrRange)
 	}
 	if q.Period == "" && q.From == "" && q.To == "" {
 		q.Period = strconv.Itoa(now.Year())
@@ -70,7 +71,7 @@ func periodRange(q TableQuery, now time.Time) (time.Time, time.Time, error) {
 	if q.Period != "" {
 		m := periodRE.FindStringSubmatch(q.Period)
 		if m == nil {
-			return time.Time{}, time.Time{}, queryErr("period", "invalid", "Kỳ báo cáo phải có dạng 2026 hoặc 2026Q2.", "The period must look like 2026 or 2026Q2.")
+			return time.Time{}, time.Time{}, queryErr("period", "invalid", msg.QueryPeriod)
 		}
 		y, _ := strconv.Atoi(m[1])
 		if m[2] == "" {
@@ -83,12 +84,12 @@ func periodRange(q TableQuery, now time.Time) (time.Time, time.Time, error) {
 	parse := func(name, v string) (time.Time, error) {
 		t, err := time.Parse(time.DateOnly, v)
 		if err != nil {
-			return t, queryErr(name, "invalid", "Ngày phải có dạng YYYY-MM-DD.", "The date must be YYYY-MM-DD.")
+			return t, queryErr(name, "invalid", msg.QueryDate)
 		}
 		return t, nil
 	}
 	if q.From == "" || q.To == "" {
-		return time.Time{}, time.Time{}, queryErr("from", "required", "Cần cả from và to.", "Both from and to are needed.")
+		return time.Time{}, time.Time{}, queryErr("from", "required", msg.QueryFromToPair)
 	}
 	from, err := parse("from", q.From)
 	if err != nil {
@@ -99,7 +100,7 @@ func periodRange(q TableQuery, now time.Time) (time.Time, time.Time, error) {
 		return from, to, err
 	}
 	if to.Before(from) {
-		return from, to, queryErr("to", "before_from", "Ngày kết thúc trước ngày bắt đầu.", "to is before from.")
+		return from, to, queryErr("to", "before_from", msg.QueryToBeforeFrom)
 	}
 	return from, to, nil
 }
@@ -140,10 +141,8 @@ func onGrid(actor survey.Actor, t *Table) error {
 	if t.From.Day() != 1 || (t.From.Month()-1)%3 != 0 {
 		param = "from"
 	}
-	e := survey.Errorf(survey.CodeInvalid,
-		"Chỉ số nhạy cảm chỉ được xem theo năm hoặc quý dương lịch (period=2026 hoặc 2026Q2, hay from/to trùng đúng một năm hoặc một quý): khoảng ngày khác có thể trừ nhau để lộ ô bị ẩn.",
-		"Sensitive indicators are given only for a calendar year or quarter (period=2026 or 2026Q2, or from/to spanning exactly one): other date ranges could be subtracted from each other to reveal hidden cells.")
-	e.Fields = []survey.FieldError{survey.NewFieldError("?"+param, "off_grid", e.Message.VI, e.Message.EN)}
+	e := survey.Errorf(survey.CodeInvalid, msg.QuerySensitivePeriod)
+	e.Fields = []survey.FieldError{survey.NewFieldError("?"+param, "off_grid", msg.QuerySensitivePeriod)}
 	return e
 }
 
@@ -157,7 +156,7 @@ func (ind *Indicators) Table(ctx context.Context, actor survey.Actor, q TableQue
 	for _, c := range q.Codes {
 		def, ok := ind.set.ByCode(c)
 		if !ok {
-			return nil, queryErr("codes", "unknown_indicator", "Không có chỉ số «"+c+"».", "There is no indicator «"+c+"».")
+			return nil, queryErr("codes", "unknown_indicator", msg.IndicatorUnknown, c)
 		}
 		t.Indicators = append(t.Indicators, def)
 	}
@@ -177,11 +176,11 @@ func (ind *Indicators) Table(ctx context.Context, actor survey.Actor, q TableQue
 	case string(survey.LevelDistrict), string(survey.LevelCity):
 		t.Level = survey.Level(q.Level)
 	default:
-		return nil, queryErr("level", "invalid", "Cấp phải là commune, district hoặc city.", "level must be commune, district or city.")
+		return nil, queryErr("level", "invalid", msg.QueryLevel)
 	}
 	for _, b := range q.By {
 		if b != "sex" && b != "age_group" {
-			return nil, queryErr("by", "invalid", "Chỉ phân tổ theo sex, age_group.", "by may only hold sex and age_group.")
+			return nil, queryErr("by", "invalid", msg.QueryBy)
 		}
 		if !slices.Contains(t.By, b) {
 			t.By = append(t.By, b)
@@ -213,7 +212,7 @@ func defaultUnit(actor survey.Actor, unit string) (string, error) {
 	if len(actor.Units) == 1 {
 		return actor.Units[0], nil
 	}
-	return "", queryErr("unit", "required", "Hãy chọn đơn vị (unit).", "Choose a unit.")
+	return "", queryErr("unit", "required", msg.QueryUnitRequired)
 }
 
 // scope is the asked unit inside one hierarchy that overlaps the period.
@@ -244,7 +243,7 @@ func (ind *Indicators) scopes(actor survey.Actor, t *Table) ([]scope, error) {
 			continue
 		}
 		if actor.Role != survey.RoleAdmin && !ind.units.Within(t.Unit, from, actor.Units) {
-			return nil, survey.Errorf(survey.CodeForbidden, "Đơn vị này nằm ngoài địa bàn được giao cho bạn.", "This unit is outside the area assigned to you.")
+			return nil, survey.Errorf(survey.CodeForbidden, msg.UnitOutOfScope)
 		}
 		s := scope{h: h, from: from, to: to, unit: u}
 		var walk func(x *survey.Unit)
@@ -262,7 +261,7 @@ func (ind *Indicators) scopes(actor survey.Actor, t *Table) ([]scope, error) {
 		out = append(out, s)
 	}
 	if len(out) == 0 {
-		return nil, queryErr("unit", "unknown_unit", "Không có đơn vị «"+t.Unit+"» trong kỳ này.", "There is no unit «"+t.Unit+"» in this period.")
+		return nil, queryErr("unit", "unknown_unit", msg.QueryUnitUnknown, t.Unit)
 	}
 	return out, nil
 }

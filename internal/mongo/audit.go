@@ -8,7 +8,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/khaosat/khaosat/internal/bsonplain"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -68,7 +67,7 @@ func (s *Store) ListAudit(ctx context.Context, q survey.AuditQuery) ([]*survey.A
 	out := make([]*survey.AuditEntry, len(docs))
 	for i, d := range docs {
 		out[i] = &survey.AuditEntry{ID: d.ID, At: d.At.UTC(), UserID: d.UserID, Username: d.Username, Role: survey.Role(d.Role),
-			Action: d.Action, Target: d.Target, Details: bsonplain.Map(d.Details)}
+			Action: d.Action, Target: d.Target, Details: plainMap(d.Details)}
 	}
 	return out, nil
 }

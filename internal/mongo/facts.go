@@ -109,7 +109,8 @@ func (s *Store) setFacts(d *submissionDoc, f *survey.Facts) error {
 		return err
 	}
 	d.FactFields = ff
-	return nil
+	d.Registry, err = registryOf(f)
+	return err
 }
 
 // factsUpdate sets the facts fields to ff and removes those it leaves empty.

@@ -1,83 +1,53 @@
 package mongo
 
 import (
-	"context"
-
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
-// answerFilter translates answer conditions into dotted-path conditions
-// ("data.children.sex"), which MongoDB and the FerretDB stand-in of the
-// tests both evaluate over arrays of items; the stand-in does not
-// evaluate $elemMatch on items (measured: no match, or "unknown operator"). A dotted condition through a repeat holds when
-// some item satisfies it ($ne: when no item has the value).
+// answerFilter translates answer conditions into MongoDB's own: a
+// condition on an answer outside repeats, or alone on its repeat, is a
+// dotted-path condition ("data.children.sex"), which holds when some item
+// satisfies it ($ne: when no item has the value); the conditions on one
+// repeat, which must hold for the same item, are one $elemMatch on the
+// repeat's items (the operators on one answer merged: age >= 5 and < 10).
 func answerFilter(conds []survey.AnswerCond) bson.A {
+	n := map[string]int{}
+	for _, c := range conds {
+		if c.Repeat != "" {
+			n[c.Repeat]++
+		}
+	}
 	var out bson.A
+	items := map[string]bson.D{} // repeat → the $elemMatch condition on its items
+	var repeats []string
 	for _, c := range conds {
-		path := "data." + c.Path
-		if c.Repeat != "" {
-			path = "data." + c.Repeat + "." + c.Path
+		op := bson.E{Key: "$" + c.Op, Value: c.Value}
+		if c.Repeat == "" || n[c.Repeat] < 2 {
+			out = append(out, bson.D{{Key: "data." + dotted(c), Value: bson.D{op}}})
+			continue
 		}
-		out = append(out, bson.D{{Key: path, Value: bson.D{{Key: "$" + c.Op, Value: c.Value}}}})
-	}
-	return out
-}
-
-// sameItem returns the repeats with more than one condition: those must
-// hold for one item, which is checked here after the database has
-// narrowed the candidates with each condition on its own.
-func sameItem(conds []survey.AnswerCond) map[string][]survey.AnswerCond {
-	groups := map[string][]survey.AnswerCond{}
-	for _, c := range conds {
-		if c.Repeat != "" {
-			groups[c.Repeat] = append(groups[c.Repeat], c)
+		item, ok := items[c.Repeat]
+		if !ok {
+			repeats = append(repeats, c.Repeat)
 		}
-	}
-	for r, g := range groups {
-		if len(g) < 2 {
-			delete(groups, r)
-		}
-	}
-	if len(groups) == 0 {
-		return nil
-	}
-	return groups
-}
-
-// listSameItem pages through the candidates until it has q.Limit
-// submissions whose repeat conditions hold for one item.
-func (s *Store) listSameItem(ctx context.Context, q survey.SubmissionQuery, groups map[string][]survey.AnswerCond) ([]*survey.Submission, error) {
-	pre := q
-	pre.Answers = nil
-	for _, c := range q.Answers {
-		if groups[c.Repeat] != nil && c.Op == "ne" {
-			continue // "no item has it" would be stricter than "this item has not"
-		}
-		pre.Answers = append(pre.Answers, survey.AnswerCond{Path: dotted(c), Op: c.Op, Value: c.Value})
-	}
-	pre.Limit = max(2*q.Limit, 100)
-	var out []*survey.Submission
-	for {
-		batch, err := s.ListSubmissions(ctx, pre)
-		if err != nil {
-			return nil, err
-		}
-		for _, sub := range batch {
-			if survey.AnswersHold(sub.Data, q.Answers) {
-				out = append(out, sub)
-				if len(out) == q.Limit {
-					return out, nil
-				}
+		merged := false
+		for i, e := range item {
+			if e.Key == c.Path {
+				item[i].Value = append(e.Value.(bson.D), op)
+				merged = true
 			}
 		}
-		if len(batch) < pre.Limit {
-			return out, nil
+		if !merged {
+			item = append(item, bson.E{Key: c.Path, Value: bson.D{op}})
 		}
-		last := batch[len(batch)-1]
-		pre.After = &survey.PageKey{ReceivedAt: last.ReceivedAt, ID: last.ID}
+		items[c.Repeat] = item
 	}
+	for _, r := range repeats {
+		out = append(out, bson.D{{Key: "data." + r, Value: bson.D{{Key: "$elemMatch", Value: items[r]}}}})
+	}
+	return out
 }
 
 func dotted(c survey.AnswerCond) string {

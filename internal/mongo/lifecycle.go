@@ -111,7 +111,12 @@ func matchFilter(id string, m survey.Match) bson.D {
 // atomically, so of concurrent changes of one revision exactly one
 // matches, and nothing of a refused change is written. The outbox is then
 // published (history, comment, event; see feed.go) before the call returns.
-func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange) error {
+func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange) (err error) {
+	defer func() {
+		if err == nil {
+			err = s.projectWritten(ctx, c.Next.ID, c.Facts)
+		}
+	}()
 	d := toSubmissionDoc(c.Next)
 	if err := s.setFacts(d, c.Facts); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/metrics"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -28,7 +29,7 @@ func TestOperationsAreObserved(t *testing.T) {
 	m := metrics.New()
 	s.SetObserver(m)
 	ctx := context.Background()
-	u := &survey.User{ID: uuid.NewString(), Username: "lan", Role: survey.RoleCollector, Units: []string{"00004"}, CreatedAt: time.Now()}
+	u := &account.User{ID: uuid.NewString(), Username: "lan", Role: survey.RoleCollector, Units: []string{"00004"}, CreatedAt: time.Now()}
 	if err := s.InsertUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}

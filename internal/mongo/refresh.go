@@ -9,6 +9,7 @@ import (
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -26,19 +27,19 @@ type refreshDoc struct {
 }
 
 // InsertRefresh stores a refresh token's hash.
-func (s *Store) InsertRefresh(ctx context.Context, t *survey.RefreshToken) error {
+func (s *Store) InsertRefresh(ctx context.Context, t *account.RefreshToken) error {
 	_, err := s.db.Collection(colRefresh).InsertOne(ctx, refreshDoc{Hash: t.Hash, Family: t.Family, UserID: t.UserID, DeviceID: t.DeviceID,
 		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, UsedAt: t.UsedAt, RevokedAt: t.RevokedAt})
 	return translate("insert refresh token", err)
 }
 
 // RefreshByHash finds a refresh token by its hash.
-func (s *Store) RefreshByHash(ctx context.Context, hash string) (*survey.RefreshToken, error) {
+func (s *Store) RefreshByHash(ctx context.Context, hash string) (*account.RefreshToken, error) {
 	var d refreshDoc
 	if err := s.db.Collection(colRefresh).FindOne(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&d); err != nil {
 		return nil, translate("find refresh token", err)
 	}
-	return &survey.RefreshToken{Hash: d.Hash, Family: d.Family, UserID: d.UserID, DeviceID: d.DeviceID, CreatedAt: d.CreatedAt.UTC(),
+	return &account.RefreshToken{Hash: d.Hash, Family: d.Family, UserID: d.UserID, DeviceID: d.DeviceID, CreatedAt: d.CreatedAt.UTC(),
 		ExpiresAt: d.ExpiresAt.UTC(), UsedAt: utcPtr(d.UsedAt), RevokedAt: utcPtr(d.RevokedAt)}, nil
 }
 
@@ -96,19 +97,19 @@ type enrollmentDoc struct {
 }
 
 // InsertEnrollment stores an enrollment code's hash.
-func (s *Store) InsertEnrollment(ctx context.Context, e *survey.Enrollment) error {
+func (s *Store) InsertEnrollment(ctx context.Context, e *account.Enrollment) error {
 	_, err := s.db.Collection(colEnrollments).InsertOne(ctx, enrollmentDoc{Hash: e.Hash, UserID: e.UserID, CreatedBy: e.CreatedBy,
 		CreatedAt: e.CreatedAt, ExpiresAt: e.ExpiresAt, UsedAt: e.UsedAt, DeviceID: e.DeviceID})
 	return translate("insert enrollment", err)
 }
 
 // EnrollmentByHash finds an enrollment by its code's hash.
-func (s *Store) EnrollmentByHash(ctx context.Context, hash string) (*survey.Enrollment, error) {
+func (s *Store) EnrollmentByHash(ctx context.Context, hash string) (*account.Enrollment, error) {
 	var d enrollmentDoc
 	if err := s.db.Collection(colEnrollments).FindOne(ctx, bson.D{{Key: "_id", Value: hash}}).Decode(&d); err != nil {
 		return nil, translate("find enrollment", err)
 	}
-	return &survey.Enrollment{Hash: d.Hash, UserID: d.UserID, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(),
+	return &account.Enrollment{Hash: d.Hash, UserID: d.UserID, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(),
 		ExpiresAt: d.ExpiresAt.UTC(), UsedAt: utcPtr(d.UsedAt), DeviceID: d.DeviceID}, nil
 }
 
@@ -127,7 +128,7 @@ func (s *Store) UseEnrollment(ctx context.Context, hash, deviceID string, at tim
 }
 
 // DeviceTokens returns a user's unrevoked device-bound refresh tokens.
-func (s *Store) DeviceTokens(ctx context.Context, userID string) ([]*survey.RefreshToken, error) {
+func (s *Store) DeviceTokens(ctx context.Context, userID string) ([]*account.RefreshToken, error) {
 	cur, err := s.db.Collection(colRefresh).Find(ctx, bson.D{{Key: "user_id", Value: userID},
 		{Key: "device_id", Value: bson.D{{Key: "$exists", Value: true}, {Key: "$ne", Value: ""}}}, {Key: "revoked_at", Value: nil}})
 	if err != nil {
@@ -137,9 +138,9 @@ func (s *Store) DeviceTokens(ctx context.Context, userID string) ([]*survey.Refr
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, translate("find device tokens", err)
 	}
-	out := make([]*survey.RefreshToken, len(docs))
+	out := make([]*account.RefreshToken, len(docs))
 	for i, d := range docs {
-		out[i] = &survey.RefreshToken{Hash: d.Hash, Family: d.Family, UserID: d.UserID, DeviceID: d.DeviceID, CreatedAt: d.CreatedAt.UTC(),
+		out[i] = &account.RefreshToken{Hash: d.Hash, Family: d.Family, UserID: d.UserID, DeviceID: d.DeviceID, CreatedAt: d.CreatedAt.UTC(),
 			ExpiresAt: d.ExpiresAt.UTC(), UsedAt: utcPtr(d.UsedAt)}
 	}
 	return out, nil

@@ -6,6 +6,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -73,8 +74,8 @@ func (s *Store) ReplaceSealed(ctx context.Context, id string, old, new *survey.S
 // after after. The first call (after zero) publishes the outbox entries a
 // stopped writer left, so that the history copies they hold are in the
 // collection when it is gone through.
-func (s *Store) RevisionsSealedNotUnder(ctx context.Context, keyID string, after survey.RevisionKey, limit int) ([]*survey.Submission, error) {
-	if after == (survey.RevisionKey{}) {
+func (s *Store) RevisionsSealedNotUnder(ctx context.Context, keyID string, after protect.RevisionKey, limit int) ([]*survey.Submission, error) {
+	if after == (protect.RevisionKey{}) {
 		if err := s.PublishPending(ctx, 0); err != nil {
 			return nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -25,8 +26,8 @@ func (s *Store) SubmissionsAfter(ctx context.Context, form, after string, limit 
 // form in (submission, revision) order after after. The first call (after
 // zero) publishes the outbox entries a stopped writer left, so that the
 // history copies they hold are in the collection when it is gone through.
-func (s *Store) RevisionsAfter(ctx context.Context, form string, after survey.RevisionKey, limit int) ([]*survey.Submission, error) {
-	if after == (survey.RevisionKey{}) {
+func (s *Store) RevisionsAfter(ctx context.Context, form string, after protect.RevisionKey, limit int) ([]*survey.Submission, error) {
+	if after == (protect.RevisionKey{}) {
 		if err := s.PublishPending(ctx, 0); err != nil {
 			return nil, err
 		}

@@ -56,6 +56,8 @@ type Store struct {
 	Missing []string
 	// obs reports the driver's commands (observe.go).
 	obs *observer
+	// reg is the registry's part (registry.go).
+	reg regState
 }
 
 // Timeouts: with the database down or not answering, a request fails
@@ -192,6 +194,9 @@ func indexes() map[string][]mdb.IndexModel {
 	for col, models := range lifecycleIndexes {
 		idx[col] = append(idx[col], models...)
 	}
+	for col, models := range registryIndexes {
+		idx[col] = append(idx[col], models...)
+	}
 	return idx
 }
 
@@ -220,6 +225,9 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		}
 	}
 	if err := s.loadLastSeq(ctx); err != nil {
+		return err
+	}
+	if err := s.ProjectPendingRegistry(ctx); err != nil {
 		return err
 	}
 	return s.PublishPending(ctx, 0)

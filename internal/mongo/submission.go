@@ -10,7 +10,6 @@ import (
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/khaosat/khaosat/internal/bsonplain"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -49,6 +48,8 @@ type submissionDoc struct {
 	// Outbox holds what goes with the changes written into this document
 	// and is not yet published (see feed.go); empty once published.
 	Outbox []bson.Raw `bson:"ob,omitempty"`
+	// Registry is what the submission tells the registry (registry.go).
+	Registry *registryDoc `bson:"rg,omitempty"`
 }
 
 func toSubmissionDoc(s *survey.Submission) *submissionDoc {
@@ -69,7 +70,7 @@ func toSubmissionDoc(s *survey.Submission) *submissionDoc {
 func (d *submissionDoc) domain() *survey.Submission {
 	s := &survey.Submission{
 		ID: d.ID, FormID: d.Form, FormVersion: d.FormVersion, Unit: d.Unit, SurveyDate: d.SurveyDate.UTC(),
-		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: bsonplain.Map(d.Data),
+		StartedAt: utcPtr(d.StartedAt), EndedAt: utcPtr(d.EndedAt), DeviceID: d.DeviceID, Data: plainMap(d.Data),
 		Collector: d.Collector, CollectorName: d.CollectorName, ReceivedAt: d.ReceivedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Revision: d.Revision, ReviewState: d.ReviewState, ContentHash: d.ContentHash,
 		Sealed:     d.Sealed.domain(),
@@ -94,7 +95,19 @@ func utcPtr(t *time.Time) *time.Time {
 // outbox, its change event: one document write, so an acknowledged
 // submission never lacks its event. The event is then published to the
 // feed (see feed.go) before the call returns.
-func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) error {
+func (s *Store) CreateSubmission(ctx context.Context, sub *survey.Submission, e *survey.Event, f *survey.Facts) (err error) {
+	defer func() {
+		switch {
+		case err == nil:
+			err = s.projectWritten(ctx, sub.ID, f)
+		case errors.Is(err, survey.ErrDuplicate):
+			// A retry: its first write may not have been projected (the
+			// writer stopped, or its projection failed).
+			if perr := s.projectPendingOf(ctx, sub.ID); perr != nil {
+				err = perr
+			}
+		}
+	}()
 	if err := s.checkNotDeletedID(ctx, sub.ID); err != nil {
 		return err
 	}
@@ -219,9 +232,6 @@ func selection(q survey.SubmissionQuery) bson.A {
 
 // ListSubmissions returns a page in (received_at, _id) order.
 func (s *Store) ListSubmissions(ctx context.Context, q survey.SubmissionQuery) ([]*survey.Submission, error) {
-	if groups := sameItem(q.Answers); groups != nil {
-		return s.listSameItem(ctx, q, groups)
-	}
 	and := append(bson.A{notDeleted}, selection(q)...)
 	if q.ReviewState != "" {
 		and = append(and, bson.D{{Key: "review_state", Value: q.ReviewState}})

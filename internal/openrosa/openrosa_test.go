@@ -164,3 +164,24 @@ func TestPeekRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestXFormRefIsPicked: a field with x-ref (the follow-up forms'
+// child_id) is the id of a registry record the collector enters, so the
+// XForm asks for it; only a field without x-ref is a generated uuid.
+func TestXFormRefIsPicked(t *testing.T) {
+	x, err := openrosa.XForm(read(t, "hiv.json"), openrosa.XFormOptions{Version: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(x)
+	bind := regexp.MustCompile(`<bind nodeset="[^"]*/child_id"[^>]*>`).FindString(s)
+	if bind == "" {
+		t.Fatal("no bind for child_id")
+	}
+	if strings.Contains(bind, "calculate") || strings.Contains(bind, "readonly") {
+		t.Errorf("child_id has x-ref but is generated: %s", bind)
+	}
+	if !regexp.MustCompile(`<input ref="[^"]*/child_id">`).MatchString(s) {
+		t.Error("child_id has no input control")
+	}
+}

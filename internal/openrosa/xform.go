@@ -220,6 +220,10 @@ func (w *xformWriter) field(name string, ps map[string]any, parent string, ref f
 			bind["type"] = "int"
 		}
 		control = `<select1 ref="` + p + `">` + labelRef + hint + w.items(p, ps) + "</select1>"
+	case ps["format"] == "uuid" && ps["x-ref"] != nil:
+		// The id of a registry record, picked by the collector, never
+		// generated; the server checks that it names one.
+		bind["type"] = "string"
 	case ps["format"] == "uuid":
 		bind["type"], bind["readonly"], bind["calculate"] = "string", "true()", "once(uuid())"
 	case ps["format"] == "date":

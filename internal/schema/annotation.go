@@ -247,6 +247,11 @@ func (a *annotator) field(name string, s map[string]any, path string) (*Field, e
 		}
 		f.Age = &r
 	}
+	if raw, ok := s["x-ref"]; ok {
+		if f.Ref, err = parseRef(raw, s); err != nil {
+			return nil, fmt.Errorf("%s: x-ref: %w", path, err)
+		}
+	}
 	if raw, ok := s["x-age-bands"]; ok {
 		b, err := parseAgeBands(raw)
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // The kinds of Change. Breaking ones would corrupt the analysis of data
@@ -55,7 +57,7 @@ func Diff(old, new *Form) []Change {
 	var out []Change
 	if old.Title != new.Title {
 		out = append(out, Change{Kind: ChangeTitle, Before: &old.Title, After: &new.Title,
-			Message: Label{VI: "Đổi tên biểu mẫu.", EN: "The form's title changed."}})
+			Message: msg.Text(msg.DiffTitleChanged)})
 	}
 	newByName := map[string][]*Field{}
 	new.Walk(func(f *Field) { newByName[f.Name] = append(newByName[f.Name], f) })
@@ -77,7 +79,7 @@ func Diff(old, new *Form) []Change {
 			}
 		}
 		out = append(out, Change{Kind: ChangeFieldAdded, Path: nf.Path, After: &nf.Label,
-			Message: Label{VI: "Thêm trường " + quote(nf.Label.VI) + ".", EN: "Field " + quote(nf.Label.EN) + " added."}})
+			Message: msg.Text(msg.DiffFieldAdded, nf.Label)})
 	})
 	return out
 }
@@ -97,14 +99,10 @@ func oldByName(f *Form, name string) []*Field {
 func removedOrMoved(old *Form, of *Field, sameName []*Field) Change {
 	for _, nf := range sameName {
 		if old.byPath[nf.Path] == nil {
-			return Change{Kind: ChangeFieldMoved, Path: of.Path, To: nf.Path, Breaking: true, Message: Label{
-				VI: fmt.Sprintf("Trường %s chuyển từ %s sang %s: dữ liệu đã thu sẽ không còn khớp; hãy tạo trường mới với tên mới.", quote(of.Label.VI), of.Path, nf.Path),
-				EN: fmt.Sprintf("Field %s moves from %s to %s: collected data would no longer line up; add a new field with a new name instead.", quote(of.Label.EN), of.Path, nf.Path)}}
+			return Change{Kind: ChangeFieldMoved, Path: of.Path, To: nf.Path, Breaking: true, Message: msg.Text(msg.DiffFieldMoved, of.Label, of.Path, nf.Path)}
 		}
 	}
-	return Change{Kind: ChangeFieldRemoved, Path: of.Path, Before: &of.Label, Message: Label{
-		VI: "Bỏ trường " + quote(of.Label.VI) + " (dữ liệu cũ vẫn giữ theo phiên bản của nó).",
-		EN: "Field " + quote(of.Label.EN) + " removed (older data keeps it under its own version)."}}
+	return Change{Kind: ChangeFieldRemoved, Path: of.Path, Before: &of.Label, Message: msg.Text(msg.DiffFieldRemoved, of.Label)}
 }
 
 // fieldChanges compares one field present at the same path in both.
@@ -112,24 +110,18 @@ func fieldChanges(of, nf *Field) []Change {
 	var out []Change
 	if of.Kind != nf.Kind {
 		before, after := Label{VI: string(of.Kind), EN: string(of.Kind)}, Label{VI: string(nf.Kind), EN: string(nf.Kind)}
-		out = append(out, Change{Kind: ChangeKindChanged, Path: of.Path, Before: &before, After: &after, Breaking: true, Message: Label{
-			VI: fmt.Sprintf("Trường %s đổi kiểu từ %s sang %s: dữ liệu đã thu sẽ bị hiểu sai; hãy tạo trường mới với tên mới.", quote(nf.Label.VI), of.Kind, nf.Kind),
-			EN: fmt.Sprintf("Field %s changes kind from %s to %s: collected data would be misread; add a new field with a new name instead.", quote(nf.Label.EN), of.Kind, nf.Kind)}})
+		out = append(out, Change{Kind: ChangeKindChanged, Path: of.Path, Before: &before, After: &after, Breaking: true, Message: msg.Text(msg.DiffKindChanged, nf.Label, of.Kind, nf.Kind)})
 		return out
 	}
 	if of.Label != nf.Label || !sameHint(of.Hint, nf.Hint) {
 		out = append(out, Change{Kind: ChangeFieldRelabelled, Path: of.Path, Before: &of.Label, After: &nf.Label,
-			Message: Label{VI: "Đổi nhãn trường " + quote(nf.Label.VI) + ".", EN: "Field " + quote(nf.Label.EN) + " relabelled."}})
+			Message: msg.Text(msg.DiffFieldRelabelled, nf.Label)})
 	}
 	if of.Required != nf.Required || of.Conditional != nf.Conditional {
-		out = append(out, Change{Kind: ChangeRequired, Path: of.Path, Message: Label{
-			VI: "Đổi quy định bắt buộc của " + quote(nf.Label.VI) + " (chỉ áp dụng cho dữ liệu mới).",
-			EN: "Whether " + quote(nf.Label.EN) + " is required changed (for new data only)."}})
+		out = append(out, Change{Kind: ChangeRequired, Path: of.Path, Message: msg.Text(msg.DiffRequiredChanged, nf.Label)})
 	}
 	if of.Sensitive != nf.Sensitive || of.Personal != nf.Personal || of.OmitPersonal != nf.OmitPersonal {
-		out = append(out, Change{Kind: ChangeProtection, Path: of.Path, Message: Label{
-			VI: "Đổi mức bảo vệ (nhạy cảm / cá nhân) của " + quote(nf.Label.VI) + ".",
-			EN: "The protection (sensitive / personal) of " + quote(nf.Label.EN) + " changed."}})
+		out = append(out, Change{Kind: ChangeProtection, Path: of.Path, Message: msg.Text(msg.DiffProtectionChanged, nf.Label)})
 	}
 	return append(out, choiceChanges(of, nf)...)
 }
@@ -148,25 +140,17 @@ func choiceChanges(of, nf *Field) []Change {
 		nc := nf.Choice(oc.Code)
 		switch {
 		case nc == nil:
-			out = append(out, Change{Kind: ChangeChoiceRemoved, Path: of.Path, Code: oc.Code, Before: &oc.Label, Breaking: true, Message: Label{
-				VI: fmt.Sprintf("Bỏ mã %v (%s) của %s: dữ liệu đã thu có thể chứa mã này.", oc.Code, quote(oc.Label.VI), quote(nf.Label.VI)),
-				EN: fmt.Sprintf("Code %v (%s) of %s removed: collected data may hold it.", oc.Code, quote(oc.Label.EN), quote(nf.Label.EN))}})
+			out = append(out, Change{Kind: ChangeChoiceRemoved, Path: of.Path, Code: oc.Code, Before: &oc.Label, Breaking: true, Message: msg.Text(msg.DiffChoiceRemoved, oc.Code, oc.Label, nf.Label)})
 		case oc.Label == nc.Label:
 		case !sameText(oc.Label.VI, nc.Label.VI) && !sameText(oc.Label.EN, nc.Label.EN):
-			out = append(out, Change{Kind: ChangeChoiceMeaning, Path: of.Path, Code: oc.Code, Before: &oc.Label, After: &nc.Label, Breaking: true, Message: Label{
-				VI: fmt.Sprintf("Mã %v của %s đổi nhãn ở cả hai ngôn ngữ, tức là đổi nghĩa: hãy thêm mã mới; nếu chỉ sửa câu chữ, đổi từng ngôn ngữ một.", oc.Code, quote(nf.Label.VI)),
-				EN: fmt.Sprintf("Code %v of %s changes its label in both languages, which changes its meaning: add a new code; to reword only, change one language at a time.", oc.Code, quote(nf.Label.EN))}})
+			out = append(out, Change{Kind: ChangeChoiceMeaning, Path: of.Path, Code: oc.Code, Before: &oc.Label, After: &nc.Label, Breaking: true, Message: msg.Text(msg.DiffChoiceMeaning, oc.Code, nf.Label)})
 		default:
-			out = append(out, Change{Kind: ChangeChoiceRelabeled, Path: of.Path, Code: oc.Code, Before: &oc.Label, After: &nc.Label, Message: Label{
-				VI: fmt.Sprintf("Đổi nhãn mã %v của %s.", oc.Code, quote(nf.Label.VI)),
-				EN: fmt.Sprintf("Code %v of %s relabelled.", oc.Code, quote(nf.Label.EN))}})
+			out = append(out, Change{Kind: ChangeChoiceRelabeled, Path: of.Path, Code: oc.Code, Before: &oc.Label, After: &nc.Label, Message: msg.Text(msg.DiffChoiceRelabelled, oc.Code, nf.Label)})
 		}
 	}
 	for _, nc := range nf.Choices {
 		if of.Choice(nc.Code) == nil {
-			out = append(out, Change{Kind: ChangeChoiceAdded, Path: nf.Path, Code: nc.Code, After: &nc.Label, Message: Label{
-				VI: fmt.Sprintf("Thêm mã %v (%s) cho %s.", nc.Code, quote(nc.Label.VI), quote(nf.Label.VI)),
-				EN: fmt.Sprintf("Code %v (%s) added to %s.", nc.Code, quote(nc.Label.EN), quote(nf.Label.EN))}})
+			out = append(out, Change{Kind: ChangeChoiceAdded, Path: nf.Path, Code: nc.Code, After: &nc.Label, Message: msg.Text(msg.DiffChoiceAdded, nc.Code, nc.Label, nf.Label)})
 		}
 	}
 	return out

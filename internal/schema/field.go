@@ -3,23 +3,12 @@ package schema
 import (
 	"sort"
 	"strings"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
-// Label is a bilingual text.
-type Label struct {
-	VI string `json:"vi"` // Vietnamese
-	EN string `json:"en"` // English
-}
-
-// In returns the text in the language lang ("vi" or "en"), falling back to
-// the other language when that one is empty. Any lang other than "en"
-// selects Vietnamese, the language of the programme.
-func (l Label) In(lang string) string {
-	if lang == "en" && l.EN != "" || l.VI == "" {
-		return l.EN
-	}
-	return l.VI
-}
+// Label is a bilingual text; the message catalogue renders into it too.
+type Label = msg.Label
 
 // Choice is one answer of a single- or multiple-choice field.
 type Choice struct {
@@ -113,6 +102,9 @@ type Field struct {
 	// the exports of callers without the personal grant, where a plain
 	// personal answer (x-personal: true) becomes a keyed pseudonym.
 	OmitPersonal bool
+	// Ref is x-ref: the registry record kind (RefChild, RefHousehold) the
+	// answer names by id, or "".
+	Ref string
 	// Age is x-age, on a date of birth.
 	Age *AgeRange
 	// AgeBands is x-age-bands, on an age-band choice.

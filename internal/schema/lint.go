@@ -3,7 +3,6 @@ package schema
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"regexp"
 	"sort"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // The codes of a lint Problem.
@@ -77,12 +78,12 @@ func Lint(raw []byte) LintReport {
 	l := &linter{}
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
-		l.errorf("", LintJSON, "Tệp không phải JSON hợp lệ: %v.", "The file is not valid JSON: %v.", err, err)
+		l.errorf("", LintJSON, msg.LintNotJSON, err)
 		return l.report()
 	}
 	root, ok := doc.(map[string]any)
 	if !ok {
-		l.errorf("", LintJSON, "Biểu mẫu phải là một đối tượng JSON.", "A form must be a JSON object.")
+		l.errorf("", LintJSON, msg.LintNotObject)
 		return l.report()
 	}
 	l.root = root
@@ -94,7 +95,7 @@ func Lint(raw []byte) LintReport {
 		// The linter's own checks should catch everything Compile refuses;
 		// this keeps the promise if they ever miss something.
 		if _, err := Compile(raw); err != nil {
-			l.errorf("", LintCompile, "Không biên dịch được biểu mẫu: %v.", "The form does not compile: %v.", err, err)
+			l.errorf("", LintCompile, msg.LintDoesNotCompile, err)
 		}
 	}
 	return l.report()
@@ -108,23 +109,17 @@ type linter struct {
 
 func (l *linter) ok() bool { return len(l.errs) == 0 }
 
-func (l *linter) errorf(path, code, vi, en string, args ...any) {
-	l.errs = append(l.errs, problem(path, code, vi, en, args...))
+func (l *linter) errorf(path, code string, key msg.Key, args ...any) {
+	l.errs = append(l.errs, problem(path, code, key, args...))
 }
 
-func (l *linter) warnf(path, code, vi, en string, args ...any) {
-	l.warnings = append(l.warnings, problem(path, code, vi, en, args...))
+func (l *linter) warnf(path, code string, key msg.Key, args ...any) {
+	l.warnings = append(l.warnings, problem(path, code, key, args...))
 }
 
-// problem formats vi with the first half of args and en with the second
-// half, or both with all args when there are not two halves of one length.
-func problem(path, code, vi, en string, args ...any) Problem {
-	nvi := strings.Count(vi, "%") - 2*strings.Count(vi, "%%")
-	viArgs, enArgs := args, args
-	if nvi > 0 && len(args) == 2*nvi {
-		viArgs, enArgs = args[:nvi], args[nvi:]
-	}
-	return Problem{Path: path, Code: code, Message: Label{VI: fmt.Sprintf(vi, viArgs...), EN: fmt.Sprintf(en, enArgs...)}}
+// problem renders the message key with args in both languages.
+func problem(path, code string, key msg.Key, args ...any) Problem {
+	return Problem{Path: path, Code: code, Message: msg.Text(key, args...)}
 }
 
 func (l *linter) report() LintReport {
@@ -154,20 +149,20 @@ func (l *linter) header(root map[string]any) {
 	id, _ := root["x-form"].(string)
 	switch {
 	case id == "":
-		l.errorf("/x-form", LintFormID, "Thiếu x-form (mã biểu mẫu).", "x-form (the form id) is missing.")
+		l.errorf("/x-form", LintFormID, msg.LintFormIDMissing)
 	case !formIDRE.MatchString(id) || len(id) > 64:
-		l.errorf("/x-form", LintFormID, "x-form %q phải là snake_case ASCII, tối đa 64 ký tự.", "x-form %q must be ASCII snake_case, at most 64 characters.", id, id)
+		l.errorf("/x-form", LintFormID, msg.LintFormIDShape, id)
 	}
 	if d, ok := root["$schema"]; ok && d != draft2020 && d != draft2020+"#" {
-		l.errorf("/$schema", LintDialect, "$schema phải là %s.", "$schema must be %s.", draft2020, draft2020)
+		l.errorf("/$schema", LintDialect, msg.LintDialect, draft2020)
 	} else if !ok {
-		l.warnf("", LintDialect, "Nên ghi rõ $schema: %s.", "State $schema: %s.", draft2020, draft2020)
+		l.warnf("", LintDialect, msg.LintDialectMissing, draft2020)
 	}
 	if sid, ok := root["$id"].(string); id != "" && (!ok || !strings.HasSuffix(sid, "/"+id+".json")) {
-		l.warnf("/$id", LintSchemaID, "$id nên kết thúc bằng /%s.json.", "$id should end in /%s.json.", id, id)
+		l.warnf("/$id", LintSchemaID, msg.LintSchemaID, id)
 	}
 	if schemaType(root) != "object" {
-		l.errorf("/type", LintRootType, "Gốc của biểu mẫu phải có type object.", "The root of a form must have type object.")
+		l.errorf("/type", LintRootType, msg.LintRootType)
 	}
 	l.label(root, "/x-title", "x-title")
 }
@@ -177,7 +172,7 @@ func (l *linter) header(root map[string]any) {
 func (l *linter) label(s map[string]any, ptr, key string) {
 	v, ok := s[key]
 	if !ok {
-		l.errorf(ptr, LintLabel, "Thiếu %s (nhãn tiếng Việt và tiếng Anh).", "%s (the vi and en label) is missing.", key, key)
+		l.errorf(ptr, LintLabel, msg.LintLabelMissing, key)
 		return
 	}
 	l.labelValue(v, ptr)
@@ -186,12 +181,12 @@ func (l *linter) label(s map[string]any, ptr, key string) {
 func (l *linter) labelValue(v any, ptr string) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		l.errorf(ptr, LintLabel, `Nhãn phải có dạng {"vi": ..., "en": ...}.`, `A label must be {"vi": ..., "en": ...}.`)
+		l.errorf(ptr, LintLabel, msg.LintLabelShape)
 		return
 	}
 	for _, lang := range []string{"vi", "en"} {
 		if s, _ := m[lang].(string); strings.TrimSpace(s) == "" {
-			l.errorf(ptr+"/"+lang, LintLabel, "Thiếu nhãn %q.", "The %q label is missing or empty.", lang, lang)
+			l.errorf(ptr+"/"+lang, LintLabel, msg.LintLabelLangMissing, lang)
 		}
 	}
 }
@@ -214,15 +209,13 @@ func (l *linter) vocabulary(v any, ptr string, isRoot, inRule bool) {
 				known, flag := annotationKeyword(k)
 				switch {
 				case !known:
-					l.errorf(at, LintUnknownAnnotation, "Chú thích %s không có trong bộ từ vựng (forms/README.md).",
-						"%s is not in the annotation vocabulary (forms/README.md).", k, k)
+					l.errorf(at, LintUnknownAnnotation, msg.LintUnknownAnnotation, k)
 				case flag && val != true:
-					l.errorf(at, LintAnnotationValue, "%s chỉ được là true hoặc bỏ đi.", "%s must be true or absent.", k, k)
+					l.errorf(at, LintAnnotationValue, msg.LintFlagValue, k)
 				case inRule:
-					l.errorf(at, LintMisplacedAnnotation, "Chú thích không đặt trong if/then/else: %s.",
-						"Annotations do not belong inside if/then/else: %s.", k, k)
+					l.errorf(at, LintMisplacedAnnotation, msg.LintAnnotationInCondition, k)
 				case !isRoot && (k == "x-form" || k == "x-title" || k == "x-sensitive-form"):
-					l.errorf(at, LintMisplacedAnnotation, "%s chỉ đặt ở gốc biểu mẫu.", "%s belongs at the root of the form only.", k, k)
+					l.errorf(at, LintMisplacedAnnotation, msg.LintAnnotationRootOnly, k)
 				}
 			case k == "enum" || k == "const" || k == "default" || k == "examples":
 				// data, not schemas
@@ -255,7 +248,7 @@ func (l *linter) metaschema(doc any) {
 	c.AssertFormat()
 	c.UseLoader(refusingLoader{})
 	if err := c.AddResource(resourceURL, doc); err != nil {
-		l.errorf("", LintCompile, "Không biên dịch được biểu mẫu: %v.", "The form does not compile: %v.", err, err)
+		l.errorf("", LintCompile, msg.LintDoesNotCompile, err)
 		return
 	}
 	_, err := c.Compile(resourceURL)
@@ -265,16 +258,15 @@ func (l *linter) metaschema(doc any) {
 	var sve *jsonschema.SchemaValidationError
 	var verr *jsonschema.ValidationError
 	if !errors.As(err, &sve) || !errors.As(sve.Err, &verr) {
-		l.errorf("", LintCompile, "Không biên dịch được biểu mẫu: %v.", "The form does not compile: %v.", err, err)
+		l.errorf("", LintCompile, msg.LintDoesNotCompile, err)
 		return
 	}
 	p := message.NewPrinter(language.English)
 	var collect func(*jsonschema.ValidationError)
 	collect = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
-			msg := e.ErrorKind.LocalizedString(p)
-			l.errorf(joinPointer(e.InstanceLocation), LintMetaschema, "Không phải JSON Schema 2020-12 hợp lệ: %s.",
-				"Not a valid JSON Schema (draft 2020-12): %s.", msg, msg)
+			text := e.ErrorKind.LocalizedString(p)
+			l.errorf(joinPointer(e.InstanceLocation), LintMetaschema, msg.LintMetaschema, text)
 		}
 		for _, c := range e.Causes {
 			collect(c)

@@ -3,6 +3,8 @@ package schema
 import (
 	"regexp"
 	"strconv"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // This file holds the linter's walk over the form's objects and fields.
@@ -15,25 +17,23 @@ var codeRE = regexp.MustCompile(`^[a-z0-9]+([_-][a-z0-9]+)*$`)
 // the document; dataPath is where its answers sit ("" for the root).
 func (l *linter) object(obj map[string]any, ptr, dataPath string) {
 	if obj["additionalProperties"] != false {
-		l.errorf(ptr, LintAdditional, "Đối tượng phải có additionalProperties: false.", "An object must have additionalProperties: false.")
+		l.errorf(ptr, LintAdditional, msg.LintAdditional)
 	}
 	props, _ := obj["properties"].(map[string]any)
 	l.order(obj, props, ptr)
 	for i, n := range stringList(obj["required"]) {
 		if _, ok := props[n]; !ok {
-			l.errorf(ptr+"/required/"+strconv.Itoa(i), LintRequiredUnknown, "required nêu %q, không phải là trường của đối tượng này.",
-				"required names %q, which is not a property of this object.", n, n)
+			l.errorf(ptr+"/required/"+strconv.Itoa(i), LintRequiredUnknown, msg.LintRequiredUnknown, n)
 		}
 	}
 	kinds := map[string]map[string]any{} // name → resolved property schema
 	for _, name := range sortedKeys(props) {
 		at := appendPointer(ptr+"/properties", name)
 		if !snakeCase.MatchString(name) {
-			l.errorf(at, LintFieldName, "Tên trường %q phải là snake_case ASCII.", "Field name %q must be ASCII snake_case.", name, name)
+			l.errorf(at, LintFieldName, msg.LintFieldName, name)
 		}
 		if dataPath == "" && envelopeNames[name] {
-			l.errorf(at, LintEnvelope, "%q thuộc phần chung (envelope) của phiếu, không được định nghĩa lại trong biểu mẫu.",
-				"%q is an envelope field and must not be redefined in a form.", name, name)
+			l.errorf(at, LintEnvelope, msg.LintEnvelopeField, name)
 		}
 		s, ok := props[name].(map[string]any)
 		if !ok {
@@ -56,13 +56,13 @@ func (l *linter) order(obj, props map[string]any, ptr string) {
 	raw, ok := obj["x-order"]
 	if !ok {
 		if len(props) > 0 {
-			l.errorf(ptr, LintOrder, "Thiếu x-order (thứ tự các câu hỏi).", "x-order (the order of the questions) is missing.")
+			l.errorf(ptr, LintOrder, msg.LintOrderMissing)
 		}
 		return
 	}
 	list, ok := raw.([]any)
 	if !ok {
-		l.errorf(ptr+"/x-order", LintOrder, "x-order phải là danh sách tên trường.", "x-order must be a list of property names.")
+		l.errorf(ptr+"/x-order", LintOrder, msg.LintOrderShape)
 		return
 	}
 	seen := map[string]bool{}
@@ -71,17 +71,17 @@ func (l *linter) order(obj, props map[string]any, ptr string) {
 		n, ok := v.(string)
 		switch {
 		case !ok:
-			l.errorf(at, LintOrder, "x-order phải là danh sách tên trường.", "x-order must be a list of property names.")
+			l.errorf(at, LintOrder, msg.LintOrderShape)
 		case seen[n]:
-			l.errorf(at, LintOrder, "x-order nêu %q hai lần.", "x-order names %q twice.", n, n)
+			l.errorf(at, LintOrder, msg.LintOrderTwice, n)
 		case props[n] == nil:
-			l.errorf(at, LintOrder, "x-order nêu %q, không phải là trường.", "x-order names %q, which is not a property.", n, n)
+			l.errorf(at, LintOrder, msg.LintOrderUnknown, n)
 		}
 		seen[n] = true
 	}
 	for _, n := range sortedKeys(props) {
 		if !seen[n] {
-			l.errorf(ptr+"/x-order", LintOrder, "x-order thiếu %q.", "x-order leaves out %q.", n, n)
+			l.errorf(ptr+"/x-order", LintOrder, msg.LintOrderMissingName, n)
 		}
 	}
 }
@@ -92,7 +92,7 @@ func (l *linter) field(s map[string]any, ptr, dataPath string) map[string]any {
 	a := annotator{root: l.root}
 	s, err := a.resolve(s)
 	if err != nil {
-		l.errorf(ptr, LintCompile, "$ref không hợp lệ: %v.", "Bad $ref: %v.", err, err)
+		l.errorf(ptr, LintCompile, msg.LintBadRef, err)
 		return nil
 	}
 	l.label(s, ptr+"/x-label", "x-label")
@@ -103,13 +103,20 @@ func (l *linter) field(s map[string]any, ptr, dataPath string) map[string]any {
 	_, hasEnum := s["enum"]
 	_, hasChoices := s["x-choices"]
 	if s["x-repeat"] == true && typ != "array" {
-		l.errorf(ptr+"/x-repeat", LintMisplacedAnnotation, "x-repeat chỉ dành cho trường kiểu array.", "x-repeat is for array fields only.")
+		l.errorf(ptr+"/x-repeat", LintMisplacedAnnotation, msg.LintRepeatPlacement)
 	}
 	if _, ok := s["x-age"]; ok {
 		if typ != "string" || s["format"] != "date" {
-			l.errorf(ptr+"/x-age", LintMisplacedAnnotation, "x-age chỉ dành cho trường ngày (format date).", "x-age is for date fields (format date) only.")
+			l.errorf(ptr+"/x-age", LintMisplacedAnnotation, msg.LintAgePlacement)
 		} else if _, err := parseAgeRange(s["x-age"]); err != nil {
-			l.errorf(ptr+"/x-age", LintAnnotationValue, "x-age: %v.", "x-age: %v.", err, err)
+			l.errorf(ptr+"/x-age", LintAnnotationValue, msg.LintAge, err)
+		}
+	}
+	if raw, ok := s["x-ref"]; ok {
+		if v, _ := raw.(string); v != RefChild && v != RefHousehold {
+			l.errorf(ptr+"/x-ref", LintAnnotationValue, msg.LintRefValue, RefChild, RefHousehold)
+		} else if typ != "string" || s["format"] != "uuid" {
+			l.errorf(ptr+"/x-ref", LintAnnotationValue, msg.LintRefKind)
 		}
 	}
 	switch {
@@ -121,11 +128,10 @@ func (l *linter) field(s map[string]any, ptr, dataPath string) map[string]any {
 		l.object(s, ptr, dataPath)
 	case typ == "string", typ == "integer", typ == "number", typ == "boolean":
 		if _, ok := s["x-order"]; ok {
-			l.errorf(ptr+"/x-order", LintMisplacedAnnotation, "x-order chỉ dành cho đối tượng.", "x-order is for objects only.")
+			l.errorf(ptr+"/x-order", LintMisplacedAnnotation, msg.LintOrderPlacement)
 		}
 	default:
-		l.errorf(ptr, LintFieldKind, "Không xác định được loại câu hỏi: cần type string, integer, number, boolean, array hoặc object.",
-			"Cannot tell the kind of question: it needs type string, integer, number, boolean, array or object.")
+		l.errorf(ptr, LintFieldKind, msg.LintFieldKind)
 	}
 	return s
 }
@@ -134,13 +140,13 @@ func (l *linter) field(s map[string]any, ptr, dataPath string) map[string]any {
 func (l *linter) arrayField(s map[string]any, ptr, dataPath string) {
 	items, ok := s["items"].(map[string]any)
 	if !ok {
-		l.errorf(ptr, LintFieldKind, "Trường kiểu array cần lược đồ items.", "An array field needs an items schema.")
+		l.errorf(ptr, LintFieldKind, msg.LintArrayItems)
 		return
 	}
 	a := annotator{root: l.root}
 	items, err := a.resolve(items)
 	if err != nil {
-		l.errorf(ptr+"/items", LintCompile, "$ref không hợp lệ: %v.", "Bad $ref: %v.", err, err)
+		l.errorf(ptr+"/items", LintCompile, msg.LintBadRef, err)
 		return
 	}
 	_, itemEnum := items["enum"]
@@ -148,21 +154,20 @@ func (l *linter) arrayField(s map[string]any, ptr, dataPath string) {
 	switch {
 	case s["x-repeat"] == true || schemaType(items) == "object":
 		if s["x-repeat"] != true {
-			l.errorf(ptr, LintFieldKind, "Nhóm lặp (array của object) cần x-repeat: true.", "A repeat (an array of objects) needs x-repeat: true.")
+			l.errorf(ptr, LintFieldKind, msg.LintRepeatFlag)
 		}
 		if schemaType(items) != "object" {
-			l.errorf(ptr+"/items", LintFieldKind, "items của nhóm lặp phải có type object.", "A repeat's items must have type object.")
+			l.errorf(ptr+"/items", LintFieldKind, msg.LintRepeatItems)
 			return
 		}
 		l.object(items, ptr+"/items", dataPath+"/*")
 	case itemEnum || itemChoices:
 		if s["uniqueItems"] != true {
-			l.errorf(ptr, LintFieldKind, "Câu hỏi nhiều lựa chọn cần uniqueItems: true.", "A multiple choice needs uniqueItems: true.")
+			l.errorf(ptr, LintFieldKind, msg.LintMultipleUnique)
 		}
 		l.choices(items, ptr+"/items")
 	default:
-		l.errorf(ptr, LintFieldKind, "Trường array phải là nhóm lặp (x-repeat) hoặc nhiều lựa chọn (items có enum).",
-			"An array field must be a repeat (x-repeat) or a multiple choice (items with enum).")
+		l.errorf(ptr, LintFieldKind, msg.LintArrayKind)
 	}
 }
 
@@ -171,17 +176,16 @@ func (l *linter) arrayField(s map[string]any, ptr, dataPath string) {
 func (l *linter) choices(s map[string]any, ptr string) {
 	enum, ok := s["enum"].([]any)
 	if !ok {
-		l.errorf(ptr, LintChoices, "x-choices cần enum bên cạnh.", "x-choices needs an enum beside it.")
+		l.errorf(ptr, LintChoices, msg.LintChoicesEnum)
 		return
 	}
 	list, ok := s["x-choices"].([]any)
 	if !ok {
-		l.errorf(ptr+"/enum", LintChoices, `enum cần x-choices: danh sách {"code", "vi", "en"}.`, `An enum needs x-choices: a list of {"code", "vi", "en"}.`)
+		l.errorf(ptr+"/enum", LintChoices, msg.LintEnumChoices)
 		return
 	}
 	if len(list) != len(enum) {
-		l.errorf(ptr+"/x-choices", LintChoices, "x-choices có %d mã, enum có %d.", "x-choices has %d codes, enum %d.",
-			len(list), len(enum), len(list), len(enum))
+		l.errorf(ptr+"/x-choices", LintChoices, msg.LintChoicesCount, len(list), len(enum))
 	}
 	seen := map[any]bool{}
 	for i, v := range enum {
@@ -189,12 +193,12 @@ func (l *linter) choices(s map[string]any, ptr string) {
 		at := ptr + "/enum/" + strconv.Itoa(i)
 		switch {
 		case err != nil:
-			l.errorf(at, LintChoices, "Mã lựa chọn phải là chuỗi hoặc số nguyên.", "A choice code must be a string or an integer.")
+			l.errorf(at, LintChoices, msg.LintChoiceCodeType)
 		case seen[c]:
-			l.errorf(at, LintChoices, "Mã %v lặp lại.", "Code %v appears twice.", c, c)
+			l.errorf(at, LintChoices, msg.LintChoiceCodeTwice, c)
 		default:
 			if str, ok := c.(string); ok && !codeRE.MatchString(str) {
-				l.warnf(at, LintChoices, "Mã %q nên là snake_case ASCII.", "Code %q should be ASCII snake_case.", str, str)
+				l.warnf(at, LintChoices, msg.LintChoiceCodeShape, str)
 			}
 		}
 		seen[c] = true
@@ -203,16 +207,15 @@ func (l *linter) choices(s map[string]any, ptr string) {
 		at := ptr + "/x-choices/" + strconv.Itoa(i)
 		m, ok := item.(map[string]any)
 		if !ok {
-			l.errorf(at, LintChoices, `Mỗi lựa chọn phải là {"code", "vi", "en"}.`, `Each choice must be {"code", "vi", "en"}.`)
+			l.errorf(at, LintChoices, msg.LintChoiceShape)
 			continue
 		}
 		c, err := choiceCode(m["code"])
 		if err != nil {
-			l.errorf(at+"/code", LintChoices, "Mã lựa chọn phải là chuỗi hoặc số nguyên.", "A choice code must be a string or an integer.")
+			l.errorf(at+"/code", LintChoices, msg.LintChoiceCodeType)
 		} else if i < len(enum) {
 			if e, err := choiceCode(enum[i]); err == nil && e != c {
-				l.errorf(at+"/code", LintChoices, "Mã %v khác enum[%d] (%v); x-choices phải theo đúng thứ tự của enum.",
-					"Code %v differs from enum[%d] (%v); x-choices must follow the order of enum.", c, i, e, c, i, e)
+				l.errorf(at+"/code", LintChoices, msg.LintChoiceOrder, c, i, e)
 			}
 		}
 		l.labelValue(m, at)
@@ -229,29 +232,28 @@ func (l *linter) ageBands(s map[string]any, ptr string, siblings map[string]map[
 	at := ptr + "/x-age-bands"
 	b, err := parseAgeBands(raw)
 	if err != nil {
-		l.errorf(at, LintAnnotationValue, "x-age-bands: %v.", "x-age-bands: %v.", err, err)
+		l.errorf(at, LintAnnotationValue, msg.LintAgeBands, err)
 		return
 	}
 	enum, ok := s["enum"].([]any)
 	if !ok {
-		l.errorf(at, LintMisplacedAnnotation, "x-age-bands chỉ dành cho câu hỏi một lựa chọn.", "x-age-bands is for single-choice fields only.")
+		l.errorf(at, LintMisplacedAnnotation, msg.LintAgeBandsPlacement)
 		return
 	}
 	if from := siblings[b.From]; from == nil || from["format"] != "date" {
-		l.errorf(at+"/from", LintAnnotationValue, "x-age-bands.from %q không phải là trường ngày cùng cấp.",
-			"x-age-bands.from %q is not a sibling date field.", b.From, b.From)
+		l.errorf(at+"/from", LintAnnotationValue, msg.LintAgeBandsFrom, b.From)
 	}
 	codes := map[string]bool{}
 	for _, v := range enum {
 		code, _ := v.(string)
 		codes[code] = true
 		if _, ok := b.Bands[code]; !ok {
-			l.errorf(at+"/bands", LintAnnotationValue, "x-age-bands thiếu nhóm cho lựa chọn %q.", "x-age-bands has no band for choice %q.", code, code)
+			l.errorf(at+"/bands", LintAnnotationValue, msg.LintAgeBandsMissing, code)
 		}
 	}
 	for code := range b.Bands {
 		if !codes[code] {
-			l.errorf(appendPointer(at+"/bands", code), LintAnnotationValue, "Nhóm %q không phải là một lựa chọn.", "Band %q is not a choice.", code, code)
+			l.errorf(appendPointer(at+"/bands", code), LintAnnotationValue, msg.LintBandNotChoice, code)
 		}
 	}
 }
@@ -285,28 +287,24 @@ func (l *linter) rules(obj map[string]any, ptr string, fields map[string]map[str
 			at := appendPointer(r.ptr+"/if/properties", n)
 			f := fields[n]
 			if f == nil {
-				l.errorf(at, LintUnreachable, "Điều kiện xét %q, không phải là trường: quy tắc không bao giờ áp dụng.",
-					"The condition tests %q, which is not a field: the rule can never apply.", n, n)
+				l.errorf(at, LintUnreachable, msg.LintConditionUnknownField, n)
 				continue
 			}
 			if !required[n] {
-				l.warnf(r.ptr+"/if", LintConditionUnrequired, "Điều kiện nên require %q; nếu không, phiếu bỏ trống trường này cũng kích hoạt quy tắc.",
-					"The condition should require %q; otherwise a submission without it triggers the rule.", n, n)
+				l.warnf(r.ptr+"/if", LintConditionUnrequired, msg.LintConditionUnrequired, n)
 			}
 			l.reachable(f, tested[n], at)
 		}
 		then, _ := r.s["then"].(map[string]any)
 		for i, n := range stringList(then["required"]) {
 			if fields[n] == nil {
-				l.errorf(r.ptr+"/then/required/"+strconv.Itoa(i), LintRequiredUnknown, "then.required nêu %q, không phải là trường.",
-					"then.required names %q, which is not a field.", n, n)
+				l.errorf(r.ptr+"/then/required/"+strconv.Itoa(i), LintRequiredUnknown, msg.LintThenRequiredUnknown, n)
 			}
 		}
 		thenProps, _ := then["properties"].(map[string]any)
 		for _, n := range sortedKeys(thenProps) {
 			if fields[n] == nil {
-				l.errorf(appendPointer(r.ptr+"/then/properties", n), LintRequiredUnknown, "then.properties nêu %q, không phải là trường.",
-					"then.properties names %q, which is not a field.", n, n)
+				l.errorf(appendPointer(r.ptr+"/then/properties", n), LintRequiredUnknown, msg.LintThenPropertyUnknown, n)
 			}
 		}
 	}
@@ -341,6 +339,5 @@ func (l *linter) reachable(field map[string]any, cond any, ptr string) {
 			return
 		}
 	}
-	l.errorf(ptr, LintUnreachable, "Điều kiện chờ một mã mà câu hỏi không có: quy tắc không bao giờ áp dụng.",
-		"The condition expects a code the question does not have: the rule can never apply.")
+	l.errorf(ptr, LintUnreachable, msg.LintConditionUnknownCode)
 }

@@ -180,7 +180,7 @@ func annotationKeyword(k string) (known, flag bool) {
 	switch k {
 	case "x-repeat", "x-personal", "x-sensitive", "x-sensitive-form":
 		return true, true
-	case "x-form", "x-title", "x-label", "x-hint", "x-order", "x-choices", "x-age", "x-age-bands":
+	case "x-form", "x-title", "x-label", "x-hint", "x-order", "x-choices", "x-age", "x-age-bands", "x-ref":
 		return true, false
 	}
 	return false, false
@@ -229,4 +229,25 @@ func checkVocabulary(v any, path string) error {
 		}
 	}
 	return nil
+}
+
+// The registry records an x-ref may name (forms/README.md): the answer is
+// the id of one, which the server checks exists and is the sender's to
+// name.
+const (
+	RefChild     = "child"
+	RefHousehold = "household"
+)
+
+// parseRef reads x-ref, which names a registry record kind and belongs on
+// a uuid text field.
+func parseRef(raw any, s map[string]any) (string, error) {
+	v, _ := raw.(string)
+	if v != RefChild && v != RefHousehold {
+		return "", fmt.Errorf("want %q or %q", RefChild, RefHousehold)
+	}
+	if schemaType(s) != "string" || s["format"] != "uuid" {
+		return "", errors.New("it is for text fields of format uuid")
+	}
+	return v, nil
 }

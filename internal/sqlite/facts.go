@@ -85,6 +85,9 @@ func putFacts(tx *wtx, id string, f *survey.Facts, fresh bool) error {
 	if f == nil {
 		return nil
 	}
+	if err := putRegistry(tx, f); err != nil {
+		return err
+	}
 	tx.facts = true
 	var old *storedFacts
 	if !fresh {

@@ -49,22 +49,22 @@ func (s *Store) Events(ctx context.Context, after int64, limit int) ([]*survey.E
 }
 
 type commentDoc struct {
-	ID          string    `bson:"id"`
-	Submission  string    `bson:"submission"`
-	At          time.Time `bson:"at"`
-	By          string    `bson:"by"`
-	ByName      string    `bson:"by_name"`
-	Role        string    `bson:"role"`
-	Text        string    `bson:"text,omitempty"`
-	ReviewState string    `bson:"review_state,omitempty"`
+	ID          string    `json:"id"`
+	Submission  string    `json:"submission"`
+	At          time.Time `json:"at"`
+	By          string    `json:"by"`
+	ByName      string    `json:"by_name"`
+	Role        string    `json:"role"`
+	Text        string    `json:"text,omitempty"`
+	ReviewState string    `json:"review_state,omitempty"`
 }
 
-func encodeComment(c *survey.Comment) ([]byte, error) {
+func encodeComment(c *survey.Comment) (string, error) {
 	return encode(commentDoc{ID: c.ID, Submission: c.SubmissionID, At: c.At, By: c.By, ByName: c.ByName, Role: string(c.Role),
 		Text: c.Text, ReviewState: c.ReviewState})
 }
 
-func insertComment(tx *wtx, c *survey.Comment, doc []byte) error {
+func insertComment(tx *wtx, c *survey.Comment, doc string) error {
 	_, err := tx.Exec(`INSERT INTO comments (id, submission, at, doc) VALUES (?, ?, ?, ?)`, c.ID, c.SubmissionID, ms(c.At), doc)
 	return translate("insert comment", err)
 }

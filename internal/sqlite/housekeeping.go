@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -12,14 +13,14 @@ import (
 // rows stored before it existed.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (tokens, enrollments int64, err error) {
 	if err := s.fillExpiry(ctx, "refresh_tokens", func(raw []byte) (time.Time, error) {
-		var t survey.RefreshToken
+		var t account.RefreshToken
 		err := decode(raw, &t)
 		return t.ExpiresAt, err
 	}); err != nil {
 		return 0, 0, err
 	}
 	if err := s.fillExpiry(ctx, "enrollments", func(raw []byte) (time.Time, error) {
-		var e survey.Enrollment
+		var e account.Enrollment
 		err := decode(raw, &e)
 		return e.ExpiresAt, err
 	}); err != nil {

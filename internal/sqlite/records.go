@@ -1,18 +1,21 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/khaosat/khaosat/internal/bsonplain"
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
 // The small records (accounts, forms, tokens, webhooks, audit entries)
-// are stored as BSON of the domain struct itself: their field names are
+// are stored as JSON of the domain struct itself: their field names are
 // the stored names, so renaming one needs a migration. Columns beside the
 // document carry what is looked up or compared and set.
 
@@ -77,14 +80,14 @@ func utc(t *time.Time) { *t = t.UTC() }
 
 // --- users
 
-func fixUser(u *survey.User) *survey.User {
+func fixUser(u *account.User) *account.User {
 	utc(&u.CreatedAt)
 	utc(&u.UpdatedAt)
 	return u
 }
 
 // InsertUser stores a new account.
-func (s *Store) InsertUser(ctx context.Context, u *survey.User) error {
+func (s *Store) InsertUser(ctx context.Context, u *account.User) error {
 	doc, err := encode(u)
 	if err != nil {
 		return err
@@ -93,8 +96,8 @@ func (s *Store) InsertUser(ctx context.Context, u *survey.User) error {
 }
 
 // UserByUsername finds an account by its username.
-func (s *Store) UserByUsername(ctx context.Context, username string) (*survey.User, error) {
-	u, err := getOne[survey.User](ctx, s, "find user by username", `SELECT doc FROM users WHERE username = ?`, username)
+func (s *Store) UserByUsername(ctx context.Context, username string) (*account.User, error) {
+	u, err := getOne[account.User](ctx, s, "find user by username", `SELECT doc FROM users WHERE username = ?`, username)
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +105,8 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*survey.Us
 }
 
 // UserByID finds an account by id.
-func (s *Store) UserByID(ctx context.Context, id string) (*survey.User, error) {
-	u, err := getOne[survey.User](ctx, s, "find user by id", `SELECT doc FROM users WHERE id = ?`, id)
+func (s *Store) UserByID(ctx context.Context, id string) (*account.User, error) {
+	u, err := getOne[account.User](ctx, s, "find user by id", `SELECT doc FROM users WHERE id = ?`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +114,8 @@ func (s *Store) UserByID(ctx context.Context, id string) (*survey.User, error) {
 }
 
 // ListUsers returns all accounts by username.
-func (s *Store) ListUsers(ctx context.Context) ([]*survey.User, error) {
-	us, err := getAll[survey.User](ctx, s, "list users", `SELECT doc FROM users ORDER BY username`)
+func (s *Store) ListUsers(ctx context.Context) ([]*account.User, error) {
+	us, err := getAll[account.User](ctx, s, "list users", `SELECT doc FROM users ORDER BY username`)
 	for _, u := range us {
 		fixUser(u)
 	}
@@ -127,7 +130,7 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 }
 
 // UpdateUser replaces an account.
-func (s *Store) UpdateUser(ctx context.Context, u *survey.User) error {
+func (s *Store) UpdateUser(ctx context.Context, u *account.User) error {
 	doc, err := encode(u)
 	if err != nil {
 		return err
@@ -286,7 +289,7 @@ func (s *Store) DeleteDraft(ctx context.Context, form, hash string) error {
 
 // --- refresh tokens and enrollments
 
-func fixRefresh(t *survey.RefreshToken) *survey.RefreshToken {
+func fixRefresh(t *account.RefreshToken) *account.RefreshToken {
 	utc(&t.CreatedAt)
 	utc(&t.ExpiresAt)
 	t.UsedAt, t.RevokedAt = utcPtr(t.UsedAt), utcPtr(t.RevokedAt)
@@ -294,7 +297,7 @@ func fixRefresh(t *survey.RefreshToken) *survey.RefreshToken {
 }
 
 // InsertRefresh stores a refresh token's hash.
-func (s *Store) InsertRefresh(ctx context.Context, t *survey.RefreshToken) error {
+func (s *Store) InsertRefresh(ctx context.Context, t *account.RefreshToken) error {
 	doc, err := encode(t)
 	if err != nil {
 		return err
@@ -307,20 +310,20 @@ func (s *Store) InsertRefresh(ctx context.Context, t *survey.RefreshToken) error
 // its use and revocation.
 const refreshSelect = `SELECT doc, used_at, revoked_at FROM refresh_tokens`
 
-func (s *Store) refreshTokens(ctx context.Context, op, where string, args ...any) ([]*survey.RefreshToken, error) {
+func (s *Store) refreshTokens(ctx context.Context, op, where string, args ...any) ([]*account.RefreshToken, error) {
 	rows, err := s.r.QueryContext(ctx, refreshSelect+" WHERE "+where, args...)
 	if err != nil {
 		return nil, translate(op, err)
 	}
 	defer rows.Close()
-	var out []*survey.RefreshToken
+	var out []*account.RefreshToken
 	for rows.Next() {
 		var raw []byte
 		var used, revoked sql.NullInt64
 		if err := rows.Scan(&raw, &used, &revoked); err != nil {
 			return nil, translate(op, err)
 		}
-		t := &survey.RefreshToken{}
+		t := &account.RefreshToken{}
 		if err := decode(raw, t); err != nil {
 			return nil, translate(op, err)
 		}
@@ -339,7 +342,7 @@ func nullTime(v sql.NullInt64) *time.Time {
 }
 
 // RefreshByHash finds a refresh token by its hash.
-func (s *Store) RefreshByHash(ctx context.Context, hash string) (*survey.RefreshToken, error) {
+func (s *Store) RefreshByHash(ctx context.Context, hash string) (*account.RefreshToken, error) {
 	ts, err := s.refreshTokens(ctx, "find refresh token", "hash = ?", hash)
 	if err != nil {
 		return nil, err
@@ -376,7 +379,7 @@ func (s *Store) RevokeUserRefresh(ctx context.Context, userID string, at time.Ti
 }
 
 // DeviceTokens returns a user's unrevoked device-bound refresh tokens.
-func (s *Store) DeviceTokens(ctx context.Context, userID string) ([]*survey.RefreshToken, error) {
+func (s *Store) DeviceTokens(ctx context.Context, userID string) ([]*account.RefreshToken, error) {
 	return s.refreshTokens(ctx, "find device tokens", "user_id = ? AND device_id != '' AND revoked_at IS NULL", userID)
 }
 
@@ -387,7 +390,7 @@ func (s *Store) RevokeDevice(ctx context.Context, userID, deviceID string, at ti
 }
 
 // InsertEnrollment stores an enrollment code's hash.
-func (s *Store) InsertEnrollment(ctx context.Context, e *survey.Enrollment) error {
+func (s *Store) InsertEnrollment(ctx context.Context, e *account.Enrollment) error {
 	doc, err := encode(e)
 	if err != nil {
 		return err
@@ -397,7 +400,7 @@ func (s *Store) InsertEnrollment(ctx context.Context, e *survey.Enrollment) erro
 }
 
 // EnrollmentByHash finds an enrollment by its code's hash.
-func (s *Store) EnrollmentByHash(ctx context.Context, hash string) (*survey.Enrollment, error) {
+func (s *Store) EnrollmentByHash(ctx context.Context, hash string) (*account.Enrollment, error) {
 	var raw []byte
 	var used sql.NullInt64
 	var dev sql.NullString
@@ -405,7 +408,7 @@ func (s *Store) EnrollmentByHash(ctx context.Context, hash string) (*survey.Enro
 	if err != nil {
 		return nil, translate("find enrollment", err)
 	}
-	e := &survey.Enrollment{}
+	e := &account.Enrollment{}
 	if err := decode(raw, e); err != nil {
 		return nil, translate("find enrollment", err)
 	}
@@ -426,16 +429,45 @@ func (s *Store) UseEnrollment(ctx context.Context, hash, deviceID string, at tim
 
 // --- audit
 
+// auditDoc is an audit entry's document; its details keep their types as
+// answers do (see answers.go).
 type auditDoc struct {
-	Role    string         `bson:"role,omitempty"`
-	Target  string         `bson:"target,omitempty"`
-	Details map[string]any `bson:"details,omitempty"`
+	Role         string         `json:"role,omitempty"`
+	Target       string         `json:"target,omitempty"`
+	Details      map[string]any `json:"details,omitempty"`
+	DetailsTimes []string       `json:"details_times,omitempty"`
+}
+
+func encodeAudit(e *survey.AuditEntry) (string, error) {
+	d := auditDoc{Role: string(e.Role), Target: e.Target}
+	if e.Details != nil {
+		var err error
+		if d.Details, d.DetailsTimes, err = jsonAnswers(e.Details); err != nil {
+			return "", fmt.Errorf("encode audit entry: %w", err)
+		}
+	}
+	return encode(d)
+}
+
+func decodeAudit(raw []byte, d *auditDoc) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(d); err != nil {
+		return err
+	}
+	if d.Details == nil {
+		return nil
+	}
+	if err := plainObject(d.Details); err != nil {
+		return err
+	}
+	return setTimes(d.Details, d.DetailsTimes)
 }
 
 // AppendAudit inserts one audit entry.
 func (s *Store) AppendAudit(ctx context.Context, e *survey.AuditEntry) error {
 	e.ID = uuid.NewString()
-	doc, err := encode(auditDoc{Role: string(e.Role), Target: e.Target, Details: e.Details})
+	doc, err := encodeAudit(e)
 	if err != nil {
 		return err
 	}
@@ -476,13 +508,10 @@ func (s *Store) ListAudit(ctx context.Context, q survey.AuditQuery) ([]*survey.A
 			return nil, translate("list audit entries", err)
 		}
 		var d auditDoc
-		if err := decode(raw, &d); err != nil {
+		if err := decodeAudit(raw, &d); err != nil {
 			return nil, translate("list audit entries", err)
 		}
-		e.At, e.Role, e.Target = fromMS(at), survey.Role(d.Role), d.Target
-		if d.Details != nil {
-			e.Details = bsonplain.Map(d.Details)
-		}
+		e.At, e.Role, e.Target, e.Details = fromMS(at), survey.Role(d.Role), d.Target, d.Details
 		out = append(out, &e)
 	}
 	return out, translate("list audit entries", rows.Err())

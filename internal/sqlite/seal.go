@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -19,7 +20,7 @@ func (s *Store) SubmissionsAfter(ctx context.Context, form, after string, limit 
 // RevisionsAfter returns up to limit kept revisions of the submissions of
 // form in (submission, revision) order after after: the history's primary
 // key in order, each joined to its submission by id (+ as above).
-func (s *Store) RevisionsAfter(ctx context.Context, form string, after survey.RevisionKey, limit int) ([]*survey.Submission, error) {
+func (s *Store) RevisionsAfter(ctx context.Context, form string, after protect.RevisionKey, limit int) ([]*survey.Submission, error) {
 	return s.docs(ctx, "list history", `SELECT h.doc FROM submission_history h JOIN submissions s ON s.id = h.submission
 		WHERE +s.form = ? AND (h.submission, h.revision) > (?, ?) ORDER BY h.submission, h.revision LIMIT ?`,
 		form, after.ID, after.Revision, limit)
@@ -51,7 +52,7 @@ func (s *Store) docs(ctx context.Context, op, query string, args ...any) ([]*sur
 // after after. The history has no key column: the pages of the primary key
 // are read and their documents looked at (a rotation is rare, and reads
 // each kept revision once).
-func (s *Store) RevisionsSealedNotUnder(ctx context.Context, keyID string, after survey.RevisionKey, limit int) ([]*survey.Submission, error) {
+func (s *Store) RevisionsSealedNotUnder(ctx context.Context, keyID string, after protect.RevisionKey, limit int) ([]*survey.Submission, error) {
 	var out []*survey.Submission
 	for len(out) < limit {
 		page, err := s.docs(ctx, "list sealed history", `SELECT doc FROM submission_history
@@ -60,7 +61,7 @@ func (s *Store) RevisionsSealedNotUnder(ctx context.Context, keyID string, after
 			return out, err
 		}
 		for _, rev := range page {
-			after = survey.RevisionKey{ID: rev.ID, Revision: rev.Revision}
+			after = protect.RevisionKey{ID: rev.ID, Revision: rev.Revision}
 			if rev.Sealed != nil && rev.Sealed.KeyID != keyID && len(out) < limit {
 				out = append(out, rev)
 			}
@@ -88,10 +89,11 @@ func (s *Store) ResealAnswers(ctx context.Context, cur, next *survey.Submission)
 			return translate("seal answers", errNoMatch)
 		}
 		sub.Data, sub.Sealed = next.Data, next.Sealed
-		if doc, err = encodeSubmission(sub); err != nil {
+		text, err := encodeSubmission(sub)
+		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(`UPDATE submissions SET sealed_key = ?, doc = ? WHERE id = ?`, sealedKey(sub), doc, sub.ID)
+		_, err = tx.Exec(`UPDATE submissions SET sealed_key = ?, doc = ? WHERE id = ?`, sealedKey(sub), text, sub.ID)
 		return translate("seal answers", err)
 	})
 }
@@ -113,10 +115,11 @@ func (s *Store) ResealRevision(ctx context.Context, cur, next *survey.Submission
 			return translate("seal kept answers", errNoMatch)
 		}
 		sub.Data, sub.Sealed = next.Data, next.Sealed
-		if doc, err = encodeSubmission(sub); err != nil {
+		text, err := encodeSubmission(sub)
+		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(`UPDATE submission_history SET doc = ? WHERE submission = ? AND revision = ?`, doc, sub.ID, sub.Revision)
+		_, err = tx.Exec(`UPDATE submission_history SET doc = ? WHERE submission = ? AND revision = ?`, text, sub.ID, sub.Revision)
 		return translate("seal kept answers", err)
 	})
 }

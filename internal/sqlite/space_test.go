@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -48,7 +49,7 @@ func TestSpaceGuard(t *testing.T) {
 		t.Errorf("a refused submission is stored: %v", err)
 	}
 	// Other writes still go through: people can log in and work.
-	u := &survey.User{ID: "u1", Username: "lan", Role: survey.RoleCollector, CreatedAt: time.Now()}
+	u := &account.User{ID: "u1", Username: "lan", Role: survey.RoleCollector, CreatedAt: time.Now()}
 	if err := s.InsertUser(ctx, u); err != nil {
 		t.Errorf("a user past the reserve: %v", err)
 	}

@@ -32,6 +32,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -53,12 +54,16 @@ type Store struct {
 	// their rows waited for one: the server stopped. Apart, scans only
 	// ever wait for scans, and logins, reads and intake keep r.
 	scans *sql.DB
-	queue chan *writeReq
-	stop  chan struct{}
-	done  chan struct{}
-	once  sync.Once
-	owner bool // this process holds the data directory: it checkpoints on close
-	obs   observer
+	// pace is the CPU the scans share while the store takes writes: a
+	// scan works a batch at a time holding one of its slots. See pace.
+	pace      chan struct{}
+	lastWrite atomic.Int64 // unix nanoseconds of the latest write queued
+	queue     chan *writeReq
+	stop      chan struct{}
+	done      chan struct{}
+	once      sync.Once
+	owner     bool // this process holds the data directory: it checkpoints on close
+	obs       observer
 	// stmts are the writer's prepared statements by SQL text; only the
 	// writer goroutine touches them.
 	stmts      map[string]*sql.Stmt
@@ -71,6 +76,8 @@ type Store struct {
 	sealer indicator.FactSealer
 	// guard keeps free disk space under the database (GuardSpace).
 	guard *SpaceGuard
+	// linker links communes for the registry's duplicates (UseLinker).
+	linker *registry.Linker
 }
 
 func dsn(file string, readOnly bool) string {
@@ -98,7 +105,7 @@ func dsn(file string, readOnly bool) string {
 // Open opens (creating it if needed) the database file and brings its
 // schema to the current version. The caller holds the data directory's
 // lock: this process is the database's writer.
-func Open(ctx context.Context, file string) (*Store, error) {
+func Open(ctx context.Context, file string, opts ...Option) (*Store, error) {
 	// Created by us, readable by the owner only: it holds personal data
 	// (SQLite gives its WAL and shared-memory files the same mode).
 	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
@@ -106,7 +113,11 @@ func Open(ctx context.Context, file string) (*Store, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	f.Close()
-	s, err := open(ctx, file, migrate)
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s, err := open(ctx, file, func(ctx context.Context, db *sql.DB) error { return migrate(ctx, db, &o) })
 	if s != nil {
 		s.owner = true
 	}
@@ -166,7 +177,7 @@ func open(ctx context.Context, file string, prepare func(context.Context, *sql.D
 	}
 	scans.SetMaxOpenConns(DefaultScanConns)
 	scans.SetMaxIdleConns(DefaultScanConns)
-	s := &Store{path: file, w: w, r: r, scans: scans, stmts: map[string]*sql.Stmt{}, unprepared: map[string]bool{}, queue: make(chan *writeReq, 1024), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{path: file, w: w, r: r, scans: scans, pace: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)), stmts: map[string]*sql.Stmt{}, unprepared: map[string]bool{}, queue: make(chan *writeReq, 1024), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.writer()
 	return s, nil
 }
@@ -213,8 +224,9 @@ func (s *Store) Close() error {
 }
 
 // migrate applies the embedded migrations above PRAGMA user_version, each
-// in its own transaction with the version it brings.
-func migrate(ctx context.Context, db *sql.DB) error {
+// in its own transaction with the version it brings (and the step of
+// upgrades that follows its SQL, if it has one).
+func migrate(ctx context.Context, db *sql.DB, o *options) error {
 	var cur int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
@@ -246,6 +258,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migrate to %d (%s): %w", v, name, err)
+		}
+		if step := upgrades[v]; step != nil {
+			if err := step(ctx, tx, o); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migrate to %d (%s): %w", v, name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(v)); err != nil {
 			tx.Rollback()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -50,7 +51,7 @@ func checkNotPurged(tx *wtx, id string) error {
 	return fmt.Errorf("insert submission: the id of a purged submission: %w", survey.ErrDuplicate)
 }
 
-func insertSubmission(tx *wtx, sub *survey.Submission, doc []byte) error {
+func insertSubmission(tx *wtx, sub *survey.Submission, doc string) error {
 	_, err := tx.Exec(`INSERT INTO submissions (id, form, form_version, unit, survey_date, collector, collector_name, received_at, revision, review_state, deleted_at, sealed_key, doc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		sub.ID, sub.FormID, sub.FormVersion, sub.Unit, ms(sub.SurveyDate), sub.Collector, sub.CollectorName, ms(sub.ReceivedAt), sub.Revision,
@@ -81,13 +82,13 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 	if err != nil {
 		return err
 	}
-	var hist []byte
+	var hist string
 	if c.History != nil {
 		if hist, err = encodeSubmission(c.History); err != nil {
 			return err
 		}
 	}
-	var comment []byte
+	var comment string
 	if c.Comment != nil {
 		if comment, err = encodeComment(c.Comment); err != nil {
 			return err
@@ -107,13 +108,13 @@ func (s *Store) UpdateSubmission(ctx context.Context, c *survey.SubmissionChange
 		if k, _ := r.RowsAffected(); k == 0 {
 			return translate("update submission", errNoMatch)
 		}
-		if hist != nil {
+		if hist != "" {
 			_, err := tx.Exec(`INSERT OR IGNORE INTO submission_history (submission, revision, doc) VALUES (?, ?, ?)`, c.History.ID, c.History.Revision, hist)
 			if err != nil {
 				return translate("keep history", err)
 			}
 		}
-		if comment != nil {
+		if comment != "" {
 			if err := insertComment(tx, c.Comment, comment); err != nil {
 				return err
 			}
@@ -327,7 +328,9 @@ func (s *Store) scan(ctx context.Context, query string, args []any, fn func(*sur
 		defer rows.Close()
 		dec := newDocDecoder()
 		var doc sql.RawBytes
-		for rows.Next() {
+		release := s.paced()
+		defer func() { release() }()
+		for i := 1; rows.Next(); i++ {
 			if err := rows.Scan(&doc); err != nil {
 				return translate("scan submissions", err)
 			}
@@ -338,13 +341,38 @@ func (s *Store) scan(ctx context.Context, query string, args []any, fn func(*sur
 			if err := fn(sub); err != nil {
 				return err
 			}
+			if i%scanBatchSize == 0 {
+				release()
+				release = s.paced()
+			}
 		}
 		if err := rows.Err(); err != nil {
 			return translate("scan submissions", err)
 		}
 		return ctx.Err()
 	}
-	return scanParallel(ctx, rows, workers, fn)
+	return s.scanParallel(ctx, rows, workers, fn)
+}
+
+// pacedWindow is how long after a write the store counts as taking
+// writes, for paced.
+const pacedWindow = 100 * time.Millisecond
+
+// paced holds one of the scans' CPU slots (Store.pace) while the store
+// takes writes, a write queued within pacedWindow, and nothing
+// otherwise; the function it returns gives the slot back. Every stage of
+// a scan (reading a batch, decoding it, handing it to the caller) works
+// holding a slot and never waits on another stage while it does, so on a
+// machine of n CPUs the scans together use at most n/2 of them (at least
+// one) while intake runs, and all of them when it does not: an export
+// alone runs at full speed, and intake beside exports keeps the rest of
+// the machine (BenchmarkExportLoad in cmd/khaosat reports intake-ratio).
+func (s *Store) paced() func() {
+	if time.Now().UnixNano()-s.lastWrite.Load() > int64(pacedWindow) {
+		return func() {}
+	}
+	s.pace <- struct{}{}
+	return func() { <-s.pace }
 }
 
 // scanBatch is a run of documents read together and decoded together.
@@ -357,7 +385,7 @@ type scanBatch struct {
 
 const scanBatchSize = 32
 
-func scanParallel(ctx context.Context, rows *sql.Rows, workers int, fn func(*survey.Submission) error) error {
+func (s *Store) scanParallel(ctx context.Context, rows *sql.Rows, workers int, fn func(*survey.Submission) error) error {
 	stop := make(chan struct{})
 	decode := make(chan *scanBatch, workers)
 	ordered := make(chan *scanBatch, 2*workers)
@@ -382,8 +410,10 @@ func scanParallel(ctx context.Context, rows *sql.Rows, workers int, fn func(*sur
 			return true
 		}
 		var doc sql.RawBytes
+		release := s.paced()
 		for rows.Next() {
 			if err := rows.Scan(&doc); err != nil {
+				release()
 				readErr = translate("scan submissions", err)
 				return
 			}
@@ -391,10 +421,15 @@ func scanParallel(ctx context.Context, rows *sql.Rows, workers int, fn func(*sur
 			// its own (see docBlob; TestDriverGivesEachBlobItsOwnBytes
 			// holds it to that), which outlives the next row.
 			b.docs = append(b.docs, doc)
-			if len(b.docs) == scanBatchSize && !send() {
-				return
+			if len(b.docs) == scanBatchSize {
+				release() // never held across a send
+				if !send() {
+					return
+				}
+				release = s.paced()
 			}
 		}
+		release()
 		if readErr = rows.Err(); readErr != nil {
 			readErr = translate("scan submissions", readErr)
 			return
@@ -407,6 +442,7 @@ func scanParallel(ctx context.Context, rows *sql.Rows, workers int, fn func(*sur
 		go func() {
 			dec := newDocDecoder()
 			for b := range decode {
+				release := s.paced()
 				b.subs = make([]*survey.Submission, 0, len(b.docs))
 				for _, d := range b.docs {
 					sub, err := dec.submission(d)
@@ -416,6 +452,7 @@ func scanParallel(ctx context.Context, rows *sql.Rows, workers int, fn func(*sur
 					}
 					b.subs = append(b.subs, sub)
 				}
+				release()
 				b.docs = nil
 				close(b.done)
 			}
@@ -424,11 +461,14 @@ func scanParallel(ctx context.Context, rows *sql.Rows, workers int, fn func(*sur
 	err := func() error {
 		for b := range ordered {
 			<-b.done
+			release := s.paced()
 			for _, sub := range b.subs {
 				if err := fn(sub); err != nil {
+					release()
 					return err
 				}
 			}
+			release()
 			if b.err != nil {
 				return b.err
 			}
@@ -516,14 +556,15 @@ func (s *Store) ReplaceSealed(ctx context.Context, id string, old, new *survey.S
 		if err != nil {
 			return err
 		}
+		var text string
 		if sub.Sealed == nil || sub.Sealed.KeyID != old.KeyID || string(sub.Sealed.Box) != string(old.Box) {
 			return translate("replace sealed answers", errNoMatch)
 		}
 		sub.Sealed = new
-		if doc, err = encodeSubmission(sub); err != nil {
+		if text, err = encodeSubmission(sub); err != nil {
 			return err
 		}
-		_, err = tx.Exec(`UPDATE submissions SET sealed_key = ?, doc = ? WHERE id = ?`, new.KeyID, doc, id)
+		_, err = tx.Exec(`UPDATE submissions SET sealed_key = ?, doc = ? WHERE id = ?`, new.KeyID, text, id)
 		return translate("replace sealed answers", err)
 	})
 }
@@ -532,7 +573,7 @@ func (s *Store) ReplaceSealed(ctx context.Context, id string, old, new *survey.S
 // subs[i], or nil) in one transaction, without change events: a bulk load
 // for tests, benchmarks and imports.
 func (s *Store) LoadSubmissions(ctx context.Context, subs []*survey.Submission, facts []*survey.Facts) error {
-	docs := make([][]byte, len(subs))
+	docs := make([]string, len(subs))
 	for i, sub := range subs {
 		var err error
 		if docs[i], err = encodeSubmission(sub); err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -34,13 +35,13 @@ func TestUpgradeKeepsHousekeeping(t *testing.T) {
 	}
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	expired, valid := now.Add(-time.Hour), now.Add(time.Hour)
-	for _, tok := range []survey.RefreshToken{{Hash: "old", ExpiresAt: expired}, {Hash: "new", ExpiresAt: valid}} {
+	for _, tok := range []account.RefreshToken{{Hash: "old", ExpiresAt: expired}, {Hash: "new", ExpiresAt: valid}} {
 		doc, _ := encode(tok)
 		if _, err := db.Exec(`INSERT INTO refresh_tokens (hash, family, user_id, device_id, doc) VALUES (?, 'f', 'u', '', ?)`, tok.Hash, doc); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, e := range []survey.Enrollment{{Hash: "old", ExpiresAt: expired}, {Hash: "new", ExpiresAt: valid}} {
+	for _, e := range []account.Enrollment{{Hash: "old", ExpiresAt: expired}, {Hash: "new", ExpiresAt: valid}} {
 		doc, _ := encode(e)
 		if _, err := db.Exec(`INSERT INTO enrollments (hash, doc) VALUES (?, ?)`, e.Hash, doc); err != nil {
 			t.Fatal(err)
@@ -143,7 +144,7 @@ func BenchmarkDeleteExpired(b *testing.B) {
 				if i < expired {
 					exp = now.Add(-time.Hour)
 				}
-				t := survey.RefreshToken{Hash: "h" + strconv.Itoa(i), Family: "f", UserID: "u", CreatedAt: now, ExpiresAt: exp}
+				t := account.RefreshToken{Hash: "h" + strconv.Itoa(i), Family: "f", UserID: "u", CreatedAt: now, ExpiresAt: exp}
 				doc, err := encode(t)
 				if err != nil {
 					return err
@@ -175,7 +176,7 @@ func BenchmarkDeleteExpired(b *testing.B) {
 			if err := rows.Scan(&hash, &raw); err != nil {
 				b.Fatal(err)
 			}
-			var t survey.RefreshToken
+			var t account.RefreshToken
 			if err := decode(raw, &t); err != nil {
 				b.Fatal(err)
 			}

@@ -63,6 +63,7 @@ const maxBatch = 256
 func (s *Store) write(ctx context.Context, fn writeFn) (err error) {
 	defer func(start time.Time) { s.observe("write", start, err) }(time.Now())
 	req := &writeReq{fn: fn, done: make(chan error, 1)}
+	s.lastWrite.Store(time.Now().UnixNano())
 	select {
 	case s.queue <- req:
 	case <-ctx.Done():

@@ -5,6 +5,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -14,7 +15,7 @@ import (
 // admitted once it has run; a job given up unrun gives its slot back.
 func testExportBound(t *testing.T, s Stores) {
 	w := newSealWorld(t, s)
-	ex := w.exports.Limit(survey.ExportLimits{Running: 1, Queue: 0})
+	ex := survey.NewExports(w.in, w.s, survey.NewAuditor(w.s), export.Formats(), survey.WithExportLimits(survey.ExportLimits{Running: 1, Queue: 0}))
 	o := survey.ExportOptions{Format: "csv"}
 	first, err := ex.Prepare(ctx, sealAdmin, "household", o)
 	if err != nil {

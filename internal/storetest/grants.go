@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -14,12 +15,12 @@ import (
 // taken away again.
 func testGrants(t *testing.T, s Stores) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	u := &survey.User{ID: uuid.NewString(), Username: "hoa", DisplayName: "Trần Thị Hoa", Role: survey.RoleManager, Units: []string{"00004"},
+	u := &account.User{ID: uuid.NewString(), Username: "hoa", DisplayName: "Trần Thị Hoa", Role: survey.RoleManager, Units: []string{"00004"},
 		PasswordHash: "x", PersonalAccess: true, CreatedAt: now, UpdatedAt: now}
 	if err := s.InsertUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	sup := &survey.User{ID: uuid.NewString(), Username: "binh", DisplayName: "Lê Văn Bình", Role: survey.RoleSupervisor, Units: []string{"00004"},
+	sup := &account.User{ID: uuid.NewString(), Username: "binh", DisplayName: "Lê Văn Bình", Role: survey.RoleSupervisor, Units: []string{"00004"},
 		PasswordHash: "x", SensitiveAccess: true, CreatedAt: now, UpdatedAt: now}
 	if err := s.InsertUser(ctx, sup); err != nil {
 		t.Fatal(err)
@@ -38,7 +39,7 @@ func testGrants(t *testing.T, s Stores) {
 		if err != nil {
 			t.Fatalf("%s: %v", when, err)
 		}
-		for _, got := range append([]*survey.User{byID, byName}, all...) {
+		for _, got := range append([]*account.User{byID, byName}, all...) {
 			if got.ID == id && (got.SensitiveAccess != sensitive || got.PersonalAccess != personal) {
 				t.Errorf("%s: %s has sensitive %v, personal %v; want %v, %v", when, got.Username, got.SensitiveAccess, got.PersonalAccess, sensitive, personal)
 			}

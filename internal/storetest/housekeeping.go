@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -24,7 +25,7 @@ func testHousekeeping(t *testing.T, s Stores) {
 	toks := map[string]time.Time{}  // hash → expiry
 	codes := map[string]time.Time{} // hash → expiry
 	for i, exp := range []time.Time{now.Add(-time.Hour), now.Add(-48 * time.Hour), now.Add(time.Hour), now.Add(30 * 24 * time.Hour)} {
-		tok := &survey.RefreshToken{Hash: uuid.NewString(), Family: uuid.NewString(), UserID: "u1", CreatedAt: exp.Add(-24 * time.Hour), ExpiresAt: exp}
+		tok := &account.RefreshToken{Hash: uuid.NewString(), Family: uuid.NewString(), UserID: "u1", CreatedAt: exp.Add(-24 * time.Hour), ExpiresAt: exp}
 		if err := s.InsertRefresh(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
@@ -34,7 +35,7 @@ func testHousekeeping(t *testing.T, s Stores) {
 			}
 		}
 		toks[tok.Hash] = exp
-		e := &survey.Enrollment{Hash: uuid.NewString(), UserID: "u1", CreatedBy: "admin", CreatedAt: exp.Add(-24 * time.Hour), ExpiresAt: exp}
+		e := &account.Enrollment{Hash: uuid.NewString(), UserID: "u1", CreatedBy: "admin", CreatedAt: exp.Add(-24 * time.Hour), ExpiresAt: exp}
 		if err := s.InsertEnrollment(ctx, e); err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -85,7 +86,7 @@ func (w *rotationWorld) checkRetired(t *testing.T, k []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	revs, err := w.s.RevisionsSealedNotUnder(ctx, seal.KeyID(k), survey.RevisionKey{}, 100)
+	revs, err := w.s.RevisionsSealedNotUnder(ctx, seal.KeyID(k), protect.RevisionKey{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func (w *rotationWorld) checkRetired(t *testing.T, k []byte) {
 	}
 }
 
-var wantRotated = survey.ResealCount{Submissions: rotationHouseholds, Revisions: rotationHouseholds * (rotationRevisions - 1)}
+var wantRotated = protect.ResealCount{Submissions: rotationHouseholds, Revisions: rotationHouseholds * (rotationRevisions - 1)}
 
 // testKeyRotation: a rotation re-encrypts the submissions and their kept
 // revisions; with the old key then removed from the ring every revision
@@ -102,7 +103,7 @@ var wantRotated = survey.ResealCount{Submissions: rotationHouseholds, Revisions:
 func testKeyRotation(t *testing.T, s Stores) {
 	w := newRotationWorld(t, s)
 	old := seal.KeyID(w.key)
-	revs, err := s.RevisionsSealedNotUnder(ctx, "another key", survey.RevisionKey{}, 100)
+	revs, err := s.RevisionsSealedNotUnder(ctx, "another key", protect.RevisionKey{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func testKeyRotation(t *testing.T, s Stores) {
 			t.Fatalf("kept revisions out of (id, revision) order or under another key: %v", revs)
 		}
 	}
-	page, err := s.RevisionsSealedNotUnder(ctx, "another key", survey.RevisionKey{ID: revs[0].ID, Revision: revs[0].Revision}, 1)
+	page, err := s.RevisionsSealedNotUnder(ctx, "another key", protect.RevisionKey{ID: revs[0].ID, Revision: revs[0].Revision}, 1)
 	if err != nil || len(page) != 1 || page[0].ID != revs[1].ID || page[0].Revision != revs[1].Revision {
 		t.Fatalf("the page after the first kept revision: %v %v", page, err)
 	}
@@ -124,21 +125,21 @@ func testKeyRotation(t *testing.T, s Stores) {
 	}
 	k := w.rotate(t)
 	hooks = survey.NewHooks(s, w.in) // the services under the new ring
-	use, err := w.in.KeyUse(ctx, s, hooks, old)
+	use, err := w.answers.KeyUse(ctx, s, hooks, old)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if use.Submissions != int64(wantRotated.Submissions) || use.Revisions != int64(wantRotated.Revisions) || use.Facts == 0 || use.Webhooks != 1 {
 		t.Errorf("under the old key before the rotation: %+v, want %+v, facts and one webhook secret", use, wantRotated)
 	}
-	n, err := w.in.Reseal(ctx, s, nil)
+	n, err := w.answers.Reseal(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n != wantRotated {
 		t.Errorf("rotation re-encrypted %+v, want %+v", n, wantRotated)
 	}
-	if n, err := w.in.Reseal(ctx, s, nil); err != nil || n != (survey.ResealCount{}) {
+	if n, err := w.answers.Reseal(ctx, s, nil); err != nil || n != (protect.ResealCount{}) {
 		t.Errorf("a second rotation re-encrypted %+v (%v), want nothing", n, err)
 	}
 	if _, err := w.ind.Rebuild(ctx); err != nil {
@@ -150,7 +151,7 @@ func testKeyRotation(t *testing.T, s Stores) {
 	if n, err := hooks.Reseal(ctx); err != nil || n != 0 {
 		t.Errorf("a second rotation re-encrypted %d webhook secrets (%v), want none", n, err)
 	}
-	if use, err := w.in.KeyUse(ctx, s, hooks, old); err != nil || use.InUse() {
+	if use, err := w.answers.KeyUse(ctx, s, hooks, old); err != nil || use.InUse() {
 		t.Errorf("under the old key after the rotation: %+v (%v), want nothing", use, err)
 	}
 	w.checkRetired(t, k)
@@ -189,15 +190,15 @@ func testKeyRotationInterrupted(t *testing.T, s Stores) {
 	k := w.rotate(t)
 	stop := &stopRotation{Stores: s}
 	stop.left.Store(2)
-	n, err := w.in.Reseal(ctx, stop, nil)
+	n, err := w.answers.Reseal(ctx, stop, nil)
 	if !errors.Is(err, errRotationStopped) || n.Submissions != rotationHouseholds || n.Revisions != 2 {
 		t.Fatalf("interrupted rotation: %+v %v", n, err)
 	}
-	n, err = w.in.Reseal(ctx, s, nil)
+	n, err = w.answers.Reseal(ctx, s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (survey.ResealCount{Revisions: wantRotated.Revisions - 2}); n != want {
+	if want := (protect.ResealCount{Revisions: wantRotated.Revisions - 2}); n != want {
 		t.Errorf("the rerun re-encrypted %+v, want %+v", n, want)
 	}
 	w.checkRetired(t, k)
@@ -209,7 +210,7 @@ func testKeyRotationInterrupted(t *testing.T, s Stores) {
 func testRaceRotations(t *testing.T, s Stores) {
 	w := newRotationWorld(t, s)
 	k := w.rotate(t)
-	errs := together(10, func(int) error { _, err := w.in.Reseal(ctx, s, nil); return err })
+	errs := together(10, func(int) error { _, err := w.answers.Reseal(ctx, s, nil); return err })
 	for _, err := range errs {
 		if err != nil {
 			t.Fatal(err)
@@ -223,7 +224,7 @@ func testRaceRotations(t *testing.T, s Stores) {
 func testRaceResealsOfOneRevision(t *testing.T, s Stores) {
 	w := newRotationWorld(t, s)
 	w.rotate(t)
-	revs, err := s.RevisionsSealedNotUnder(ctx, "another key", survey.RevisionKey{}, 1)
+	revs, err := s.RevisionsSealedNotUnder(ctx, "another key", protect.RevisionKey{}, 1)
 	if err != nil || len(revs) != 1 {
 		t.Fatalf("a kept revision: %v %v", revs, err)
 	}

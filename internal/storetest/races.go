@@ -12,7 +12,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/khaosat/khaosat"
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -56,7 +58,7 @@ func wins(t *testing.T, errs []error, loser error) int {
 func testRaceRefresh(t *testing.T, s Stores) {
 	for trial := range 10 {
 		now := time.Now().UTC()
-		tok := &survey.RefreshToken{Hash: uuid.NewString(), Family: uuid.NewString(), UserID: "u", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		tok := &account.RefreshToken{Hash: uuid.NewString(), Family: uuid.NewString(), UserID: "u", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		if err := s.InsertRefresh(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +72,7 @@ func testRaceRefresh(t *testing.T, s Stores) {
 func testRaceEnrollment(t *testing.T, s Stores) {
 	for trial := range 10 {
 		now := time.Now().UTC()
-		e := &survey.Enrollment{Hash: uuid.NewString(), UserID: "u", CreatedBy: "admin", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		e := &account.Enrollment{Hash: uuid.NewString(), UserID: "u", CreatedBy: "admin", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		if err := s.InsertEnrollment(ctx, e); err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +146,7 @@ func testRaceSyncs(t *testing.T, s Stores) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := survey.NewIntake(s, catalog, units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: survey.NewAuditor(s)},
+	in, err := survey.NewIntake(s, catalog, units, survey.Protection{Sealer: ring, Answers: protect.New(ring, catalog), HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: survey.NewAuditor(s)},
 		survey.WithFeed(survey.NewFeed(s)))
 	if err != nil {
 		t.Fatal(err)

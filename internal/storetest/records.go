@@ -8,12 +8,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
 func testRecords(t *testing.T, s Stores) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	u := &survey.User{ID: uuid.NewString(), Username: "lan", DisplayName: "Nguyễn Thị Lan", Role: survey.RoleCollector, Units: []string{"00004"},
+	u := &account.User{ID: uuid.NewString(), Username: "lan", DisplayName: "Nguyễn Thị Lan", Role: survey.RoleCollector, Units: []string{"00004"},
 		PasswordHash: "x", CreatedAt: now, UpdatedAt: now}
 	if err := s.InsertUser(ctx, u); err != nil {
 		t.Fatal(err)
@@ -29,7 +30,7 @@ func testRecords(t *testing.T, s Stores) {
 	if _, err := s.UserByID(ctx, "nobody"); !errors.Is(err, survey.ErrNotFound) {
 		t.Errorf("missing user: %v, want ErrNotFound", err)
 	}
-	if err := s.UpdateUser(ctx, &survey.User{ID: "nobody", Username: "x"}); !errors.Is(err, survey.ErrNotFound) {
+	if err := s.UpdateUser(ctx, &account.User{ID: "nobody", Username: "x"}); !errors.Is(err, survey.ErrNotFound) {
 		t.Errorf("update of a missing user: %v, want ErrNotFound", err)
 	}
 	if n, err := s.CountUsers(ctx); err != nil || n != 1 {
@@ -71,7 +72,7 @@ func testRecords(t *testing.T, s Stores) {
 	}
 
 	// Refresh tokens: revoked and used ones cannot be used.
-	tok := &survey.RefreshToken{Hash: uuid.NewString(), Family: "f1", UserID: u.ID, DeviceID: "phone-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	tok := &account.RefreshToken{Hash: uuid.NewString(), Family: "f1", UserID: u.ID, DeviceID: "phone-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	if err := s.InsertRefresh(ctx, tok); err != nil {
 		t.Fatal(err)
 	}

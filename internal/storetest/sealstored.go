@@ -18,6 +18,7 @@ import (
 	"github.com/khaosat/khaosat"
 	"github.com/khaosat/khaosat/internal/export"
 	"github.com/khaosat/khaosat/internal/indicator"
+	"github.com/khaosat/khaosat/internal/protect"
 	"github.com/khaosat/khaosat/internal/seal"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -131,6 +132,7 @@ type sealWorld struct {
 	s       Stores
 	catalog *survey.Catalog
 	in      *survey.Intake
+	answers *protect.Answers
 	life    *survey.Lifecycle
 	ind     *indicator.Indicators
 	facts   *indicator.Deriver
@@ -181,7 +183,8 @@ func (w *sealWorld) useKeys(t *testing.T, keys ...[]byte) {
 		t.Fatal(err)
 	}
 	audit := survey.NewAuditor(w.s)
-	if w.in, err = survey.NewIntake(w.s, w.catalog, w.units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: audit},
+	w.answers = protect.New(ring, w.catalog)
+	if w.in, err = survey.NewIntake(w.s, w.catalog, w.units, survey.Protection{Sealer: ring, Answers: w.answers, HashKey: []byte("a hash key of the contract, 32 bytes"), Audit: audit},
 		survey.WithFacts(w.facts), survey.WithFeed(survey.NewFeed(w.s))); err != nil {
 		t.Fatal(err)
 	}
@@ -293,9 +296,9 @@ func inClear(t *testing.T, s Stores, raw RawCopies, id string) []string {
 	return found
 }
 
-func (w *sealWorld) sealAll(t *testing.T, force bool) []survey.SealProgress {
+func (w *sealWorld) sealAll(t *testing.T, force bool) []protect.SealProgress {
 	t.Helper()
-	done, err := w.in.SealAllStored(ctx, w.s, force, nil)
+	done, err := w.answers.SealAllStored(ctx, w.s, force, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,13 +416,13 @@ func testSealReproduction(t *testing.T, s Stores, raw RawCopies) {
 }
 
 // householdOf picks household's progress out of a sealer's report.
-func householdOf(done []survey.SealProgress) survey.SealProgress {
+func householdOf(done []protect.SealProgress) protect.SealProgress {
 	for _, p := range done {
 		if p.Form == "household" {
 			return p
 		}
 	}
-	return survey.SealProgress{}
+	return protect.SealProgress{}
 }
 
 // errStopped is the interruption of the sealer.
@@ -440,7 +443,7 @@ func testSealInterrupted(t *testing.T, s Stores, raw RawCopies) {
 	w.publishShipped(t)
 
 	stop := &stopAfter{StoredSealStore: s, left: n / 2}
-	if _, err := w.in.SealAllStored(ctx, stop, false, nil); !errors.Is(err, errStopped) {
+	if _, err := w.answers.SealAllStored(ctx, stop, false, nil); !errors.Is(err, errStopped) {
 		t.Fatalf("the interrupted run returned %v, want the interruption", err)
 	}
 	sealed := 0
@@ -467,7 +470,7 @@ func testSealInterrupted(t *testing.T, s Stores, raw RawCopies) {
 
 // stopAfter lets left answer writes through, then refuses every other.
 type stopAfter struct {
-	survey.StoredSealStore
+	protect.StoredSealStore
 	mu   sync.Mutex
 	left int
 }
@@ -499,7 +502,7 @@ func testSealRace(t *testing.T, s Stores, raw RawCopies) {
 	var edited sync.Map
 	errs := together(n+1, func(i int) error {
 		if i == n {
-			_, err := w.in.SealAllStored(ctx, s, false, nil)
+			_, err := w.answers.SealAllStored(ctx, s, false, nil)
 			return err
 		}
 		id := ids[i]
@@ -568,7 +571,7 @@ func testSealReadBefore(t *testing.T, s Stores, raw RawCopies, edit bool) {
 	w.submit(t, Household(id, "no"))
 	w.publishShipped(t)
 	h.after = func() {
-		if _, err := w.in.SealAllStored(ctx, s, true, nil); err != nil {
+		if _, err := w.answers.SealAllStored(ctx, s, true, nil); err != nil {
 			t.Error(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -15,7 +16,7 @@ import (
 // revoke of all the user's tokens), and an unknown family does not stand.
 func testSessions(t *testing.T, s Stores) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	u := &survey.User{ID: uuid.NewString(), Username: "hoa", DisplayName: "Trần Thị Hoa", Role: survey.RoleCollector, Units: []string{"00004"},
+	u := &account.User{ID: uuid.NewString(), Username: "hoa", DisplayName: "Trần Thị Hoa", Role: survey.RoleCollector, Units: []string{"00004"},
 		PasswordHash: "x", SessionGen: 3, CreatedAt: now, UpdatedAt: now}
 	if err := s.InsertUser(ctx, u); err != nil {
 		t.Fatal(err)
@@ -31,9 +32,9 @@ func testSessions(t *testing.T, s Stores) {
 		t.Errorf("session generation after an update: %+v, %v", got, err)
 	}
 
-	insert := func(family, device string) *survey.RefreshToken {
+	insert := func(family, device string) *account.RefreshToken {
 		t.Helper()
-		tok := &survey.RefreshToken{Hash: uuid.NewString(), Family: family, UserID: u.ID, DeviceID: device, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		tok := &account.RefreshToken{Hash: uuid.NewString(), Family: family, UserID: u.ID, DeviceID: device, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		if err := s.InsertRefresh(ctx, tok); err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // Attachment is a file (a photo of a document, a signature) that belongs
@@ -101,16 +103,16 @@ var attachmentTypes = map[string][]string{"image/jpeg": {".jpg", ".jpeg"}, "imag
 // A name is a plain file name: no path, no leading dot, no "..".
 var attachmentNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
 
-// UseAttachments gives the lifecycle an attachment store.
-func (l *Lifecycle) UseAttachments(st AttachmentStore, maxSize int64) {
-	l.files, l.MaxAttachment = st, maxSize
+// WithAttachments gives the lifecycle an attachment store, the size limit
+// of one attachment and the quota of attachments.
+func WithAttachments(st AttachmentStore, maxSize int64, quota AttachmentQuota) LifecycleOption {
+	return func(l *Lifecycle) { l.files, l.MaxAttachment, l.AttachmentQuota = st, maxSize, quota }
 }
 
 func checkAttachmentName(name string) error {
 	if !attachmentNameRE.MatchString(name) || strings.Contains(name, "..") {
-		e := Errorf(CodeMalformed, "Tên tệp đính kèm chỉ gồm chữ không dấu, số, '.', '_' và '-', tối đa 100 ký tự, không phải đường dẫn.",
-			"An attachment name has only ASCII letters, digits, '.', '_' and '-', at most 100 characters, and is not a path.")
-		e.Fields = []FieldError{fieldErr("name", "format", "Tên tệp không hợp lệ.", "Invalid attachment name.")}
+		e := Errorf(CodeMalformed, msg.AttachmentNameShape)
+		e.Fields = []FieldError{fieldErr("name", "format", msg.AttachmentNameInvalid)}
 		return e
 	}
 	return nil
@@ -133,17 +135,17 @@ func (l *Lifecycle) PutAttachment(ctx context.Context, actor Actor, formID, id, 
 		return nil, false, errLocked()
 	}
 	if int64(len(body)) > l.MaxAttachment {
-		return nil, false, Errorf(CodeTooLarge, "Tệp đính kèm quá lớn.", "The attachment is too large.")
+		return nil, false, Errorf(CodeTooLarge, msg.AttachmentTooLarge)
 	}
 	mt, _, err := mime.ParseMediaType(declared)
 	if err != nil || attachmentTypes[mt] == nil {
-		e := Errorf(CodeInvalid, "Loại tệp không được nhận; chỉ nhận JPEG, PNG, WebP hoặc PDF.", "This file type is not accepted; send JPEG, PNG, WebP or PDF.")
-		e.Fields = []FieldError{fieldErr("Content-Type", "unsupported_type", "Loại tệp không được nhận.", "File type not accepted.")}
+		e := Errorf(CodeInvalid, msg.AttachmentTypeRefused)
+		e.Fields = []FieldError{fieldErr("Content-Type", "unsupported_type", msg.AttachmentTypeRefusedField)}
 		return nil, false, e
 	}
 	if detected, _, _ := mime.ParseMediaType(http.DetectContentType(body)); detected != mt {
-		e := Errorf(CodeInvalid, "Nội dung tệp không khớp với loại tệp đã khai ("+mt+").", "The file's bytes do not match its declared type ("+mt+").")
-		e.Fields = []FieldError{fieldErr("Content-Type", "type_mismatch", "Nội dung không khớp loại tệp.", "Bytes do not match the type.")}
+		e := Errorf(CodeInvalid, msg.AttachmentTypeMismatch, mt)
+		e.Fields = []FieldError{fieldErr("Content-Type", "type_mismatch", msg.AttachmentTypeMismatchField)}
 		return nil, false, e
 	}
 	if err := checkExtension(name, mt); err != nil {
@@ -171,11 +173,9 @@ func checkExtension(name, mediaType string) error {
 	if slices.Contains(exts, ext) {
 		return nil
 	}
-	want := strings.Join(exts, " hoặc ")
-	e := Errorf(CodeInvalid, "Đuôi tên tệp phải khớp với nội dung tệp ("+mediaType+"): dùng "+want+".",
-		"The name's extension must match the file's content ("+mediaType+"): use "+strings.Join(exts, " or ")+".")
-	e.Fields = []FieldError{fieldErr("name", "extension_mismatch", "Đuôi tên tệp không khớp nội dung ("+want+").",
-		"Extension does not match the content ("+strings.Join(exts, " or ")+").")}
+	want := msg.List(exts, msg.ListOr)
+	e := Errorf(CodeInvalid, msg.AttachmentExtension, mediaType, want)
+	e.Fields = []FieldError{fieldErr("name", "extension_mismatch", msg.AttachmentExtensionField, want)}
 	return e
 }
 
@@ -185,23 +185,20 @@ func (q AttachmentQuota) explain(err error, now time.Time) error {
 	switch {
 	case errors.Is(err, ErrAttachmentCount):
 		n := fmt.Sprint(q.PerSubmissionFiles)
-		e := Errorf(CodeInvalid, "Mỗi phiếu có tối đa "+n+" tệp đính kèm; hãy thay một tệp đã gửi (cùng tên) thay vì thêm tệp mới.",
-			"A submission holds at most "+n+" attachments; replace one already sent (same name) instead of adding another.")
-		e.Fields = []FieldError{fieldErr("name", "attachment_count", "Tối đa "+n+" tệp mỗi phiếu.", "At most "+n+" attachments per submission.")}
+		e := Errorf(CodeInvalid, msg.AttachmentCountLimit, n)
+		e.Fields = []FieldError{fieldErr("name", "attachment_count", msg.AttachmentCountLimitField, n)}
 		return e
 	case errors.Is(err, ErrAttachmentBytes):
 		n := bytesText(q.PerSubmissionBytes)
-		e := Errorf(CodeInvalid, "Tổng dung lượng tệp đính kèm của một phiếu tối đa "+n+".",
-			"The attachments of a submission total at most "+n+".")
-		e.Fields = []FieldError{fieldErr("body", "attachment_bytes", "Tối đa "+n+" mỗi phiếu.", "At most "+n+" per submission.")}
+		e := Errorf(CodeInvalid, msg.AttachmentBytesLimit, n)
+		e.Fields = []FieldError{fieldErr("body", "attachment_bytes", msg.AttachmentBytesLimitField, n)}
 		return e
 	case errors.Is(err, ErrAttachmentDay):
 		n := bytesText(q.PerUserDayBytes)
 		local := now.In(quotaZone)
 		y, m, d := local.Date()
 		next := time.Date(y, m, d+1, 0, 0, 0, 0, quotaZone)
-		e := Errorf(CodeTooManyRequests, "Mỗi người gửi tối đa "+n+" tệp đính kèm mỗi ngày; hãy gửi tiếp sau 0 giờ (giờ Việt Nam).",
-			"One user uploads at most "+n+" of attachments a day; upload again after midnight (Vietnam time, UTC+7).")
+		e := Errorf(CodeTooManyRequests, msg.AttachmentDailyLimit, n)
 		e.RetryAfter = next.Sub(now)
 		return e
 	}
@@ -231,7 +228,7 @@ func (l *Lifecycle) OpenAttachment(ctx context.Context, actor Actor, formID, id,
 	}
 	a, rc, err := l.files.OpenAttachment(ctx, id, name)
 	if isNotFound(err) {
-		return nil, nil, notFound(Label{VI: "tệp đính kèm", EN: "Attachment"})
+		return nil, nil, notFound(msg.Text(msg.NounAttachment))
 	}
 	return a, rc, err
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"time"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // AuditQuery selects audit entries; zero fields do not filter.
@@ -47,8 +49,8 @@ func (a *Auditor) List(ctx context.Context, actor Actor, f AuditFilter) ([]*Audi
 		b, err := base64.RawURLEncoding.DecodeString(f.Cursor)
 		var c cursorJSON
 		if err != nil || json.Unmarshal(b, &c) != nil || c.I == "" {
-			e := Errorf(CodeMalformed, "Con trỏ phân trang (cursor) không hợp lệ.", "The cursor is not valid.")
-			e.Fields = []FieldError{fieldErr("?cursor", "invalid", "Con trỏ không hợp lệ.", "Invalid cursor.")}
+			e := Errorf(CodeMalformed, msg.PageCursorInvalid)
+			e.Fields = []FieldError{fieldErr("?cursor", "invalid", msg.CursorInvalidField)}
 			return nil, "", e
 		}
 		q.After = &AuditKey{At: time.UnixMilli(c.T).UTC(), ID: c.I}

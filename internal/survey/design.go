@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -47,12 +48,9 @@ const (
 	AuditFormReopen = "form.reopen"
 )
 
-// UseAuditor makes the catalog record form creation, publishing, closing
+// WithAuditor makes the catalog record form creation, publishing, closing
 // and reopening in the audit log; without it nothing is recorded.
-func (c *Catalog) UseAuditor(a *Auditor) *Catalog {
-	c.audit = a
-	return c
-}
+func WithAuditor(a *Auditor) CatalogOption { return func(c *Catalog) { c.audit = a } }
 
 // OnPublish sets fn to be called, in the publisher's goroutine, after each
 // version this catalog publishes (the server starts sealing stored answers
@@ -82,8 +80,7 @@ func designOnly(a Actor) error {
 	if a.CanDesign() {
 		return nil
 	}
-	return Errorf(CodeForbidden, "Chỉ người thiết kế biểu mẫu hoặc quản trị viên được làm việc này.",
-		"Only form designers and administrators may do this.")
+	return Errorf(CodeForbidden, msg.DesignersOnly)
 }
 
 // lintErrors turns the errors of a lint report into an invalid Error; each
@@ -92,9 +89,7 @@ func lintErrors(r schema.LintReport) error {
 	if r.OK() {
 		return nil
 	}
-	e := &Error{Code: CodeInvalid, Message: Label{
-		VI: "Biểu mẫu có lỗi; xem danh sách, sửa rồi gửi lại.",
-		EN: "The form has errors; see the list, fix them and send it again."}}
+	e := &Error{Code: CodeInvalid, Key: msg.DraftHasErrors, Message: msg.Text(msg.DraftHasErrors)}
 	for _, p := range r.Errors {
 		e.Fields = append(e.Fields, FieldError{Path: p.Path, Code: p.Code, Message: p.Message})
 	}
@@ -109,7 +104,7 @@ func (c *Catalog) draftFrom(actor Actor, raw []byte) (*Draft, *schema.Form, sche
 	}
 	sf, err := schema.Compile(raw)
 	if err != nil {
-		return nil, nil, r, Wrap(CodeInvalid, err, "Biểu mẫu không biên dịch được.", "The form does not compile.")
+		return nil, nil, r, Wrap(CodeInvalid, err, msg.DraftDoesNotCompile)
 	}
 	hash, err := SchemaHash(raw)
 	if err != nil {
@@ -131,8 +126,7 @@ func (c *Catalog) CreateForm(ctx context.Context, actor Actor, raw []byte) (*Dra
 	}
 	f := &Form{ID: d.FormID, Title: d.Title, Status: FormOpen, CreatedAt: d.UpdatedAt, UpdatedAt: d.UpdatedAt}
 	if err := c.store.CreateForm(ctx, f); isDuplicate(err) {
-		return nil, nil, Errorf(CodeConflict, "Đã có biểu mẫu «"+d.FormID+"»; hãy sửa bản nháp của nó (PUT …/draft).",
-			"A form «"+d.FormID+"» already exists; edit its draft instead (PUT …/draft).")
+		return nil, nil, Errorf(CodeConflict, msg.FormExists, d.FormID)
 	} else if err != nil {
 		return nil, nil, err
 	}
@@ -156,8 +150,8 @@ func (c *Catalog) SaveDraft(ctx context.Context, actor Actor, formID string, raw
 		return nil, nil, err
 	}
 	if d.FormID != formID {
-		e := Errorf(CodeInvalid, "x-form của bản nháp phải là «"+formID+"».", "The draft's x-form must be «"+formID+"».")
-		e.Fields = []FieldError{fieldErr("/x-form", schema.LintFormID, "x-form khác mã biểu mẫu.", "x-form differs from the form id.")}
+		e := Errorf(CodeInvalid, msg.DraftFormIDMismatch, formID)
+		e.Fields = []FieldError{fieldErr("/x-form", schema.LintFormID, msg.DraftFormIDMismatchField)}
 		return nil, nil, e
 	}
 	if err := c.store.PutDraft(ctx, d); err != nil {
@@ -166,7 +160,7 @@ func (c *Catalog) SaveDraft(ctx context.Context, actor Actor, formID string, raw
 	return d, r.Warnings, nil
 }
 
-var draftLabel = Label{VI: "bản nháp của biểu mẫu", EN: "The form's draft"}
+var draftLabel = msg.Text(msg.NounDraft)
 
 // Draft returns a form's draft and its lint warnings.
 func (c *Catalog) Draft(ctx context.Context, actor Actor, formID string) (*Draft, []schema.Problem, error) {
@@ -219,8 +213,8 @@ func (c *Catalog) Publish(ctx context.Context, actor Actor, formID, notes string
 	}
 	notes = strings.TrimSpace(notes)
 	if utf8.RuneCountInString(notes) > MaxNotes {
-		e := Errorf(CodeInvalid, "Ghi chú phát hành quá dài.", "The release notes are too long.")
-		e.Fields = []FieldError{fieldErr("/notes", "max_length", "Tối đa 2000 ký tự.", "At most 2000 characters.")}
+		e := Errorf(CodeInvalid, msg.NotesMaxLength)
+		e.Fields = []FieldError{fieldErr("/notes", "max_length", msg.NotesMaxLengthField)}
 		return nil, e
 	}
 	if _, err := c.storeForm(ctx, formID); err != nil {
@@ -246,8 +240,7 @@ func (c *Catalog) Publish(ctx context.Context, actor Actor, formID, notes string
 }
 
 // errUnchanged is what publish says when the content is already a version.
-var errUnchanged = Errorf(CodeConflict, "Nội dung này đã được phát hành; không có gì mới để phát hành.",
-	"This content is already published; there is nothing new to publish.")
+var errUnchanged = Errorf(CodeConflict, msg.PublishUnchanged)
 
 // publish stores sf (raw, with hash) as the form's next version, refusing
 // breaking changes against every earlier version and content equal to the
@@ -280,14 +273,13 @@ func (c *Catalog) publish(ctx context.Context, sf *schema.Form, raw []byte, hash
 			return nil, err
 		}
 		err = c.store.UpsertForm(ctx, sf.ID, sf.Title, v.Version, c.now().UTC())
-		c.forms.forget(sf.ID) // after the write, so no reader caches the old record
+		c.forms.Forget(sf.ID) // after the write, so no reader caches the old record
 		if err == nil && c.onPublish != nil {
 			c.onPublish(sf.ID)
 		}
 		return v, err
 	}
-	return nil, Errorf(CodeConflict, "Biểu mẫu đang được phát hành cùng lúc ở nơi khác; hãy thử lại.",
-		"The form is being published elsewhere at the same time; try again.")
+	return nil, Errorf(CodeConflict, msg.PublishRace)
 }
 
 // versions returns every published version of a form, oldest first.
@@ -311,9 +303,7 @@ func (c *Catalog) versions(ctx context.Context, formID string) ([]*FormVersion, 
 }
 
 func breakingError(changes []schema.Change) *Error {
-	e := &Error{Code: CodeConflict, Message: Label{
-		VI: "Không phát hành được: thay đổi này làm sai lệch dữ liệu đã thu. Hãy thêm trường hoặc mã mới thay vì đổi trường hoặc mã cũ.",
-		EN: "Cannot publish: this change would corrupt data already collected. Add new fields or codes instead of changing existing ones."}}
+	e := &Error{Code: CodeConflict, Key: msg.PublishBreaking, Message: msg.Text(msg.PublishBreaking)}
 	for _, ch := range changes {
 		e.Fields = append(e.Fields, FieldError{Path: ch.Path, Code: ch.Kind, Message: ch.Message})
 	}
@@ -341,7 +331,7 @@ func (c *Catalog) SetStatus(ctx context.Context, actor Actor, formID string, sta
 	} else if err != nil {
 		return nil, err
 	}
-	c.forms.forget(formID)
+	c.forms.Forget(formID)
 	c.log.Info("form status changed", "form", formID, "status", string(status), "user_id", actor.UserID)
 	action := AuditFormReopen
 	if status == FormClosed {
@@ -392,7 +382,7 @@ func (c *Catalog) CurrentFor(ctx context.Context, actor Actor, id string) (*Form
 		return nil, nil, err
 	}
 	if f.CurrentVersion == 0 {
-		return nil, nil, Errorf(CodeNotFound, "Biểu mẫu chưa có phiên bản nào được phát hành.", "The form has no published version yet.")
+		return nil, nil, Errorf(CodeNotFound, msg.FormUnpublished)
 	}
 	v, err := c.Version(ctx, id, f.CurrentVersion)
 	return f, v, err

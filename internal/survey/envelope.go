@@ -3,7 +3,6 @@ package survey
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
 	"regexp"
 	"sort"
@@ -12,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // Vietnam keeps one offset all year; "today" for a survey date is Hanoi's today.
@@ -44,12 +45,6 @@ var envelopeFields = map[string]bool{
 
 var unitRE = regexp.MustCompile(`^[0-9]{5}$`)
 
-func fieldErr(path, code, vi, en string) FieldError {
-	return FieldError{Path: path, Code: code, Message: Label{VI: vi, EN: en}}
-}
-
-func malformed(vi, en string) *Error { return Errorf(CodeMalformed, vi, en) }
-
 // ParseEnvelope decodes a submission body. A body that is not a JSON object
 // or names fields the envelope does not have is malformed (400); values that
 // break a rule are collected as field errors (422). prefix is prepended to
@@ -61,10 +56,10 @@ func ParseEnvelope(body []byte, prefix string, now time.Time) (*Envelope, []Fiel
 	var top map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&top); err != nil || top == nil {
-		return nil, nil, malformed("Nội dung gửi lên không phải là một đối tượng JSON hợp lệ.", "The body is not a valid JSON object.")
+		return nil, nil, malformed(msg.EnvelopeNotObject)
 	}
 	if dec.More() {
-		return nil, nil, malformed("Sau đối tượng JSON còn dữ liệu thừa.", "There is trailing data after the JSON object.")
+		return nil, nil, malformed(msg.BodyTrailingData)
 	}
 	var unknown []string
 	for k := range top {
@@ -74,34 +69,35 @@ func ParseEnvelope(body []byte, prefix string, now time.Time) (*Envelope, []Fiel
 	}
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
-		e := malformed("Phong bì có trường không được phép: "+strings.Join(unknown, ", ")+".",
-			"The envelope has fields it does not allow: "+strings.Join(unknown, ", ")+".")
+		e := malformed(msg.EnvelopeUnknownFields, strings.Join(unknown, ", "))
 		for _, k := range unknown {
-			e.Fields = append(e.Fields, fieldErr(prefix+"/"+escapePointer(k), "unknown_field", "Trường không được phép.", "Field not allowed."))
+			e.Fields = append(e.Fields, fieldErr(prefix+"/"+escapePointer(k), "unknown_field", msg.UnknownFieldShort))
 		}
 		return nil, nil, e
 	}
 	env := &Envelope{}
 	var fe []FieldError
-	add := func(path, code, vi, en string) { fe = append(fe, fieldErr(prefix+path, code, vi, en)) }
+	add := func(path, code string, key msg.Key, args ...any) {
+		fe = append(fe, fieldErr(prefix+path, code, key, args...))
+	}
 
 	// id
 	if s, ok := stringField(top, "id", true, add); ok {
 		if u, err := uuid.Parse(s); err != nil || len(s) != 36 {
-			add("/id", "format", "Mã phiếu (id) phải là UUID dạng 8-4-4-4-12.", "The id must be a UUID in 8-4-4-4-12 form.")
+			add("/id", "format", msg.EnvelopeIDFormat)
 		} else {
 			env.ID = u.String()
 		}
 	}
 	// form_version
 	if raw, ok := top["form_version"]; !ok {
-		add("/form_version", "required", "Thiếu phiên bản biểu mẫu (form_version).", "form_version is required.")
+		add("/form_version", "required", msg.EnvelopeVersionRequired)
 	} else {
 		var n json.Number
 		if t := bytes.TrimSpace(raw); len(t) == 0 || (t[0] != '-' && (t[0] < '0' || t[0] > '9')) || json.Unmarshal(t, &n) != nil {
-			add("/form_version", "type", "form_version phải là số nguyên.", "form_version must be an integer.")
+			add("/form_version", "type", msg.EnvelopeVersionType)
 		} else if i, err := n.Int64(); err != nil || i < 1 || i > math.MaxInt32 {
-			add("/form_version", "minimum", "form_version phải là số nguyên dương.", "form_version must be a positive integer.")
+			add("/form_version", "minimum", msg.EnvelopeVersionPositive)
 		} else {
 			env.FormVersion = int(i)
 		}
@@ -109,7 +105,7 @@ func ParseEnvelope(body []byte, prefix string, now time.Time) (*Envelope, []Fiel
 	// unit
 	if s, ok := stringField(top, "unit", true, add); ok {
 		if !unitRE.MatchString(s) {
-			add("/unit", "pattern", "Mã đơn vị (unit) phải là mã xã/phường 5 chữ số.", "The unit must be a 5-digit commune/ward code.")
+			add("/unit", "pattern", msg.EnvelopeUnitFormat)
 		} else {
 			env.Unit = s
 		}
@@ -119,9 +115,9 @@ func ParseEnvelope(body []byte, prefix string, now time.Time) (*Envelope, []Fiel
 		d, err := time.Parse(time.DateOnly, s)
 		switch {
 		case err != nil:
-			add("/survey_date", "format", "Ngày khảo sát phải có dạng YYYY-MM-DD.", "The survey date must be a date YYYY-MM-DD.")
+			add("/survey_date", "format", msg.EnvelopeSurveyDateFormat)
 		case d.After(dateOf(now.In(hanoi))):
-			add("/survey_date", "in_future", "Ngày khảo sát không được ở tương lai.", "The survey date cannot be in the future.")
+			add("/survey_date", "in_future", msg.EnvelopeSurveyDateFuture)
 		default:
 			env.SurveyDate = d
 		}
@@ -129,11 +125,11 @@ func ParseEnvelope(body []byte, prefix string, now time.Time) (*Envelope, []Fiel
 	env.StartedAt = timeField(top, "started_at", add)
 	env.EndedAt = timeField(top, "ended_at", add)
 	if env.StartedAt != nil && env.EndedAt != nil && env.EndedAt.Before(*env.StartedAt) {
-		add("/ended_at", "before_start", "Thời điểm kết thúc phải sau thời điểm bắt đầu.", "ended_at must not be before started_at.")
+		add("/ended_at", "before_start", msg.EnvelopeEndedBeforeStart)
 	}
 	if s, ok := stringField(top, "device_id", false, add); ok {
 		if utf8.RuneCountInString(s) > 128 {
-			add("/device_id", "max_length", "Mã thiết bị tối đa 128 ký tự.", "device_id has at most 128 characters.")
+			add("/device_id", "max_length", msg.EnvelopeDeviceIDLength)
 		} else {
 			env.DeviceID = s
 		}
@@ -142,13 +138,13 @@ func ParseEnvelope(body []byte, prefix string, now time.Time) (*Envelope, []Fiel
 		env.Location = parseLocation(raw, add)
 	}
 	if raw, ok := top["data"]; !ok || isNull(raw) {
-		add("/data", "required", "Thiếu phần trả lời (data).", "data is required.")
+		add("/data", "required", msg.EnvelopeDataRequired)
 	} else {
 		d := json.NewDecoder(bytes.NewReader(raw))
 		d.UseNumber()
 		var data map[string]any
 		if err := d.Decode(&data); err != nil {
-			add("/data", "type", "Phần trả lời (data) phải là một đối tượng.", "data must be an object.")
+			add("/data", "type", msg.EnvelopeDataType)
 		} else {
 			env.Data = data
 		}
@@ -158,48 +154,47 @@ func ParseEnvelope(body []byte, prefix string, now time.Time) (*Envelope, []Fiel
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
-func stringField(top map[string]json.RawMessage, name string, required bool, add func(path, code, vi, en string)) (string, bool) {
+func stringField(top map[string]json.RawMessage, name string, required bool, add func(path, code string, key msg.Key, args ...any)) (string, bool) {
 	raw, ok := top[name]
 	if !ok || isNull(raw) {
 		if required {
-			add("/"+name, "required", "Thiếu trường bắt buộc «"+name+"».", "«"+name+"» is required.")
+			add("/"+name, "required", msg.EnvelopeRequired, name)
 		}
 		return "", false
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		add("/"+name, "type", "«"+name+"» phải là chuỗi ký tự.", "«"+name+"» must be a string.")
+		add("/"+name, "type", msg.EnvelopeString, name)
 		return "", false
 	}
 	return s, true
 }
 
-func timeField(top map[string]json.RawMessage, name string, add func(path, code, vi, en string)) *time.Time {
+func timeField(top map[string]json.RawMessage, name string, add func(path, code string, key msg.Key, args ...any)) *time.Time {
 	s, ok := stringField(top, name, false, add)
 	if !ok {
 		return nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		add("/"+name, "format", "«"+name+"» phải là thời điểm RFC 3339, ví dụ 2026-06-15T08:30:00+07:00.",
-			"«"+name+"» must be an RFC 3339 time, e.g. 2026-06-15T08:30:00+07:00.")
+		add("/"+name, "format", msg.EnvelopeTimeFormat, name)
 		return nil
 	}
 	t = t.UTC()
 	return &t
 }
 
-func parseLocation(raw json.RawMessage, add func(path, code, vi, en string)) *Location {
+func parseLocation(raw json.RawMessage, add func(path, code string, key msg.Key, args ...any)) *Location {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		add("/location", "type", "Vị trí phải là đối tượng {lat, lon, accuracy}.", "location must be an object {lat, lon, accuracy}.")
+		add("/location", "type", msg.EnvelopeLocationShape)
 		return nil
 	}
 	loc := &Location{}
 	ok := true
 	for k := range m {
 		if k != "lat" && k != "lon" && k != "accuracy" {
-			add("/location/"+escapePointer(k), "unknown_field", "Trường không được phép trong vị trí.", "Field not allowed in location.")
+			add("/location/"+escapePointer(k), "unknown_field", msg.EnvelopeLocationUnknownField)
 			ok = false
 		}
 	}
@@ -207,18 +202,17 @@ func parseLocation(raw json.RawMessage, add func(path, code, vi, en string)) *Lo
 		r, present := m[name]
 		if !present || isNull(r) {
 			if required {
-				add("/location/"+name, "required", "Thiếu «"+name+"» trong vị trí.", "location."+name+" is required.")
+				add("/location/"+name, "required", msg.EnvelopeLocationRequired, name)
 			}
 			return 0, false
 		}
 		var f float64
 		if err := json.Unmarshal(r, &f); err != nil {
-			add("/location/"+name, "type", "«"+name+"» phải là số.", "location."+name+" must be a number.")
+			add("/location/"+name, "type", msg.EnvelopeLocationType, name)
 			return 0, false
 		}
 		if f < lo || f > hi {
-			add("/location/"+name, "range", fmt.Sprintf("«%s» phải trong khoảng %g đến %g.", name, lo, hi),
-				fmt.Sprintf("location.%s must be between %g and %g.", name, lo, hi))
+			add("/location/"+name, "range", msg.EnvelopeLocationRange, name, lo, hi)
 			return 0, false
 		}
 		return f, true

@@ -1,11 +1,14 @@
 // Package survey is khaosat's domain core: forms and their versions,
-// submissions, users, administrative units, the scoping policy, errors,
-// and the services of collecting that hold the rules. It imports no
+// submissions, actors and roles, administrative units, the scoping policy,
+// errors, and the services of collecting that hold the rules. It imports no
 // infrastructure; the stores it needs are interfaces implemented elsewhere
 // (internal/sqlite, internal/mongo) and wired in internal/app. Services
 // with nouns of their own live beside it and import it, never the other
-// way round: the indicators (internal/indicator) derive the facts intake
-// writes through the FactDeriver intake is built with.
+// way round: the accounts (internal/account) turn a user into the Actor
+// every service takes; the answer protection (internal/protect) seals
+// what intake writes through the AnswerSealer intake is built with; the
+// indicators (internal/indicator) derive the facts intake writes through
+// the FactDeriver intake is built with.
 package survey
 
 import (
@@ -13,6 +16,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -54,6 +58,7 @@ type FieldError struct {
 // wrapped Err is for logs and never reaches a client.
 type Error struct {
 	Code    Code
+	Key     msg.Key // Message's key in the catalogue (internal/msg)
 	Message Label
 	Fields  []FieldError
 	Err     error
@@ -70,14 +75,14 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Errorf builds an Error with a bilingual message.
-func Errorf(code Code, vi, en string) *Error {
-	return &Error{Code: code, Message: Label{VI: vi, EN: en}}
+// Errorf builds an Error with the catalogue's message key and its args.
+func Errorf(code Code, key msg.Key, args ...any) *Error {
+	return &Error{Code: code, Key: key, Message: msg.Text(key, args...)}
 }
 
 // Wrap marks err with code, keeping err for the logs only.
-func Wrap(code Code, err error, vi, en string) *Error {
-	return &Error{Code: code, Message: Label{VI: vi, EN: en}, Err: err}
+func Wrap(code Code, err error, key msg.Key, args ...any) *Error {
+	return &Error{Code: code, Key: key, Message: msg.Text(key, args...), Err: err}
 }
 
 // ErrorCode returns the Code of err, CodeInternal when err is not an *Error.
@@ -107,24 +112,34 @@ var (
 func invalid(fields []FieldError) *Error {
 	return &Error{
 		Code:    CodeInvalid,
-		Message: Label{VI: "Dữ liệu không hợp lệ; xem danh sách trường bị lỗi.", EN: "The submission is invalid; see the failing fields."},
+		Key:     msg.Invalid,
+		Message: msg.Text(msg.Invalid),
 		Fields:  fields,
 	}
 }
 
 func notFound(what Label) *Error {
-	return &Error{Code: CodeNotFound, Message: Label{VI: "Không tìm thấy " + what.VI + ".", EN: what.EN + " not found."}}
+	return &Error{Code: CodeNotFound, Key: msg.NotFound, Message: msg.Text(msg.NotFound, what)}
 }
 
 // Forbidden is the error of an actor asking for what their role or units
 // do not allow.
 func Forbidden() *Error { return forbidden() }
 
+// NotFound is the error of a record, named by what, that is not there.
+func NotFound(what Label) *Error { return notFound(what) }
+
+func fieldErr(path, code string, key msg.Key, args ...any) FieldError {
+	return FieldError{Path: path, Code: code, Message: msg.Text(key, args...)}
+}
+
 // NewFieldError returns the error of one field (or query parameter, as
-// "?name") that breaks a rule, with a code and a message in both
-// languages.
-func NewFieldError(path, code, vi, en string) FieldError { return fieldErr(path, code, vi, en) }
+// "?name") that breaks a rule, with a code and the catalogue's message
+// key and its args.
+func NewFieldError(path, code string, key msg.Key, args ...any) FieldError {
+	return fieldErr(path, code, key, args...)
+}
 
 func forbidden() *Error {
-	return Errorf(CodeForbidden, "Bạn không có quyền thực hiện thao tác này.", "You are not allowed to do this.")
+	return Errorf(CodeForbidden, msg.Forbidden)
 }

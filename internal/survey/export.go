@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -103,17 +104,24 @@ type Exports struct {
 	gate    *ExportLimiter
 }
 
+// ExportsOption adds to the export service what NewExports does not
+// require (WithExportLimits).
+type ExportsOption func(*Exports)
+
 // NewExports returns the export service, bounded by the default
-// ExportLimits.
-func NewExports(intake *Intake, stream SubmissionStreamer, auditor *Auditor, formats map[string]ExportFormat) *Exports {
-	return &Exports{intake: intake, stream: stream, auditor: auditor, formats: formats, gate: NewExportLimiter(ExportLimits{})}
+// ExportLimits unless WithExportLimits says otherwise.
+func NewExports(intake *Intake, stream SubmissionStreamer, auditor *Auditor, formats map[string]ExportFormat, opts ...ExportsOption) *Exports {
+	e := &Exports{intake: intake, stream: stream, auditor: auditor, formats: formats, gate: NewExportLimiter(ExportLimits{})}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
-// Limit sets the bound on concurrent exports (zero fields take the
-// defaults). It is set once, before the service is used.
-func (e *Exports) Limit(l ExportLimits) *Exports {
-	e.gate = NewExportLimiter(l)
-	return e
+// WithExportLimits sets the bound on concurrent exports (zero fields take
+// the defaults).
+func WithExportLimits(l ExportLimits) ExportsOption {
+	return func(e *Exports) { e.gate = NewExportLimiter(l) }
 }
 
 // ExportJob is a checked, ready export: its file name and type are known
@@ -142,9 +150,9 @@ type ExportJob struct {
 // CanExport reports whether the actor may export: data managers and admins.
 func (a Actor) CanExport() bool { return a.Role == RoleManager || a.Role == RoleAdmin }
 
-func exportParamError(param, code, vi, en string) *Error {
-	e := Errorf(CodeMalformed, vi, en)
-	e.Fields = []FieldError{fieldErr("?"+param, code, vi, en)}
+func exportParamError(param, code string, key msg.Key, args ...any) *Error {
+	e := Errorf(CodeMalformed, key, args...)
+	e.Fields = []FieldError{fieldErr("?"+param, code, key, args...)}
 	return e
 }
 
@@ -156,26 +164,26 @@ func exportParamError(param, code, vi, en string) *Error {
 // must be given up with Release. No submission is read yet.
 func (e *Exports) Prepare(ctx context.Context, actor Actor, formID string, o ExportOptions) (*ExportJob, error) {
 	if !actor.CanExport() {
-		return nil, Errorf(CodeForbidden, "Chỉ quản lý dữ liệu và quản trị viên được xuất dữ liệu.", "Only data managers and administrators may export data.")
+		return nil, Errorf(CodeForbidden, msg.ExportForbidden)
 	}
 	format, ok := e.formats[o.Format]
 	if !ok {
-		return nil, exportParamError("format", "enum", "Định dạng xuất phải là csv, zip, xlsx hoặc jsonl.", "The export format must be csv, zip, xlsx or jsonl.")
+		return nil, exportParamError("format", "enum", msg.ExportFormat)
 	}
 	switch o.Labels {
 	case "":
 		o.Labels = "codes"
 	case "codes", "vi", "en":
 	default:
-		return nil, exportParamError("labels", "enum", "Tham số «labels» phải là codes, vi hoặc en.", "The «labels» parameter must be codes, vi or en.")
+		return nil, exportParamError("labels", "enum", msg.ExportLabels)
 	}
 	switch o.ReviewState {
 	case "", ReviewReceived, ReviewHasIssues, ReviewApproved, ReviewRejected:
 	default:
-		return nil, exportParamError("review_state", "enum", "Trạng thái duyệt không hợp lệ.", "Unknown review state.")
+		return nil, exportParamError("review_state", "enum", msg.ReviewStateUnknown)
 	}
 	if !o.From.IsZero() && !o.To.IsZero() && o.To.Before(o.From) {
-		return nil, exportParamError("to", "range", "Ngày «to» phải sau ngày «from».", "The «to» date must not be before «from».")
+		return nil, exportParamError("to", "range", msg.ExportToBeforeFrom)
 	}
 	form, err := e.intake.catalog.Form(ctx, formID)
 	if err != nil {
@@ -200,7 +208,7 @@ func (e *Exports) Prepare(ctx context.Context, actor Actor, formID string, o Exp
 	}
 	if o.Unit != "" {
 		if !e.intake.units.Known(o.Unit) {
-			return nil, exportParamError("unit", "unknown_unit", "Không có đơn vị hành chính này.", "There is no such administrative unit.")
+			return nil, exportParamError("unit", "unknown_unit", msg.ExportUnitUnknown)
 		}
 		q.UnitFilter = e.intake.units.Scope([]string{o.Unit})
 	}
@@ -230,7 +238,7 @@ func (e *Exports) unionFields(ctx context.Context, form *Form, version int) ([]*
 		sf, err := e.intake.catalog.Compiled(ctx, form.ID, version)
 		if err != nil {
 			if ErrorCode(err) == CodeNotFound {
-				return nil, nil, exportParamError("version", "unknown_version", "Biểu mẫu không có phiên bản này.", "The form has no such published version.")
+				return nil, nil, exportParamError("version", "unknown_version", msg.ExportVersionUnknown)
 			}
 			return nil, nil, err
 		}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // ExportLimits bound the exports a server runs at once. An export is long
@@ -66,9 +68,7 @@ func NewExportLimiter(l ExportLimits) *ExportLimiter {
 // Retry-After.
 func exportsBusy() *Error {
 	secs := strconv.Itoa(int(exportRetryAfter / time.Second))
-	e := Errorf(CodeTooManyRequests,
-		"Máy chủ đang chạy quá nhiều lượt xuất dữ liệu; hãy thử lại sau "+secs+" giây.",
-		"The server is running too many exports; try again in "+secs+" seconds.")
+	e := Errorf(CodeTooManyRequests, msg.ExportBusy, secs)
 	e.RetryAfter = exportRetryAfter
 	return e
 }

@@ -53,6 +53,10 @@ type Facts struct {
 	// Cells are empty when the submission does not count (rejected,
 	// deleted): writing them removes its rows.
 	Cells []FactCell
+	// Registry is what the submission tells the registry of households
+	// and children, written with the facts (nil: nothing; see
+	// WithRegistry).
+	Registry RegistryRecord
 }
 
 // IntakeOption sets what an intake service writes beside the submissions.
@@ -88,9 +92,13 @@ func (s *Intake) PlainSubmission(ctx context.Context, sub *Submission) (*Submiss
 
 // factsOf returns the facts of sub (every answer in clear, storage form)
 // for writing with it, or nil when intake keeps no indicators.
-func (s *Intake) factsOf(sub *Submission) (*Facts, error) {
-	if s.facts == nil {
-		return nil, nil
+func (s *Intake) factsOf(ctx context.Context, sub *Submission) (*Facts, error) {
+	var f *Facts
+	if s.facts != nil {
+		var err error
+		if f, err = s.facts.FactsOf(sub); err != nil {
+			return nil, err
+		}
 	}
-	return s.facts.FactsOf(sub)
+	return s.withRegistry(ctx, sub, f)
 }

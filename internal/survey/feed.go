@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // Kinds of change events.
@@ -166,8 +168,8 @@ func decodeFeedCursor(c string) (int64, error) {
 		}
 	}
 	if err != nil {
-		e := Errorf(CodeMalformed, "Con trỏ (cursor) không hợp lệ.", "The cursor is not valid.")
-		e.Fields = []FieldError{fieldErr("?cursor", "invalid", "Con trỏ không hợp lệ.", "Invalid cursor.")}
+		e := Errorf(CodeMalformed, msg.FeedCursorInvalid)
+		e.Fields = []FieldError{fieldErr("?cursor", "invalid", msg.CursorInvalidField)}
 		return 0, e
 	}
 	return n, nil

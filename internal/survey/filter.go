@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -33,9 +34,9 @@ var (
 	filterOps    = []struct{ text, op string }{{">=", "gte"}, {"<=", "lte"}, {"!=", "ne"}, {">", "gt"}, {"<", "lt"}, {":", "eq"}}
 )
 
-func filterErr(code, vi, en string) *Error {
-	e := Errorf(CodeMalformed, "Bộ lọc q không hợp lệ: "+vi, "The q filter is not valid: "+en)
-	e.Fields = []FieldError{fieldErr("?q", code, vi, en)}
+func filterErr(code string, key msg.Key, args ...any) *Error {
+	e := Errorf(CodeMalformed, msg.FilterInvalid, msg.Text(key, args...))
+	e.Fields = []FieldError{fieldErr("?q", code, key, args...)}
 	return e
 }
 
@@ -52,7 +53,7 @@ func (s *Intake) answerFilter(ctx context.Context, formID, q string) ([]AnswerCo
 	}
 	terms := strings.Split(q, ",")
 	if len(terms) > MaxAnswerConds {
-		return nil, filterErr("too_many", "tối đa 10 điều kiện.", "at most 10 conditions.")
+		return nil, filterErr("too_many", msg.FilterTooMany)
 	}
 	out := make([]AnswerCond, 0, len(terms))
 	for _, term := range terms {
@@ -68,8 +69,7 @@ func (s *Intake) answerFilter(ctx context.Context, formID, q string) ([]AnswerCo
 func parseAnswerCond(sf *schema.Form, term string) (AnswerCond, error) {
 	at := strings.IndexAny(term, ":<>!")
 	if at <= 0 {
-		return AnswerCond{}, filterErr("format", "mỗi điều kiện có dạng trường:giá_trị hoặc trường>=giá_trị («"+term+"»).",
-			"each condition is field:value or field>=value («"+term+"»).")
+		return AnswerCond{}, filterErr("format", msg.FilterFormat, term)
 	}
 	name, rest := term[:at], term[at:]
 	var c AnswerCond
@@ -80,7 +80,7 @@ func parseAnswerCond(sf *schema.Form, term string) (AnswerCond, error) {
 		}
 	}
 	if c.Op == "" || !filterNameRE.MatchString(name) {
-		return c, filterErr("format", "không đọc được điều kiện «"+term+"».", "cannot read the condition «"+term+"».")
+		return c, filterErr("format", msg.FilterUnreadable, term)
 	}
 	tokens := strings.Split(name, ".")
 	var f *schema.Field
@@ -94,11 +94,11 @@ func parseAnswerCond(sf *schema.Form, term string) (AnswerCond, error) {
 			}
 		}
 		if f == nil {
-			return c, filterErr("unknown_field", "biểu mẫu không có trường «"+name+"».", "the form has no field «"+name+"».")
+			return c, filterErr("unknown_field", msg.FilterUnknownField, name)
 		}
 		if f.Kind == schema.KindRepeat && i < len(tokens)-1 {
 			if c.Repeat != "" {
-				return c, filterErr("not_filterable", "chỉ lọc được trong một cấp lặp («"+name+"»).", "filters reach into one level of repeats only («"+name+"»).")
+				return c, filterErr("not_filterable", msg.FilterRepeatDepth, name)
 			}
 			c.Repeat, prefix = strings.Join(append(prefix, tok), "."), nil
 		} else {
@@ -110,7 +110,7 @@ func parseAnswerCond(sf *schema.Form, term string) (AnswerCond, error) {
 	if f.Sensitive {
 		// The answer is withheld from most readers and may be encrypted at
 		// rest: filtering on it would reveal it.
-		return c, filterErr("sensitive", "không được lọc theo câu trả lời nhạy cảm «"+name+"».", "filtering on the sensitive answer «"+name+"» is not allowed.")
+		return c, filterErr("sensitive", msg.FilterSensitive, name)
 	}
 	v, err := filterValue(f, name, c.Op, rest)
 	c.Value = v
@@ -118,38 +118,38 @@ func parseAnswerCond(sf *schema.Form, term string) (AnswerCond, error) {
 }
 
 func filterValue(f *schema.Field, name, op, raw string) (any, error) {
-	typeErr := func(vi, en string) error {
-		return filterErr("type", "«"+name+"» "+vi, "«"+name+"» "+en)
+	typeErr := func(key msg.Key) error {
+		return filterErr("type", msg.FilterTyped, name, msg.Text(key))
 	}
 	ordered := op != "eq" && op != "ne"
 	switch f.Kind {
 	case schema.KindInteger:
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
-			return nil, typeErr("cần một số nguyên.", "needs an integer.")
+			return nil, typeErr(msg.FilterNeedsInteger)
 		}
 		return n, nil
 	case schema.KindNumber:
 		x, err := strconv.ParseFloat(raw, 64)
 		if err != nil {
-			return nil, typeErr("cần một số.", "needs a number.")
+			return nil, typeErr(msg.FilterNeedsNumber)
 		}
 		return x, nil
 	case schema.KindDate:
 		d, err := time.Parse(time.DateOnly, raw)
 		if err != nil {
-			return nil, typeErr("cần một ngày YYYY-MM-DD.", "needs a date YYYY-MM-DD.")
+			return nil, typeErr(msg.FilterNeedsDate)
 		}
 		return d, nil
 	}
 	if ordered {
-		return nil, filterErr("operator", "«"+name+"» chỉ so sánh bằng (:) hoặc khác (!=).", "«"+name+"» compares with : (equals) or != only.")
+		return nil, filterErr("operator", msg.FilterEqualityOnly, name)
 	}
 	switch f.Kind {
 	case schema.KindBoolean:
 		b, err := strconv.ParseBool(raw)
 		if err != nil || (raw != "true" && raw != "false") {
-			return nil, typeErr("cần true hoặc false.", "needs true or false.")
+			return nil, typeErr(msg.FilterNeedsBool)
 		}
 		return b, nil
 	case schema.KindChoice, schema.KindMultiChoice:
@@ -161,9 +161,9 @@ func filterValue(f *schema.Field, name, op, raw string) (any, error) {
 				return code, nil
 			}
 		}
-		return nil, filterErr("enum", "«"+raw+"» không phải là một lựa chọn của «"+name+"».", "«"+raw+"» is not a choice of «"+name+"».")
+		return nil, filterErr("enum", msg.FilterNotChoice, raw, name)
 	case schema.KindString, schema.KindDateTime:
 		return schema.CleanText(raw), nil
 	}
-	return nil, filterErr("not_filterable", "«"+name+"» là một nhóm câu hỏi, không lọc trực tiếp được.", "«"+name+"» is a group of questions and cannot be compared.")
+	return nil, filterErr("not_filterable", msg.FilterGroup, name)
 }

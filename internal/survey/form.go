@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -73,15 +74,23 @@ type Catalog struct {
 	versionc sync.Map // "form@version" → *FormVersion
 	marked   sync.Map // "form@version@latest" → *schema.Form with the sealed paths of versions 1..latest marked
 	sealed   sync.Map // "form@latest" → map[string]bool, the sealed paths of versions 1..latest
-	forms    *ttlCache[*Form]
+	forms    *TTLCache[*Form]
 	audit    *Auditor // nil: design actions are not audited
 	// onPublish is called after each version published (see OnPublish).
 	onPublish func(formID string)
 }
 
+// CatalogOption adds to the catalog what NewCatalog does not require
+// (WithAuditor).
+type CatalogOption func(*Catalog)
+
 // NewCatalog returns the form catalog.
-func NewCatalog(store FormStore, log *slog.Logger) *Catalog {
-	return &Catalog{store: store, log: log, now: time.Now, forms: newTTLCache[*Form](RecordCacheTTL)}
+func NewCatalog(store FormStore, log *slog.Logger, opts ...CatalogOption) *Catalog {
+	c := &Catalog{store: store, log: log, now: time.Now, forms: NewTTLCache[*Form](RecordCacheTTL)}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // SchemaHash is the content hash of a schema: whitespace does not count.
@@ -229,12 +238,12 @@ func (c *Catalog) Forms(ctx context.Context, actor Actor) ([]*Form, error) {
 	return out, nil
 }
 
-var formLabel = Label{VI: "biểu mẫu", EN: "Form"}
+var formLabel = msg.Text(msg.NounForm)
 
 // Form returns a form's record.
 // Results are cached for RecordCacheTTL.
 func (c *Catalog) Form(ctx context.Context, id string) (*Form, error) {
-	if f, ok := c.forms.get(id); ok {
+	if f, ok := c.forms.Lookup(id); ok {
 		return f, nil
 	}
 	f, err := c.store.Form(ctx, id)
@@ -244,7 +253,7 @@ func (c *Catalog) Form(ctx context.Context, id string) (*Form, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.forms.put(id, f)
+	c.forms.Put(id, f)
 	return f, nil
 }
 
@@ -267,7 +276,7 @@ func (c *Catalog) Version(ctx context.Context, id string, n int) (*FormVersion, 
 	}
 	v, err := c.store.Version(ctx, id, n)
 	if isNotFound(err) {
-		return nil, notFound(Label{VI: "phiên bản " + strconv.Itoa(n) + " của biểu mẫu", EN: "Version " + strconv.Itoa(n) + " of the form"})
+		return nil, notFound(msg.Text(msg.NounFormVersion, n))
 	}
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/khaosat/khaosat/internal/domaintest"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -16,7 +17,7 @@ import (
 // one deleted less long ago, which can still be restored.
 func TestHousekeepingPurgesPastTheRestoreWindow(t *testing.T) {
 	t.Parallel()
-	store := mustStore(t)
+	store := domaintest.Store(t)
 	ctx := context.Background()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	deleted := func(ago time.Duration) string {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/khaosat/khaosat/internal/schema"
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // ReviewNote is one review decision.
@@ -92,18 +92,25 @@ type Lifecycle struct {
 // MongoDB a TTL index on deleted_at too).
 const DeletedRetention = 30 * 24 * time.Hour
 
+// LifecycleOption adds to the lifecycle what NewLifecycle does not
+// require (WithAttachments).
+type LifecycleOption func(*Lifecycle)
+
 // NewLifecycle returns the lifecycle service; in must use the same store.
-func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor) *Lifecycle {
-	return &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: DeletedRetention}
+func NewLifecycle(in *Intake, store LifecycleStore, audit *Auditor, opts ...LifecycleOption) *Lifecycle {
+	l := &Lifecycle{in: in, store: store, audit: audit, RestoreWindow: DeletedRetention}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
 
 // Intake returns the intake service the lifecycle builds on.
 func (l *Lifecycle) Intake() *Intake { return l.in }
 
 func errDeleted() *Error {
-	e := Errorf(CodeDeleted, "Phiếu với mã (id) này đã bị xoá; hãy nhờ quản lý khôi phục thay vì gửi lại.",
-		"The submission with this id was deleted; ask a manager to restore it instead of sending it again.")
-	e.Fields = []FieldError{fieldErr("/id", "deleted", "Mã phiếu thuộc một phiếu đã xoá.", "This id belongs to a deleted submission.")}
+	e := Errorf(CodeDeleted, msg.Deleted)
+	e.Fields = []FieldError{fieldErr("/id", "deleted", msg.DeletedField)}
 	return e
 }
 
@@ -111,25 +118,22 @@ func errDeleted() *Error {
 // removed for good after the restore window: a phone sending it again must
 // not bring back what was deleted (consent withdrawn, a wrong child).
 func errPurged() *Error {
-	e := Errorf(CodeDeleted, "Phiếu với mã (id) này đã bị xoá hẳn sau thời hạn khôi phục; không gửi lại được. Nếu cần, hãy thu thập một phiếu mới.",
-		"The submission with this id was deleted and then removed for good after the restore window; it cannot be sent again. If needed, collect a new submission.")
-	e.Fields = []FieldError{fieldErr("/id", "deleted", "Mã phiếu thuộc một phiếu đã xoá hẳn.", "This id belongs to a submission removed for good.")}
+	e := Errorf(CodeDeleted, msg.Purged)
+	e.Fields = []FieldError{fieldErr("/id", "deleted", msg.PurgedField)}
 	return e
 }
 
 func errStale() *Error {
-	return Errorf(CodePreconditionFailed, "Phiếu đã được thay đổi sau khi bạn tải về; hãy tải lại rồi sửa tiếp.",
-		"The submission changed since you read it; read it again and redo your change.")
+	return Errorf(CodePreconditionFailed, msg.StaleRevision)
 }
 
 func errLocked() *Error {
-	return Errorf(CodeLocked, "Phiếu đã được duyệt; cộng tác viên không sửa được nữa. Hãy liên hệ cán bộ giám sát.",
-		"The submission is approved; collectors can no longer edit it. Contact your supervisor.")
+	return Errorf(CodeLocked, msg.Locked)
 }
 
 // Edit replaces the answers of a submission with the envelope in body,
 // if the stored revision is ifMatch; the sensitive answers of an editor
-// who may not see them are kept (see keepWithheld). The previous revision is kept in
+// who may not see them are kept (see protect.Answers.KeepWithheld). The previous revision is kept in
 // history. An edit of a submission with issues sends it back to received.
 func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, ifMatch int, body []byte) (*Submission, error) {
 	if !actor.CanSubmit() {
@@ -151,16 +155,15 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 		return nil, err
 	}
 	if env.ID != "" && env.ID != cur.ID {
-		fe = append(fe, fieldErr("/id", "mismatch", "Mã phiếu trong nội dung khác với mã trên đường dẫn.", "The id in the body differs from the id in the path."))
+		fe = append(fe, fieldErr("/id", "mismatch", msg.IDMismatch))
 	}
 	if env.FormVersion > 0 && env.FormVersion < cur.FormVersion {
-		fe = append(fe, fieldErr("/form_version", "older_version", "Không được chuyển phiếu về phiên bản biểu mẫu cũ hơn.",
-			"A submission cannot move to an older form version."))
+		fe = append(fe, fieldErr("/form_version", "older_version", msg.OlderVersion))
 	}
 	// An editor who may not see the sensitive answers sent them not; they
 	// are merged back from cur, the revision this edit is written against
 	// (the write below matches it), and the merged answers are validated.
-	if err := l.keepWithheld(ctx, actor, cur, env); err != nil {
+	if err := l.in.prot.Answers.KeepWithheld(ctx, actor, cur, env); err != nil {
 		return nil, err
 	}
 	sf, err := l.in.checkEnvelope(ctx, actor, formID, env, fe)
@@ -182,22 +185,25 @@ func (l *Lifecycle) Edit(ctx context.Context, actor Actor, formID, id string, if
 	if cur.ReviewState == ReviewHasIssues {
 		next.ReviewState = ReviewReceived
 	}
-	stored, err := l.in.sealForStore(sf, &next)
+	if err := l.in.checkRefs(ctx, actor, sf, &next); err != nil {
+		return nil, err
+	}
+	stored, err := l.in.prot.Answers.SealForStore(sf, &next)
 	if err != nil {
 		return nil, err
 	}
-	facts, err := l.in.factsOf(&next) // next holds all the answers in clear
+	facts, err := l.in.factsOf(ctx, &next) // next holds all the answers in clear
 	if err != nil {
 		return nil, err
 	}
-	kept, err := l.in.resealed(ctx, cur) // cur may have been read before its answers were sealed
+	kept, err := l.in.prot.Answers.Resealed(ctx, cur) // cur may have been read before its answers were sealed
 	if err != nil {
 		return nil, err
 	}
 	if kept.Sealed != nil && kept.Sealed.KeyID != l.in.prot.Sealer.CurrentKeyID() {
 		// Kept under a key being retired: a key rotation running now may
 		// have gone past this submission already.
-		box, err := l.in.rekeyed(kept)
+		box, err := l.in.prot.Answers.Rekeyed(kept)
 		if err != nil {
 			return nil, err
 		}
@@ -229,17 +235,17 @@ func MatchOf(cur *Submission) Match {
 func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event, c *Comment) error {
 	// next is cur's stored answers: sealed again if cur was read before
 	// they were, so that this write does not put them back in clear.
-	next, err := l.in.resealed(ctx, next)
+	next, err := l.in.prot.Answers.Resealed(ctx, next)
 	if err != nil {
 		return err
 	}
 	var facts *Facts
-	if l.in.facts != nil {
+	if l.in.facts != nil || l.in.registry != nil {
 		plain, err := l.in.PlainSubmission(ctx, next)
 		if err != nil {
 			return err
 		}
-		if facts, err = l.in.factsOf(plain); err != nil {
+		if facts, err = l.in.factsOf(ctx, plain); err != nil {
 			return err
 		}
 	}
@@ -248,22 +254,6 @@ func (l *Lifecycle) change(ctx context.Context, cur, next *Submission, ev *Event
 		return errStale()
 	}
 	return err
-}
-
-// checkEnvelope applies intake's rules to a parsed envelope (known version,
-// unit on the survey date, answers valid, unit in the actor's scope) and
-// returns the compiled form version.
-func (s *Intake) checkEnvelope(ctx context.Context, actor Actor, formID string, env *Envelope, fe []FieldError) (*schema.Form, error) {
-	sf, err := s.validate(env, fe, func(v int) (*schema.Form, error) { return s.catalog.Compiled(ctx, formID, v) })
-	if err != nil {
-		return nil, err
-	}
-	if actor.Role != RoleAdmin && !s.units.Within(env.Unit, env.SurveyDate, actor.Units) {
-		e := Errorf(CodeForbidden, "Xã/phường này nằm ngoài địa bàn được giao cho bạn.", "This commune/ward is outside the area assigned to you.")
-		e.Fields = []FieldError{fieldErr("/unit", "out_of_scope", "Ngoài địa bàn được giao.", "Outside your assigned area.")}
-		return nil, e
-	}
-	return sf, nil
 }
 
 // Revision is one revision of a submission in its history.
@@ -314,11 +304,11 @@ func (l *Lifecycle) AtRevision(ctx context.Context, actor Actor, formID, id stri
 		return cur, nil
 	}
 	if rev < 1 || rev > cur.Revision {
-		return nil, notFound(Label{VI: "phiên bản phiếu", EN: "Revision"})
+		return nil, notFound(msg.Text(msg.NounRevision))
 	}
 	old, err := l.store.HistoryRevision(ctx, id, rev)
 	if isNotFound(err) {
-		return nil, notFound(Label{VI: "phiên bản phiếu", EN: "Revision"})
+		return nil, notFound(msg.Text(msg.NounRevision))
 	}
 	return old, err
 }

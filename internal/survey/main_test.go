@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"github.com/khaosat/khaosat"
-	"github.com/khaosat/khaosat/internal/seal"
+	"github.com/khaosat/khaosat/internal/domaintest"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -31,7 +30,7 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 func mustWorld(tb testing.TB) *world {
 	tb.Helper()
 	ctx := context.Background()
-	store := mustStore(tb)
+	store := domaintest.Store(tb)
 	w := &world{store: store, log: quietLog()}
 	var err error
 	if w.units, err = survey.LoadUnits(khaosat.Content, khaosat.UnitsDir); err != nil {
@@ -41,38 +40,8 @@ func mustWorld(tb testing.TB) *world {
 	if err := w.catalog.PublishDir(ctx, khaosat.Content, khaosat.FormsDir); err != nil {
 		tb.Fatal(err)
 	}
-	w.intake = mustIntake(tb, store, w.catalog, w.units)
+	w.intake, _, _ = domaintest.Intake(tb, store, w.catalog, w.units)
 	return w
-}
-
-// mustIntake returns an intake service with a fresh data key and hash key,
-// auditing to store.
-func mustIntake(tb testing.TB, store *sqlite.Store, catalog *survey.Catalog, units *survey.Units) *survey.Intake {
-	tb.Helper()
-	key, err := seal.NewKey()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ring, err := seal.NewKeyring(key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	in, err := survey.NewIntake(store, catalog, units, survey.Protection{Sealer: ring, HashKey: []byte("a hash key of the tests, 32 bytes long"), Audit: survey.NewAuditor(store)})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return in
-}
-
-// mustStore opens a store on a fresh database file.
-func mustStore(tb testing.TB) *sqlite.Store {
-	tb.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), sqlite.FileName))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = store.Close() })
-	return store
 }
 
 var admin = survey.Actor{UserID: "u-admin", Username: "admin", Role: survey.RoleAdmin}

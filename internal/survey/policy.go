@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/khaosat/khaosat/internal/schema"
 )
@@ -72,6 +73,31 @@ func Redact(actor Actor, sf *schema.Form, data map[string]any) (map[string]any, 
 	return out, paths
 }
 
+// sensitivePaths lists the JSON pointers of every x-sensitive field the
+// form has at the places data's structure has (each item of a repeat),
+// whether or not it was answered: what a caller without the right is told
+// is withheld depends on the form, never on the answers.
+func sensitivePaths(fields []*schema.Field, obj map[string]any, path string, out *[]string) {
+	for _, f := range fields {
+		p := path + "/" + schema.EscapeToken(f.Name)
+		switch {
+		case f.Sensitive:
+			*out = append(*out, p)
+		case f.Kind == schema.KindObject:
+			if m, ok := obj[f.Name].(map[string]any); ok {
+				sensitivePaths(f.Fields, m, p, out)
+			}
+		case f.Kind == schema.KindRepeat:
+			items, _ := obj[f.Name].([]any)
+			for i, it := range items {
+				if m, ok := it.(map[string]any); ok {
+					sensitivePaths(f.Fields, m, p+"/"+strconv.Itoa(i), out)
+				}
+			}
+		}
+	}
+}
+
 // ownOnly reports whether the actor may see only their own submissions of
 // a form: on a form marked x-sensitive-form (the hiv form) even the
 // existence of a submission about a child is sensitive, so whoever may not
@@ -88,24 +114,39 @@ func (s *Intake) ownOnly(ctx context.Context, actor Actor, form *Form) (bool, er
 	return sf.SensitiveForm, nil
 }
 
-// Reaches reports whether every record the account u may read is one the
-// actor may read as well, so that the actor may hand out a way to act as
-// u (an enrolment code) without reaching through it data their own
-// grants do not allow. An admin reaches every account. Otherwise u must
-// be a collector (the only role a code is issued for by others; that all
-// of their units lie inside the actor's is canEnroll's check), and the
-// actor must read sensitive answers: a collector reads their own
-// submissions of a form marked x-sensitive-form (the hiv form: names,
-// birth dates, caregivers), which someone without the sensitive grant
-// may not see at all (ownOnly); the rest of what a collector reads, a
-// supervisor of their units reads too.
-func (a Actor) Reaches(u *User) bool {
-	switch {
-	case a.Role == RoleAdmin:
-		return true
-	case u.Role != RoleCollector:
-		return false
-	default:
-		return a.SeesSensitive()
-	}
+// Role is what a user is allowed to do.
+type Role string
+
+// The roles of ARCHITECTURE.md.
+const (
+	RoleCollector  Role = "collector"
+	RoleSupervisor Role = "supervisor"
+	RoleDesigner   Role = "designer"
+	RoleManager    Role = "manager"
+	RoleAdmin      Role = "admin"
+)
+
+// Roles lists every role, for validation and for tests that enumerate them.
+var Roles = []Role{RoleCollector, RoleSupervisor, RoleDesigner, RoleManager, RoleAdmin}
+
+// Actor is the authenticated caller of a service method.
+type Actor struct {
+	UserID          string
+	Username        string
+	Role            Role
+	Units           []string
+	SensitiveAccess bool
+	PersonalAccess  bool // see User.PersonalAccess
 }
+
+// CanSubmit reports whether the actor may send submissions.
+func (a Actor) CanSubmit() bool { return a.Role != RoleDesigner && a.Role != "" }
+
+// SeesSensitive reports whether the actor may read answers marked
+// x-sensitive: admins and managers by role, supervisors by explicit grant.
+func (a Actor) SeesSensitive() bool {
+	return a.Role == RoleAdmin || a.Role == RoleManager || (a.Role == RoleSupervisor && a.SensitiveAccess)
+}
+
+// CanReadData reports whether the actor may read submissions at all.
+func (a Actor) CanReadData() bool { return a.Role != RoleDesigner && a.Role != "" }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/khaosat/khaosat/internal/domaintest"
 	"github.com/khaosat/khaosat/internal/sqlite"
 	"github.com/khaosat/khaosat/internal/survey"
 )
@@ -24,8 +25,8 @@ func newCatalog(t *testing.T) *survey.Catalog {
 // newCatalogStore is newCatalog with its store, which audits design actions.
 func newCatalogStore(t *testing.T) (*survey.Catalog, *sqlite.Store) {
 	t.Helper()
-	store := mustStore(t)
-	return survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil))).UseAuditor(survey.NewAuditor(store)), store
+	store := domaintest.Store(t)
+	return survey.NewCatalog(store, slog.New(slog.NewTextHandler(io.Discard, nil)), survey.WithAuditor(survey.NewAuditor(store))), store
 }
 
 // shippedHIV returns forms/hiv.json, changed by edit.

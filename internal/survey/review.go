@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -20,8 +21,8 @@ var reviewStates = map[string]bool{ReviewReceived: true, ReviewHasIssues: true, 
 
 func reviewStateFilter(state string, q *SubmissionQuery) error {
 	if state != "" && !reviewStates[state] {
-		e := Errorf(CodeMalformed, "Trạng thái duyệt không hợp lệ.", "Unknown review state.")
-		e.Fields = []FieldError{fieldErr("?review_state", "enum", "Phải là received, has_issues, approved hoặc rejected.", "Must be received, has_issues, approved or rejected.")}
+		e := Errorf(CodeMalformed, msg.ReviewStateUnknown)
+		e.Fields = []FieldError{fieldErr("?review_state", "enum", msg.ReviewStateEnum)}
 		return e
 	}
 	q.ReviewState = state
@@ -37,9 +38,9 @@ func commentText(text, path string, required bool) (string, []FieldError) {
 	text = strings.TrimSpace(schema.CleanText(text))
 	switch {
 	case text == "" && required:
-		return "", []FieldError{fieldErr(path, "required", "Cần ghi nhận xét cho trạng thái này.", "This state needs a comment.")}
+		return "", []FieldError{fieldErr(path, "required", msg.ReviewCommentRequired)}
 	case utf8.RuneCountInString(text) > MaxCommentLength:
-		return "", []FieldError{fieldErr(path, "max_length", "Nhận xét tối đa 2000 ký tự.", "A comment has at most 2000 characters.")}
+		return "", []FieldError{fieldErr(path, "max_length", msg.CommentMaxLength)}
 	}
 	return text, nil
 }
@@ -55,11 +56,11 @@ type ReviewInput struct {
 // need a comment, which also joins the comment thread.
 func (l *Lifecycle) Review(ctx context.Context, actor Actor, formID, id string, in ReviewInput) (*Submission, error) {
 	if !canReview(actor) {
-		return nil, Errorf(CodeForbidden, "Chỉ giám sát viên, quản lý và quản trị viên được duyệt phiếu.", "Only supervisors, managers and administrators review submissions.")
+		return nil, Errorf(CodeForbidden, msg.ReviewForbidden)
 	}
 	var fe []FieldError
 	if !reviewStates[in.State] {
-		fe = append(fe, fieldErr("/state", "enum", "Trạng thái phải là received, has_issues, approved hoặc rejected.", "state must be received, has_issues, approved or rejected."))
+		fe = append(fe, fieldErr("/state", "enum", msg.ReviewStateField))
 	}
 	text, cfe := commentText(in.Comment, "/comment", in.State == ReviewHasIssues || in.State == ReviewRejected)
 	if fe = append(fe, cfe...); len(fe) > 0 {
@@ -99,9 +100,9 @@ func (l *Lifecycle) AddComment(ctx context.Context, actor Actor, formID, id, tex
 	}
 	t, fe := commentText(text, "/text", true)
 	if len(fe) > 0 {
-		fe[0].Message = Label{VI: "Nội dung nhận xét không được để trống.", EN: "The comment text is required."}
+		fe[0].Message = msg.Text(msg.CommentTextRequired)
 		if fe[0].Code == "max_length" {
-			fe[0].Message = Label{VI: "Nhận xét tối đa 2000 ký tự.", EN: "A comment has at most 2000 characters."}
+			fe[0].Message = msg.Text(msg.CommentMaxLength)
 		}
 		return nil, invalid(fe)
 	}
@@ -162,11 +163,11 @@ func (l *Lifecycle) Delete(ctx context.Context, actor Actor, formID, id string) 
 // within their scope and the restore window).
 func (l *Lifecycle) Restore(ctx context.Context, actor Actor, formID, id string) (*Submission, error) {
 	if actor.Role != RoleManager && actor.Role != RoleAdmin {
-		return nil, Errorf(CodeForbidden, "Chỉ quản lý và quản trị viên được khôi phục phiếu đã xoá.", "Only managers and administrators restore deleted submissions.")
+		return nil, Errorf(CodeForbidden, msg.RestoreForbidden)
 	}
 	sub, err := l.store.Submission(ctx, id)
 	if isNotFound(err) {
-		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
+		return nil, notFound(msg.Text(msg.NounSubmission))
 	}
 	if err != nil {
 		return nil, err
@@ -174,14 +175,14 @@ func (l *Lifecycle) Restore(ctx context.Context, actor Actor, formID, id string)
 	live := *sub
 	live.DeletedAt = nil
 	if sub.FormID != formID || !l.in.canSee(actor, &live) {
-		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
+		return nil, notFound(msg.Text(msg.NounSubmission))
 	}
 	if sub.DeletedAt == nil {
-		return nil, Errorf(CodeConflict, "Phiếu này chưa bị xoá.", "This submission is not deleted.")
+		return nil, Errorf(CodeConflict, msg.NotDeleted)
 	}
 	now := l.in.now().UTC().Truncate(time.Millisecond)
 	if now.Sub(*sub.DeletedAt) > l.RestoreWindow {
-		return nil, Errorf(CodeConflict, "Đã quá thời hạn 30 ngày để khôi phục phiếu này.", "The 30-day window to restore this submission has passed.")
+		return nil, Errorf(CodeConflict, msg.RestoreWindowPassed)
 	}
 	if err := l.audit.Record(ctx, actor, AuditSubmissionRestore, id, map[string]any{"form": formID}); err != nil {
 		return nil, err
@@ -207,7 +208,7 @@ type BulkResult struct {
 // A role that may not review at all is refused as a whole.
 func (l *Lifecycle) BulkReview(ctx context.Context, actor Actor, formID string, ids []string, in ReviewInput) ([]BulkResult, error) {
 	if !canReview(actor) {
-		return nil, Errorf(CodeForbidden, "Chỉ giám sát viên, quản lý và quản trị viên được duyệt phiếu.", "Only supervisors, managers and administrators review submissions.")
+		return nil, Errorf(CodeForbidden, msg.ReviewForbidden)
 	}
 	return l.bulk(ids, func(id string) error {
 		_, err := l.Review(ctx, actor, formID, id, ReviewInput{State: in.State, Comment: in.Comment})
@@ -226,8 +227,8 @@ func (l *Lifecycle) BulkDelete(ctx context.Context, actor Actor, formID string, 
 
 func (l *Lifecycle) bulk(ids []string, do func(id string) error) ([]BulkResult, error) {
 	if len(ids) == 0 || len(ids) > MaxBulk {
-		e := Errorf(CodeInvalid, "Danh sách mã phiếu phải có từ 1 đến 500 mã.", "The list of ids must have 1 to 500 ids.")
-		e.Fields = []FieldError{fieldErr("/ids", "size", "Từ 1 đến 500 mã.", "1 to 500 ids.")}
+		e := Errorf(CodeInvalid, msg.ReviewIDsCount)
+		e.Fields = []FieldError{fieldErr("/ids", "size", msg.ReviewIDsCountField)}
 		return nil, e
 	}
 	out := make([]BulkResult, len(ids))

@@ -8,16 +8,11 @@ import "context"
 // (indicator.FactsStore; app.Store names them all).
 type Store interface {
 	FormStore
-	UserStore
-	SessionStore
 	LifecycleStore
 	AuditStore
 	AttachmentStore
 	WebhookStore
 	SubmissionStreamer
-	SealedStore
-	StoredSealStore
-	SealedFactsCounter
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 }

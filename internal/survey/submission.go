@@ -2,14 +2,12 @@ package survey
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -101,8 +99,9 @@ type Intake struct {
 	prot    Protection
 	now     func() time.Time
 
-	facts FactDeriver // nil: no facts kept (see WithFacts)
-	feed  *Feed       // nil: no change events (tests of intake alone; see WithFeed)
+	facts    FactDeriver  // nil: no facts kept (see WithFacts)
+	registry RegistryHook // nil: no registry fed (see WithRegistry)
+	feed     *Feed        // nil: no change events (tests of intake alone; see WithFeed)
 }
 
 // NewIntake returns the intake service; opts add what it writes beside
@@ -154,13 +153,16 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		if old, err := s.store.Submission(ctx, sub.ID); err == nil && old.ContentHash == sub.ContentHash && old.Collector == actor.UserID {
 			return old, false, nil
 		}
-		return nil, false, Errorf(CodeFormClosed, "Biểu mẫu đã đóng, không nhận phiếu mới.", "The form is closed and takes no new submissions.")
+		return nil, false, Errorf(CodeFormClosed, msg.FormClosed)
 	}
-	stored, err := s.sealForStore(sf, sub)
+	if err := s.checkRefs(ctx, actor, sf, sub); err != nil {
+		return nil, false, err
+	}
+	stored, err := s.prot.Answers.SealForStore(sf, sub)
 	if err != nil {
 		return nil, false, err
 	}
-	facts, err := s.factsOf(sub) // sub holds every answer in clear
+	facts, err := s.factsOf(ctx, sub) // sub holds every answer in clear
 	if err != nil {
 		return nil, false, err
 	}
@@ -172,100 +174,6 @@ func (s *Intake) Submit(ctx context.Context, actor Actor, formID string, body []
 		return nil, false, err
 	}
 	return sub, true, nil
-}
-
-// check parses and validates a submission body against the form version
-// compiled returns for the version it names: everything intake does before
-// the scope check and the write. Draft tests reuse it.
-func (s *Intake) check(body []byte, now time.Time, compiled func(version int) (*schema.Form, error)) (*Envelope, *schema.Form, error) {
-	env, fe, err := ParseEnvelope(body, "", now)
-	if err != nil {
-		return nil, nil, err
-	}
-	sf, err := s.validate(env, fe, compiled)
-	if err != nil {
-		return nil, nil, err
-	}
-	return env, sf, nil
-}
-
-// validate applies intake's rules to a parsed envelope, adding to the
-// field errors fe found while parsing it: the form version is published,
-// the unit is a commune on the survey date, the answers are valid. It
-// returns the compiled form version, or every failing field at once.
-func (s *Intake) validate(env *Envelope, fe []FieldError, compiled func(version int) (*schema.Form, error)) (*schema.Form, error) {
-	var sf *schema.Form
-	if env.FormVersion > 0 {
-		var err error
-		sf, err = compiled(env.FormVersion)
-		if ErrorCode(err) == CodeNotFound {
-			fe = append(fe, fieldErr("/form_version", "unknown_version",
-				"Biểu mẫu không có phiên bản này.", "The form has no such published version."))
-		} else if err != nil {
-			return nil, err
-		}
-	}
-	if env.Unit != "" && !env.SurveyDate.IsZero() {
-		if u, ok := s.units.At(env.Unit, env.SurveyDate); !ok || u.Level != LevelCommune {
-			fe = append(fe, fieldErr("/unit", "unknown_unit",
-				"Không có xã/phường mã «"+env.Unit+"» vào ngày khảo sát.",
-				"There is no commune/ward «"+env.Unit+"» on the survey date."))
-		}
-	}
-	if sf != nil && env.Data != nil {
-		for _, e := range sf.Validate(env.Data, env.SurveyDate) {
-			fe = append(fe, FieldError{Path: "/data" + e.Path, Code: e.Code, Message: e.Message})
-		}
-	}
-	if len(fe) > 0 {
-		return nil, invalid(fe)
-	}
-	return sf, nil
-}
-
-// resolveDuplicate decides between a retry (identical content from the
-// same collector: answer with what is stored) and a conflict.
-func (s *Intake) resolveDuplicate(ctx context.Context, actor Actor, sub *Submission) (*Submission, bool, error) {
-	old, err := s.store.Submission(ctx, sub.ID)
-	if isNotFound(err) {
-		return nil, false, errPurged() // the id is taken by a purged submission
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	if old.DeletedAt != nil {
-		return nil, false, errDeleted()
-	}
-	if old.ContentHash == sub.ContentHash && old.FormID == sub.FormID && old.Collector == actor.UserID {
-		return old, false, nil
-	}
-	e := Errorf(CodeConflict, "Đã có phiếu khác với cùng mã (id) này.", "Another submission with this id exists.")
-	e.Fields = []FieldError{fieldErr("/id", "duplicate_id", "Mã phiếu đã được dùng với nội dung khác.", "This id is already used with different content.")}
-	return nil, false, e
-}
-
-// contentHash identifies what a collector sent, independent of key order,
-// number spelling and when it arrived. It is an HMAC under a secret key:
-// a bare hash of a guessable answer would reveal it.
-func contentHash(key []byte, formID string, env *Envelope, sf *schema.Form, data map[string]any) (string, error) {
-	canon, err := sf.Canonical(data)
-	if err != nil {
-		return "", err
-	}
-	head, err := json.Marshal(struct {
-		Form, Unit, SurveyDate, DeviceID string
-		Version                          int
-		Started, Ended                   *time.Time
-		Location                         *Location
-	}{formID, env.Unit, env.SurveyDate.Format(time.DateOnly), env.DeviceID, env.FormVersion, env.StartedAt, env.EndedAt, env.Location})
-	if err != nil {
-		return "", err
-	}
-	h := hmac.New(sha256.New, key)
-	h.Write(head)
-	h.Write([]byte{0})
-	h.Write(canon)
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // View returns the answers of a stored submission as the actor may see
@@ -312,7 +220,7 @@ func fromStorage(sf *schema.Form, data map[string]any, owned bool) map[string]an
 func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Submission, error) {
 	sub, err := s.store.Submission(ctx, id)
 	if isNotFound(err) || (err == nil && (sub.FormID != formID || !s.canSee(actor, sub))) {
-		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
+		return nil, notFound(msg.Text(msg.NounSubmission))
 	}
 	if err != nil {
 		return nil, err
@@ -326,7 +234,7 @@ func (s *Intake) Get(ctx context.Context, actor Actor, formID, id string) (*Subm
 		return nil, err
 	}
 	if own && sub.Collector != actor.UserID {
-		return nil, notFound(Label{VI: "phiếu", EN: "Submission"})
+		return nil, notFound(msg.Text(msg.NounSubmission))
 	}
 	return sub, nil
 }
@@ -381,8 +289,8 @@ func (s *Intake) List(ctx context.Context, actor Actor, formID string, f ListFil
 	}
 	if f.Unit != "" {
 		if !s.units.Known(f.Unit) {
-			e := Errorf(CodeMalformed, "Không có đơn vị hành chính này.", "There is no such administrative unit.")
-			e.Fields = []FieldError{fieldErr("?unit", "unknown_unit", "Mã đơn vị không tồn tại.", "Unknown unit code.")}
+			e := Errorf(CodeMalformed, msg.ExportUnitUnknown)
+			e.Fields = []FieldError{fieldErr("?unit", "unknown_unit", msg.UnitUnknownField)}
 			return nil, "", e
 		}
 		q.UnitFilter = s.units.Scope([]string{f.Unit})
@@ -397,8 +305,8 @@ func (s *Intake) page(ctx context.Context, q SubmissionQuery, cursor string) ([]
 	if cursor != "" {
 		k, err := decodeCursor(cursor)
 		if err != nil {
-			e := Errorf(CodeMalformed, "Con trỏ phân trang (cursor) không hợp lệ.", "The cursor is not valid.")
-			e.Fields = []FieldError{fieldErr("?cursor", "invalid", "Con trỏ không hợp lệ.", "Invalid cursor.")}
+			e := Errorf(CodeMalformed, msg.PageCursorInvalid)
+			e.Fields = []FieldError{fieldErr("?cursor", "invalid", msg.CursorInvalidField)}
 			return nil, "", e
 		}
 		q.After = k
@@ -443,4 +351,4 @@ func decodeCursor(s string) (*PageKey, error) {
 	return &PageKey{ReceivedAt: time.UnixMilli(c.T).UTC(), ID: c.I}, nil
 }
 
-var errBadCursor = Errorf(CodeMalformed, "Con trỏ không hợp lệ.", "Invalid cursor.")
+var errBadCursor = Errorf(CodeMalformed, msg.CursorInvalidField)

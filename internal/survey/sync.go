@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"sync"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // MaxSyncItems is the most submissions one sync request may carry.
@@ -30,11 +32,11 @@ type SyncResult struct {
 // a lost response stores nothing twice (each is a retry of itself).
 func (l *Lifecycle) Sync(ctx context.Context, actor Actor, items []json.RawMessage) ([]SyncResult, error) {
 	if !actor.CanSubmit() {
-		return nil, Errorf(CodeForbidden, "Vai trò của bạn không được gửi phiếu.", "Your role may not send submissions.")
+		return nil, Errorf(CodeForbidden, msg.SubmitForbidden)
 	}
 	if len(items) == 0 || len(items) > MaxSyncItems {
-		e := Errorf(CodeInvalid, "Một lần đồng bộ gửi từ 1 đến 500 phiếu.", "A sync carries 1 to 500 submissions.")
-		e.Fields = []FieldError{fieldErr("/submissions", "size", "Từ 1 đến 500 phiếu.", "1 to 500 submissions.")}
+		e := Errorf(CodeInvalid, msg.SyncSize)
+		e.Fields = []FieldError{fieldErr("/submissions", "size", msg.SyncSizeField)}
 		return nil, e
 	}
 	// Items with the same id are stored in order by one worker, so the
@@ -78,6 +80,7 @@ func (l *Lifecycle) Sync(ctx context.Context, actor Actor, items []json.RawMessa
 	}
 	close(work)
 	wg.Wait()
+	l.retryRefs(ctx, actor, bodies, out)
 	return out, nil
 }
 
@@ -91,15 +94,15 @@ func splitSyncItem(raw json.RawMessage) (id, form string, envelope []byte, err e
 	var top map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if dec.Decode(&top) != nil || top == nil {
-		return "", "", nil, malformed("Phần tử không phải là một đối tượng JSON.", "The item is not a JSON object.")
+		return "", "", nil, malformed(msg.SyncItemNotObject)
 	}
 	if r, ok := top["id"]; ok {
 		_ = json.Unmarshal(r, &id)
 	}
 	r, ok := top["form"]
 	if !ok || json.Unmarshal(r, &form) != nil || form == "" {
-		e := malformed("Thiếu mã biểu mẫu (form) của phiếu.", "The item needs «form», the form id.")
-		e.Fields = []FieldError{fieldErr("/form", "required", "Thiếu mã biểu mẫu.", "The form id is required.")}
+		e := malformed(msg.SyncFormRequired)
+		e.Fields = []FieldError{fieldErr("/form", "required", msg.SyncFormRequiredField)}
 		return id, "", nil, e
 	}
 	delete(top, "form")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // Text in requests must be valid UTF-8 without control characters. Go's
@@ -122,10 +124,9 @@ func CheckText(raw []byte, prefix string, lines LineBreaksOK) []FieldError {
 			p := pointer()
 			switch {
 			case bad:
-				errs = append(errs, fieldErr(p, CodeInvalidUTF8, "Văn bản không phải UTF-8 hợp lệ.", "The text is not valid UTF-8."))
+				errs = append(errs, fieldErr(p, CodeInvalidUTF8, msg.TextInvalidUTF8))
 			case ctl == 2 || (ctl == 1 && (isKey || lines == nil || !lines(p))):
-				errs = append(errs, fieldErr(p, CodeControlChar, "Văn bản chứa ký tự điều khiển không được phép (như NUL, ký tự đổi chiều viết, hoặc xuống dòng ở trường một dòng).",
-					"The text holds a control character that is not allowed (such as NUL, a text-direction override, or a line break in a one-line field)."))
+				errs = append(errs, fieldErr(p, CodeControlChar, msg.TextControlChar))
 			}
 		default:
 			i++
@@ -238,3 +239,7 @@ func unicodeEscape(raw []byte) (rune, int, bool) {
 	}
 	return utf16.DecodeRune(r, lo), 12, true
 }
+
+// malformed is the error of a body that cannot be read as JSON of the
+// expected shape (400).
+func malformed(key msg.Key, args ...any) *Error { return Errorf(CodeMalformed, key, args...) }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // Webhook is a manager's subscription to the change feed: each event of
@@ -77,9 +79,17 @@ type Hooks struct {
 	checkURL URLChecker
 }
 
+// HooksOption adds to the webhook service what NewHooks does not require
+// (WithURLCheck).
+type HooksOption func(*Hooks)
+
 // NewHooks returns the webhook service.
-func NewHooks(store WebhookStore, in *Intake) *Hooks {
-	return &Hooks{store: store, in: in, now: time.Now}
+func NewHooks(store WebhookStore, in *Intake, opts ...HooksOption) *Hooks {
+	h := &Hooks{store: store, in: in, now: time.Now}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 var webhookEvents = []string{EventCreate, EventEdit, EventReview, EventDelete, EventRestore}
@@ -97,12 +107,12 @@ type NewWebhook struct {
 // start with the changes after registration.
 func (h *Hooks) Register(ctx context.Context, actor Actor, in NewWebhook) (*Webhook, error) {
 	if !canManageHooks(actor) {
-		return nil, Errorf(CodeForbidden, "Chỉ quản lý và quản trị viên được đăng ký webhook.", "Only managers and administrators register webhooks.")
+		return nil, Errorf(CodeForbidden, msg.WebhookForbidden)
 	}
 	var fe []FieldError
 	u, err := url.Parse(in.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(in.URL) > 2000 {
-		fe = append(fe, fieldErr("/url", "format", "Địa chỉ phải là URL http(s) đầy đủ, không chứa mật khẩu.", "The url must be a full http(s) URL without credentials."))
+		fe = append(fe, fieldErr("/url", "format", msg.WebhookURLShape))
 	}
 	if len(fe) == 0 {
 		if e := h.checkURLAllowed(ctx, in.URL); e != nil {
@@ -110,17 +120,16 @@ func (h *Hooks) Register(ctx context.Context, actor Actor, in NewWebhook) (*Webh
 		}
 	}
 	if len(in.Events) == 0 {
-		fe = append(fe, fieldErr("/events", "required", "Chọn ít nhất một loại sự kiện.", "Choose at least one kind of event."))
+		fe = append(fe, fieldErr("/events", "required", msg.WebhookEventsRequired))
 	}
 	for i, e := range in.Events {
 		if !slices.Contains(webhookEvents, e) {
-			fe = append(fe, fieldErr("/events/"+itoa(i), "enum", "Loại sự kiện phải là create, edit, review, delete hoặc restore.",
-				"An event kind is create, edit, review, delete or restore."))
+			fe = append(fe, fieldErr("/events/"+itoa(i), "enum", msg.WebhookEventEnum))
 		}
 	}
 	if in.Form != "" {
 		if _, err := h.in.catalog.Form(ctx, in.Form); ErrorCode(err) == CodeNotFound {
-			fe = append(fe, fieldErr("/form", "unknown_form", "Không có biểu mẫu này.", "There is no such form."))
+			fe = append(fe, fieldErr("/form", "unknown_form", msg.WebhookFormUnknown))
 		} else if err != nil {
 			return nil, err
 		}
@@ -180,7 +189,7 @@ func (h *Hooks) get(ctx context.Context, actor Actor, id string) (*Webhook, erro
 	}
 	w, err := h.store.Webhook(ctx, id)
 	if isNotFound(err) || (err == nil && actor.Role != RoleAdmin && w.Owner.UserID != actor.UserID) {
-		return nil, notFound(Label{VI: "webhook", EN: "Webhook"})
+		return nil, notFound(msg.Text(msg.NounWebhook))
 	}
 	return w, err
 }

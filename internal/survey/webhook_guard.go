@@ -12,9 +12,9 @@ import (
 // package's Guard implements it (https, no internal addresses).
 type URLChecker func(ctx context.Context, raw string) (why Label, ok bool)
 
-// SetURLCheck makes Register refuse the URLs check refuses. Without one,
+// WithURLCheck makes Register refuse the URLs check refuses. Without one,
 // every URL the format allows is accepted.
-func (h *Hooks) SetURLCheck(check URLChecker) { h.checkURL = check }
+func WithURLCheck(check URLChecker) HooksOption { return func(h *Hooks) { h.checkURL = check } }
 
 // checkURLAllowed returns the field error of a refused URL, or nil.
 func (h *Hooks) checkURLAllowed(ctx context.Context, raw string) *FieldError {
@@ -22,7 +22,7 @@ func (h *Hooks) checkURLAllowed(ctx context.Context, raw string) *FieldError {
 		return nil
 	}
 	if why, ok := h.checkURL(ctx, raw); !ok {
-		fe := fieldErr("/url", "not_allowed", why.VI, why.EN)
+		fe := FieldError{Path: "/url", Code: "not_allowed", Message: why}
 		return &fe
 	}
 	return nil
@@ -62,4 +62,60 @@ func (h *Hooks) OpenSecret(w *Webhook) (string, error) {
 		return "", err
 	}
 	return string(pt), nil
+}
+
+// secretKeyID returns the key a stored webhook secret is sealed under, ""
+// for one stored in clear (before secrets were sealed).
+func secretKeyID(stored string) string {
+	rest, ok := strings.CutPrefix(stored, sealedSecretPrefix)
+	if !ok {
+		return ""
+	}
+	kid, _, _ := strings.Cut(rest, ":")
+	return kid
+}
+
+// SealedUnder counts the webhook secrets sealed under the data key keyID.
+func (h *Hooks) SealedUnder(ctx context.Context, keyID string) (int64, error) {
+	all, err := h.store.Webhooks(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, w := range all {
+		if secretKeyID(w.Secret) == keyID {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Reseal seals every webhook secret that is not under the current key (or
+// not sealed at all) again under it, each a compare-and-set on the stored
+// value, and returns how many it changed. keys rotate runs it with the
+// answers' and the facts' rotation.
+func (h *Hooks) Reseal(ctx context.Context) (int, error) {
+	all, err := h.store.Webhooks(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cur, n := h.in.prot.Sealer.CurrentKeyID(), 0
+	for _, w := range all {
+		if secretKeyID(w.Secret) == cur {
+			continue
+		}
+		secret, err := h.OpenSecret(w)
+		if err != nil {
+			return n, err
+		}
+		sealed, err := h.sealSecret(w.ID, secret)
+		if err != nil {
+			return n, err
+		}
+		if err := h.store.SetWebhookSecret(ctx, w.ID, w.Secret, sealed); err != nil && !isNotFound(err) {
+			return n, err // not found: deleted, or resealed meanwhile
+		}
+		n++
+	}
+	return n, nil
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/survey"
 )
 
@@ -128,7 +129,7 @@ func (g *Guard) allowed(host string) bool {
 }
 
 // URLError says why a URL is refused, in Vietnamese and English.
-type URLError struct{ VI, EN string }
+type URLError struct{ survey.Label }
 
 func (e *URLError) Error() string { return e.EN }
 
@@ -138,16 +139,16 @@ func (e *URLError) Error() string { return e.EN }
 func (g *Guard) CheckURL(ctx context.Context, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return &URLError{"Địa chỉ không phải là URL đầy đủ.", "The url is not a full URL."}
+		return &URLError{msg.Text(msg.WebhookURLNotFull)}
 	}
 	if u.Scheme != "https" && !(u.Scheme == "http" && g.AllowHTTP) {
-		return &URLError{"Webhook phải dùng https.", "A webhook must use https."}
+		return &URLError{msg.Text(msg.WebhookHTTPSOnly)}
 	}
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
 	if g.allowed(host) {
 		return nil
 	}
-	refused := &URLError{"Địa chỉ này thuộc mạng nội bộ hoặc không được phép.", "This address is internal or not allowed."}
+	refused := &URLError{msg.Text(msg.WebhookAddressRefused)}
 	if addr, err := netip.ParseAddr(host); err == nil {
 		if Forbidden(addr) {
 			return refused
@@ -235,9 +236,9 @@ func deliveryError(err error) string {
 func (g *Guard) Check(ctx context.Context, raw string) (survey.Label, bool) {
 	var ue *URLError
 	if err := g.CheckURL(ctx, raw); errors.As(err, &ue) {
-		return survey.Label{VI: ue.VI, EN: ue.EN}, false
+		return ue.Label, false
 	} else if err != nil {
-		return survey.Label{VI: "Địa chỉ không được phép.", EN: "The url is not allowed."}, false
+		return msg.Text(msg.WebhookURLRefused), false
 	}
 	return survey.Label{}, true
 }

@@ -188,6 +188,9 @@ func (rd *reader) property(q *question, ptr string, pl places) *object {
 		ps.set("type", "string")
 	case "uuid":
 		ps.set("type", "string").set("format", "uuid")
+		if q.ref.text != "" {
+			ps.set("x-ref", q.ref.text)
+		}
 	case "integer":
 		ps.set("type", "integer")
 	case "decimal":

@@ -278,3 +278,36 @@ func TestPyxformRowByRow(t *testing.T) {
 		t.Errorf("first problem: %v", got[0])
 	}
 }
+
+// TestReadRef: an x-ref column makes a text question the id of a registry
+// record (format uuid, x-ref), and is refused at its cell on another type,
+// with another value or beside a calculation.
+func TestReadRef(t *testing.T) {
+	head := []string{"type", "name", "label::vi", "label::en", "calculation", "x-ref"}
+	good := sheetRows{head, {"text", "child_id", "Mã trẻ", "Child ID", "", "child"}}
+	res := mustRead(t, Book(t, "survey", good, "settings", settingsTab))
+	var doc struct {
+		Properties map[string]map[string]any `json:"properties"`
+	}
+	if err := json.Unmarshal(res.Schema, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if p := doc.Properties["child_id"]; p["format"] != "uuid" || p["x-ref"] != "child" {
+		t.Fatalf("child_id = %v, want format uuid and x-ref child", p)
+	}
+	bad := sheetRows{head,
+		{"integer", "age", "Tuổi", "Age", "", "child"},
+		{"text", "household_id", "Mã hộ", "Household ID", "", "family"},
+		{"text", "child_id", "Mã trẻ", "Child ID", "uuid()", "child"},
+	}
+	got := problems(t, Book(t, "survey", bad, "settings", settingsTab), "")
+	want := []xlsform.Problem{
+		{Sheet: "survey", Row: 2, Column: "x-ref", Code: xlsform.CodeAnnotation},
+		{Sheet: "survey", Row: 3, Column: "x-ref", Code: xlsform.CodeAnnotation},
+		{Sheet: "survey", Row: 4, Column: "calculation", Code: xlsform.CodeColumn},
+	}
+	strip := cmp.Transformer("place", func(p xlsform.Problem) xlsform.Problem { p.Message = schema.Label{}; return p })
+	if diff := cmp.Diff(want, got, strip); diff != "" {
+		t.Fatalf("problems (-want +got):\n%s", diff)
+	}
+}

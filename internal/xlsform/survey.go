@@ -23,6 +23,7 @@ type question struct {
 	age         cell // x-age on a date
 	ageFrom     cell // x-age-from on an age-band select_one
 	accept      string
+	ref         cell        // x-ref on a text question: the registry record kind it names
 	kids        []*question // a repeat's questions
 	typeColumn  string
 	labelColumn string
@@ -174,7 +175,7 @@ func normaliseType(raw string) (typ, list string) {
 func (rd *reader) surveyColumns(s *sheet) {
 	for _, c := range s.headers {
 		switch c.base {
-		case "type", "name", "required", "relevant", "relevance", "constraint", "calculation", "x-personal", "x-sensitive", "x-age", "x-age-from", "body::accept", "":
+		case "type", "name", "required", "relevant", "relevance", "constraint", "calculation", "x-personal", "x-sensitive", "x-age", "x-age-from", "x-ref", "body::accept", "":
 		case "label", "hint":
 			if c.lang != "vi" && c.lang != "en" && c.lang != "" {
 				rd.warnf(s.name, 1, c.text, CodeNotKept, "khaosat dùng tiếng Việt và tiếng Anh; cột này không được giữ.",
@@ -240,6 +241,18 @@ func (rd *reader) question(s *sheet, r row, q *question, listName string) {
 		q.accept = v
 	}
 	calc := get("calculation")
+	q.ref = get("x-ref")
+	switch {
+	case q.ref.text != "" && q.typ != "text":
+		rd.errorf(s.name, r.num, q.ref.col, CodeAnnotation, "x-ref chỉ dùng cho câu hỏi text.", "x-ref is for text questions only.")
+	case q.ref.text != "" && calc.text != "":
+		rd.errorf(s.name, r.num, calc.col, CodeColumn, "Câu hỏi có x-ref được chọn từ sổ theo dõi, không tự sinh: bỏ calculation.",
+			"A question with x-ref is picked from the registry, never generated: remove the calculation.")
+	case q.ref.text != "" && q.ref.text != schema.RefChild && q.ref.text != schema.RefHousehold:
+		rd.errorf(s.name, r.num, q.ref.col, CodeAnnotation, "x-ref phải là %s hoặc %s.", "x-ref must be %s or %s.", schema.RefChild, schema.RefHousehold)
+	case q.ref.text != "":
+		q.typ = "uuid"
+	}
 	switch {
 	case strings.ReplaceAll(calc.text, " ", "") == "uuid()" && (q.typ == "text" || q.typ == "calculate"):
 		q.typ = "uuid"
@@ -275,7 +288,7 @@ func (rd *reader) question(s *sheet, r row, q *question, listName string) {
 			}
 		case c.base == "type" || c.base == "name" || c.base == "required" || c.base == "relevant" || c.base == "relevance" ||
 			c.base == "constraint" || c.base == "calculation" || c.base == "x-personal" || c.base == "x-sensitive" ||
-			c.base == "x-age" || c.base == "x-age-from" || c.base == "body::accept" || (c.base == "body" && c.lang == "accept"):
+			c.base == "x-age" || c.base == "x-age-from" || c.base == "x-ref" || c.base == "body::accept" || (c.base == "body" && c.lang == "accept"):
 		default:
 			rd.errorf(s.name, r.num, c.text, CodeColumn, "khaosat không biểu diễn được cột «%s».", "khaosat cannot express the column «%s».", c.text)
 		}

@@ -18,7 +18,7 @@ type WriteOptions struct {
 
 // The columns Write uses; Read reads each of them back.
 var (
-	surveyHeader  = []string{"type", "name", "label::vi", "label::en", "hint::vi", "hint::en", "required", "relevant", "constraint", "calculation", "body::accept", "x-personal", "x-sensitive", "x-age", "x-age-from"}
+	surveyHeader  = []string{"type", "name", "label::vi", "label::en", "hint::vi", "hint::en", "required", "relevant", "constraint", "calculation", "body::accept", "x-personal", "x-sensitive", "x-age", "x-age-from", "x-ref"}
 	choicesHeader = []string{"list_name", "name", "label::vi", "label::en", "x-age"}
 )
 
@@ -424,6 +424,9 @@ func (wr *writer) field(r rowFor, ps map[string]any, at string) {
 		if bands != nil {
 			r["x-age-from"] = str(bands["from"])
 		}
+	case typ == "string" && ps["format"] == "uuid" && ps["x-ref"] != nil:
+		r["type"], r["x-ref"] = "text", str(ps["x-ref"])
+		known["format"], known["x-ref"] = true, true
 	case typ == "string" && ps["format"] == "uuid":
 		r["type"], r["calculation"] = "text", "uuid()"
 		known["format"] = true

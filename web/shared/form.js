@@ -95,7 +95,7 @@ export function prune(s, v) {
 
 /**
  * generated fills what an object's answers start with: identifiers
- * (format uuid), and [] for a required multiple choice that may be empty
+ * (format uuid, but not references to the registry, x-ref), and [] for a required multiple choice that may be empty
  * (no minItems): leaving every box unticked is the answer "none".
  */
 export function generated(s, v = {}) {
@@ -104,7 +104,7 @@ export function generated(s, v = {}) {
   for (const [n, ps] of Object.entries(s.properties || {})) {
     if (out[n] !== undefined) continue;
     const kind = kindOf(ps);
-    if (kind === 'uuid') out[n] = crypto.randomUUID();
+    if (kind === 'uuid' && !ps['x-ref']) out[n] = crypto.randomUUID(); // a reference is picked, never made up
     else if (kind === 'multi' && req.has(n) && !ps.minItems) out[n] = [];
   }
   return out;

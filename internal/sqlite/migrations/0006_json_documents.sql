@@ -1,0 +1,11 @@
+-- Documents as JSON text. Every doc column held BSON (blobs), which only
+-- a BSON decoder could read; from this version on it holds JSON text,
+-- which SQLite's own JSON functions read: json_extract(doc, '$.data.sex')
+-- is an answer of a submission. The columns keep their declared type
+-- (SQLite keeps each value's own type: text here) and their indexes.
+--
+-- The conversion itself is not SQL: the step documentsToJSON (upgrade.go)
+-- runs after this file, in the same transaction, and rewrites each BSON
+-- document of every table as JSON, keeping the row where it is. Until it
+-- commits, the database stays at version 5.
+SELECT 1;
