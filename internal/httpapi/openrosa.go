@@ -285,12 +285,12 @@ func (s *Server) openRosaSubmit(c *gin.Context) error {
 			return err
 		}
 	}
-	msg := "Đã nhận phiếu. / Submission received."
+	text := msg.Both(msg.OpenRosaReceived)
 	if status == http.StatusOK {
-		msg = "Phiếu này đã được nhận trước đó. / This submission was already received."
+		text = msg.Both(msg.OpenRosaAlreadyReceived)
 	}
 	c.Header("Location", "/api/v1/forms/"+sub.FormID+"/submissions/"+sub.ID)
-	c.Data(status, "text/xml; charset=utf-8", openrosa.Response("", msg))
+	c.Data(status, "text/xml; charset=utf-8", openrosa.Response("", text))
 	return nil
 }
 

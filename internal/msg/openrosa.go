@@ -25,3 +25,30 @@ var (
 		"Tệp phiếu không phải một bản XForm hợp lệ: %s.",
 		"The submission file is not a valid XForm instance: %s.")
 )
+
+// Texts of the XForms and of the OpenRosa responses, shown by the client
+// in both languages at once ("Vietnamese / English").
+var (
+	OpenRosaMetaCommune = def("openrosa_meta_commune",
+		"Xã, phường",
+		"Commune")
+	OpenRosaMetaSurveyDate = def("openrosa_meta_survey_date",
+		"Ngày khảo sát",
+		"Survey date")
+	OpenRosaMetaLocation = def("openrosa_meta_location",
+		"Vị trí",
+		"Location")
+	OpenRosaReceived = def("openrosa_received",
+		"Đã nhận phiếu.",
+		"Submission received.")
+	OpenRosaAlreadyReceived = def("openrosa_already_received",
+		"Phiếu này đã được nhận trước đó.",
+		"This submission was already received.")
+)
+
+// Both is the message key in Vietnamese, then in English: "vi / en", for
+// a text a client shows as it is.
+func Both(key Key, args ...any) string {
+	l := Text(key, args...)
+	return l.VI + " / " + l.EN
+}

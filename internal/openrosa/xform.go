@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/xlsform"
 )
 
@@ -88,13 +89,13 @@ func XForm(doc []byte, opt XFormOptions) ([]byte, error) {
 	fmt.Fprintf(&b, `<bind nodeset="%s/%s" type="string" jr:preload="property" jr:preloadParams="deviceid"/>`+"\n", m, MetaDevice)
 	fmt.Fprintf(&b, `<bind nodeset="%s/%s" type="geopoint"/>`+"\n", m, MetaLocation)
 	b.WriteString("</model>\n</h:head>\n<h:body>\n")
-	b.WriteString(`<select1 ref="` + m + "/" + MetaCommune + `"><label>Xã, phường / Commune</label>`)
+	b.WriteString(`<select1 ref="` + m + "/" + MetaCommune + `"><label>` + esc(msg.Both(msg.OpenRosaMetaCommune)) + `</label>`)
 	for _, u := range opt.Units {
 		b.WriteString("<item><label>" + esc(u.Name+" ("+u.Code+")") + "</label><value>" + esc(u.Code) + "</value></item>")
 	}
 	b.WriteString("</select1>\n")
-	b.WriteString(`<input ref="` + m + "/" + MetaSurveyDate + `"><label>Ngày khảo sát / Survey date</label></input>` + "\n")
-	b.WriteString(`<input ref="` + m + "/" + MetaLocation + `"><label>Vị trí / Location</label></input>` + "\n")
+	b.WriteString(`<input ref="` + m + "/" + MetaSurveyDate + `"><label>` + esc(msg.Both(msg.OpenRosaMetaSurveyDate)) + `</label></input>` + "\n")
+	b.WriteString(`<input ref="` + m + "/" + MetaLocation + `"><label>` + esc(msg.Both(msg.OpenRosaMetaLocation)) + `</label></input>` + "\n")
 	b.WriteString(w.body.String())
 	b.WriteString("</h:body>\n</h:html>\n")
 	return b.Bytes(), nil

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -57,7 +58,7 @@ func (rd *reader) build(root []*question) (*object, places) {
 	rd.object(doc, root, "", pl)
 	for _, l := range sortedLists(rd.lists) {
 		if !l.used {
-			rd.warnf("choices", l.row, "list_name", CodeNotKept, "Danh sách «%s» không được câu hỏi nào dùng.", "No question uses the list «%s».", l.name)
+			rd.warnf("choices", l.row, "list_name", CodeNotKept, msg.XLSFormListUnused, l.name)
 		}
 	}
 	return doc, pl
@@ -88,7 +89,7 @@ func (rd *reader) object(o *object, qs []*question, ptr string, pl places) {
 	sc := scope{}
 	for _, q := range qs {
 		if _, dup := sc[q.name]; dup {
-			rd.errorf(q.sheet, q.row, "name", CodeName, "Tên «%s» đã dùng cho câu hỏi khác cùng cấp.", "The name «%s» is already used at this level.", q.name)
+			rd.errorf(q.sheet, q.row, "name", CodeName, msg.XLSFormNameAlreadyUsedLevel, q.name)
 			continue
 		}
 		sc[q.name] = q.info()
@@ -270,10 +271,9 @@ func (rd *reader) age(q *question, ps *object) {
 	if q.age.text != "" {
 		lo, hi, ok := parseRange(q.age.text)
 		if q.typ != "date" {
-			rd.errorf(q.sheet, q.row, q.age.col, CodeAnnotation, "x-age chỉ dùng cho câu hỏi date.", "x-age is for date questions only.")
+			rd.errorf(q.sheet, q.row, q.age.col, CodeAnnotation, msg.XLSFormXAgeDateQuestions)
 		} else if !ok {
-			rd.errorf(q.sheet, q.row, q.age.col, CodeAnnotation, "x-age phải có dạng «min-max» (số năm tròn), ví dụ 0-17.",
-				"x-age must read «min-max» (completed years), e.g. 0-17.")
+			rd.errorf(q.sheet, q.row, q.age.col, CodeAnnotation, msg.XLSFormXAgeReadMinMax)
 		} else {
 			ps.set("x-age", newObject().set("min", lo).set("max", hi))
 		}
@@ -286,20 +286,19 @@ func (rd *reader) age(q *question, ps *object) {
 	}
 	if q.ageFrom.text == "" {
 		if banded && q.typ == "select_one" {
-			rd.errorf(q.sheet, q.row, "x-age-from", CodeAnnotation, "Các lựa chọn của danh sách «%s» có x-age: câu hỏi cần x-age-from (tên câu hỏi ngày sinh).",
-				"The choices of list «%s» carry x-age: the question needs x-age-from (the name of the birth date question).", q.list.name)
+			rd.errorf(q.sheet, q.row, "x-age-from", CodeAnnotation, msg.XLSFormChoicesListCarryXAge, q.list.name)
 		}
 		return
 	}
 	if q.typ != "select_one" || q.list == nil {
-		rd.errorf(q.sheet, q.row, q.ageFrom.col, CodeAnnotation, "x-age-from chỉ dùng cho câu hỏi select_one.", "x-age-from is for select_one questions only.")
+		rd.errorf(q.sheet, q.row, q.ageFrom.col, CodeAnnotation, msg.XLSFormXAgeFromSelectOne)
 		return
 	}
 	bands := newObject()
 	for _, c := range q.list.choices {
 		lo, hi, ok := parseRange(c.age)
 		if !ok {
-			rd.errorf("choices", c.row, "x-age", CodeAnnotation, "Mỗi lựa chọn của nhóm tuổi cần x-age dạng «min-max».", "Each choice of an age band needs x-age as «min-max».")
+			rd.errorf("choices", c.row, "x-age", CodeAnnotation, msg.XLSFormEachChoiceAgeBandNeeds)
 			continue
 		}
 		bands.set(c.name, newObject().set("min", lo).set("max", hi))
@@ -415,12 +414,12 @@ func (rd *reader) compile(q *question, at cell, sc scope, n *node) (any, bool) {
 
 func (rd *reader) exprProblem(q *question, at cell, err error) {
 	var e *exprError
-	msg := [2]string{err.Error(), err.Error()}
+	why := schema.Label{VI: err.Error(), EN: err.Error()}
 	if errors.As(err, &e) {
-		msg = e.msg
+		why = e.msg
 	}
 	rd.probs = append(rd.probs, Problem{Sheet: q.sheet, Row: at.row, Column: at.col, Code: CodeExpression,
-		Message: schema.Label{VI: "«" + at.text + "»: " + msg[0] + ".", EN: "«" + at.text + "»: " + msg[1] + "."}})
+		Message: msg.Text(msg.XLSFormExpressionAt, at.text, why)})
 }
 
 // constraint reads the constraint column into JSON Schema keywords on ps.
@@ -432,8 +431,8 @@ func (rd *reader) constraint(q *question, ps *object) {
 	if !ok {
 		return
 	}
-	fail := func(vi, en string, args ...any) {
-		rd.exprProblem(q, q.constraint, exprErr(0, vi, en, args...))
+	fail := func(key msg.Key, args ...any) {
+		rd.exprProblem(q, q.constraint, exprErr(0, key, args...))
 	}
 	for _, k := range splitTop(n, nodeAnd) {
 		var key string
@@ -442,7 +441,7 @@ func (rd *reader) constraint(q *question, ps *object) {
 		case k.kind == nodeRegex && k.arg.ref == "" && q.typ == "text":
 			pat, _ := k.lit.(string)
 			if _, err := regexp.Compile(pat); err != nil || pat == "" {
-				fail("biểu thức regex «%s» không hợp lệ", "the regex «%s» is not valid", pat)
+				fail(msg.XLSFormRegexNotValid, pat)
 				continue
 			}
 			key, val = "pattern", pat
@@ -450,7 +449,7 @@ func (rd *reader) constraint(q *question, ps *object) {
 			num, isNum := k.lit.(json.Number)
 			kw, isBound := boundKeyword[k.op]
 			if !isNum || !isBound {
-				fail("với «.» chỉ hỗ trợ «. >= số», «. > số», «. <= số», «. < số»", "«.» supports only «. >= n», «. > n», «. <= n», «. < n»")
+				fail(msg.XLSFormDotComparison)
 				continue
 			}
 			key, val = kw, num
@@ -458,7 +457,7 @@ func (rd *reader) constraint(q *question, ps *object) {
 			n, isNum := wholeNumber(k.lit)
 			switch {
 			case !isNum:
-				fail("%s() so sánh với một số nguyên", "%s() compares with a whole number", k.arg.fn)
+				fail(msg.XLSFormComparesWholeNumber, k.arg.fn)
 				continue
 			case k.op == ">=" || k.op == ">":
 				key = lengthKeyword[k.arg.fn][0]
@@ -471,17 +470,16 @@ func (rd *reader) constraint(q *question, ps *object) {
 					n--
 				}
 			default:
-				fail("%s() chỉ hỗ trợ >=, >, <=, <", "%s() supports only >=, >, <=, <", k.arg.fn)
+				fail(msg.XLSFormLengthComparison, k.arg.fn)
 				continue
 			}
 			val = json.Number(strconv.Itoa(n))
 		default:
-			fail("ràng buộc này không biểu diễn được cho câu hỏi %s; xem forms/README.md (XLSForm)",
-				"this constraint cannot be expressed for a %s question; see forms/README.md (XLSForm)", q.typ)
+			fail(msg.XLSFormConstraintExpressedQuestionSeeForms, q.typ)
 			continue
 		}
 		if _, dup := ps.get(key); dup {
-			fail("ràng buộc %s lặp lại", "the %s bound is given twice", key)
+			fail(msg.XLSFormBoundGivenTwice, key)
 			continue
 		}
 		ps.set(key, val)

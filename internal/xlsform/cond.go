@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // This file turns parsed relevance and requirement expressions into the
@@ -82,17 +84,17 @@ func (sc scope) condition(n *node) (any, error) {
 		case kindChoice, kindIntChoice:
 			return test(n.arg.ref, newObject().set("const", code)), nil
 		}
-		return nil, exprErr(0, "selected() chỉ dùng cho câu hỏi lựa chọn; ${%s} không phải", "selected() is for choice questions; ${%s} is not one", n.arg.ref)
+		return nil, exprErr(0, msg.XLSFormSelectedChoiceQuestionsNotOne, n.arg.ref)
 	case nodeCmp:
 		return sc.comparison(n)
 	}
-	return nil, exprErr(0, "regex() chỉ dùng trong cột constraint", "regex() belongs in the constraint column only")
+	return nil, exprErr(0, msg.XLSFormRegexBelongsConstraintColumn)
 }
 
 // comparison compiles ${f} op literal and count-selected(${f}) op n.
 func (sc scope) comparison(n *node) (any, error) {
 	if n.arg.ref == "" {
-		return nil, exprErr(0, "«.» chỉ dùng trong cột constraint; ở đây hãy viết ${tên}", "«.» belongs in the constraint column; here write ${name}")
+		return nil, exprErr(0, msg.XLSFormBelongsConstraintColumnHereWrite)
 	}
 	f, err := sc.field(n.arg)
 	if err != nil {
@@ -100,13 +102,13 @@ func (sc scope) comparison(n *node) (any, error) {
 	}
 	if n.arg.fn == "count-selected" {
 		if f.kind != kindMulti {
-			return nil, exprErr(0, "count-selected() chỉ dùng cho select_multiple; ${%s} không phải", "count-selected() is for select_multiple; ${%s} is not one", n.arg.ref)
+			return nil, exprErr(0, msg.XLSFormCountSelectedSelectMultipleNot, n.arg.ref)
 		}
 		k, ok := wholeNumber(n.lit)
 		// Only "at least k" agrees with XPath for an unanswered question:
 		// XPath counts it as 0 ticked, a JSON Schema test as absent.
 		if !ok || (n.op != ">=" && n.op != ">") || (n.op == ">=" && k < 1) {
-			return nil, exprErr(0, "với count-selected() chỉ hỗ trợ «>= n» (n ≥ 1) hoặc «> n»", "count-selected() supports only «>= n» (n ≥ 1) or «> n»")
+			return nil, exprErr(0, msg.XLSFormCountSelectedSupportsNN)
 		}
 		if n.op == ">" {
 			k++
@@ -114,18 +116,18 @@ func (sc scope) comparison(n *node) (any, error) {
 		return test(n.arg.ref, newObject().set("type", "array").set("minItems", json.Number(strconv.Itoa(k)))), nil
 	}
 	if n.arg.fn != "" {
-		return nil, exprErr(0, "%s() không được hỗ trợ trong điều kiện", "%s() is not supported in a condition", n.arg.fn)
+		return nil, exprErr(0, msg.XLSFormNotSupportedCondition, n.arg.fn)
 	}
 	switch f.kind {
 	case kindChoice, kindIntChoice, kindText:
 		if n.op != "=" && n.op != "!=" {
-			return nil, exprErr(0, "${%s} chỉ so sánh được bằng = hoặc !=", "${%s} can only be compared with = or !=", n.arg.ref)
+			return nil, exprErr(0, msg.XLSFormCompareEquality, n.arg.ref)
 		}
 		var code any
 		if f.kind == kindText {
 			s, ok := n.lit.(string)
 			if !ok || s == "" {
-				return nil, exprErr(0, "so sánh ${%s} với một chuỗi không rỗng trong dấu nháy", "compare ${%s} with a non-empty quoted text", n.arg.ref)
+				return nil, exprErr(0, msg.XLSFormCompareNonEmptyQuotedText, n.arg.ref)
 			}
 			code = s
 		} else if code, err = f.code(n.arg.ref, n.lit); err != nil {
@@ -135,16 +137,16 @@ func (sc scope) comparison(n *node) (any, error) {
 	case kindInteger, kindNumber:
 		num, ok := n.lit.(json.Number)
 		if !ok {
-			return nil, exprErr(0, "so sánh ${%s} với một số", "compare ${%s} with a number", n.arg.ref)
+			return nil, exprErr(0, msg.XLSFormCompareNumber, n.arg.ref)
 		}
 		if n.op == "=" || n.op == "!=" {
 			return equality(n.arg.ref, num, n.op == "!="), nil
 		}
 		return test(n.arg.ref, newObject().set("type", string(f.kind)).set(boundKeyword[n.op], num)), nil
 	case kindMulti:
-		return nil, exprErr(0, "${%s} là select_multiple: dùng selected(${%s}, 'mã') hoặc count-selected()", "${%s} is a select_multiple: use selected(${%s}, 'code') or count-selected()", n.arg.ref, n.arg.ref)
+		return nil, exprErr(0, msg.XLSFormSelectMultipleUseSelectedCode, n.arg.ref, n.arg.ref)
 	}
-	return nil, exprErr(0, "không so sánh được câu hỏi ${%s} loại %s", "questions like ${%s} (%s) cannot be compared", n.arg.ref, f.kind)
+	return nil, exprErr(0, msg.XLSFormQuestionsLikeCompared, n.arg.ref, f.kind)
 }
 
 // boundKeyword is the JSON Schema keyword of a comparison with a number.
@@ -204,8 +206,7 @@ func singleTest(o *object) (string, bool) {
 func (sc scope) field(o operand) (*fieldInfo, error) {
 	f, ok := sc[o.ref]
 	if !ok {
-		return nil, exprErr(0, "${%s} không phải là câu hỏi cùng cấp (cùng gốc biểu mẫu hoặc cùng nhóm lặp)",
-			"${%s} is not a question at the same level (the form's root, or the same repeat)", o.ref)
+		return nil, exprErr(0, msg.XLSFormNotQuestionSameLevelForm, o.ref)
 	}
 	return f, nil
 }
@@ -222,7 +223,7 @@ func (f *fieldInfo) code(name string, lit any) (any, error) {
 	}
 	c, ok := f.codes[key]
 	if !ok {
-		return nil, exprErr(0, "${%s} không có mã «%s»", "${%s} has no code «%s»", name, key)
+		return nil, exprErr(0, msg.XLSFormNoSuchCode, name, key)
 	}
 	return c, nil
 }

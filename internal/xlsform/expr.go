@@ -2,9 +2,10 @@ package xlsform
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // This file parses the subset of XPath that XLSForm expressions may use in
@@ -98,7 +99,7 @@ func lex(s string) ([]token, error) {
 				j++
 			}
 			if j == len(r) {
-				return nil, exprErr(i, "«${» không được đóng bằng «}»", "«${» is not closed by «}»")
+				return nil, exprErr(i, msg.XLSFormRefNotClosed)
 			}
 			out = append(out, token{tokRef, strings.TrimSpace(string(r[i+2 : j])), i})
 			i = j + 1
@@ -108,7 +109,7 @@ func lex(s string) ([]token, error) {
 				j++
 			}
 			if j == len(r) {
-				return nil, exprErr(i, "chuỗi không được đóng", "a quoted text is not closed")
+				return nil, exprErr(i, msg.XLSFormQuotedTextNotClosed)
 			}
 			out = append(out, token{tokString, string(r[i+1 : j]), i})
 			i = j + 1
@@ -119,7 +120,7 @@ func lex(s string) ([]token, error) {
 			}
 			text := string(r[i:j])
 			if !json.Valid([]byte(text)) {
-				return nil, exprErr(i, "số «%s» không hợp lệ", "«%s» is not a number", text)
+				return nil, exprErr(i, msg.XLSFormBadNumber, text)
 			}
 			out = append(out, token{tokNumber, text, i})
 			i = j
@@ -142,7 +143,7 @@ func lex(s string) ([]token, error) {
 			}
 			op := string(r[i:j])
 			if op == "!" {
-				return nil, exprErr(i, "«!» đứng một mình", "a lone «!»")
+				return nil, exprErr(i, msg.XLSFormLoneBang)
 			}
 			out = append(out, token{tokOp, op, i})
 			i = j
@@ -154,7 +155,7 @@ func lex(s string) ([]token, error) {
 			out = append(out, token{tokIdent, string(r[i:j]), i})
 			i = j
 		default:
-			return nil, exprErr(i, "ký tự «%c» không được hỗ trợ", "«%c» is not supported", c)
+			return nil, exprErr(i, msg.XLSFormCharNotSupported, c)
 		}
 	}
 	return append(out, token{tokEOF, "", len(r)}), nil
@@ -167,13 +168,13 @@ func lastIsOp(toks []token) bool {
 // exprError is a problem in an expression, at a rune offset.
 type exprError struct {
 	pos int
-	msg [2]string // vi, en
+	msg msg.Label
 }
 
-func (e *exprError) Error() string { return e.msg[1] }
+func (e *exprError) Error() string { return e.msg.EN }
 
-func exprErr(pos int, vi, en string, args ...any) *exprError {
-	return &exprError{pos: pos, msg: [2]string{fmt.Sprintf(vi, args...), fmt.Sprintf(en, args...)}}
+func exprErr(pos int, key msg.Key, args ...any) *exprError {
+	return &exprError{pos: pos, msg: msg.Text(key, args...)}
 }
 
 type parser struct {
@@ -193,7 +194,7 @@ func parse(s string) (*node, error) {
 		return nil, err
 	}
 	if t := p.peek(); t.kind != tokEOF {
-		return nil, exprErr(t.pos, "thừa «%s» ở cuối", "unexpected «%s» at the end", t.text)
+		return nil, exprErr(t.pos, msg.XLSFormUnexpectedEnd, t.text)
 	}
 	return n, nil
 }
@@ -208,7 +209,7 @@ func (p *parser) keyword(word string) bool {
 
 func (p *parser) expect(k tokKind, what string) error {
 	if t := p.next(); t.kind != k {
-		return exprErr(t.pos, "cần %s, gặp «%s»", "expected %s, found «%s»", what, t.text)
+		return exprErr(t.pos, msg.XLSFormExpectedFound, what, t.text)
 	}
 	return nil
 }
@@ -299,7 +300,7 @@ func (p *parser) unary() (*node, error) {
 	}
 	op := p.next()
 	if op.kind != tokOp {
-		return nil, exprErr(op.pos, "cần một phép so sánh (=, !=, <, <=, >, >=) sau %s", "expected a comparison (=, !=, <, <=, >, >=) after %s", arg)
+		return nil, exprErr(op.pos, msg.XLSFormExpectedComparisonAfter, arg)
 	}
 	lit, err := p.literal()
 	if err != nil {
@@ -328,7 +329,7 @@ func (p *parser) operand() (operand, error) {
 			o.fn = t.text
 			return o, nil
 		}
-		return operand{}, exprErr(t.pos, "hàm hoặc từ «%s» không được hỗ trợ", "the function or word «%s» is not supported", t.text)
+		return operand{}, exprErr(t.pos, msg.XLSFormFunctionWordNotSupported, t.text)
 	}
 	return p.operandArg()
 }
@@ -342,7 +343,7 @@ func (p *parser) operandArg() (operand, error) {
 	case tokDot:
 		return operand{}, nil
 	}
-	return operand{}, exprErr(t.pos, "cần ${tên} hoặc «.», gặp «%s»", "expected ${name} or «.», found «%s»", t.text)
+	return operand{}, exprErr(t.pos, msg.XLSFormExpectedNameFound, t.text)
 }
 
 // literal reads a quoted text or a number.
@@ -354,5 +355,5 @@ func (p *parser) literal() (any, error) {
 	case tokNumber:
 		return json.Number(t.text), nil
 	}
-	return nil, exprErr(t.pos, "cần một giá trị ('mã' hoặc số), gặp «%s»", "expected a value ('code' or a number), found «%s»", t.text)
+	return nil, exprErr(t.pos, msg.XLSFormExpectedValueCodeNumberFound, t.text)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -58,16 +59,12 @@ func (p Problem) String() string { return p.where("en") + p.Message.EN }
 func (p Problem) In(lang string) string { return p.where(lang) + p.Message.In(lang) }
 
 func (p Problem) where(lang string) string {
-	row, col := "row", "column"
-	if lang != "en" {
-		row, col = "dòng", "cột"
-	}
 	parts := []string{p.Sheet}
 	if p.Row > 0 {
-		parts = append(parts, fmt.Sprintf("%s %d", row, p.Row))
+		parts = append(parts, msg.Text(msg.XLSFormWhereRow, p.Row).In(lang))
 	}
 	if p.Column != "" {
-		parts = append(parts, col+" "+p.Column)
+		parts = append(parts, msg.Text(msg.XLSFormWhereColumn, p.Column).In(lang))
 	}
 	return strings.Join(parts, ", ") + ": "
 }
@@ -85,8 +82,5 @@ func (e *Errors) Error() string {
 	return fmt.Sprintf("xlsform: %d problems, the first: %s", len(e.Problems), e.Problems[0])
 }
 
-// label builds a bilingual message with fmt verbs; vi and en take the
-// same arguments.
-func label(vi, en string, args ...any) schema.Label {
-	return schema.Label{VI: fmt.Sprintf(vi, args...), EN: fmt.Sprintf(en, args...)}
-}
+// label renders the catalogue's message key with args.
+func label(key msg.Key, args ...any) schema.Label { return msg.Text(key, args...) }

@@ -9,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -39,7 +40,7 @@ func Read(r io.Reader, opt Options) (*Result, error) {
 	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
 		return nil, &Errors{Problems: []Problem{{Sheet: "workbook", Code: CodeWorkbook,
-			Message: label("Không đọc được tệp: cần một bảng tính XLSX (XLSForm).", "Cannot read the file: an XLSX workbook (XLSForm) is needed.")}}}
+			Message: label(msg.XLSFormNotWorkbook)}}}
 	}
 	defer f.Close()
 	rd := &reader{lists: map[string]*choiceList{}, opt: opt}
@@ -50,17 +51,16 @@ func Read(r io.Reader, opt Options) (*Result, error) {
 		case "survey", "choices", "settings":
 			s, err := readSheet(f, name)
 			if err != nil {
-				rd.errorf(name, 0, "", CodeWorkbook, "Không đọc được trang tính này.", "Cannot read this sheet.")
+				rd.errorf(name, 0, "", CodeWorkbook, msg.XLSFormReadSheet)
 				continue
 			}
 			sheets[key] = s
 		default:
-			rd.warnf(name, 0, "", CodeNotKept, "Trang tính này không được đọc (chỉ đọc survey, choices, settings).",
-				"This sheet is not read (only survey, choices and settings are).")
+			rd.warnf(name, 0, "", CodeNotKept, msg.XLSFormSheetNotReadSurveyChoices)
 		}
 	}
 	if sheets["survey"] == nil {
-		rd.errorf("survey", 0, "", CodeWorkbook, "Thiếu trang tính survey.", "The survey sheet is missing.")
+		rd.errorf("survey", 0, "", CodeWorkbook, msg.XLSFormSurveySheetMissing)
 		return nil, rd.failure()
 	}
 	rd.settings(sheets["settings"])
@@ -108,12 +108,12 @@ type reader struct {
 	defaultLanguage string
 }
 
-func (rd *reader) errorf(sheet string, row int, col, code, vi, en string, args ...any) {
-	rd.probs = append(rd.probs, Problem{Sheet: sheet, Row: row, Column: col, Code: code, Message: label(vi, en, args...)})
+func (rd *reader) errorf(sheet string, row int, col, code string, key msg.Key, args ...any) {
+	rd.probs = append(rd.probs, Problem{Sheet: sheet, Row: row, Column: col, Code: code, Message: label(key, args...)})
 }
 
-func (rd *reader) warnf(sheet string, row int, col, code, vi, en string, args ...any) {
-	rd.warns = append(rd.warns, Problem{Sheet: sheet, Row: row, Column: col, Code: code, Message: label(vi, en, args...)})
+func (rd *reader) warnf(sheet string, row int, col, code string, key msg.Key, args ...any) {
+	rd.warns = append(rd.warns, Problem{Sheet: sheet, Row: row, Column: col, Code: code, Message: label(key, args...)})
 }
 
 func (rd *reader) failure() error {
@@ -159,10 +159,9 @@ func (rd *reader) settings(s *sheet) {
 	rd.formID = rd.opt.FormID
 	if s == nil || len(s.rows) == 0 {
 		if rd.formID == "" {
-			rd.errorf("settings", 0, "form_id", CodeSettings, "Cần trang settings có form_id.", "A settings sheet with a form_id is needed.")
+			rd.errorf("settings", 0, "form_id", CodeSettings, msg.XLSFormSettingsSheetFormIdNeeded)
 		}
-		rd.errorf("settings", 0, "form_title::vi", CodeSettings, "Cần trang settings có form_title::vi và form_title::en.",
-			"A settings sheet with form_title::vi and form_title::en is needed.")
+		rd.errorf("settings", 0, "form_title::vi", CodeSettings, msg.XLSFormSettingsSheetFormTitleVi)
 		return
 	}
 	r := s.rows[0]
@@ -171,26 +170,24 @@ func (rd *reader) settings(s *sheet) {
 	}
 	if id, col := s.get(r, "form_id", ""); id != "" {
 		if rd.formID != "" && id != rd.formID {
-			rd.errorf(s.name, r.num, col, CodeSettings, "form_id là «%s» nhưng biểu mẫu là «%s».", "form_id is «%s» but the form is «%s».", id, rd.formID)
+			rd.errorf(s.name, r.num, col, CodeSettings, msg.XLSFormFormIdButForm, id, rd.formID)
 		}
 		rd.formID = id
 	}
 	if rd.formID == "" {
-		rd.errorf(s.name, r.num, "form_id", CodeSettings, "Thiếu form_id.", "form_id is missing.")
+		rd.errorf(s.name, r.num, "form_id", CodeSettings, msg.XLSFormFormIdMissing)
 	} else if !snakeCase.MatchString(rd.formID) {
-		rd.errorf(s.name, r.num, "form_id", CodeName, "form_id «%s» phải là chữ thường ASCII, số và dấu gạch dưới (snake_case).",
-			"form_id «%s» must be ASCII snake_case.", rd.formID)
+		rd.errorf(s.name, r.num, "form_id", CodeName, msg.XLSFormFormIdAsciiSnakeCase, rd.formID)
 	}
 	title, missing, _ := rd.bilingual(s, r, "form_title")
 	for _, m := range missing {
-		rd.errorf(s.name, r.num, m, CodeLabel, "Thiếu tên biểu mẫu (cần form_title::vi và form_title::en).",
-			"The form's title is missing (form_title::vi and form_title::en are needed).")
+		rd.errorf(s.name, r.num, m, CodeLabel, msg.XLSFormFormSTitleMissingForm)
 	}
 	rd.title, rd.titleRow = title, r.num
 	if v, col := s.get(r, "x-sensitive-form", ""); v != "" {
 		on, ok := yes(v)
 		if !ok {
-			rd.errorf(s.name, r.num, col, CodeAnnotation, "x-sensitive-form phải là yes hoặc để trống.", "x-sensitive-form must be yes or empty.")
+			rd.errorf(s.name, r.num, col, CodeAnnotation, msg.XLSFormXSensitiveFormYesEmpty)
 		}
 		rd.sensitiveForm = on
 	}
@@ -202,10 +199,9 @@ func (rd *reader) settings(s *sheet) {
 		switch c.base {
 		case "form_id", "form_title", "default_language", "x-sensitive-form", "x-schema-id":
 		case "version":
-			rd.warnf(s.name, r.num, c.text, CodeNotKept, "khaosat tự đánh số phiên bản khi công bố; cột version không được giữ.",
-				"khaosat numbers versions itself when publishing; version is not kept.")
+			rd.warnf(s.name, r.num, c.text, CodeNotKept, msg.XLSFormKhaosatNumbersVersionsItselfWhen)
 		default:
-			rd.warnf(s.name, r.num, c.text, CodeNotKept, "Cột này của settings không được giữ.", "This settings column is not kept.")
+			rd.warnf(s.name, r.num, c.text, CodeNotKept, msg.XLSFormSettingsColumnNotKept)
 		}
 	}
 }
@@ -260,12 +256,10 @@ func (rd *reader) choices(s *sheet) {
 		case c.base == "list_name" || c.base == "list name" || c.base == "name" || c.base == "x-age":
 		case c.base == "label" && (c.lang == "vi" || c.lang == "en" || c.lang == ""):
 		case c.base == "label" || c.base == "media" || c.base == "image" || c.base == "audio" || c.base == "video":
-			rd.warnf(s.name, 1, c.text, CodeNotKept, "Cột này không được giữ (khaosat dùng nhãn tiếng Việt và tiếng Anh).",
-				"This column is not kept (khaosat uses Vietnamese and English labels).")
+			rd.warnf(s.name, 1, c.text, CodeNotKept, msg.XLSFormColumnNotKeptKhaosatUses)
 		case c.base == "":
 		default:
-			rd.errorf(s.name, 1, c.text, CodeColumn, "Cột «%s» của choices không được hỗ trợ (ví dụ choice_filter cần cột lọc).",
-				"The choices column «%s» is not supported (for example, choice_filter needs filter columns).", c.text)
+			rd.errorf(s.name, 1, c.text, CodeColumn, msg.XLSFormChoicesColumnNotSupportedExample, c.text)
 		}
 	}
 	for _, r := range s.rows {
@@ -275,11 +269,11 @@ func (rd *reader) choices(s *sheet) {
 		}
 		name, nameCol := s.get(r, "name", "")
 		if list == "" {
-			rd.errorf(s.name, r.num, "list_name", CodeChoices, "Thiếu list_name.", "list_name is missing.")
+			rd.errorf(s.name, r.num, "list_name", CodeChoices, msg.XLSFormListNameMissing)
 			continue
 		}
 		if name == "" {
-			rd.errorf(s.name, r.num, nameCol, CodeChoices, "Thiếu mã (name) của lựa chọn.", "The choice's code (name) is missing.")
+			rd.errorf(s.name, r.num, nameCol, CodeChoices, msg.XLSFormChoiceSCodeNameMissing)
 			continue
 		}
 		l := rd.lists[list]
@@ -289,13 +283,13 @@ func (rd *reader) choices(s *sheet) {
 		}
 		for _, c := range l.choices {
 			if c.name == name {
-				rd.errorf(s.name, r.num, nameCol, CodeChoices, "Mã «%s» lặp lại trong danh sách %s (dòng %d).", "Code «%s» repeats in list %s (row %d).",
+				rd.errorf(s.name, r.num, nameCol, CodeChoices, msg.XLSFormCodeRepeatsListRow,
 					name, list, c.row)
 			}
 		}
 		lbl, missing, _ := rd.bilingual(s, r, "label")
 		for _, m := range missing {
-			rd.errorf(s.name, r.num, m, CodeLabel, "Lựa chọn cần nhãn tiếng Việt và tiếng Anh.", "A choice needs a Vietnamese and an English label.")
+			rd.errorf(s.name, r.num, m, CodeLabel, msg.XLSFormChoiceNeedsVietnameseEnglishLabel)
 		}
 		age, _ := s.get(r, "x-age", "")
 		l.choices = append(l.choices, choiceRow{row: r.num, name: text(name), label: lbl, age: age})

@@ -3,6 +3,7 @@ package xlsform
 import (
 	"strings"
 
+	"github.com/khaosat/khaosat/internal/msg"
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
@@ -73,13 +74,12 @@ func (rd *reader) survey(s *sheet) []*question {
 		}
 		switch typ {
 		case "":
-			rd.errorf(s.name, r.num, "type", CodeType, "Thiếu loại câu hỏi (type).", "The question type is missing.")
+			rd.errorf(s.name, r.num, "type", CodeType, msg.XLSFormQuestionTypeMissing)
 			continue
 		case "begin_group":
 			rd.refuseOn(s, r, "required", "constraint", "calculation")
 			if l, _, any := rd.bilingual(s, r, "label"); any && (l.VI != "" || l.EN != "") {
-				rd.warnf(s.name, r.num, typeCol, CodeNotKept, "khaosat không có nhóm: tiêu đề của nhóm không được giữ, các câu hỏi của nhóm được giữ theo thứ tự (điều kiện relevant của nhóm áp cho từng câu).",
-					"khaosat has no groups: the group's heading is not kept; its questions are, in order (the group's relevant applies to each).")
+				rd.warnf(s.name, r.num, typeCol, CodeNotKept, msg.XLSFormKhaosatHasGroupsGroupS)
 			}
 			rd.presentation(s, r)
 			stack = append(stack, frame{kind: "group", row: r.num, q: top.q, relevant: rel})
@@ -87,7 +87,7 @@ func (rd *reader) survey(s *sheet) []*question {
 		case "end_group", "end_repeat":
 			want := strings.TrimPrefix(typ, "end_")
 			if top.kind != want {
-				rd.errorf(s.name, r.num, typeCol, CodeStructure, "%s không khớp với dòng begin nào.", "%s does not close an open begin.", raw)
+				rd.errorf(s.name, r.num, typeCol, CodeStructure, msg.XLSFormDoesNotCloseOpenBegin, raw)
 				continue
 			}
 			stack = stack[:len(stack)-1]
@@ -97,21 +97,19 @@ func (rd *reader) survey(s *sheet) []*question {
 		q.name, _ = s.get(r, "name", "")
 		if meta, ok := metaTypes[typ]; ok {
 			if meta == "" {
-				rd.errorf(s.name, r.num, typeCol, CodeType, "khaosat không ghi nhật ký thao tác (audit).", "khaosat keeps no audit log of the form's screens.")
+				rd.errorf(s.name, r.num, typeCol, CodeType, msg.XLSFormKhaosatKeepsAuditLogForm)
 			} else {
-				rd.warnf(s.name, r.num, typeCol, CodeNotKept, "Đã được ghi trong phong bì của phiếu (%s); dòng này không thành câu hỏi.",
-					"Recorded by the submission's envelope (%s); this row is not a question.", meta)
+				rd.warnf(s.name, r.num, typeCol, CodeNotKept, msg.XLSFormRecordedSubmissionSEnvelopeRow, meta)
 			}
 			continue
 		}
 		if typ == "geopoint" && len(stack) == 1 && !geopoint {
 			geopoint = true
-			rd.warnf(s.name, r.num, typeCol, CodeNotKept, "Vị trí được ghi trong phong bì của phiếu (location); dòng này không thành câu hỏi.",
-				"The position is recorded by the submission's envelope (location); this row is not a question.")
+			rd.warnf(s.name, r.num, typeCol, CodeNotKept, msg.XLSFormPositionRecordedSubmissionSEnvelope)
 			continue
 		}
 		if !supportedType[typ] {
-			rd.errorf(s.name, r.num, typeCol, CodeType, "Loại câu hỏi «%s» không thể biểu diễn trong khaosat.", "The question type «%s» cannot be expressed in khaosat.", raw)
+			rd.errorf(s.name, r.num, typeCol, CodeType, msg.XLSFormTypeNotExpressible, raw)
 			continue
 		}
 		rd.question(s, r, q, list)
@@ -121,7 +119,7 @@ func (rd *reader) survey(s *sheet) []*question {
 		}
 	}
 	for _, f := range stack[1:] {
-		rd.errorf(s.name, f.row, "type", CodeStructure, "begin_%s này không có end_%s.", "This begin_%s has no end_%s.", f.kind, f.kind)
+		rd.errorf(s.name, f.row, "type", CodeStructure, msg.XLSFormBeginHasEnd, f.kind, f.kind)
 	}
 	return root.kids
 }
@@ -178,8 +176,7 @@ func (rd *reader) surveyColumns(s *sheet) {
 		case "type", "name", "required", "relevant", "relevance", "constraint", "calculation", "x-personal", "x-sensitive", "x-age", "x-age-from", "x-ref", "body::accept", "":
 		case "label", "hint":
 			if c.lang != "vi" && c.lang != "en" && c.lang != "" {
-				rd.warnf(s.name, 1, c.text, CodeNotKept, "khaosat dùng tiếng Việt và tiếng Anh; cột này không được giữ.",
-					"khaosat uses Vietnamese and English; this column is not kept.")
+				rd.warnf(s.name, 1, c.text, CodeNotKept, msg.XLSFormKhaosatUsesVietnameseEnglishColumn)
 			}
 		}
 	}
@@ -193,22 +190,20 @@ var presentational = map[string]bool{"appearance": true, "constraint_message": t
 // question reads one row into q.
 func (rd *reader) question(s *sheet, r row, q *question, listName string) {
 	if q.name == "" {
-		rd.errorf(s.name, r.num, "name", CodeName, "Thiếu tên (name) của câu hỏi.", "The question's name is missing.")
+		rd.errorf(s.name, r.num, "name", CodeName, msg.XLSFormQuestionSNameMissing)
 	} else if !snakeCase.MatchString(q.name) {
-		rd.errorf(s.name, r.num, "name", CodeName, "Tên «%s» phải là chữ thường ASCII, số và dấu gạch dưới (snake_case).",
-			"The name «%s» must be ASCII snake_case (lower-case letters, digits, underscores).", q.name)
+		rd.errorf(s.name, r.num, "name", CodeName, msg.XLSFormNameAsciiSnakeCaseLower, q.name)
 	} else if envelopeNames[q.name] {
-		rd.errorf(s.name, r.num, "name", CodeName, "«%s» là một trường của phong bì phiếu, không được dùng làm tên câu hỏi.",
-			"«%s» is a field of the submission's envelope and cannot name a question.", q.name)
+		rd.errorf(s.name, r.num, "name", CodeName, msg.XLSFormFieldSubmissionSEnvelopeName, q.name)
 	}
 	lbl, missing, _ := rd.bilingual(s, r, "label")
 	for _, m := range missing {
-		rd.errorf(s.name, r.num, m, CodeLabel, "Câu hỏi cần nhãn tiếng Việt và tiếng Anh.", "A question needs a Vietnamese and an English label.")
+		rd.errorf(s.name, r.num, m, CodeLabel, msg.XLSFormQuestionNeedsVietnameseEnglishLabel)
 	}
 	q.label = lbl
 	if h, missing, any := rd.bilingual(s, r, "hint"); any {
 		for _, m := range missing {
-			rd.errorf(s.name, r.num, m, CodeLabel, "Gợi ý cần cả tiếng Việt và tiếng Anh.", "A hint needs both Vietnamese and English.")
+			rd.errorf(s.name, r.num, m, CodeLabel, msg.XLSFormHintNeedsBothVietnameseEnglish)
 		}
 		q.hint = &h
 	}
@@ -223,7 +218,7 @@ func (rd *reader) question(s *sheet, r row, q *question, listName string) {
 			q.personal = schema.PersonalOmit
 		default:
 			if on, ok := yes(v.text); !ok {
-				rd.errorf(s.name, r.num, v.col, CodeAnnotation, "x-personal phải là yes, omit hoặc để trống.", "x-personal must be yes, omit or empty.")
+				rd.errorf(s.name, r.num, v.col, CodeAnnotation, msg.XLSFormXPersonalYesOmitEmpty)
 			} else if on {
 				q.personal = true
 			}
@@ -232,7 +227,7 @@ func (rd *reader) question(s *sheet, r row, q *question, listName string) {
 	if v := get("x-sensitive"); v.text != "" {
 		on, ok := yes(v.text)
 		if !ok {
-			rd.errorf(s.name, r.num, v.col, CodeAnnotation, "x-sensitive phải là yes hoặc để trống.", "x-sensitive must be yes or empty.")
+			rd.errorf(s.name, r.num, v.col, CodeAnnotation, msg.XLSFormXSensitiveYesEmpty)
 		}
 		q.sensitive = on
 	}
@@ -244,12 +239,11 @@ func (rd *reader) question(s *sheet, r row, q *question, listName string) {
 	q.ref = get("x-ref")
 	switch {
 	case q.ref.text != "" && q.typ != "text":
-		rd.errorf(s.name, r.num, q.ref.col, CodeAnnotation, "x-ref chỉ dùng cho câu hỏi text.", "x-ref is for text questions only.")
+		rd.errorf(s.name, r.num, q.ref.col, CodeAnnotation, msg.XLSFormXRefTextQuestions)
 	case q.ref.text != "" && calc.text != "":
-		rd.errorf(s.name, r.num, calc.col, CodeColumn, "Câu hỏi có x-ref được chọn từ sổ theo dõi, không tự sinh: bỏ calculation.",
-			"A question with x-ref is picked from the registry, never generated: remove the calculation.")
+		rd.errorf(s.name, r.num, calc.col, CodeColumn, msg.XLSFormQuestionXRefPickedFrom)
 	case q.ref.text != "" && q.ref.text != schema.RefChild && q.ref.text != schema.RefHousehold:
-		rd.errorf(s.name, r.num, q.ref.col, CodeAnnotation, "x-ref phải là %s hoặc %s.", "x-ref must be %s or %s.", schema.RefChild, schema.RefHousehold)
+		rd.errorf(s.name, r.num, q.ref.col, CodeAnnotation, msg.XLSFormRefValue, schema.RefChild, schema.RefHousehold)
 	case q.ref.text != "":
 		q.typ = "uuid"
 	}
@@ -257,22 +251,20 @@ func (rd *reader) question(s *sheet, r row, q *question, listName string) {
 	case strings.ReplaceAll(calc.text, " ", "") == "uuid()" && (q.typ == "text" || q.typ == "calculate"):
 		q.typ = "uuid"
 	case q.typ == "calculate":
-		rd.errorf(s.name, r.num, calc.col, CodeType, "Chỉ hỗ trợ calculate với uuid() (mã định danh tự sinh).",
-			"Only calculate with uuid() (a generated identifier) is supported.")
+		rd.errorf(s.name, r.num, calc.col, CodeType, msg.XLSFormCalculateUuidGeneratedIdentifierSupported)
 	case calc.text != "":
-		rd.errorf(s.name, r.num, calc.col, CodeColumn, "Chỉ hỗ trợ calculation uuid() trên câu hỏi text.", "Only the calculation uuid() on a text question is supported.")
+		rd.errorf(s.name, r.num, calc.col, CodeColumn, msg.XLSFormCalculationUuidTextQuestionSupported)
 	}
 	if q.accept != "" && q.typ != "image" {
-		rd.errorf(s.name, r.num, "body::accept", CodeColumn, "body::accept chỉ dùng cho câu hỏi image.", "body::accept is for image questions only.")
+		rd.errorf(s.name, r.num, "body::accept", CodeColumn, msg.XLSFormBodyAcceptImageQuestions)
 	}
 	switch q.typ {
 	case "select_one?", "select_multiple?":
-		rd.errorf(s.name, r.num, q.typeColumn, CodeType, "Cần đúng một tên danh sách sau %s (or_other không được hỗ trợ).",
-			"Exactly one list name must follow %s (or_other is not supported).", strings.TrimSuffix(q.typ, "?"))
+		rd.errorf(s.name, r.num, q.typeColumn, CodeType, msg.XLSFormExactlyOneListNameFollow, strings.TrimSuffix(q.typ, "?"))
 	case "select_one", "select_multiple":
 		q.list = rd.lists[listName]
 		if q.list == nil {
-			rd.errorf(s.name, r.num, q.typeColumn, CodeChoices, "Không có danh sách «%s» trong trang choices.", "The choices sheet has no list «%s».", listName)
+			rd.errorf(s.name, r.num, q.typeColumn, CodeChoices, msg.XLSFormNoSuchList, listName)
 		} else {
 			q.list.used = true
 		}
@@ -284,13 +276,13 @@ func (rd *reader) question(s *sheet, r row, q *question, listName string) {
 		switch {
 		case presentational[c.base] || strings.HasPrefix(c.base, "media") || c.base == "label" || c.base == "hint":
 			if c.base != "label" && c.base != "hint" {
-				rd.warnf(s.name, r.num, c.text, CodeNotKept, "Chỉ là cách trình bày; khaosat không giữ cột này.", "Presentation only; khaosat does not keep this column.")
+				rd.warnf(s.name, r.num, c.text, CodeNotKept, msg.XLSFormPresentationKhaosatDoesNotKeep)
 			}
 		case c.base == "type" || c.base == "name" || c.base == "required" || c.base == "relevant" || c.base == "relevance" ||
 			c.base == "constraint" || c.base == "calculation" || c.base == "x-personal" || c.base == "x-sensitive" ||
 			c.base == "x-age" || c.base == "x-age-from" || c.base == "x-ref" || c.base == "body::accept" || (c.base == "body" && c.lang == "accept"):
 		default:
-			rd.errorf(s.name, r.num, c.text, CodeColumn, "khaosat không biểu diễn được cột «%s».", "khaosat cannot express the column «%s».", c.text)
+			rd.errorf(s.name, r.num, c.text, CodeColumn, msg.XLSFormColumnNotExpressible, c.text)
 		}
 	}
 }
@@ -299,7 +291,7 @@ func (rd *reader) question(s *sheet, r row, q *question, listName string) {
 func (rd *reader) presentation(s *sheet, r row) {
 	for i, c := range s.headers {
 		if i < len(r.cells) && strings.TrimSpace(r.cells[i]) != "" && presentational[c.base] {
-			rd.warnf(s.name, r.num, c.text, CodeNotKept, "Chỉ là cách trình bày; khaosat không giữ cột này.", "Presentation only; khaosat does not keep this column.")
+			rd.warnf(s.name, r.num, c.text, CodeNotKept, msg.XLSFormPresentationKhaosatDoesNotKeep)
 		}
 	}
 }
@@ -308,7 +300,7 @@ func (rd *reader) presentation(s *sheet, r row) {
 func (rd *reader) refuseOn(s *sheet, r row, cols ...string) {
 	for _, c := range cols {
 		if v, col := s.get(r, c, ""); v != "" {
-			rd.errorf(s.name, r.num, col, CodeColumn, "Cột %s không dùng được cho nhóm.", "The %s column cannot be used on a group.", c)
+			rd.errorf(s.name, r.num, col, CodeColumn, msg.XLSFormColumnUsedGroup, c)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/khaosat/khaosat/internal/msg"
 )
 
 // WriteOptions steer Write.
@@ -53,12 +55,12 @@ func Write(w io.Writer, doc []byte, opt WriteOptions) error {
 		case "$schema", "$id", "x-form", "x-title", "x-sensitive-form":
 		default:
 			if !objectKeys[k] {
-				wr.unsupported("/"+k, "từ khoá gốc %s không có trong XLSForm", "the root keyword %s has no XLSForm column", k)
+				wr.unsupported("/"+k, msg.XLSFormRootKeywordHasXlsformColumn, k)
 			}
 		}
 	}
 	if s, _ := root["$schema"].(string); s != "https://json-schema.org/draft/2020-12/schema" {
-		wr.unsupported("/$schema", "$schema phải là draft 2020-12", "$schema must be draft 2020-12")
+		wr.unsupported("/$schema", msg.XLSFormSchemaDraft202012)
 	}
 	wr.object(root, "")
 	if len(wr.probs) > 0 {
@@ -110,8 +112,8 @@ type writer struct {
 	probs   []Problem
 }
 
-func (wr *writer) unsupported(ptr, vi, en string, args ...any) {
-	wr.probs = append(wr.probs, Problem{Sheet: "form", Column: ptr, Code: CodeUnsupported, Message: label(vi, en, args...)})
+func (wr *writer) unsupported(ptr string, key msg.Key, args ...any) {
+	wr.probs = append(wr.probs, Problem{Sheet: "form", Column: ptr, Code: CodeUnsupported, Message: label(key, args...)})
 }
 
 // rowFor is one survey row, indexed by surveyHeader.
@@ -128,11 +130,11 @@ func (wr *writer) add(r rowFor) {
 // object writes the rows of an object schema's fields.
 func (wr *writer) object(o map[string]any, ptr string) {
 	if o["type"] != "object" || o["additionalProperties"] != false {
-		wr.unsupported(ptr, "đối tượng cần type object và additionalProperties: false", "an object needs type object and additionalProperties: false")
+		wr.unsupported(ptr, msg.XLSFormObjectNeedsTypeObjectAdditionalproperties)
 	}
 	for k := range o {
 		if !objectKeys[k] && ptr != "" {
-			wr.unsupported(ptr+"/"+k, "từ khoá %s không có trong XLSForm", "the keyword %s has no XLSForm column", k)
+			wr.unsupported(ptr+"/"+k, msg.XLSFormKeywordHasXlsformColumn, k)
 		}
 	}
 	props, _ := o["properties"].(map[string]any)
@@ -147,12 +149,12 @@ func (wr *writer) object(o map[string]any, ptr string) {
 		rule, _ := e.(map[string]any)
 		then, _ := rule["then"].(map[string]any)
 		if len(rule) != 2 || rule["if"] == nil || then == nil {
-			wr.unsupported(at, "chỉ hỗ trợ quy tắc {if, then}", "only {if, then} rules are supported")
+			wr.unsupported(at, msg.XLSFormIfThenRulesAreSupported)
 			continue
 		}
 		for k := range then {
 			if k != "required" && k != "properties" {
-				wr.unsupported(at+"/then/"+k, "then chỉ được có required và properties", "then may hold only required and properties")
+				wr.unsupported(at+"/then/"+k, msg.XLSFormThenMayHoldRequiredProperties)
 			}
 		}
 		for _, n := range strList(then["required"]) {
@@ -161,7 +163,7 @@ func (wr *writer) object(o map[string]any, ptr string) {
 		tp, _ := then["properties"].(map[string]any)
 		for _, n := range orderedNames(o, tp) {
 			if tp[n] != false {
-				wr.unsupported(at+"/then/properties/"+n, "then.properties chỉ được cấm trường (false)", "then.properties may only forbid a field (false)")
+				wr.unsupported(at+"/then/properties/"+n, msg.XLSFormThenPropertiesMayForbidField)
 				continue
 			}
 			forbidBy[n] = append(forbidBy[n], rule["if"])
@@ -171,7 +173,7 @@ func (wr *writer) object(o map[string]any, ptr string) {
 		ps, ok := props[name].(map[string]any)
 		at := ptr + "/properties/" + name
 		if !ok {
-			wr.unsupported(at, "trường cần một lược đồ đối tượng", "a field needs an object schema")
+			wr.unsupported(at, msg.XLSFormFieldNeedsObjectSchema)
 			continue
 		}
 		r := rowFor{"name": name}
@@ -195,7 +197,7 @@ func orderedNames(o, m map[string]any) []string {
 func (wr *writer) requirement(r rowFor, at string, always bool, req, forbid []any) {
 	switch {
 	case always && len(req)+len(forbid) > 0:
-		wr.unsupported(at, "trường luôn bắt buộc không thể đồng thời có quy tắc điều kiện", "an always required field cannot also have conditional rules")
+		wr.unsupported(at, msg.XLSFormAlwaysRequiredFieldAlsoHave)
 	case always:
 		r["required"] = "yes"
 	case len(forbid) == 0 && len(req) > 0:
@@ -223,7 +225,7 @@ func (wr *writer) join(at string, conds []any, sep string, negated bool) string 
 			s, compound, err = expression(c, xlsRef)
 		}
 		if err != nil {
-			wr.unsupported(at, "điều kiện không viết được bằng XLSForm: %v", "a condition cannot be written in XLSForm: %v", err)
+			wr.unsupported(at, msg.XLSFormConditionWrittenXlsform, err)
 			return ""
 		}
 		if compound && len(conds) > 1 {
@@ -410,11 +412,11 @@ func (wr *writer) field(r rowFor, ps map[string]any, at string) {
 		lengthFn = "count-selected"
 		known["items"], known["uniqueItems"], known["minItems"], known["maxItems"] = true, true, true, true
 		if ps["uniqueItems"] != true || items["type"] != "string" {
-			wr.unsupported(at, "select_multiple cần uniqueItems: true và mã dạng chuỗi", "a select_multiple needs uniqueItems: true and text codes")
+			wr.unsupported(at, msg.XLSFormSelectMultipleNeedsUniqueitemsTrue)
 		}
 		for k := range items {
 			if k != "type" && k != "enum" && k != "x-choices" {
-				wr.unsupported(at+"/items/"+k, "từ khoá %s không có trong XLSForm", "the keyword %s has no XLSForm column", k)
+				wr.unsupported(at+"/items/"+k, msg.XLSFormKeywordHasXlsformColumn, k)
 			}
 		}
 	case ps["enum"] != nil:
@@ -449,12 +451,12 @@ func (wr *writer) field(r rowFor, ps map[string]any, at string) {
 		r["type"] = map[string]string{"integer": "integer", "number": "decimal"}[typ]
 		known["minimum"], known["exclusiveMinimum"], known["maximum"], known["exclusiveMaximum"] = true, true, true, true
 	default:
-		wr.unsupported(at, "loại trường này không có trong XLSForm", "this kind of field has no XLSForm type")
+		wr.unsupported(at, msg.XLSFormKindFieldHasXlsformType)
 		return
 	}
 	for k := range ps {
 		if !known[k] {
-			wr.unsupported(at+"/"+k, "từ khoá %s không có trong XLSForm ở loại câu hỏi này", "the keyword %s has no XLSForm column on this kind of question", k)
+			wr.unsupported(at+"/"+k, msg.XLSFormKeywordHasXlsformColumnKind, k)
 		}
 	}
 	var cons []string
@@ -482,7 +484,7 @@ func (wr *writer) field(r rowFor, ps map[string]any, at string) {
 	wr.add(r)
 	if r["type"] == "begin_repeat" {
 		if items == nil {
-			wr.unsupported(at+"/items", "nhóm lặp cần items", "a repeat needs items")
+			wr.unsupported(at+"/items", msg.XLSFormRepeatNeedsItems)
 			return
 		}
 		wr.object(items, at+"/items")
@@ -502,10 +504,10 @@ func (wr *writer) list(field string, s, bands map[string]any, at string) string 
 		m, _ := c.(map[string]any)
 		code := fmt.Sprint(m["code"])
 		if i < len(enum) && fmt.Sprint(enum[i]) != code {
-			wr.unsupported(at+"/x-choices", "x-choices khác enum", "x-choices differ from enum")
+			wr.unsupported(at+"/x-choices", msg.XLSFormXChoicesDifferFromEnum)
 		}
 		if _, isNum := m["code"].(json.Number); isNum != integer {
-			wr.unsupported(at, "mã số nguyên cần type integer, và ngược lại", "integer codes need type integer, and only they")
+			wr.unsupported(at, msg.XLSFormIntegerCodesNeedTypeInteger)
 		}
 		age := ""
 		if bands != nil {
@@ -520,11 +522,11 @@ func (wr *writer) list(field string, s, bands map[string]any, at string) string 
 			allInts = allInts && integerCode.MatchString(r[1].(string))
 		}
 		if allInts {
-			wr.unsupported(at, "danh sách mã chuỗi toàn chữ số sẽ được đọc lại thành mã số nguyên", "a text-coded list of digits only would read back as integer codes")
+			wr.unsupported(at, msg.XLSFormTextCodedListDigitsWould)
 		}
 	}
 	if len(rows) != len(enum) {
-		wr.unsupported(at+"/x-choices", "x-choices và enum khác độ dài", "x-choices and enum differ in length")
+		wr.unsupported(at+"/x-choices", msg.XLSFormXChoicesEnumDifferLength)
 	}
 	var key bytes.Buffer
 	_ = encodeValue(&key, rows)
