@@ -135,6 +135,13 @@ func TestWebFormsFillsHousehold(t *testing.T) {
 	}
 	answers := map[string]any{"address": "Số 5, ngõ 12 Đội Cấn", "head_name": "Nguyễn Văn An", "head_phone": "0912345678",
 		"members_total": 4, "poverty_status": "near_poor", "housing": "semi_permanent", "children": []any{}}
+	// household_id is generated on the phone (once(uuid())): the JSON
+	// submission carries the one Web Forms made.
+	hh := regexp.MustCompile(`<household_id>([0-9a-f-]{36})</household_id>`).FindStringSubmatch(instance)
+	if hh == nil {
+		t.Fatalf("Web Forms generated no household_id in %s", instance)
+	}
+	answers["household_id"] = hh[1]
 	env := envelope(answers)
 	wantStatus(t, col.do("POST", "/api/v1/forms/household/submissions", env), http.StatusCreated, "the same answers as JSON")
 	var fromWeb, fromJSON struct {
