@@ -10,13 +10,19 @@ import (
 	"github.com/khaosat/khaosat/internal/schema"
 )
 
-// formsCmd runs the form tools: `khaosat forms lint FILE…`.
+// formsCmd runs the form tools: `khaosat forms lint FILE…`, and
+// `forms import FILE.xlsx` / `forms export FILE.json` (xlsformcmd.go).
 func formsCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "lint" {
-		fmt.Fprintln(stderr, "usage: khaosat forms lint [--lang en|vi] FILE…")
-		return errors.New("forms: want the subcommand lint")
+	switch {
+	case len(args) > 0 && args[0] == "lint":
+		return lintCmd(ctx, args[1:], env, stdout, stderr)
+	case len(args) > 0 && args[0] == "import":
+		return importCmd(ctx, args[1:], env, stdout, stderr)
+	case len(args) > 0 && args[0] == "export":
+		return exportFormCmd(ctx, args[1:], env, stdout, stderr)
 	}
-	return lintCmd(ctx, args[1:], env, stdout, stderr)
+	fmt.Fprintln(stderr, "usage: khaosat forms lint [--lang en|vi] FILE…\n       khaosat forms import [--lang en|vi] [--out FILE.json] FILE.xlsx\n       khaosat forms export --out FILE.xlsx FILE.json")
+	return errors.New("forms: want the subcommand lint, import or export")
 }
 
 // lintConfig is the configuration of `khaosat forms lint`: arguments

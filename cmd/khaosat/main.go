@@ -36,7 +36,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"serve":      {"run the HTTP API server", serve},
-		"forms":      {"form tools: 'forms lint FILE…' checks form files", formsCmd},
+		"forms":      {"form tools: 'forms lint FILE…' checks form files; 'forms import FILE.xlsx' reads an XLSForm", formsCmd},
 		"keys":       {"rotate the data key (keys rotate re-encrypts sensitive answers), retire an old one (keys retire ID)", keysCmd},
 		"seal":       {"seal the stored answers of fields a form now marks sensitive (the server also does it at start)", sealCmd},
 		"indicators": {"print the indicator table; 'indicators rebuild' recomputes the facts", indicatorsCmd},

@@ -301,8 +301,19 @@ var matrix = map[string]routeCase{
 	"GET /api/v1/forms":                            {req: get("/api/v1/forms"), roles: authed(200)},
 	"GET /api/v1/forms/:form":                      {req: get("/api/v1/forms/household"), roles: authed(200)},
 	"GET /api/v1/forms/:form/versions/:n":          {req: get("/api/v1/forms/household/versions/1"), roles: authed(200)},
-	"GET /api/v1/users":                            {req: get("/api/v1/users"), roles: adminOnly(200)},
-	"GET /api/v1/audit":                            {req: get("/api/v1/audit?limit=5"), roles: adminOnly(200)},
+	"GET /api/v1/forms/:form/versions/:n/xlsform":  {req: get("/api/v1/forms/household/versions/1/xlsform"), roles: authed(200)},
+	// OpenRosa clients carry their token in the address, not a header:
+	// every role's request with a wrong one is 401.
+	"POST /api/v1/auth/enroll/openrosa": {req: func(matrixEnv) (string, string, any) {
+		return "POST", "/api/v1/auth/enroll/openrosa", map[string]any{"code": "AAAA-BBBB-CCCC-DDDD"}
+	}, roles: all(401)},
+	"GET /openrosa/:token/formList":             {req: get("/openrosa/not-a-token/formList"), roles: all(401)},
+	"GET /openrosa/:token/forms/:form/form.xml": {req: get("/openrosa/not-a-token/forms/household/form.xml"), roles: all(401)},
+	"GET /openrosa/:token/forms/:form/manifest": {req: get("/openrosa/not-a-token/forms/household/manifest"), roles: all(401)},
+	"HEAD /openrosa/:token/submission":          {req: func(matrixEnv) (string, string, any) { return "HEAD", "/openrosa/not-a-token/submission", nil }, roles: all(401)},
+	"POST /openrosa/:token/submission":          {req: func(matrixEnv) (string, string, any) { return "POST", "/openrosa/not-a-token/submission", nil }, roles: all(401)},
+	"GET /api/v1/users":                         {req: get("/api/v1/users"), roles: adminOnly(200)},
+	"GET /api/v1/audit":                         {req: get("/api/v1/audit?limit=5"), roles: adminOnly(200)},
 	"POST /api/v1/auth/login": {
 		req: func(e matrixEnv) (string, string, any) {
 			if e.username == "" { // anonymous: someone's right credentials

@@ -88,6 +88,8 @@ type Accounts struct {
 	dummyHash string
 	throttle  *Throttle
 	enrollTTL time.Duration
+	// appTokens holds OpenRosa tokens' records by hash (appuser.go).
+	appTokens *survey.TTLCache[*RefreshToken]
 }
 
 // Option sets what NewAccounts takes from the configuration (WithThrottle,
@@ -101,7 +103,8 @@ func NewAccounts(store UserStore, sessions SessionStore, hasher PasswordHasher, 
 		return nil, err
 	}
 	s := &Accounts{store: store, refresh: sessions, sessions: sessions, audit: audit, hasher: hasher, units: units, now: time.Now,
-		cache: survey.NewTTLCache[*User](survey.RecordCacheTTL), live: survey.NewTTLCache[bool](survey.RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL}
+		cache: survey.NewTTLCache[*User](survey.RecordCacheTTL), live: survey.NewTTLCache[bool](survey.RecordCacheTTL), dummyHash: h, throttle: DefaultThrottle(), enrollTTL: EnrollmentTTL,
+		appTokens: survey.NewTTLCache[*RefreshToken](survey.RecordCacheTTL)}
 	for _, o := range opts {
 		o(s)
 	}

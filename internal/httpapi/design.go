@@ -27,6 +27,7 @@ func (s *Server) designRoutes(a *gin.RouterGroup) {
 	a.POST("/forms/:form/reopen", s.h(s.reopenForm))
 	a.GET("/forms/:form/versions/:n/codebook", s.h(s.codebook))
 	a.GET("/forms/:form/diff", s.h(s.formDiff))
+	a.GET("/forms/:form/versions/:n/xlsform", s.h(s.formVersionXLSForm))
 }
 
 type problemJSON struct {
@@ -86,6 +87,9 @@ func (s *Server) createForm(c *gin.Context) error {
 }
 
 func (s *Server) putDraft(c *gin.Context) error {
+	if isXLSX(c) {
+		return s.putDraftXLSForm(c)
+	}
 	body, err := s.readSchema(c)
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"github.com/khaosat/khaosat/internal/account"
 	"github.com/khaosat/khaosat/internal/indicator"
 	"github.com/khaosat/khaosat/internal/msg"
+	"github.com/khaosat/khaosat/internal/openrosa"
 	"github.com/khaosat/khaosat/internal/plan"
 	"github.com/khaosat/khaosat/internal/registry"
 	"github.com/khaosat/khaosat/internal/survey"
@@ -76,6 +77,8 @@ type Deps struct {
 type Server struct {
 	Deps
 	log *slog.Logger
+	// orForms are decoded form documents for reading OpenRosa instances.
+	orForms *openrosa.FormCache
 }
 
 // New returns the HTTP handler of the whole API.
@@ -94,7 +97,7 @@ func NewRouter(d Deps) *gin.Engine {
 	if d.MinBodyRate <= 0 {
 		d.MinBodyRate = 1 << 10
 	}
-	s := &Server{Deps: d, log: d.Log}
+	s := &Server{Deps: d, log: d.Log, orForms: openrosa.NewFormCache()}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -131,6 +134,7 @@ func NewRouter(d Deps) *gin.Engine {
 	a.GET("/forms/:form/submissions", s.h(s.listSubmissions))
 	a.GET("/forms/:form/submissions/:id", s.h(s.getSubmission))
 	s.designRoutes(a)
+	s.openRosaRoutes(r, v1)
 	s.securityRoutes(v1, a)
 	s.indicatorRoutes(a)
 	s.lifecycleRoutes(a)
